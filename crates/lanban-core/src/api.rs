@@ -1,0 +1,306 @@
+//! Bodies of the HTTP API: what clients send, what the server answers, and the error shape.
+//!
+//! Every request body rejects unknown fields. In a `PATCH`, an absent field is left alone and `null` clears a
+//! nullable field; see [`Patch`].
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::event::Event;
+use crate::ids::{CardId, ColumnId, MemberId};
+use crate::model::{Board, Card, Column, Label, Member};
+use crate::room_code::RoomCode;
+
+/// A field of a `PATCH` body: absent (`None`), `null` (`Some(None)`) or a value (`Some(Some(v))`).
+pub type Patch<T> = Option<Option<T>>;
+
+/// Deserialises a [`Patch`] so that `null` and absence stay distinct (use with `#[serde(default)]`).
+pub fn patch<'de, D, T>(deserializer: D) -> Result<Patch<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// `GET /api/health`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Health {
+    /// Always `ok`.
+    pub status: String,
+    /// The server's version.
+    pub version: String,
+}
+
+/// `POST /api/boards`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateBoard {
+    /// The board's name, 1–60 characters.
+    pub name: String,
+    /// The host member's display name, 1–60 characters.
+    pub member_name: String,
+}
+
+/// The answer to `POST /api/boards`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct BoardCreated {
+    pub board: Board,
+    /// The board's host member.
+    pub member: Member,
+    /// The host member's token: keep it secret, send it as `Authorization: Bearer <token>`.
+    pub token: String,
+    pub room_code: RoomCode,
+}
+
+/// `POST /api/join`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JoinBoard {
+    /// The code, in any case, with or without the dash.
+    pub room_code: String,
+    /// The new member's display name, 1–60 characters.
+    pub member_name: String,
+}
+
+/// The answer to `POST /api/join`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Joined {
+    pub board: Board,
+    pub member: Member,
+    /// The new member's token.
+    pub token: String,
+}
+
+/// `PATCH /api/boards/{board}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateBoard {
+    /// 1–60 characters.
+    pub name: String,
+}
+
+/// The answer to `POST /api/boards/{board}/room-code`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct RoomCodeBody {
+    pub room_code: RoomCode,
+}
+
+/// `POST /api/boards/{board}/columns`. `before`/`after` name neighbouring columns; neither puts it last.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateColumn {
+    /// 1–200 characters.
+    pub title: String,
+    /// Place the column just before this one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<ColumnId>,
+    /// Place the column just after this one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<ColumnId>,
+}
+
+/// `PATCH /api/columns/{column}`: rename and/or move.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateColumn {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<ColumnId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<ColumnId>,
+}
+
+/// `POST /api/columns/{column}/cards`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateCard {
+    /// 1–200 characters.
+    pub title: String,
+    /// Markdown, at most 20,000 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// At most 20.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub labels: Option<Vec<Label>>,
+    /// A current member of the board.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignee_id: Option<MemberId>,
+    /// `YYYY-MM-DD`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due_date: Option<String>,
+    /// Place the card just before this card of the column.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<CardId>,
+    /// Place the card just after this card of the column.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<CardId>,
+}
+
+/// `PATCH /api/cards/{card}`: edit fields and/or move (to another column with `column_id`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateCard {
+    #[serde(default, deserialize_with = "patch", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub title: Patch<String>,
+    #[serde(default, deserialize_with = "patch", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub description: Patch<String>,
+    #[serde(default, deserialize_with = "patch", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<Label>>)]
+    pub labels: Patch<Vec<Label>>,
+    /// `null` unassigns.
+    #[serde(default, deserialize_with = "patch", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = Uuid, nullable)]
+    pub assignee_id: Patch<MemberId>,
+    /// `null` clears the due date.
+    #[serde(default, deserialize_with = "patch", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, nullable)]
+    pub due_date: Patch<String>,
+    /// Move the card to this column of the same board.
+    #[serde(default, deserialize_with = "patch", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub column_id: Patch<ColumnId>,
+    #[serde(default, deserialize_with = "patch", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub before: Patch<CardId>,
+    #[serde(default, deserialize_with = "patch", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub after: Patch<CardId>,
+    /// If set and not the card's current version, nothing changes and the answer is 409 `version_conflict`.
+    #[serde(default, deserialize_with = "patch", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<u64>)]
+    pub version: Patch<u64>,
+}
+
+/// `GET /api/boards/{board}`: the whole board at `seq`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Snapshot {
+    pub board: Board,
+    /// Ordered by position.
+    pub columns: Vec<Column>,
+    /// Column by column in column order, each column's cards by position.
+    pub cards: Vec<Card>,
+    /// Current members, in joining order.
+    pub members: Vec<Member>,
+    /// The seq of the last event this snapshot includes.
+    pub seq: u64,
+}
+
+/// `GET /api/boards/{board}/events`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct EventsPage {
+    /// Events with seq > `since`, ascending, at most `limit`; each has `"type":"event"`.
+    #[serde(with = "crate::event::tagged_events")]
+    pub events: Vec<Event>,
+    /// The board's current seq.
+    pub seq: u64,
+}
+
+/// Stable error codes; each goes with one HTTP status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// 400: the body is not JSON.
+    MalformedJson,
+    /// 401: no usable token.
+    Unauthorized,
+    /// 403: the credential may not do this.
+    Forbidden,
+    /// 404: no such thing (or not yours to see).
+    NotFound,
+    /// 404: no board has this room code.
+    RoomNotFound,
+    /// 405: the path exists but not with this method.
+    MethodNotAllowed,
+    /// 409: the card changed since the version the client sent; the body carries `current`.
+    VersionConflict,
+    /// 413: the body is larger than 256 KiB.
+    PayloadTooLarge,
+    /// 415: the body is not `application/json`.
+    UnsupportedMediaType,
+    /// 422: a field breaks a rule; the body names it in `field`.
+    ValidationFailed,
+    /// 422: an `Idempotency-Key` was reused with another request.
+    IdempotencyKeyReused,
+    /// 429: too many attempts; see `Retry-After`.
+    RateLimited,
+    /// 500: the server failed; details are in its log.
+    Internal,
+    /// 503: the server is shutting down or overloaded.
+    Unavailable,
+}
+
+impl ErrorCode {
+    /// The HTTP status that goes with this code.
+    pub fn status(self) -> u16 {
+        match self {
+            ErrorCode::MalformedJson => 400,
+            ErrorCode::Unauthorized => 401,
+            ErrorCode::Forbidden => 403,
+            ErrorCode::NotFound | ErrorCode::RoomNotFound => 404,
+            ErrorCode::MethodNotAllowed => 405,
+            ErrorCode::VersionConflict => 409,
+            ErrorCode::PayloadTooLarge => 413,
+            ErrorCode::UnsupportedMediaType => 415,
+            ErrorCode::ValidationFailed | ErrorCode::IdempotencyKeyReused => 422,
+            ErrorCode::RateLimited => 429,
+            ErrorCode::Internal => 500,
+            ErrorCode::Unavailable => 503,
+        }
+    }
+}
+
+/// The inner object of every error answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    pub code: ErrorCode,
+    /// A human sentence.
+    pub message: String,
+    /// The request field at fault, for `validation_failed`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+/// Every error answer: `{"error":{"code","message","field"?},"current"?}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+    /// With `version_conflict`: the card as it is now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current: Option<Box<Card>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patch_tells_null_from_absent() {
+        let body: UpdateCard =
+            serde_json::from_str(r#"{"assignee_id":null,"due_date":"2026-01-02"}"#).unwrap();
+        assert_eq!(body.assignee_id, Some(None));
+        assert_eq!(body.due_date, Some(Some("2026-01-02".into())));
+        assert_eq!(body.title, None);
+        assert!(serde_json::from_str::<UpdateCard>(r#"{"colour":"red"}"#).is_err());
+        let back = serde_json::to_value(&body).unwrap();
+        assert_eq!(back, serde_json::json!({"assignee_id": null, "due_date": "2026-01-02"}));
+    }
+
+    #[test]
+    fn error_body_shape() {
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: ErrorCode::ValidationFailed,
+                message: "title: must not be empty".into(),
+                field: Some("title".into()),
+            },
+            current: None,
+        };
+        assert_eq!(
+            serde_json::to_value(&body).unwrap(),
+            serde_json::json!({"error": {"code": "validation_failed", "message": "title: must not be empty", "field": "title"}})
+        );
+    }
+}

@@ -1,0 +1,186 @@
+//! Room events and the WebSocket protocol.
+//!
+//! Every committed change to a board becomes one [`Event`] with the board's next sequence number. On the
+//! socket and in `/events` an event travels as
+//! `{"type":"event","seq":N,"kind":"card.updated","actor":member_id,"at":RFC3339,"data":…}`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{BoardId, CardId, ColumnId, MemberId};
+use crate::model::{Board, Card, Column, Member};
+use crate::room_code::RoomCode;
+use crate::time::Timestamp;
+
+/// The payload of a delete or removal: just the id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Deleted<Id> {
+    pub id: Id,
+}
+
+/// The payload of `room_code.rotated`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct RoomCodeRotated {
+    pub room_code: RoomCode,
+}
+
+/// What changed: the event's `kind` and its `data` (the whole entity after the change, or its id for deletes).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(tag = "kind", content = "data")]
+pub enum Change {
+    /// Always seq 1.
+    #[serde(rename = "board.created")]
+    BoardCreated(Board),
+    #[serde(rename = "board.updated")]
+    BoardUpdated(Board),
+    #[serde(rename = "room_code.rotated")]
+    RoomCodeRotated(RoomCodeRotated),
+    #[serde(rename = "column.created")]
+    ColumnCreated(Column),
+    #[serde(rename = "column.updated")]
+    ColumnUpdated(Column),
+    /// The column's cards are deleted with it.
+    #[serde(rename = "column.deleted")]
+    ColumnDeleted(Deleted<ColumnId>),
+    #[serde(rename = "card.created")]
+    CardCreated(Card),
+    #[serde(rename = "card.updated")]
+    CardUpdated(Card),
+    #[serde(rename = "card.deleted")]
+    CardDeleted(Deleted<CardId>),
+    /// The host member's own join is seq 2.
+    #[serde(rename = "member.joined")]
+    MemberJoined(Member),
+    #[serde(rename = "member.removed")]
+    MemberRemoved(Deleted<MemberId>),
+}
+
+impl Change {
+    /// The event kind as written on the wire, e.g. `card.updated`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Change::BoardCreated(_) => "board.created",
+            Change::BoardUpdated(_) => "board.updated",
+            Change::RoomCodeRotated(_) => "room_code.rotated",
+            Change::ColumnCreated(_) => "column.created",
+            Change::ColumnUpdated(_) => "column.updated",
+            Change::ColumnDeleted(_) => "column.deleted",
+            Change::CardCreated(_) => "card.created",
+            Change::CardUpdated(_) => "card.updated",
+            Change::CardDeleted(_) => "card.deleted",
+            Change::MemberJoined(_) => "member.joined",
+            Change::MemberRemoved(_) => "member.removed",
+        }
+    }
+}
+
+/// One committed change to a board.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Event {
+    /// The board's sequence number for this event: 1, 2, 3… with no gaps.
+    pub seq: u64,
+    /// The member who made the change (for the host credential, the board's host member).
+    pub actor: MemberId,
+    /// When the change was committed.
+    pub at: Timestamp,
+    #[serde(flatten)]
+    pub change: Change,
+}
+
+/// One member's presence: they have at least one open socket, and maybe a card open.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct PresenceEntry {
+    pub member_id: MemberId,
+    pub viewing_card: Option<CardId>,
+}
+
+/// A message from the server on a board's WebSocket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerMessage {
+    /// First message on every socket: `seq` is the board's seq at subscription; every event after it follows.
+    Hello {
+        board_id: BoardId,
+        member_id: MemberId,
+        seq: u64,
+    },
+    /// A committed change.
+    Event(Event),
+    /// Who is connected and what they view; sent to everyone whenever it changes.
+    Presence { members: Vec<PresenceEntry> },
+    /// The server could not keep this socket up to date: take a new snapshot (the board is at `seq`).
+    Resync { seq: u64 },
+}
+
+/// A message from a client on a board's WebSocket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ClientMessage {
+    /// The card this client has open, or null.
+    Presence { viewing_card: Option<CardId> },
+}
+
+/// Serialises a list of events with their `"type":"event"` tag, as `/events` lists them.
+pub mod tagged_events {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use super::Event;
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(tag = "type", rename_all = "snake_case")]
+    enum Tagged<E> {
+        Event(E),
+    }
+
+    /// Writes each event as `{"type":"event",…}`.
+    pub fn serialize<S: Serializer>(events: &[Event], serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(events.iter().map(Tagged::Event))
+    }
+
+    /// Reads events written by [`serialize`].
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<Event>, D::Error> {
+        let tagged = Vec::<Tagged<Event>>::deserialize(deserializer)?;
+        Ok(tagged.into_iter().map(|Tagged::Event(e)| e).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_envelope_matches_the_wire_contract() {
+        let actor = MemberId::new();
+        let card = CardId::new();
+        let event = Event {
+            seq: 7,
+            actor,
+            at: Timestamp::now(),
+            change: Change::CardDeleted(Deleted { id: card }),
+        };
+        let json = serde_json::to_value(ServerMessage::Event(event.clone())).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "type": "event", "seq": 7, "kind": "card.deleted", "actor": actor.to_string(),
+                "at": event.at.as_str(), "data": {"id": card.to_string()}
+            })
+        );
+        let back: ServerMessage = serde_json::from_value(json).unwrap();
+        assert_eq!(back, ServerMessage::Event(event));
+    }
+
+    #[test]
+    fn client_messages_are_strict() {
+        let ok: ClientMessage =
+            serde_json::from_str(r#"{"type":"presence","viewing_card":null}"#).unwrap();
+        assert_eq!(ok, ClientMessage::Presence { viewing_card: None });
+        for bad in [
+            r#"{"type":"presence","viewing_card":null,"x":1}"#,
+            r#"{"type":"shout"}"#,
+            r#"{"viewing_card":null}"#,
+            r#"{"type":"presence","viewing_card":"not-a-uuid"}"#,
+        ] {
+            assert!(serde_json::from_str::<ClientMessage>(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,28 @@
+//! Lanban's shared vocabulary: the wire protocol, the domain types and the rules every party agrees on.
+//!
+//! # Layout
+//! - [`ids`]: typed UUIDv7 identifiers for boards, columns, cards and members.
+//! - [`model`]: the entities (`Board`, `Column`, `Card`, `Member`) exactly as they travel as JSON.
+//! - [`event`]: the room event envelope, its kinds, and the messages of the WebSocket protocol.
+//! - [`api`]: request and response bodies of the HTTP API, and the error body.
+//! - [`validate`]: the limits on user text (lengths, control characters, colours, dates).
+//! - [`order`]: fractional-index ordering keys for columns and cards.
+//! - [`room_code`]: the `XXXX-XXXX` codes teammates type to join a board.
+//! - [`state`]: `BoardState`, the board mirror every client keeps and updates with `apply(event)`.
+//! - [`time`]: RFC 3339 timestamps.
+//!
+//! This crate does no I/O and knows nothing about tokio, HTTP or SQLite: the server, the client and
+//! the desktop app all build on it, so a rule stated here holds for all of them.
+
+pub mod api;
+pub mod event;
+pub mod ids;
+pub mod model;
+pub mod order;
+pub mod room_code;
+pub mod state;
+pub mod time;
+pub mod validate;
+
+/// The protocol version this build speaks; servers report it in `/api/health`.
+pub const PROTOCOL_VERSION: u32 = 1;

@@ -1,0 +1,103 @@
+//! The board's entities exactly as they travel as JSON (field names are part of the wire contract).
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{BoardId, CardId, ColumnId, MemberId};
+use crate::room_code::RoomCode;
+use crate::time::Timestamp;
+
+/// A task board; each board is one room of live events.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Board {
+    pub id: BoardId,
+    /// 1–60 characters.
+    pub name: String,
+    /// The code teammates type to join, shown as `XXXX-XXXX`.
+    pub room_code: RoomCode,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// A column of a board.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Column {
+    pub id: ColumnId,
+    pub board_id: BoardId,
+    /// 1–200 characters.
+    pub title: String,
+    /// Fractional-index key; columns are ordered by comparing keys bytewise.
+    pub position: String,
+}
+
+/// A coloured tag on a card.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Label {
+    /// 1–60 characters.
+    pub name: String,
+    /// `#rrggbb`.
+    pub color: String,
+}
+
+/// A task on a board.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Card {
+    pub id: CardId,
+    pub board_id: BoardId,
+    pub column_id: ColumnId,
+    /// 1–200 characters.
+    pub title: String,
+    /// Markdown, at most 20,000 characters; empty when there is none.
+    pub description: String,
+    pub labels: Vec<Label>,
+    /// A current member of the board, or null.
+    pub assignee_id: Option<MemberId>,
+    /// `YYYY-MM-DD`, or null.
+    pub due_date: Option<String>,
+    /// Fractional-index key within the column.
+    pub position: String,
+    /// Starts at 1 and grows by one with every change to the card.
+    pub version: u64,
+    pub created_by: MemberId,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// What a member may do on their board.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Created the board: may also rotate its room code and remove members.
+    Host,
+    /// Joined with the room code.
+    Member,
+}
+
+impl Role {
+    /// The role's wire (and storage) name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Host => "host",
+            Role::Member => "member",
+        }
+    }
+}
+
+/// A person on one board.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Member {
+    pub id: MemberId,
+    pub board_id: BoardId,
+    /// 1–60 characters.
+    pub name: String,
+    /// The member's avatar colour, `#rrggbb`.
+    pub color: String,
+    pub role: Role,
+    pub joined_at: Timestamp,
+}
+
+/// Avatar colours handed to members in turn; each reads on light and dark surfaces.
+pub const MEMBER_COLORS: [&str; 10] = [
+    "#3b82f6", "#10b981", "#f59e0b", "#ef4444", "#8b5cf6", "#ec4899", "#14b8a6", "#f97316",
+    "#6366f1", "#84cc16",
+];

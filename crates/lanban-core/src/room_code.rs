@@ -1,0 +1,143 @@
+//! Room codes: 8 Crockford base32 characters from the operating system's CSPRNG, shown as `XXXX-XXXX`.
+//! Typing is forgiving: any case, with or without the dash or spaces, and O/I/L read as 0/1/1.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// Crockford's base32 alphabet (no I, L, O or U).
+const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+/// Characters in a code, without the dash.
+pub const CODE_LEN: usize = 8;
+
+/// A well-formed room code, held in its canonical form (8 upper-case characters, no dash).
+#[derive(Clone, PartialEq, Eq, Hash, utoipa::ToSchema)]
+#[schema(value_type = String, example = "7KQ2-M9XD")]
+pub struct RoomCode([u8; CODE_LEN]);
+
+/// Text that cannot be a room code.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RoomCodeError {
+    /// Not 8 characters once dashes and spaces are removed.
+    #[error("a room code has 8 characters, like 7KQ2-M9XD")]
+    Length,
+    /// A character outside Crockford's base32 alphabet.
+    #[error("'{0}' cannot appear in a room code")]
+    Character(char),
+    /// The operating system's random source failed.
+    #[error("the system random source failed: {0}")]
+    Random(String),
+}
+
+impl RoomCode {
+    /// A fresh random code (40 bits of entropy).
+    pub fn generate() -> Result<Self, RoomCodeError> {
+        let mut random = [0u8; CODE_LEN];
+        getrandom::fill(&mut random).map_err(|e| RoomCodeError::Random(e.to_string()))?;
+        Ok(Self(random.map(|b| ALPHABET[usize::from(b & 31)])))
+    }
+
+    /// The canonical form, `7KQ2M9XD`, as stored.
+    pub fn canonical(&self) -> &str {
+        // The bytes are always ASCII from ALPHABET.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+}
+
+impl FromStr for RoomCode {
+    type Err = RoomCodeError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let mut code = [0u8; CODE_LEN];
+        let mut len = 0;
+        for c in text.chars() {
+            if c == '-' || c.is_whitespace() {
+                continue;
+            }
+            let canonical = match c.to_ascii_uppercase() {
+                'O' => '0',
+                'I' | 'L' => '1',
+                other => other,
+            };
+            if !canonical.is_ascii() || !ALPHABET.contains(&(canonical as u8)) {
+                return Err(RoomCodeError::Character(c));
+            }
+            if len == CODE_LEN {
+                return Err(RoomCodeError::Length);
+            }
+            code[len] = canonical as u8;
+            len += 1;
+        }
+        if len == CODE_LEN {
+            Ok(Self(code))
+        } else {
+            Err(RoomCodeError::Length)
+        }
+    }
+}
+
+impl fmt::Display for RoomCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = self.canonical();
+        write!(f, "{}-{}", &text[..4], &text[4..])
+    }
+}
+
+impl fmt::Debug for RoomCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "RoomCode({self})")
+    }
+}
+
+impl Serialize for RoomCode {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for RoomCode {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_codes_are_displayed_with_a_dash_and_parse_back() {
+        for _ in 0..100 {
+            let code = RoomCode::generate().unwrap();
+            let shown = code.to_string();
+            assert_eq!(shown.len(), 9);
+            assert_eq!(&shown[4..5], "-");
+            assert_eq!(shown.parse::<RoomCode>().unwrap(), code);
+            assert_eq!(shown.to_lowercase().parse::<RoomCode>().unwrap(), code);
+            assert_eq!(code.canonical().parse::<RoomCode>().unwrap(), code);
+        }
+    }
+
+    #[test]
+    fn typing_is_forgiving_but_strict_about_the_alphabet() {
+        let code: RoomCode = "7kq2-m9xd".parse().unwrap();
+        assert_eq!(code.to_string(), "7KQ2-M9XD");
+        assert_eq!(" 7KQ2 M9XD ".parse::<RoomCode>().unwrap(), code);
+        let confusable: RoomCode = "OIL0-1234".parse().unwrap();
+        assert_eq!(confusable.to_string(), "0110-1234");
+        assert_eq!("7KQ2-M9X".parse::<RoomCode>(), Err(RoomCodeError::Length));
+        assert_eq!("7KQ2-M9XDD".parse::<RoomCode>(), Err(RoomCodeError::Length));
+        assert_eq!("7KQ2-M9XU".parse::<RoomCode>(), Err(RoomCodeError::Character('U')));
+        assert_eq!("7KQ2-M9X!".parse::<RoomCode>(), Err(RoomCodeError::Character('!')));
+        assert_eq!("7KQ2-M9Xé".parse::<RoomCode>(), Err(RoomCodeError::Character('é')));
+    }
+
+    #[test]
+    fn json_form_is_the_displayed_form() {
+        let code: RoomCode = "7KQ2M9XD".parse().unwrap();
+        assert_eq!(serde_json::to_string(&code).unwrap(), "\"7KQ2-M9XD\"");
+        assert!(serde_json::from_str::<RoomCode>("\"nope\"").is_err());
+    }
+}
