@@ -224,6 +224,8 @@ pub enum ErrorCode {
     ValidationFailed,
     /// 422: an `Idempotency-Key` was reused with another request.
     IdempotencyKeyReused,
+    /// 426: this path takes only WebSocket upgrades.
+    UpgradeRequired,
     /// 429: too many attempts; see `Retry-After`.
     RateLimited,
     /// 500: the server failed; details are in its log.
@@ -245,6 +247,7 @@ impl ErrorCode {
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::UnsupportedMediaType => 415,
             ErrorCode::ValidationFailed | ErrorCode::IdempotencyKeyReused => 422,
+            ErrorCode::UpgradeRequired => 426,
             ErrorCode::RateLimited => 429,
             ErrorCode::Internal => 500,
             ErrorCode::Unavailable => 503,

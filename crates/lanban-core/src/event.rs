@@ -184,3 +184,25 @@ mod tests {
         }
     }
 }
+
+/// WebSocket close codes the server uses, and what each tells the client to do.
+pub mod close_code {
+    /// The server is shutting down: reconnect later with `since`.
+    pub const GOING_AWAY: u16 = 1001;
+    /// A binary frame: the protocol is text only.
+    pub const UNSUPPORTED_DATA: u16 = 1003;
+    /// A frame that is not valid UTF-8.
+    pub const INVALID_PAYLOAD: u16 = 1007;
+    /// A message that is not a valid client message.
+    pub const POLICY_VIOLATION: u16 = 1008;
+    /// A message larger than 64 KiB.
+    pub const MESSAGE_TOO_BIG: u16 = 1009;
+    /// The server failed; reconnect with `since`.
+    pub const INTERNAL_ERROR: u16 = 1011;
+    /// The member was removed from the board: do not reconnect.
+    pub const MEMBER_REMOVED: u16 = 4001;
+    /// The socket fell behind (or `since` was ahead of the board): a `resync` was sent; take a snapshot.
+    pub const RESYNC: u16 = 4002;
+    /// The peer stopped answering pings.
+    pub const IDLE: u16 = 4003;
+}

@@ -1,0 +1,265 @@
+//! Lanban's sync server: several clients share boards in real time; every change is committed to SQLite before
+//! anyone is told.
+//!
+//! # Layout
+//! - [`routes`]: the HTTP API (one module per resource) and the OpenAPI document built from it.
+//! - [`store`]: SQLite: the writer thread with group commit, read connections, migrations, and the board's
+//!   business rules that run inside transactions.
+//! - [`hub`]: rooms of live sockets; receives committed events from the store's writer.
+//! - [`ws`]: one WebSocket session: hello, replay, live events, presence, pings.
+//! - [`auth`]: tokens and the host credential; [`throttle`]: failed-join limits.
+//! - [`extract`]: request extractors that turn bad input into JSON errors; [`error`]: that error type.
+//! - [`config`]: what an instance is told at start.
+//!
+//! The one data flow: a route authorises and validates inside a store job, the job writes and appends events in
+//! one transaction, and only after `COMMIT` does the writer publish the events to the board's room, in seq order.
+
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod extract;
+pub mod hub;
+pub mod response;
+pub mod routes;
+pub mod store;
+pub mod throttle;
+pub mod ws;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{Method, Request, Uri};
+use axum::response::{IntoResponse, Response};
+use lanban_core::api::ErrorCode;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::trace::TraceLayer;
+
+pub use config::{Config, JoinLimits, Synchronous};
+
+use crate::auth::TokenHash;
+use crate::error::ApiError;
+use crate::hub::Hub;
+use crate::store::{Store, StoreError};
+use crate::throttle::JoinThrottle;
+
+/// Everything a handler can reach; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database.
+    pub store: Store,
+    /// The rooms; the store's writer publishes here after each commit.
+    pub hub: Hub,
+    /// Limits and timeouts.
+    pub config: Arc<Config>,
+    /// Hash of the host credential.
+    pub host_hash: TokenHash,
+    /// Failed-join limits.
+    pub throttle: Arc<JoinThrottle>,
+    /// Cancelled when the server shuts down; sockets close with 1001.
+    pub shutdown: CancellationToken,
+    /// Socket sessions, awaited at shutdown.
+    pub tasks: TaskTracker,
+}
+
+/// Why a server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot create the data directory {path}: {source}")]
+    DataDir {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot read or create the host credential {path}: {source}")]
+    HostToken {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot listen: {0}")]
+    Listen(std::io::Error),
+}
+
+impl AppState {
+    /// Opens the data directory (creating it, the database and the host credential as needed).
+    pub fn open(config: Config) -> Result<AppState, StartError> {
+        std::fs::create_dir_all(&config.data_dir).map_err(|source| StartError::DataDir {
+            path: config.data_dir.clone(),
+            source,
+        })?;
+        let host_token_path = config.host_token_path();
+        let host_token = auth::load_or_create_host_token(&host_token_path).map_err(|source| {
+            StartError::HostToken {
+                path: host_token_path,
+                source,
+            }
+        })?;
+        let hub = Hub::new(config.room_buffer);
+        let store = Store::open(&config, hub.clone())?;
+        Ok(AppState {
+            store,
+            hub,
+            throttle: Arc::new(JoinThrottle::new(config.join_limits.clone())),
+            config: Arc::new(config),
+            host_hash: TokenHash::of(&host_token),
+            shutdown: CancellationToken::new(),
+            tasks: TaskTracker::new(),
+        })
+    }
+}
+
+/// The OpenAPI document of every route.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    routes::router().split_for_parts().1
+}
+
+/// The whole application: routes, the OpenAPI document, limits, tracing and JSON errors for everything.
+pub fn app(state: AppState) -> Router {
+    let config = state.config.clone();
+    let router: Router<AppState> = routes::router().into();
+    router
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(state)
+        .layer(
+            ServiceBuilder::new()
+                .layer(
+                    TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+                        tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
+                    }),
+                )
+                .layer(CatchPanicLayer::custom(|_| {
+                    ApiError::Internal("a handler panicked".into()).into_response()
+                }))
+                .layer(axum::error_handling::HandleErrorLayer::new(overloaded))
+                .layer(tower::timeout::TimeoutLayer::new(config.request_timeout))
+                .layer(tower::limit::ConcurrencyLimitLayer::new(config.max_concurrent_requests))
+                .layer(DefaultBodyLimit::max(lanban_core::validate::MAX_BODY_BYTES)),
+        )
+}
+
+async fn overloaded(_method: Method, _uri: Uri, err: tower::BoxError) -> Response {
+    if err.is::<tower::timeout::error::Elapsed>() {
+        ApiError::new(ErrorCode::Unavailable, "the request took too long").into_response()
+    } else {
+        ApiError::Internal(format!("middleware: {err}")).into_response()
+    }
+}
+
+async fn not_found(uri: Uri) -> ApiError {
+    ApiError::new(ErrorCode::NotFound, format!("no such path: {}", uri.path()))
+}
+
+async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
+    ApiError::new(
+        ErrorCode::MethodNotAllowed,
+        format!("{method} is not allowed on {}", uri.path()),
+    )
+}
+
+/// Serves `state` on `listener` until `shutdown` resolves, then lets in-flight requests finish, closes every
+/// socket with 1001 and commits what is queued.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let cancel = state.shutdown.clone();
+    let tasks = state.tasks.clone();
+    let store = state.store.clone();
+    let purge = tokio::spawn({
+        let store = store.clone();
+        let cancel = cancel.clone();
+        async move {
+            let mut every = tokio::time::interval(Duration::from_secs(3600));
+            loop {
+                tokio::select! {
+                    () = cancel.cancelled() => break,
+                    _ = every.tick() => {
+                        if let Err(err) = store.purge_idempotency().await {
+                            tracing::warn!(error = %err, "idempotency purge failed");
+                        }
+                    }
+                }
+            }
+        }
+    });
+    let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    let result = axum::serve(listener, app)
+        .with_graceful_shutdown({
+            let cancel = cancel.clone();
+            async move {
+                tokio::select! {
+                    () = shutdown => {}
+                    () = cancel.cancelled() => {}
+                }
+                cancel.cancel();
+            }
+        })
+        .await;
+    cancel.cancel();
+    tasks.close();
+    if tokio::time::timeout(Duration::from_secs(10), tasks.wait()).await.is_err() {
+        tracing::warn!("some sockets did not close within 10 s");
+    }
+    purge.abort();
+    store.close().await;
+    result
+}
+
+/// A server running in this process (for the desktop app's host mode and for tests).
+pub struct RunningServer {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// The host credential.
+    pub host_token: String,
+    shutdown: CancellationToken,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningServer {
+    /// Opens `config.data_dir` and serves it on `bind` (port 0 picks a free port).
+    pub async fn start(config: Config, bind: SocketAddr) -> Result<RunningServer, StartError> {
+        let host_token_path = config.host_token_path();
+        let state = AppState::open(config)?;
+        let host_token = std::fs::read_to_string(&host_token_path)
+            .map(|t| t.trim().to_owned())
+            .map_err(|source| StartError::HostToken {
+                path: host_token_path,
+                source,
+            })?;
+        let listener = TcpListener::bind(bind).await.map_err(StartError::Listen)?;
+        let addr = listener.local_addr().map_err(StartError::Listen)?;
+        let shutdown = state.shutdown.clone();
+        let task = tokio::spawn(serve(listener, state, std::future::pending()));
+        Ok(RunningServer {
+            addr,
+            host_token,
+            shutdown,
+            task,
+        })
+    }
+
+    /// `http://ADDR`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Shuts down gracefully and waits until the last commit is on disk.
+    pub async fn stop(self) -> std::io::Result<()> {
+        self.shutdown.cancel();
+        match self.task.await {
+            Ok(result) => result,
+            Err(err) => Err(std::io::Error::other(err)),
+        }
+    }
+}
+

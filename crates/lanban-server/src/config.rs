@@ -1,0 +1,99 @@
+//! What a server instance is told at start: where its data lives and the limits it enforces.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// How SQLite makes a commit durable (see README "Guarantees").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Synchronous {
+    /// fsync on every commit: an acknowledged write survives power loss as well as a crash.
+    #[default]
+    Full,
+    /// fsync at checkpoints only: an acknowledged write survives a crash of the server, but the last
+    /// commits may be lost if the machine loses power.
+    Normal,
+}
+
+impl Synchronous {
+    /// The `PRAGMA synchronous` value.
+    pub fn pragma(self) -> &'static str {
+        match self {
+            Synchronous::Full => "FULL",
+            Synchronous::Normal => "NORMAL",
+        }
+    }
+}
+
+/// Limits on failed joins (guessing room codes).
+#[derive(Debug, Clone)]
+pub struct JoinLimits {
+    /// Failed joins from one address within `window` before that address is refused.
+    pub per_address: usize,
+    /// Failed joins from all addresses within `window` before every join is refused.
+    pub global: usize,
+    /// The sliding window.
+    pub window: Duration,
+}
+
+impl Default for JoinLimits {
+    fn default() -> Self {
+        Self {
+            per_address: 5,
+            global: 100,
+            window: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Everything a server instance needs to start.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Holds `lanban.sqlite` and `host-token`.
+    pub data_dir: PathBuf,
+    /// SQLite durability mode.
+    pub synchronous: Synchronous,
+    /// How often each socket is pinged.
+    pub ping_interval: Duration,
+    /// A socket silent (no frame, not even a pong) for this long is dropped.
+    pub idle_timeout: Duration,
+    /// A socket whose writes stall this long is dropped.
+    pub write_timeout: Duration,
+    /// Messages a room buffers for its slowest subscriber before that one is sent `resync` and dropped.
+    pub room_buffer: usize,
+    /// Open sockets one member may have at once.
+    pub max_sockets_per_member: usize,
+    /// Longest time a request may take.
+    pub request_timeout: Duration,
+    /// Requests handled at once; more wait.
+    pub max_concurrent_requests: usize,
+    /// Failed-join throttling.
+    pub join_limits: JoinLimits,
+}
+
+impl Config {
+    /// Production defaults for a server keeping its data in `data_dir`.
+    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            data_dir: data_dir.into(),
+            synchronous: Synchronous::default(),
+            ping_interval: Duration::from_secs(20),
+            idle_timeout: Duration::from_secs(60),
+            write_timeout: Duration::from_secs(10),
+            room_buffer: 1024,
+            max_sockets_per_member: 16,
+            request_timeout: Duration::from_secs(30),
+            max_concurrent_requests: 1024,
+            join_limits: JoinLimits::default(),
+        }
+    }
+
+    /// The SQLite database file.
+    pub fn database_path(&self) -> PathBuf {
+        self.data_dir.join("lanban.sqlite")
+    }
+
+    /// The host credential file.
+    pub fn host_token_path(&self) -> PathBuf {
+        self.data_dir.join("host-token")
+    }
+}

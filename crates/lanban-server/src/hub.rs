@@ -1,0 +1,225 @@
+//! The room hub: one room per board, holding the board's last published seq, a broadcast channel to its
+//! sockets and who is connected (presence). The store's writer publishes here after each commit; socket tasks
+//! subscribe here. The hub holds no business logic and never touches the database.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use axum::extract::ws::Utf8Bytes;
+use lanban_core::event::{PresenceEntry, ServerMessage};
+use lanban_core::ids::{BoardId, CardId, MemberId};
+use tokio::sync::broadcast;
+
+/// An event committed by the store, ready to send.
+#[derive(Debug, Clone)]
+pub struct Published {
+    pub board_id: BoardId,
+    pub seq: u64,
+    /// The event's JSON, encoded once and shared by every socket.
+    pub text: Utf8Bytes,
+    /// For `member.removed`: the member whose sockets close after this event.
+    pub closes: Option<MemberId>,
+}
+
+/// What a room sends its sockets.
+#[derive(Debug, Clone)]
+pub enum RoomMessage {
+    /// A committed event.
+    Event {
+        seq: u64,
+        text: Utf8Bytes,
+        closes: Option<MemberId>,
+    },
+    /// The room's presence changed.
+    Presence(Utf8Bytes),
+}
+
+/// Identifies one socket.
+pub type ConnectionId = u64;
+
+/// The hub handle; cheap to clone.
+#[derive(Clone)]
+pub struct Hub {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    /// Rooms by board. A std `Mutex` is fine: it is never held across an `.await`, and holding it while
+    /// sending keeps each room's messages in the order they were published.
+    rooms: Mutex<HashMap<BoardId, Room>>,
+    /// Messages a room buffers for its slowest socket.
+    buffer: usize,
+    next_connection: AtomicU64,
+}
+
+#[derive(Default)]
+struct Room {
+    /// The seq of the last event published to this room.
+    seq: u64,
+    /// Present while the room has sockets.
+    sender: Option<broadcast::Sender<RoomMessage>>,
+    /// Open sockets and what each views.
+    connections: BTreeMap<ConnectionId, Connection>,
+}
+
+struct Connection {
+    member_id: MemberId,
+    viewing_card: Option<CardId>,
+    /// When this socket last changed what it views (a hub-wide counter), to pick a member's latest.
+    changed: u64,
+}
+
+/// A socket's place in a room.
+pub struct Subscription {
+    pub connection: ConnectionId,
+    pub receiver: broadcast::Receiver<RoomMessage>,
+    /// The room's seq at subscription: every later event arrives through `receiver`.
+    pub seq: u64,
+}
+
+impl Hub {
+    /// An empty hub whose rooms buffer `buffer` messages per slow socket.
+    pub fn new(buffer: usize) -> Self {
+        Self {
+            shared: Arc::new(Shared {
+                rooms: Mutex::new(HashMap::new()),
+                buffer: buffer.max(1),
+                next_connection: AtomicU64::new(1),
+            }),
+        }
+    }
+
+    fn rooms(&self) -> MutexGuard<'_, HashMap<BoardId, Room>> {
+        // A panic while holding the lock leaves the map itself consistent; keep serving.
+        self.shared.rooms.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Records each board's seq at start.
+    pub fn init_rooms(&self, seqs: Vec<(BoardId, u64)>) {
+        let mut rooms = self.rooms();
+        for (board, seq) in seqs {
+            rooms.entry(board).or_default().seq = seq;
+        }
+    }
+
+    /// Sends a committed event to its room. Called by the store's writer, in commit order.
+    pub fn publish(&self, event: Published) {
+        let mut rooms = self.rooms();
+        let room = rooms.entry(event.board_id).or_default();
+        room.seq = room.seq.max(event.seq);
+        if let Some(sender) = &room.sender {
+            // An error only means no socket is listening.
+            let _ = sender.send(RoomMessage::Event {
+                seq: event.seq,
+                text: event.text,
+                closes: event.closes,
+            });
+        }
+    }
+
+    /// Joins a socket of `member` to the board's room and announces the new presence.
+    pub fn subscribe(&self, board: BoardId, member: MemberId) -> Subscription {
+        let connection = self.shared.next_connection.fetch_add(1, Ordering::Relaxed);
+        let mut rooms = self.rooms();
+        let room = rooms.entry(board).or_default();
+        let sender = room
+            .sender
+            .get_or_insert_with(|| broadcast::channel(self.shared.buffer).0);
+        let receiver = sender.subscribe();
+        room.connections.insert(
+            connection,
+            Connection {
+                member_id: member,
+                viewing_card: None,
+                changed: 0,
+            },
+        );
+        let seq = room.seq;
+        announce_presence(room);
+        Subscription {
+            connection,
+            receiver,
+            seq,
+        }
+    }
+
+    /// Records what a socket views and announces it.
+    pub fn set_viewing(&self, board: BoardId, connection: ConnectionId, card: Option<CardId>) {
+        let changed = self.shared.next_connection.fetch_add(1, Ordering::Relaxed);
+        let mut rooms = self.rooms();
+        if let Some(room) = rooms.get_mut(&board)
+            && let Some(conn) = room.connections.get_mut(&connection)
+        {
+            conn.viewing_card = card;
+            conn.changed = changed;
+            announce_presence(room);
+        }
+    }
+
+    /// Removes a socket from its room and announces it; the room's channel goes with its last socket.
+    pub fn unsubscribe(&self, board: BoardId, connection: ConnectionId) {
+        let mut rooms = self.rooms();
+        if let Some(room) = rooms.get_mut(&board)
+            && room.connections.remove(&connection).is_some()
+        {
+            if room.connections.is_empty() {
+                room.sender = None;
+            } else {
+                announce_presence(room);
+            }
+        }
+    }
+
+    /// Open sockets of one member on a board.
+    pub fn sockets_of(&self, board: BoardId, member: MemberId) -> usize {
+        self.rooms().get(&board).map_or(0, |room| {
+            room.connections
+                .values()
+                .filter(|c| c.member_id == member)
+                .count()
+        })
+    }
+
+    /// The members with at least one open socket, and what each views.
+    pub fn presence(&self, board: BoardId) -> Vec<PresenceEntry> {
+        self.rooms().get(&board).map(presence_of).unwrap_or_default()
+    }
+
+    /// The board's last published seq.
+    pub fn seq(&self, board: BoardId) -> u64 {
+        self.rooms().get(&board).map_or(0, |room| room.seq)
+    }
+}
+
+fn presence_of(room: &Room) -> Vec<PresenceEntry> {
+    let mut members: BTreeMap<MemberId, (u64, Option<CardId>)> = BTreeMap::new();
+    for conn in room.connections.values() {
+        let entry = members.entry(conn.member_id).or_insert((0, None));
+        if conn.viewing_card.is_some() && conn.changed >= entry.0 {
+            *entry = (conn.changed, conn.viewing_card);
+        }
+    }
+    members
+        .into_iter()
+        .map(|(member_id, (_, viewing_card))| PresenceEntry {
+            member_id,
+            viewing_card,
+        })
+        .collect()
+}
+
+fn announce_presence(room: &Room) {
+    let Some(sender) = &room.sender else {
+        return;
+    };
+    let message = ServerMessage::Presence {
+        members: presence_of(room),
+    };
+    match serde_json::to_string(&message) {
+        Ok(text) => {
+            let _ = sender.send(RoomMessage::Presence(text.into()));
+        }
+        Err(err) => tracing::error!(error = %err, "cannot encode presence"),
+    }
+}

@@ -1,0 +1,187 @@
+//! Boards: create (host credential), list (host credential), join by room code, snapshot, rename, rotate the
+//! code and remove members (host).
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State};
+use lanban_core::api::{
+    BoardCreated, CreateBoard, ErrorBody, ErrorCode, JoinBoard, Joined, RoomCodeBody, Snapshot,
+    UpdateBoard,
+};
+use lanban_core::ids::{BoardId, MemberId};
+use lanban_core::model::Board;
+use lanban_core::room_code::RoomCode;
+use lanban_core::validate;
+
+use crate::AppState;
+use crate::auth::Credential;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Idempotency, JsonBody, PathId, PathIds};
+use crate::response::Reply;
+use crate::store::{self, boards, rows};
+
+/// Creates a board and its host member (host credential only).
+#[utoipa::path(post, path = "/api/boards", tag = "boards", request_body = CreateBoard,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created; events board.created (seq 1) and member.joined (seq 2)", body = BoardCreated),
+        (status = 401, body = ErrorBody), (status = 403, description = "Not the host credential", body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn create_board(
+    State(state): State<AppState>,
+    credential: Credential,
+    body: JsonBody<CreateBoard>,
+) -> ApiResult<Reply> {
+    let JsonBody { value, idempotency } = body;
+    state
+        .store
+        .write(move |tx| {
+            let principal = store::principal(tx, &credential)?;
+            principal.require_host_credential("create boards")?;
+            let name = validate::name("name", &value.name)?;
+            let member_name = validate::name("member_name", &value.member_name)?;
+            tx.once(idempotency.as_ref(), &principal.scope(), |tx| {
+                boards::create_board(tx, name, member_name)
+            })
+        })
+        .await
+}
+
+/// Every board on this server (host credential only).
+#[utoipa::path(get, path = "/api/boards", tag = "boards", security(("bearer" = [])),
+    responses((status = 200, body = Vec<Board>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn list_boards(State(state): State<AppState>, credential: Credential) -> ApiResult<Reply> {
+    state
+        .store
+        .read(move |conn| {
+            store::principal(conn, &credential)?.require_host_credential("list every board")?;
+            Reply::json(axum::http::StatusCode::OK, &rows::all_boards(conn)?)
+        })
+        .await
+}
+
+/// Joins a board by its room code; failed joins are throttled per address and globally.
+#[utoipa::path(post, path = "/api/join", tag = "boards", request_body = JoinBoard,
+    responses(
+        (status = 200, description = "Joined; event member.joined", body = Joined),
+        (status = 404, description = "`room_not_found`", body = ErrorBody),
+        (status = 422, body = ErrorBody),
+        (status = 429, description = "Too many failed joins; see Retry-After", body = ErrorBody)))]
+pub async fn join_board(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    body: JsonBody<JoinBoard>,
+) -> ApiResult<Reply> {
+    let ip = peer.ip();
+    state.throttle.check(ip)?;
+    let member_name = validate::name("member_name", &body.value.member_name)?;
+    let code: RoomCode = match body.value.room_code.parse() {
+        Ok(code) => code,
+        Err(err) => {
+            state.throttle.fail(ip);
+            return Err(ApiError::invalid("room_code", err.to_string()));
+        }
+    };
+    let result = state
+        .store
+        .write(move |tx| {
+            boards::join_board(tx, &code, member_name)?.ok_or_else(|| {
+                ApiError::new(ErrorCode::RoomNotFound, "no board has this room code")
+            })
+        })
+        .await;
+    if matches!(&result, Err(err) if err.code() == ErrorCode::RoomNotFound) {
+        state.throttle.fail(ip);
+    }
+    result
+}
+
+/// The whole board: columns, cards, members and the seq it is current to.
+#[utoipa::path(get, path = "/api/boards/{board}", tag = "boards", security(("bearer" = [])),
+    params(("board" = String, Path, description = "Board id")),
+    responses((status = 200, body = Snapshot), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_board(
+    State(state): State<AppState>,
+    credential: Credential,
+    PathId(board): PathId<BoardId>,
+) -> ApiResult<Reply> {
+    state
+        .store
+        .read(move |conn| {
+            store::actor(conn, &credential, board)?;
+            let snapshot = rows::snapshot(conn, board)?.ok_or_else(|| ApiError::not_found("board"))?;
+            Reply::json(axum::http::StatusCode::OK, &snapshot)
+        })
+        .await
+}
+
+/// Renames the board.
+#[utoipa::path(patch, path = "/api/boards/{board}", tag = "boards", security(("bearer" = [])),
+    params(("board" = String, Path, description = "Board id")), request_body = UpdateBoard,
+    responses((status = 200, description = "Renamed; event board.updated", body = Board),
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update_board(
+    State(state): State<AppState>,
+    credential: Credential,
+    PathId(board): PathId<BoardId>,
+    body: JsonBody<UpdateBoard>,
+) -> ApiResult<Reply> {
+    let JsonBody { value, idempotency } = body;
+    state
+        .store
+        .write(move |tx| {
+            let actor = store::actor(tx, &credential, board)?;
+            let name = validate::name("name", &value.name)?;
+            tx.once(idempotency.as_ref(), &actor.member_id.to_string(), |tx| {
+                boards::rename_board(tx, &actor, name)
+            })
+        })
+        .await
+}
+
+/// Gives the board a new room code (host only); the old code stops working.
+#[utoipa::path(post, path = "/api/boards/{board}/room-code", tag = "boards", security(("bearer" = [])),
+    params(("board" = String, Path, description = "Board id")),
+    responses((status = 200, description = "Rotated; event room_code.rotated", body = RoomCodeBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn rotate_room_code(
+    State(state): State<AppState>,
+    credential: Credential,
+    PathId(board): PathId<BoardId>,
+    Idempotency(idempotency): Idempotency,
+) -> ApiResult<Reply> {
+    state
+        .store
+        .write(move |tx| {
+            let actor = store::actor(tx, &credential, board)?;
+            actor.require_host("rotate the room code")?;
+            tx.once(idempotency.as_ref(), &actor.member_id.to_string(), |tx| {
+                boards::rotate_room_code(tx, &actor)
+            })
+        })
+        .await
+}
+
+/// Removes a member (host only): their token stops working and their sockets close.
+#[utoipa::path(delete, path = "/api/boards/{board}/members/{member}", tag = "boards", security(("bearer" = [])),
+    params(("board" = String, Path, description = "Board id"), ("member" = String, Path, description = "Member id")),
+    responses((status = 204, description = "Removed; event member.removed (after card.updated for each card they were assigned)"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, description = "The host cannot be removed", body = ErrorBody)))]
+pub async fn remove_member(
+    State(state): State<AppState>,
+    credential: Credential,
+    PathIds(board, member): PathIds<BoardId, MemberId>,
+    Idempotency(idempotency): Idempotency,
+) -> ApiResult<Reply> {
+    state
+        .store
+        .write(move |tx| {
+            let actor = store::actor(tx, &credential, board)?;
+            actor.require_host("remove members")?;
+            tx.once(idempotency.as_ref(), &actor.member_id.to_string(), |tx| {
+                boards::remove_member(tx, &actor, member)
+            })
+        })
+        .await
+}

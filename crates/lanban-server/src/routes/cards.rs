@@ -1,0 +1,159 @@
+//! Cards: create, edit and/or move, delete.
+
+use axum::extract::State;
+use lanban_core::api::{CreateCard, ErrorBody, UpdateCard};
+use lanban_core::ids::{CardId, ColumnId};
+use lanban_core::model::{Card, Label};
+use lanban_core::validate::{self, MAX_LABELS, ValidationError};
+
+use crate::AppState;
+use crate::auth::Credential;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Idempotency, JsonBody, PathId};
+use crate::response::Reply;
+use crate::store::cards::{CardEdit, NewCard};
+use crate::store::order::Placement;
+use crate::store::{self, cards, columns};
+
+fn labels(labels: Vec<Label>) -> Result<Vec<Label>, ValidationError> {
+    if labels.len() > MAX_LABELS {
+        return Err(ValidationError::new(
+            "labels",
+            format!("at most {MAX_LABELS} labels (got {})", labels.len()),
+        ));
+    }
+    labels
+        .into_iter()
+        .enumerate()
+        .map(|(i, label)| {
+            Ok(Label {
+                name: validate::name(&format!("labels[{i}].name"), &label.name)?,
+                color: validate::color(&format!("labels[{i}].color"), &label.color)?,
+            })
+        })
+        .collect()
+}
+
+fn placement(before: Option<CardId>, after: Option<CardId>) -> Placement {
+    Placement {
+        before: before.map(|id| id.to_string()),
+        after: after.map(|id| id.to_string()),
+    }
+}
+
+fn new_card(body: CreateCard) -> Result<NewCard, ValidationError> {
+    Ok(NewCard {
+        title: validate::title("title", &body.title)?,
+        description: validate::description("description", body.description.as_deref().unwrap_or(""))?,
+        labels: labels(body.labels.unwrap_or_default())?,
+        assignee_id: body.assignee_id,
+        due_date: body
+            .due_date
+            .as_deref()
+            .map(|d| validate::due_date("due_date", d))
+            .transpose()?,
+        placement: placement(body.before, body.after),
+    })
+}
+
+fn card_edit(body: UpdateCard) -> Result<CardEdit, ValidationError> {
+    let title = match body.title {
+        None => None,
+        Some(None) => return Err(ValidationError::new("title", "cannot be null")),
+        Some(Some(title)) => Some(validate::title("title", &title)?),
+    };
+    let column_id = match body.column_id {
+        None => None,
+        Some(None) => return Err(ValidationError::new("column_id", "cannot be null")),
+        Some(Some(id)) => Some(id),
+    };
+    let (before, after) = (body.before.flatten(), body.after.flatten());
+    Ok(CardEdit {
+        title,
+        description: body
+            .description
+            .map(|d| validate::description("description", d.as_deref().unwrap_or("")))
+            .transpose()?,
+        labels: body.labels.map(|l| labels(l.unwrap_or_default())).transpose()?,
+        assignee_id: body.assignee_id,
+        due_date: body
+            .due_date
+            .map(|d| d.map(|d| validate::due_date("due_date", &d)).transpose())
+            .transpose()?,
+        column_id,
+        placement: (before.is_some() || after.is_some()).then(|| placement(before, after)),
+        version: body.version.flatten(),
+    })
+}
+
+/// Adds a card to a column; `before`/`after` name cards of that column, neither puts it last.
+#[utoipa::path(post, path = "/api/columns/{column}/cards", tag = "cards", security(("bearer" = [])),
+    params(("column" = String, Path, description = "Column id")), request_body = CreateCard,
+    responses((status = 201, description = "Created; event card.created", body = Card),
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_card(
+    State(state): State<AppState>,
+    credential: Credential,
+    PathId(column): PathId<ColumnId>,
+    body: JsonBody<CreateCard>,
+) -> ApiResult<Reply> {
+    let JsonBody { value, idempotency } = body;
+    state
+        .store
+        .write(move |tx| {
+            let actor = store::actor(tx, &credential, columns::board_of(tx, column)?)?;
+            let new = new_card(value)?;
+            tx.once(idempotency.as_ref(), &actor.member_id.to_string(), |tx| {
+                cards::create_card(tx, &actor, column, new)
+            })
+        })
+        .await
+}
+
+/// Edits and/or moves a card. Only the fields sent change; with `version`, a stale edit is refused with 409.
+#[utoipa::path(patch, path = "/api/cards/{card}", tag = "cards", security(("bearer" = [])),
+    params(("card" = String, Path, description = "Card id")), request_body = UpdateCard,
+    responses((status = 200, description = "Updated; event card.updated", body = Card),
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "`version_conflict`; `current` holds the card as it is", body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn update_card(
+    State(state): State<AppState>,
+    credential: Credential,
+    PathId(card): PathId<CardId>,
+    body: JsonBody<UpdateCard>,
+) -> ApiResult<Reply> {
+    let JsonBody { value, idempotency } = body;
+    state
+        .store
+        .write(move |tx| {
+            let actor = store::actor(tx, &credential, cards::board_of(tx, card)?)?;
+            let edit = card_edit(value).map_err(ApiError::from)?;
+            tx.once(idempotency.as_ref(), &actor.member_id.to_string(), |tx| {
+                cards::update_card(tx, &actor, card, edit)
+            })
+        })
+        .await
+}
+
+/// Deletes a card.
+#[utoipa::path(delete, path = "/api/cards/{card}", tag = "cards", security(("bearer" = [])),
+    params(("card" = String, Path, description = "Card id")),
+    responses((status = 204, description = "Deleted; event card.deleted"),
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn delete_card(
+    State(state): State<AppState>,
+    credential: Credential,
+    PathId(card): PathId<CardId>,
+    Idempotency(idempotency): Idempotency,
+) -> ApiResult<Reply> {
+    state
+        .store
+        .write(move |tx| {
+            let actor = store::actor(tx, &credential, cards::board_of(tx, card)?)?;
+            tx.once(idempotency.as_ref(), &actor.member_id.to_string(), |tx| {
+                cards::delete_card(tx, &actor, card)
+            })
+        })
+        .await
+}

@@ -1,0 +1,121 @@
+//! The board's event log over HTTP, and the upgrade to its live WebSocket.
+
+use axum::extract::State;
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use lanban_core::api::{ErrorBody, ErrorCode, EventsPage};
+use lanban_core::ids::BoardId;
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::auth::Credential;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{PathId, QueryParams};
+use crate::response::Reply;
+use crate::store::{self, rows};
+use crate::ws;
+
+/// Most events one page of `/events` holds.
+pub const MAX_PAGE: u64 = 1000;
+
+/// `?since=N&limit=M`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EventsQuery {
+    /// Return events with seq greater than this (default 0).
+    #[serde(default)]
+    since: u64,
+    /// At most this many (default and maximum 1000).
+    limit: Option<u64>,
+}
+
+/// Events with seq > `since`, ascending, and the board's current seq.
+#[utoipa::path(get, path = "/api/boards/{board}/events", tag = "events", security(("bearer" = [])),
+    params(("board" = String, Path, description = "Board id"), EventsQuery),
+    responses((status = 200, body = EventsPage), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn list_events(
+    State(state): State<AppState>,
+    credential: Credential,
+    PathId(board): PathId<BoardId>,
+    QueryParams(query): QueryParams<EventsQuery>,
+) -> ApiResult<Reply> {
+    let limit = match query.limit {
+        Some(0) => return Err(ApiError::invalid("limit", "must be at least 1")),
+        Some(limit) => limit.min(MAX_PAGE),
+        None => MAX_PAGE,
+    };
+    state
+        .store
+        .read(move |conn| {
+            store::actor(conn, &credential, board)?;
+            let seq = rows::board_seq(conn, board)?;
+            let events = rows::event_texts(conn, board, query.since, seq, limit as usize)?;
+            // The stored texts are the events exactly as sent on sockets: splice them in unparsed.
+            let mut body = String::with_capacity(events.iter().map(|(_, t)| t.len() + 1).sum::<usize>() + 32);
+            body.push_str("{\"events\":[");
+            for (i, (_, text)) in events.iter().enumerate() {
+                if i > 0 {
+                    body.push(',');
+                }
+                body.push_str(text);
+            }
+            body.push_str("],\"seq\":");
+            body.push_str(&seq.to_string());
+            body.push('}');
+            Ok(Reply {
+                status: StatusCode::OK,
+                body,
+            })
+        })
+        .await
+}
+
+/// `?since=N` on the socket.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SocketQuery {
+    /// Replay stored events after this seq before live ones; omit after taking a snapshot.
+    since: Option<u64>,
+}
+
+/// Opens the board's live socket: `hello`, replayed events, then live events and presence.
+#[utoipa::path(get, path = "/api/boards/{board}/ws", tag = "events", security(("bearer" = [])),
+    params(("board" = String, Path, description = "Board id"), SocketQuery),
+    responses((status = 101, description = "Switching to the WebSocket protocol (see docs/protocol.md)"),
+        (status = 426, description = "Not a WebSocket upgrade", body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 429, description = "Too many open sockets for this member", body = ErrorBody)))]
+pub async fn board_socket(
+    State(state): State<AppState>,
+    credential: Credential,
+    PathId(board): PathId<BoardId>,
+    QueryParams(query): QueryParams<SocketQuery>,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> ApiResult<Response> {
+    let actor = state
+        .store
+        .read(move |conn| store::actor(conn, &credential, board))
+        .await?;
+    let upgrade = upgrade.map_err(|rejection| {
+        ApiError::new(
+            ErrorCode::UpgradeRequired,
+            format!("this path only accepts WebSocket upgrades: {rejection}"),
+        )
+    })?;
+    if state.hub.sockets_of(board, actor.member_id) >= state.config.max_sockets_per_member {
+        return Err(ApiError::RateLimited {
+            retry_after_secs: 5,
+        });
+    }
+    let tasks = state.tasks.clone();
+    Ok(upgrade
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(0)
+        .max_message_size(ws::MAX_CLIENT_MESSAGE)
+        .max_frame_size(ws::MAX_CLIENT_MESSAGE)
+        .on_upgrade(move |socket| tasks.track_future(ws::session(socket, state, actor, query.since)))
+        .into_response())
+}

@@ -1,0 +1,351 @@
+//! The SQLite store: one writer thread that commits mutations in groups, a pool of read connections, and the
+//! schema migrations.
+//!
+//! Every mutation runs as a job on the writer thread, inside a savepoint of the current group transaction. A job
+//! appends its events with [`Tx::emit`]; they reach the hub only after the group's `COMMIT` returns, and in
+//! commit order, because the same thread commits and publishes. A job that fails is rolled back to its
+//! savepoint and publishes nothing. The HTTP answer is sent after the events are published.
+
+mod access;
+pub mod boards;
+pub mod cards;
+pub mod columns;
+pub mod order;
+pub mod rows;
+mod writer;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use lanban_core::event::{Change, Event, ServerMessage};
+use lanban_core::ids::{BoardId, MemberId};
+use lanban_core::time::Timestamp;
+use rusqlite::{Connection, OpenFlags};
+use rusqlite_migration::{M, Migrations};
+use tokio::sync::{mpsc, oneshot};
+
+pub use access::{Actor, Principal, actor, principal};
+
+use crate::config::{Config, Synchronous};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::IdempotencyKey;
+use crate::hub::{Hub, Published};
+use crate::response::Reply;
+
+/// The numbered files of `/migrations`, in order. Append only.
+const MIGRATIONS: &[(&str, &str)] = &[(
+    "0001_init.sql",
+    include_str!("../../../../migrations/0001_init.sql"),
+)];
+
+/// How long idempotency keys are kept.
+pub const IDEMPOTENCY_TTL_SECS: i64 = 24 * 60 * 60 + 60;
+
+/// Why the store could not open.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot open the database {path}: {source}")]
+    Open {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error("cannot migrate the database: {0}")]
+    Migrate(#[from] rusqlite_migration::Error),
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("cannot start the writer thread: {0}")]
+    Thread(#[from] std::io::Error),
+}
+
+/// A job for the writer: runs in a savepoint and produces the answer.
+type JobFn = Box<dyn FnOnce(&mut Tx<'_>) -> ApiResult<Reply> + Send>;
+
+struct Job {
+    run: JobFn,
+    reply: oneshot::Sender<ApiResult<Reply>>,
+}
+
+/// What the writer thread is asked to do.
+enum Command {
+    Job(Job),
+    /// Commit what is queued before this and exit.
+    Stop,
+}
+
+/// The store handle; cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    /// Jobs for the writer thread.
+    jobs: mpsc::Sender<Command>,
+    /// Idle read connections (a std `Mutex` is fine: it is never held across an `.await`).
+    readers: Mutex<Vec<Connection>>,
+    path: PathBuf,
+    /// Joined on close, so the last commit is on disk before the process goes on.
+    writer: Mutex<Option<std::thread::JoinHandle<()>>>,
+}
+
+/// Jobs waiting for the writer before callers wait for a place in the queue.
+const JOB_QUEUE: usize = 4096;
+/// Idle read connections kept open.
+const MAX_IDLE_READERS: usize = 8;
+
+impl Store {
+    /// Opens (creating and migrating if needed) the database in `config.data_dir` and starts the writer,
+    /// which publishes committed events to `hub`.
+    pub fn open(config: &Config, hub: Hub) -> Result<Store, StoreError> {
+        let path = config.database_path();
+        let mut conn = open_connection(&path, false, config.synchronous)?;
+        migrations().to_latest(&mut conn)?;
+        let board_seqs = rows::board_seqs(&conn)?;
+        hub.init_rooms(board_seqs);
+        let (jobs, rx) = mpsc::channel(JOB_QUEUE);
+        let handle = std::thread::Builder::new()
+            .name("lanban-writer".into())
+            .spawn(move || writer::run(conn, rx, hub))?;
+        Ok(Store {
+            shared: Arc::new(Shared {
+                jobs,
+                readers: Mutex::new(Vec::new()),
+                path,
+                writer: Mutex::new(Some(handle)),
+            }),
+        })
+    }
+
+    /// Runs `job` on the writer thread in its own savepoint of a group transaction; answers after the
+    /// commit and after the job's events are published.
+    pub async fn write(
+        &self,
+        job: impl FnOnce(&mut Tx<'_>) -> ApiResult<Reply> + Send + 'static,
+    ) -> ApiResult<Reply> {
+        let (reply, answer) = oneshot::channel();
+        let job = Job {
+            run: Box::new(job),
+            reply,
+        };
+        self.shared
+            .jobs
+            .send(Command::Job(job))
+            .await
+            .map_err(|_| ApiError::Internal("the writer has stopped".into()))?;
+        answer
+            .await
+            .map_err(|_| ApiError::Internal("the writer dropped a job".into()))?
+    }
+
+    /// Runs `f` on a read connection inside one read transaction (a consistent view).
+    pub async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> ApiResult<T> + Send + 'static,
+    ) -> ApiResult<T> {
+        let shared = self.shared.clone();
+        tokio::task::spawn_blocking(move || {
+            let conn = shared.take_reader()?;
+            let result = (|| {
+                let txn = conn.unchecked_transaction()?;
+                let value = f(&txn)?;
+                txn.finish()?;
+                Ok(value)
+            })();
+            shared.put_reader(conn);
+            result
+        })
+        .await
+        .map_err(|e| ApiError::Internal(format!("read task failed: {e}")))?
+    }
+
+    /// Deletes idempotency records older than a day.
+    pub async fn purge_idempotency(&self) -> ApiResult<()> {
+        self.write(|tx| {
+            let cutoff = unix_now() - IDEMPOTENCY_TTL_SECS;
+            tx.execute("DELETE FROM idempotency WHERE created_at < ?1", [cutoff])?;
+            Ok(Reply::no_content())
+        })
+        .await
+        .map(|_| ())
+    }
+
+    /// Stops the writer once the jobs already queued are committed, and waits for it. Later writes fail.
+    pub async fn close(&self) {
+        let _ = self.shared.jobs.send(Command::Stop).await;
+        let handle = self.shared.writer.lock().ok().and_then(|mut h| h.take());
+        if let Some(handle) = handle {
+            let _ = tokio::task::spawn_blocking(move || handle.join()).await;
+        }
+    }
+}
+
+impl Shared {
+    fn take_reader(&self) -> ApiResult<Connection> {
+        if let Some(conn) = self.readers.lock().ok().and_then(|mut idle| idle.pop()) {
+            return Ok(conn);
+        }
+        open_connection(&self.path, true, Synchronous::Full)
+            .map_err(|e| ApiError::Internal(e.to_string()))
+    }
+
+    fn put_reader(&self, conn: Connection) {
+        if let Ok(mut idle) = self.readers.lock()
+            && idle.len() < MAX_IDLE_READERS
+        {
+            idle.push(conn);
+        }
+    }
+}
+
+fn migrations() -> Migrations<'static> {
+    Migrations::new(MIGRATIONS.iter().map(|(_, sql)| M::up(sql)).collect())
+}
+
+fn open_connection(path: &Path, read_only: bool, sync: Synchronous) -> Result<Connection, StoreError> {
+    let flags = if read_only {
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
+    } else {
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+    };
+    let conn = Connection::open_with_flags(path, flags).map_err(|source| StoreError::Open {
+        path: path.to_owned(),
+        source,
+    })?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.set_prepared_statement_cache_capacity(64);
+    if read_only {
+        conn.pragma_update(None, "query_only", true)?;
+    } else {
+        let mode: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(StoreError::Sqlite(rusqlite::Error::InvalidParameterName(format!(
+                "journal_mode is {mode}, not WAL"
+            ))));
+        }
+        conn.pragma_update(None, "synchronous", sync.pragma())?;
+        conn.pragma_update(None, "foreign_keys", true)?;
+    }
+    Ok(conn)
+}
+
+/// Seconds since the Unix epoch.
+pub fn unix_now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// A job's view of the group transaction: SQL through `Deref`, events through [`Tx::emit`].
+pub struct Tx<'a> {
+    conn: &'a Connection,
+    events: Vec<Published>,
+}
+
+impl std::ops::Deref for Tx<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        self.conn
+    }
+}
+
+impl Tx<'_> {
+    /// Appends the board's next event; it is published after the commit.
+    pub fn emit(&mut self, board_id: BoardId, actor: MemberId, change: Change) -> ApiResult<u64> {
+        let seq: u64 = self
+            .conn
+            .prepare_cached("UPDATE boards SET seq = seq + 1 WHERE id = ?1 RETURNING seq")?
+            .query_row([board_id.to_string()], |r| r.get(0))?;
+        let closes = match &change {
+            Change::MemberRemoved(removed) => Some(removed.id),
+            _ => None,
+        };
+        let event = Event {
+            seq,
+            actor,
+            at: Timestamp::now(),
+            change,
+        };
+        let json = serde_json::to_string(&ServerMessage::Event(event))?;
+        self.conn
+            .prepare_cached("INSERT INTO events (board_id, seq, json) VALUES (?1, ?2, ?3)")?
+            .execute(rusqlite::params![board_id.to_string(), seq, json])?;
+        self.events.push(Published {
+            board_id,
+            seq,
+            text: json.into(),
+            closes,
+        });
+        Ok(seq)
+    }
+
+    /// Runs `f` once per idempotency key: a retry with the same key and request gets the stored answer and
+    /// changes nothing; the same key with another request is refused.
+    pub fn once(
+        &mut self,
+        key: Option<&IdempotencyKey>,
+        scope: &str,
+        f: impl FnOnce(&mut Self) -> ApiResult<Reply>,
+    ) -> ApiResult<Reply> {
+        let Some(key) = key else {
+            return f(self);
+        };
+        let stored: Option<(Vec<u8>, u16, String)> = self
+            .conn
+            .prepare_cached(
+                "SELECT request_hash, status, body FROM idempotency WHERE scope = ?1 AND key = ?2",
+            )?
+            .query_row(rusqlite::params![scope, key.key], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .map(Some)
+            .or_else(|e| match e {
+                rusqlite::Error::QueryReturnedNoRows => Ok(None),
+                e => Err(e),
+            })?;
+        if let Some((hash, status, body)) = stored {
+            if hash != key.request_hash {
+                return Err(ApiError::new(
+                    lanban_core::api::ErrorCode::IdempotencyKeyReused,
+                    "this Idempotency-Key was already used for a different request",
+                ));
+            }
+            let status = axum::http::StatusCode::from_u16(status)
+                .map_err(|e| ApiError::Internal(format!("stored status: {e}")))?;
+            return Ok(Reply { status, body });
+        }
+        let reply = f(self)?;
+        self.conn
+            .prepare_cached(
+                "INSERT INTO idempotency (scope, key, request_hash, status, body, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(rusqlite::params![
+                scope,
+                key.key,
+                key.request_hash.as_slice(),
+                reply.status.as_u16(),
+                reply.body,
+                unix_now()
+            ])?;
+        Ok(reply)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_migration_file_is_listed_in_order() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../migrations");
+        let mut files: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|n| n.ends_with(".sql"))
+            .collect();
+        files.sort();
+        let listed: Vec<&str> = MIGRATIONS.iter().map(|(name, _)| *name).collect();
+        assert_eq!(files, listed);
+        assert!(migrations().validate().is_ok());
+    }
+}

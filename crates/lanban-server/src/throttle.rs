@@ -1,0 +1,129 @@
+//! Failed-join throttling: room codes have 40 bits, and this keeps guessing them hopeless. After
+//! `per_address` failures from one address within the window, every join from it is refused until the window
+//! passes; after `global` failures from anyone, every join is refused likewise.
+
+use std::collections::{HashMap, VecDeque};
+use std::net::IpAddr;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use crate::config::JoinLimits;
+use crate::error::{ApiError, ApiResult};
+
+/// Addresses tracked before old entries are swept.
+const SWEEP_AT: usize = 10_000;
+
+/// The failure log (a std `Mutex`: never held across an `.await`).
+pub struct JoinThrottle {
+    limits: JoinLimits,
+    state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    per_address: HashMap<IpAddr, VecDeque<Instant>>,
+    global: VecDeque<Instant>,
+}
+
+fn prune(times: &mut VecDeque<Instant>, now: Instant, window: Duration) {
+    while times.front().is_some_and(|t| now.duration_since(*t) >= window) {
+        times.pop_front();
+    }
+}
+
+fn retry_after(times: &VecDeque<Instant>, now: Instant, window: Duration) -> u64 {
+    times.front().map_or(1, |first| {
+        let wait = window.saturating_sub(now.duration_since(*first));
+        wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
+    })
+}
+
+impl JoinThrottle {
+    /// A throttle with these limits.
+    pub fn new(limits: JoinLimits) -> Self {
+        Self {
+            limits,
+            state: Mutex::new(State::default()),
+        }
+    }
+
+    /// Refuses with 429 if `ip` (or everyone) has failed too often within the window.
+    pub fn check(&self, ip: IpAddr) -> ApiResult<()> {
+        let now = Instant::now();
+        let window = self.limits.window;
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        prune(&mut state.global, now, window);
+        if state.global.len() >= self.limits.global {
+            return Err(ApiError::RateLimited {
+                retry_after_secs: retry_after(&state.global, now, window),
+            });
+        }
+        if let Some(times) = state.per_address.get_mut(&ip) {
+            prune(times, now, window);
+            if times.len() >= self.limits.per_address {
+                return Err(ApiError::RateLimited {
+                    retry_after_secs: retry_after(times, now, window),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Records a failed join from `ip`.
+    pub fn fail(&self, ip: IpAddr) {
+        let now = Instant::now();
+        let window = self.limits.window;
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if state.per_address.len() >= SWEEP_AT {
+            state.per_address.retain(|_, times| {
+                prune(times, now, window);
+                !times.is_empty()
+            });
+        }
+        state.per_address.entry(ip).or_default().push_back(now);
+        state.global.push_back(now);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_address_is_refused_after_its_failures_and_others_are_not() {
+        let throttle = JoinThrottle::new(JoinLimits {
+            per_address: 3,
+            global: 5,
+            window: Duration::from_secs(60),
+        });
+        let a: IpAddr = "10.0.0.1".parse().unwrap();
+        let b: IpAddr = "10.0.0.2".parse().unwrap();
+        for _ in 0..3 {
+            assert!(throttle.check(a).is_ok());
+            throttle.fail(a);
+        }
+        match throttle.check(a) {
+            Err(ApiError::RateLimited { retry_after_secs }) => assert!((59..=60).contains(&retry_after_secs)),
+            other => panic!("expected 429, got {other:?}"),
+        }
+        assert!(throttle.check(b).is_ok());
+        throttle.fail(b);
+        throttle.fail(b);
+        // Five failures in all: now everyone waits.
+        assert!(matches!(throttle.check("10.0.0.3".parse().unwrap()), Err(ApiError::RateLimited { .. })));
+    }
+
+    #[test]
+    fn the_window_passes() {
+        let throttle = JoinThrottle::new(JoinLimits {
+            per_address: 1,
+            global: 100,
+            window: Duration::from_millis(50),
+        });
+        let a: IpAddr = "::1".parse().unwrap();
+        throttle.fail(a);
+        assert!(throttle.check(a).is_err());
+        std::thread::sleep(Duration::from_millis(60));
+        assert!(throttle.check(a).is_ok());
+    }
+}
