@@ -141,35 +141,71 @@ pub struct CreateCard {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateCard {
-    #[serde(default, deserialize_with = "patch", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "patch",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(value_type = Option<String>)]
     pub title: Patch<String>,
-    #[serde(default, deserialize_with = "patch", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "patch",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(value_type = Option<String>)]
     pub description: Patch<String>,
-    #[serde(default, deserialize_with = "patch", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "patch",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(value_type = Option<Vec<Label>>)]
     pub labels: Patch<Vec<Label>>,
     /// `null` unassigns.
-    #[serde(default, deserialize_with = "patch", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "patch",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(value_type = Option<String>, format = Uuid, nullable)]
     pub assignee_id: Patch<MemberId>,
     /// `null` clears the due date.
-    #[serde(default, deserialize_with = "patch", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "patch",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(value_type = Option<String>, nullable)]
     pub due_date: Patch<String>,
     /// Move the card to this column of the same board.
-    #[serde(default, deserialize_with = "patch", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "patch",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(value_type = Option<String>, format = Uuid)]
     pub column_id: Patch<ColumnId>,
-    #[serde(default, deserialize_with = "patch", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "patch",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(value_type = Option<String>, format = Uuid)]
     pub before: Patch<CardId>,
-    #[serde(default, deserialize_with = "patch", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "patch",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(value_type = Option<String>, format = Uuid)]
     pub after: Patch<CardId>,
     /// If set and not the card's current version, nothing changes and the answer is 409 `version_conflict`.
-    #[serde(default, deserialize_with = "patch", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "patch",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(value_type = Option<u64>)]
     pub version: Patch<u64>,
 }
@@ -288,7 +324,10 @@ mod tests {
         assert_eq!(body.title, None);
         assert!(serde_json::from_str::<UpdateCard>(r#"{"colour":"red"}"#).is_err());
         let back = serde_json::to_value(&body).unwrap();
-        assert_eq!(back, serde_json::json!({"assignee_id": null, "due_date": "2026-01-02"}));
+        assert_eq!(
+            back,
+            serde_json::json!({"assignee_id": null, "due_date": "2026-01-02"})
+        );
     }
 
     #[test]

@@ -253,12 +253,30 @@ mod tests {
 
     #[test]
     fn refuses_bad_input() {
-        assert!(matches!(key_between(Some("a1"), Some("a0")), Err(OrderError::NotInOrder(..))));
-        assert!(matches!(key_between(Some("a1"), Some("a1")), Err(OrderError::NotInOrder(..))));
-        assert!(matches!(key_between(Some(""), None), Err(OrderError::Invalid(_))));
-        assert!(matches!(key_between(Some("a10"), None), Err(OrderError::Invalid(_))));
-        assert!(matches!(key_between(Some("a!"), None), Err(OrderError::Invalid(_))));
-        assert!(matches!(key_between(Some("b1"), None), Err(OrderError::Invalid(_))));
+        assert!(matches!(
+            key_between(Some("a1"), Some("a0")),
+            Err(OrderError::NotInOrder(..))
+        ));
+        assert!(matches!(
+            key_between(Some("a1"), Some("a1")),
+            Err(OrderError::NotInOrder(..))
+        ));
+        assert!(matches!(
+            key_between(Some(""), None),
+            Err(OrderError::Invalid(_))
+        ));
+        assert!(matches!(
+            key_between(Some("a10"), None),
+            Err(OrderError::Invalid(_))
+        ));
+        assert!(matches!(
+            key_between(Some("a!"), None),
+            Err(OrderError::Invalid(_))
+        ));
+        assert!(matches!(
+            key_between(Some("b1"), None),
+            Err(OrderError::Invalid(_))
+        ));
     }
 
     #[test]

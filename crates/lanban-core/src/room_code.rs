@@ -129,9 +129,18 @@ mod tests {
         assert_eq!(confusable.to_string(), "0110-1234");
         assert_eq!("7KQ2-M9X".parse::<RoomCode>(), Err(RoomCodeError::Length));
         assert_eq!("7KQ2-M9XDD".parse::<RoomCode>(), Err(RoomCodeError::Length));
-        assert_eq!("7KQ2-M9XU".parse::<RoomCode>(), Err(RoomCodeError::Character('U')));
-        assert_eq!("7KQ2-M9X!".parse::<RoomCode>(), Err(RoomCodeError::Character('!')));
-        assert_eq!("7KQ2-M9Xé".parse::<RoomCode>(), Err(RoomCodeError::Character('é')));
+        assert_eq!(
+            "7KQ2-M9XU".parse::<RoomCode>(),
+            Err(RoomCodeError::Character('U'))
+        );
+        assert_eq!(
+            "7KQ2-M9X!".parse::<RoomCode>(),
+            Err(RoomCodeError::Character('!'))
+        );
+        assert_eq!(
+            "7KQ2-M9Xé".parse::<RoomCode>(),
+            Err(RoomCodeError::Character('é'))
+        );
     }
 
     #[test]

@@ -194,7 +194,10 @@ mod tests {
             Change::CardCreated(card(&state, &todo, "plan", "a0")),
         ];
         for (i, change) in steps.into_iter().enumerate() {
-            assert_eq!(state.apply(&event(i as u64 + 1, change)), Ok(Applied::Applied));
+            assert_eq!(
+                state.apply(&event(i as u64 + 1, change)),
+                Ok(Applied::Applied)
+            );
         }
         assert_eq!(state.seq, 5);
         assert_eq!(titles(&state), ["plan", "write", "shipped"]);
@@ -202,7 +205,9 @@ mod tests {
         // Moving Done before Todo reorders the cards too.
         let mut moved = done.clone();
         moved.position = "a0".into();
-        state.apply(&event(6, Change::ColumnUpdated(moved))).unwrap();
+        state
+            .apply(&event(6, Change::ColumnUpdated(moved)))
+            .unwrap();
         assert_eq!(titles(&state), ["shipped", "plan", "write"]);
 
         // Deleting a column takes its cards.

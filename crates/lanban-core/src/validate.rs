@@ -136,14 +136,23 @@ mod tests {
         check(title("title", &"é".repeat(200)), Ok(&"é".repeat(200)));
         check(title("title", &"é".repeat(201)), Err("title"));
         check(name("name", &"x".repeat(61)), Err("name"));
-        check(name("name", "'; DROP TABLE cards; --"), Ok("'; DROP TABLE cards; --"));
+        check(
+            name("name", "'; DROP TABLE cards; --"),
+            Ok("'; DROP TABLE cards; --"),
+        );
     }
 
     #[test]
     fn descriptions_keep_their_whitespace() {
-        check(description("d", "  # Plan\n\n- a\r\n\t- b  "), Ok("  # Plan\n\n- a\r\n\t- b  "));
+        check(
+            description("d", "  # Plan\n\n- a\r\n\t- b  "),
+            Ok("  # Plan\n\n- a\r\n\t- b  "),
+        );
         check(description("d", "nul\0"), Err("d"));
-        check(description("d", &"x".repeat(MAX_DESCRIPTION)), Ok(&"x".repeat(MAX_DESCRIPTION)));
+        check(
+            description("d", &"x".repeat(MAX_DESCRIPTION)),
+            Ok(&"x".repeat(MAX_DESCRIPTION)),
+        );
         check(description("d", &"x".repeat(MAX_DESCRIPTION + 1)), Err("d"));
     }
 

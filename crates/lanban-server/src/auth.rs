@@ -117,7 +117,10 @@ mod tests {
         let b = new_token().unwrap();
         assert_ne!(a, b);
         assert_eq!(a.len(), 43);
-        assert!(a.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'));
+        assert!(
+            a.bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+        );
         assert_eq!(TokenHash::of(&a), TokenHash::of(&a));
         assert_ne!(TokenHash::of(&a), TokenHash::of(&b));
     }

@@ -53,10 +53,7 @@ fn idempotency_header(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
         })
         .map(|k| Some(k.to_owned()))
         .ok_or_else(|| {
-            ApiError::invalid(
-                "Idempotency-Key",
-                "must be 1–200 visible ASCII characters",
-            )
+            ApiError::invalid("Idempotency-Key", "must be 1–200 visible ASCII characters")
         })
 }
 
@@ -96,6 +93,13 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
 
 /// Decodes JSON, telling syntax (400) from shape (422, naming the field).
 pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    // serde would read a struct from an array too; every body of this API is an object.
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+            Ok(_) => Err(ApiError::invalid("body", "must be a JSON object")),
+            Err(err) => Err(json_error("", &err)),
+        };
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let result: Result<T, _> = serde_path_to_error::deserialize(&mut de);
     let value = match result {
@@ -246,8 +250,14 @@ mod tests {
     #[test]
     fn bodies_fail_with_the_right_code_and_field() {
         assert_eq!(field_of("{"), (ErrorCode::MalformedJson, None));
-        assert_eq!(field_of("{\"title\":\"a\"} x"), (ErrorCode::MalformedJson, None));
-        assert_eq!(field_of("[1]"), (ErrorCode::ValidationFailed, Some("body".into())));
+        assert_eq!(
+            field_of("{\"title\":\"a\"} x"),
+            (ErrorCode::MalformedJson, None)
+        );
+        assert_eq!(
+            field_of("[1]"),
+            (ErrorCode::ValidationFailed, Some("body".into()))
+        );
         assert_eq!(
             field_of(r#"{"title":1}"#),
             (ErrorCode::ValidationFailed, Some("title".into()))

@@ -183,7 +183,10 @@ impl Hub {
 
     /// The members with at least one open socket, and what each views.
     pub fn presence(&self, board: BoardId) -> Vec<PresenceEntry> {
-        self.rooms().get(&board).map(presence_of).unwrap_or_default()
+        self.rooms()
+            .get(&board)
+            .map(presence_of)
+            .unwrap_or_default()
     }
 
     /// The board's last published seq.

@@ -207,7 +207,10 @@ pub async fn serve(
         .await;
     cancel.cancel();
     tasks.close();
-    if tokio::time::timeout(Duration::from_secs(10), tasks.wait()).await.is_err() {
+    if tokio::time::timeout(Duration::from_secs(10), tasks.wait())
+        .await
+        .is_err()
+    {
         tracing::warn!("some sockets did not close within 10 s");
     }
     purge.abort();
@@ -262,4 +265,3 @@ impl RunningServer {
         }
     }
 }
-

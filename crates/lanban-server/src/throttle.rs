@@ -26,7 +26,10 @@ struct State {
 }
 
 fn prune(times: &mut VecDeque<Instant>, now: Instant, window: Duration) {
-    while times.front().is_some_and(|t| now.duration_since(*t) >= window) {
+    while times
+        .front()
+        .is_some_and(|t| now.duration_since(*t) >= window)
+    {
         times.pop_front();
     }
 }
@@ -103,14 +106,19 @@ mod tests {
             throttle.fail(a);
         }
         match throttle.check(a) {
-            Err(ApiError::RateLimited { retry_after_secs }) => assert!((59..=60).contains(&retry_after_secs)),
+            Err(ApiError::RateLimited { retry_after_secs }) => {
+                assert!((59..=60).contains(&retry_after_secs))
+            }
             other => panic!("expected 429, got {other:?}"),
         }
         assert!(throttle.check(b).is_ok());
         throttle.fail(b);
         throttle.fail(b);
         // Five failures in all: now everyone waits.
-        assert!(matches!(throttle.check("10.0.0.3".parse().unwrap()), Err(ApiError::RateLimited { .. })));
+        assert!(matches!(
+            throttle.check("10.0.0.3".parse().unwrap()),
+            Err(ApiError::RateLimited { .. })
+        ));
     }
 
     #[test]

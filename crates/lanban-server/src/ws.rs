@@ -17,6 +17,8 @@ use crate::store::{Actor, rows};
 
 /// Largest message a client may send.
 pub const MAX_CLIENT_MESSAGE: usize = 64 * 1024;
+/// How long the server waits for the peer to answer its close frame.
+const CLOSE_GRACE: Duration = Duration::from_secs(2);
 /// Events read from the log per page while replaying.
 const REPLAY_PAGE: usize = 1000;
 
@@ -64,14 +66,35 @@ pub async fn session(socket: WebSocket, state: AppState, actor: Actor, since: Op
         let subscription = state.hub.subscribe(actor.board_id, actor.member_id);
         let connection = subscription.connection;
         tracing::debug!(connection, seq = subscription.seq, "socket open");
-        let (sink, stream) = socket.split();
+        let (sink, mut stream) = socket.split();
         let mut outbox = Outbox {
             sink,
             write_timeout: state.config.write_timeout,
         };
-        let end = match drive(&mut outbox, stream, &state, &actor, since, subscription).await {
+        let end = match drive(
+            &mut outbox,
+            &mut stream,
+            &state,
+            &actor,
+            since,
+            subscription,
+        )
+        .await
+        {
             Ok(end) | Err(end) => end,
         };
+        if let End::Closed(..) = end {
+            // Finish the closing handshake: wait (briefly) for the peer's close frame, so it reads ours
+            // before the connection goes away.
+            let _ = timeout(CLOSE_GRACE, async {
+                while let Some(Ok(message)) = stream.next().await {
+                    if matches!(message, Message::Close(_)) {
+                        break;
+                    }
+                }
+            })
+            .await;
+        }
         state.hub.unsubscribe(actor.board_id, connection);
         tracing::debug!(?end, "socket closed");
     }
@@ -81,7 +104,7 @@ pub async fn session(socket: WebSocket, state: AppState, actor: Actor, since: Op
 
 async fn drive(
     outbox: &mut Outbox,
-    mut stream: futures_util::stream::SplitStream<WebSocket>,
+    stream: &mut futures_util::stream::SplitStream<WebSocket>,
     state: &AppState,
     actor: &Actor,
     since: Option<u64>,

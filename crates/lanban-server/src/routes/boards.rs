@@ -33,24 +33,22 @@ pub async fn create_board(
     body: JsonBody<CreateBoard>,
 ) -> ApiResult<Reply> {
     let JsonBody { value, idempotency } = body;
-    state
-        .store
-        .write(move |tx| {
-            let principal = store::principal(tx, &credential)?;
-            principal.require_host_credential("create boards")?;
-            let name = validate::name("name", &value.name)?;
-            let member_name = validate::name("member_name", &value.member_name)?;
-            tx.once(idempotency.as_ref(), &principal.scope(), |tx| {
-                boards::create_board(tx, name, member_name)
-            })
-        })
-        .await
+    super::mutate(&state, credential, idempotency, move |tx, principal| {
+        principal.require_host_credential("create boards")?;
+        let name = validate::name("name", &value.name)?;
+        let member_name = validate::name("member_name", &value.member_name)?;
+        boards::create_board(tx, name, member_name)
+    })
+    .await
 }
 
 /// Every board on this server (host credential only).
 #[utoipa::path(get, path = "/api/boards", tag = "boards", security(("bearer" = [])),
     responses((status = 200, body = Vec<Board>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
-pub async fn list_boards(State(state): State<AppState>, credential: Credential) -> ApiResult<Reply> {
+pub async fn list_boards(
+    State(state): State<AppState>,
+    credential: Credential,
+) -> ApiResult<Reply> {
     state
         .store
         .read(move |conn| {
@@ -109,7 +107,8 @@ pub async fn get_board(
         .store
         .read(move |conn| {
             store::actor(conn, &credential, board)?;
-            let snapshot = rows::snapshot(conn, board)?.ok_or_else(|| ApiError::not_found("board"))?;
+            let snapshot =
+                rows::snapshot(conn, board)?.ok_or_else(|| ApiError::not_found("board"))?;
             Reply::json(axum::http::StatusCode::OK, &snapshot)
         })
         .await
@@ -127,16 +126,12 @@ pub async fn update_board(
     body: JsonBody<UpdateBoard>,
 ) -> ApiResult<Reply> {
     let JsonBody { value, idempotency } = body;
-    state
-        .store
-        .write(move |tx| {
-            let actor = store::actor(tx, &credential, board)?;
-            let name = validate::name("name", &value.name)?;
-            tx.once(idempotency.as_ref(), &actor.member_id.to_string(), |tx| {
-                boards::rename_board(tx, &actor, name)
-            })
-        })
-        .await
+    super::mutate(&state, credential, idempotency, move |tx, principal| {
+        let actor = principal.on_board(tx, board)?;
+        let name = validate::name("name", &value.name)?;
+        boards::rename_board(tx, &actor, name)
+    })
+    .await
 }
 
 /// Gives the board a new room code (host only); the old code stops working.
@@ -150,16 +145,12 @@ pub async fn rotate_room_code(
     PathId(board): PathId<BoardId>,
     Idempotency(idempotency): Idempotency,
 ) -> ApiResult<Reply> {
-    state
-        .store
-        .write(move |tx| {
-            let actor = store::actor(tx, &credential, board)?;
-            actor.require_host("rotate the room code")?;
-            tx.once(idempotency.as_ref(), &actor.member_id.to_string(), |tx| {
-                boards::rotate_room_code(tx, &actor)
-            })
-        })
-        .await
+    super::mutate(&state, credential, idempotency, move |tx, principal| {
+        let actor = principal.on_board(tx, board)?;
+        actor.require_host("rotate the room code")?;
+        boards::rotate_room_code(tx, &actor)
+    })
+    .await
 }
 
 /// Removes a member (host only): their token stops working and their sockets close.
@@ -174,14 +165,10 @@ pub async fn remove_member(
     PathIds(board, member): PathIds<BoardId, MemberId>,
     Idempotency(idempotency): Idempotency,
 ) -> ApiResult<Reply> {
-    state
-        .store
-        .write(move |tx| {
-            let actor = store::actor(tx, &credential, board)?;
-            actor.require_host("remove members")?;
-            tx.once(idempotency.as_ref(), &actor.member_id.to_string(), |tx| {
-                boards::remove_member(tx, &actor, member)
-            })
-        })
-        .await
+    super::mutate(&state, credential, idempotency, move |tx, principal| {
+        let actor = principal.on_board(tx, board)?;
+        actor.require_host("remove members")?;
+        boards::remove_member(tx, &actor, member)
+    })
+    .await
 }

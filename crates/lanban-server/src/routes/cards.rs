@@ -13,7 +13,7 @@ use crate::extract::{Idempotency, JsonBody, PathId};
 use crate::response::Reply;
 use crate::store::cards::{CardEdit, NewCard};
 use crate::store::order::Placement;
-use crate::store::{self, cards, columns};
+use crate::store::{cards, columns};
 
 fn labels(labels: Vec<Label>) -> Result<Vec<Label>, ValidationError> {
     if labels.len() > MAX_LABELS {
@@ -44,7 +44,10 @@ fn placement(before: Option<CardId>, after: Option<CardId>) -> Placement {
 fn new_card(body: CreateCard) -> Result<NewCard, ValidationError> {
     Ok(NewCard {
         title: validate::title("title", &body.title)?,
-        description: validate::description("description", body.description.as_deref().unwrap_or(""))?,
+        description: validate::description(
+            "description",
+            body.description.as_deref().unwrap_or(""),
+        )?,
         labels: labels(body.labels.unwrap_or_default())?,
         assignee_id: body.assignee_id,
         due_date: body
@@ -74,7 +77,10 @@ fn card_edit(body: UpdateCard) -> Result<CardEdit, ValidationError> {
             .description
             .map(|d| validate::description("description", d.as_deref().unwrap_or("")))
             .transpose()?,
-        labels: body.labels.map(|l| labels(l.unwrap_or_default())).transpose()?,
+        labels: body
+            .labels
+            .map(|l| labels(l.unwrap_or_default()))
+            .transpose()?,
         assignee_id: body.assignee_id,
         due_date: body
             .due_date
@@ -98,16 +104,12 @@ pub async fn create_card(
     body: JsonBody<CreateCard>,
 ) -> ApiResult<Reply> {
     let JsonBody { value, idempotency } = body;
-    state
-        .store
-        .write(move |tx| {
-            let actor = store::actor(tx, &credential, columns::board_of(tx, column)?)?;
-            let new = new_card(value)?;
-            tx.once(idempotency.as_ref(), &actor.member_id.to_string(), |tx| {
-                cards::create_card(tx, &actor, column, new)
-            })
-        })
-        .await
+    super::mutate(&state, credential, idempotency, move |tx, principal| {
+        let actor = principal.on_board(tx, columns::board_of(tx, column)?)?;
+        let new = new_card(value)?;
+        cards::create_card(tx, &actor, column, new)
+    })
+    .await
 }
 
 /// Edits and/or moves a card. Only the fields sent change; with `version`, a stale edit is refused with 409.
@@ -124,16 +126,12 @@ pub async fn update_card(
     body: JsonBody<UpdateCard>,
 ) -> ApiResult<Reply> {
     let JsonBody { value, idempotency } = body;
-    state
-        .store
-        .write(move |tx| {
-            let actor = store::actor(tx, &credential, cards::board_of(tx, card)?)?;
-            let edit = card_edit(value).map_err(ApiError::from)?;
-            tx.once(idempotency.as_ref(), &actor.member_id.to_string(), |tx| {
-                cards::update_card(tx, &actor, card, edit)
-            })
-        })
-        .await
+    super::mutate(&state, credential, idempotency, move |tx, principal| {
+        let actor = principal.on_board(tx, cards::board_of(tx, card)?)?;
+        let edit = card_edit(value).map_err(ApiError::from)?;
+        cards::update_card(tx, &actor, card, edit)
+    })
+    .await
 }
 
 /// Deletes a card.
@@ -147,13 +145,9 @@ pub async fn delete_card(
     PathId(card): PathId<CardId>,
     Idempotency(idempotency): Idempotency,
 ) -> ApiResult<Reply> {
-    state
-        .store
-        .write(move |tx| {
-            let actor = store::actor(tx, &credential, cards::board_of(tx, card)?)?;
-            tx.once(idempotency.as_ref(), &actor.member_id.to_string(), |tx| {
-                cards::delete_card(tx, &actor, card)
-            })
-        })
-        .await
+    super::mutate(&state, credential, idempotency, move |tx, principal| {
+        let actor = principal.on_board(tx, cards::board_of(tx, card)?)?;
+        cards::delete_card(tx, &actor, card)
+    })
+    .await
 }

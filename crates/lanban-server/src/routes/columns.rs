@@ -11,8 +11,8 @@ use crate::auth::Credential;
 use crate::error::ApiResult;
 use crate::extract::{Idempotency, JsonBody, PathId};
 use crate::response::Reply;
+use crate::store::columns;
 use crate::store::order::Placement;
-use crate::store::{self, columns};
 
 fn placement(before: Option<ColumnId>, after: Option<ColumnId>) -> Placement {
     Placement {
@@ -33,16 +33,12 @@ pub async fn create_column(
     body: JsonBody<CreateColumn>,
 ) -> ApiResult<Reply> {
     let JsonBody { value, idempotency } = body;
-    state
-        .store
-        .write(move |tx| {
-            let actor = store::actor(tx, &credential, board)?;
-            let title = validate::title("title", &value.title)?;
-            tx.once(idempotency.as_ref(), &actor.member_id.to_string(), |tx| {
-                columns::create_column(tx, &actor, title, placement(value.before, value.after))
-            })
-        })
-        .await
+    super::mutate(&state, credential, idempotency, move |tx, principal| {
+        let actor = principal.on_board(tx, board)?;
+        let title = validate::title("title", &value.title)?;
+        columns::create_column(tx, &actor, title, placement(value.before, value.after))
+    })
+    .await
 }
 
 /// Renames and/or moves a column (`before`/`after` as for create; neither leaves it in place).
@@ -57,22 +53,18 @@ pub async fn update_column(
     body: JsonBody<UpdateColumn>,
 ) -> ApiResult<Reply> {
     let JsonBody { value, idempotency } = body;
-    state
-        .store
-        .write(move |tx| {
-            let actor = store::actor(tx, &credential, columns::board_of(tx, column)?)?;
-            let title = value
-                .title
-                .as_deref()
-                .map(|t| validate::title("title", t))
-                .transpose()?;
-            let moved = (value.before.is_some() || value.after.is_some())
-                .then(|| placement(value.before, value.after));
-            tx.once(idempotency.as_ref(), &actor.member_id.to_string(), |tx| {
-                columns::update_column(tx, &actor, column, title, moved)
-            })
-        })
-        .await
+    super::mutate(&state, credential, idempotency, move |tx, principal| {
+        let actor = principal.on_board(tx, columns::board_of(tx, column)?)?;
+        let title = value
+            .title
+            .as_deref()
+            .map(|t| validate::title("title", t))
+            .transpose()?;
+        let moved = (value.before.is_some() || value.after.is_some())
+            .then(|| placement(value.before, value.after));
+        columns::update_column(tx, &actor, column, title, moved)
+    })
+    .await
 }
 
 /// Deletes a column and every card in it.
@@ -86,13 +78,9 @@ pub async fn delete_column(
     PathId(column): PathId<ColumnId>,
     Idempotency(idempotency): Idempotency,
 ) -> ApiResult<Reply> {
-    state
-        .store
-        .write(move |tx| {
-            let actor = store::actor(tx, &credential, columns::board_of(tx, column)?)?;
-            tx.once(idempotency.as_ref(), &actor.member_id.to_string(), |tx| {
-                columns::delete_column(tx, &actor, column)
-            })
-        })
-        .await
+    super::mutate(&state, credential, idempotency, move |tx, principal| {
+        let actor = principal.on_board(tx, columns::board_of(tx, column)?)?;
+        columns::delete_column(tx, &actor, column)
+    })
+    .await
 }

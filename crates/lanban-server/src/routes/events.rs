@@ -54,7 +54,8 @@ pub async fn list_events(
             let seq = rows::board_seq(conn, board)?;
             let events = rows::event_texts(conn, board, query.since, seq, limit as usize)?;
             // The stored texts are the events exactly as sent on sockets: splice them in unparsed.
-            let mut body = String::with_capacity(events.iter().map(|(_, t)| t.len() + 1).sum::<usize>() + 32);
+            let mut body =
+                String::with_capacity(events.iter().map(|(_, t)| t.len() + 1).sum::<usize>() + 32);
             body.push_str("{\"events\":[");
             for (i, (_, text)) in events.iter().enumerate() {
                 if i > 0 {
@@ -116,6 +117,8 @@ pub async fn board_socket(
         .write_buffer_size(0)
         .max_message_size(ws::MAX_CLIENT_MESSAGE)
         .max_frame_size(ws::MAX_CLIENT_MESSAGE)
-        .on_upgrade(move |socket| tasks.track_future(ws::session(socket, state, actor, query.since)))
+        .on_upgrade(move |socket| {
+            tasks.track_future(ws::session(socket, state, actor, query.since))
+        })
         .into_response())
 }

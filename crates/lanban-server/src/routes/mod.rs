@@ -17,6 +17,30 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
+use crate::auth::Credential;
+use crate::error::ApiResult;
+use crate::extract::IdempotencyKey;
+use crate::response::Reply;
+use crate::store::{self, Principal, Tx};
+
+/// Runs a mutation as a store job: resolves the credential (401), replays the stored answer for a repeated
+/// idempotency key, and otherwise runs `f`, which authorises on its board, validates and writes.
+pub(crate) async fn mutate(
+    state: &AppState,
+    credential: Credential,
+    idempotency: Option<IdempotencyKey>,
+    f: impl FnOnce(&mut Tx<'_>, Principal) -> ApiResult<Reply> + Send + 'static,
+) -> ApiResult<Reply> {
+    state
+        .store
+        .write(move |tx| {
+            let principal = store::principal(tx, &credential)?;
+            tx.once(idempotency.as_ref(), &principal.scope(), |tx| {
+                f(tx, principal)
+            })
+        })
+        .await
+}
 
 /// The OpenAPI document's fixed parts; the paths come from the router.
 #[derive(OpenApi)]

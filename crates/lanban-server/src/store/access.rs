@@ -36,7 +36,9 @@ impl Actor {
         if self.role == Role::Host {
             Ok(())
         } else {
-            Err(ApiError::forbidden(format!("only the board's host may {what}")))
+            Err(ApiError::forbidden(format!(
+                "only the board's host may {what}"
+            )))
         }
     }
 }
@@ -86,13 +88,28 @@ pub fn principal(conn: &Connection, credential: &Credential) -> ApiResult<Princi
     Ok(Principal::Member {
         member_id: member_id.parse().map_err(parse_err)?,
         board_id: board_id.parse().map_err(parse_err)?,
-        role: if role == "host" { Role::Host } else { Role::Member },
+        role: if role == "host" {
+            Role::Host
+        } else {
+            Role::Member
+        },
     })
 }
 
 /// The actor a credential makes on `board_id`, or 404 if the board does not exist or is not theirs.
 pub fn actor(conn: &Connection, credential: &Credential, board_id: BoardId) -> ApiResult<Actor> {
-    match principal(conn, credential)? {
+    principal(conn, credential)?.on_board(conn, board_id)
+}
+
+impl Principal {
+    /// The actor this principal makes on `board_id`, or 404 if the board does not exist or is not theirs.
+    pub fn on_board(&self, conn: &Connection, board_id: BoardId) -> ApiResult<Actor> {
+        on_board(conn, *self, board_id)
+    }
+}
+
+fn on_board(conn: &Connection, principal: Principal, board_id: BoardId) -> ApiResult<Actor> {
+    match principal {
         Principal::Member {
             member_id,
             board_id: own,

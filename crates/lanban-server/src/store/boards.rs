@@ -26,11 +26,18 @@ fn fresh_room_code(tx: &Tx<'_>) -> ApiResult<RoomCode> {
             return Ok(code);
         }
     }
-    Err(ApiError::Internal("no free room code after 16 tries".into()))
+    Err(ApiError::Internal(
+        "no free room code after 16 tries".into(),
+    ))
 }
 
 /// Adds a member with a fresh token; returns the member and the token.
-fn add_member(tx: &mut Tx<'_>, board_id: BoardId, name: String, role: Role) -> ApiResult<(Member, String)> {
+fn add_member(
+    tx: &mut Tx<'_>,
+    board_id: BoardId,
+    name: String,
+    role: Role,
+) -> ApiResult<(Member, String)> {
     let count: usize = tx
         .prepare_cached("SELECT COUNT(*) FROM members WHERE board_id = ?1")?
         .query_row([board_id.to_string()], |r| r.get(0))?;
@@ -97,7 +104,11 @@ pub fn create_board(tx: &mut Tx<'_>, name: String, member_name: String) -> ApiRe
 }
 
 /// Joins the board with this code as a new member; `None` if no board has it.
-pub fn join_board(tx: &mut Tx<'_>, code: &RoomCode, member_name: String) -> ApiResult<Option<Reply>> {
+pub fn join_board(
+    tx: &mut Tx<'_>,
+    code: &RoomCode,
+    member_name: String,
+) -> ApiResult<Option<Reply>> {
     let board = tx
         .prepare_cached(&format!(
             "SELECT {} FROM boards WHERE room_code = ?1",
@@ -110,7 +121,15 @@ pub fn join_board(tx: &mut Tx<'_>, code: &RoomCode, member_name: String) -> ApiR
     };
     let (member, token) = add_member(tx, board.id, member_name, Role::Member)?;
     tx.emit(board.id, member.id, Change::MemberJoined(member.clone()))?;
-    Reply::json(StatusCode::OK, &Joined { board, member, token }).map(Some)
+    Reply::json(
+        StatusCode::OK,
+        &Joined {
+            board,
+            member,
+            token,
+        },
+    )
+    .map(Some)
 }
 
 fn load_board(tx: &Tx<'_>, id: BoardId) -> ApiResult<Board> {
@@ -121,9 +140,17 @@ fn load_board(tx: &Tx<'_>, id: BoardId) -> ApiResult<Board> {
 pub fn rename_board(tx: &mut Tx<'_>, actor: &Actor, name: String) -> ApiResult<Reply> {
     let now = Timestamp::now();
     tx.prepare_cached("UPDATE boards SET name = ?1, updated_at = ?2 WHERE id = ?3")?
-        .execute(rusqlite::params![name, now.as_str(), actor.board_id.to_string()])?;
+        .execute(rusqlite::params![
+            name,
+            now.as_str(),
+            actor.board_id.to_string()
+        ])?;
     let board = load_board(tx, actor.board_id)?;
-    tx.emit(actor.board_id, actor.member_id, Change::BoardUpdated(board.clone()))?;
+    tx.emit(
+        actor.board_id,
+        actor.member_id,
+        Change::BoardUpdated(board.clone()),
+    )?;
     Reply::json(StatusCode::OK, &board)
 }
 
@@ -131,10 +158,10 @@ pub fn rename_board(tx: &mut Tx<'_>, actor: &Actor, name: String) -> ApiResult<R
 pub fn rotate_room_code(tx: &mut Tx<'_>, actor: &Actor) -> ApiResult<Reply> {
     actor.require_host("rotate the room code")?;
     let code = fresh_room_code(tx)?;
-    tx.prepare_cached("UPDATE boards SET room_code = ?1, updated_at = ?2 WHERE id = ?3")?
+    // `updated_at` is left alone: the event carries only the code, and every mirror must end up equal.
+    tx.prepare_cached("UPDATE boards SET room_code = ?1 WHERE id = ?2")?
         .execute(rusqlite::params![
             code.canonical(),
-            Timestamp::now().as_str(),
             actor.board_id.to_string()
         ])?;
     tx.emit(
@@ -151,10 +178,13 @@ pub fn rotate_room_code(tx: &mut Tx<'_>, actor: &Actor) -> ApiResult<Reply> {
 /// `member.removed` closes their sockets.
 pub fn remove_member(tx: &mut Tx<'_>, actor: &Actor, member_id: MemberId) -> ApiResult<Reply> {
     actor.require_host("remove members")?;
-    let member =
-        rows::find_member(tx, actor.board_id, member_id)?.ok_or_else(|| ApiError::not_found("member"))?;
+    let member = rows::find_member(tx, actor.board_id, member_id)?
+        .ok_or_else(|| ApiError::not_found("member"))?;
     if member.role == Role::Host {
-        return Err(ApiError::invalid("member", "the board's host cannot be removed"));
+        return Err(ApiError::invalid(
+            "member",
+            "the board's host cannot be removed",
+        ));
     }
     let now = Timestamp::now();
     let assigned: Vec<String> = tx

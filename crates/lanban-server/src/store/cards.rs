@@ -100,10 +100,20 @@ fn write_card(tx: &Tx<'_>, card: &Card, insert: bool) -> ApiResult<()> {
 }
 
 /// Adds a card to `column_id` (which must be on the actor's board).
-pub fn create_card(tx: &mut Tx<'_>, actor: &Actor, column_id: ColumnId, new: NewCard) -> ApiResult<Reply> {
+pub fn create_card(
+    tx: &mut Tx<'_>,
+    actor: &Actor,
+    column_id: ColumnId,
+    new: NewCard,
+) -> ApiResult<Reply> {
     check_assignee(tx, actor.board_id, new.assignee_id)?;
     let column = column_id.to_string();
-    let position = place(tx, Siblings::Cards { column_id: &column }, None, &new.placement)?;
+    let position = place(
+        tx,
+        Siblings::Cards { column_id: &column },
+        None,
+        &new.placement,
+    )?;
     let now = Timestamp::now();
     let card = Card {
         id: CardId::new(),
@@ -121,7 +131,11 @@ pub fn create_card(tx: &mut Tx<'_>, actor: &Actor, column_id: ColumnId, new: New
         updated_at: now,
     };
     write_card(tx, &card, true)?;
-    tx.emit(actor.board_id, actor.member_id, Change::CardCreated(card.clone()))?;
+    tx.emit(
+        actor.board_id,
+        actor.member_id,
+        Change::CardCreated(card.clone()),
+    )?;
     Reply::json(StatusCode::CREATED, &card)
 }
 
@@ -143,7 +157,10 @@ pub fn update_card(tx: &mut Tx<'_>, actor: &Actor, id: CardId, edit: CardEdit) -
     if let Some(column_id) = edit.column_id {
         let column = rows::find_column(tx, column_id)?;
         if column.is_none_or(|c| c.board_id != actor.board_id) {
-            return Err(ApiError::invalid("column_id", "must be a column of this board"));
+            return Err(ApiError::invalid(
+                "column_id",
+                "must be a column of this board",
+            ));
         }
     }
     let target = edit.column_id.unwrap_or(card.column_id);
@@ -173,7 +190,11 @@ pub fn update_card(tx: &mut Tx<'_>, actor: &Actor, id: CardId, edit: CardEdit) -
     card.version += 1;
     card.updated_at = Timestamp::now();
     write_card(tx, &card, false)?;
-    tx.emit(actor.board_id, actor.member_id, Change::CardUpdated(card.clone()))?;
+    tx.emit(
+        actor.board_id,
+        actor.member_id,
+        Change::CardUpdated(card.clone()),
+    )?;
     Reply::json(StatusCode::OK, &card)
 }
 
@@ -185,6 +206,10 @@ pub fn delete_card(tx: &mut Tx<'_>, actor: &Actor, id: CardId) -> ApiResult<Repl
     if deleted == 0 {
         return Err(ApiError::not_found("card"));
     }
-    tx.emit(actor.board_id, actor.member_id, Change::CardDeleted(Deleted { id }))?;
+    tx.emit(
+        actor.board_id,
+        actor.member_id,
+        Change::CardDeleted(Deleted { id }),
+    )?;
     Ok(Reply::no_content())
 }

@@ -26,21 +26,34 @@ pub fn create_column(
     placement: Placement,
 ) -> ApiResult<Reply> {
     let board_id = actor.board_id.to_string();
-    let position = place(tx, Siblings::Columns { board_id: &board_id }, None, &placement)?;
+    let position = place(
+        tx,
+        Siblings::Columns {
+            board_id: &board_id,
+        },
+        None,
+        &placement,
+    )?;
     let column = Column {
         id: ColumnId::new(),
         board_id: actor.board_id,
         title,
         position,
     };
-    tx.prepare_cached("INSERT INTO columns (id, board_id, title, position) VALUES (?1, ?2, ?3, ?4)")?
-        .execute(rusqlite::params![
-            column.id.to_string(),
-            board_id,
-            column.title,
-            column.position
-        ])?;
-    tx.emit(actor.board_id, actor.member_id, Change::ColumnCreated(column.clone()))?;
+    tx.prepare_cached(
+        "INSERT INTO columns (id, board_id, title, position) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(rusqlite::params![
+        column.id.to_string(),
+        board_id,
+        column.title,
+        column.position
+    ])?;
+    tx.emit(
+        actor.board_id,
+        actor.member_id,
+        Change::ColumnCreated(column.clone()),
+    )?;
     Reply::json(StatusCode::CREATED, &column)
 }
 
@@ -62,11 +75,26 @@ pub fn update_column(
     if let Some(placement) = placement {
         let board_id = actor.board_id.to_string();
         let moving = id.to_string();
-        column.position = place(tx, Siblings::Columns { board_id: &board_id }, Some(&moving), &placement)?;
+        column.position = place(
+            tx,
+            Siblings::Columns {
+                board_id: &board_id,
+            },
+            Some(&moving),
+            &placement,
+        )?;
     }
     tx.prepare_cached("UPDATE columns SET title = ?1, position = ?2 WHERE id = ?3")?
-        .execute(rusqlite::params![column.title, column.position, id.to_string()])?;
-    tx.emit(actor.board_id, actor.member_id, Change::ColumnUpdated(column.clone()))?;
+        .execute(rusqlite::params![
+            column.title,
+            column.position,
+            id.to_string()
+        ])?;
+    tx.emit(
+        actor.board_id,
+        actor.member_id,
+        Change::ColumnUpdated(column.clone()),
+    )?;
     Reply::json(StatusCode::OK, &column)
 }
 
@@ -78,6 +106,10 @@ pub fn delete_column(tx: &mut Tx<'_>, actor: &Actor, id: ColumnId) -> ApiResult<
     if deleted == 0 {
         return Err(ApiError::not_found("column"));
     }
-    tx.emit(actor.board_id, actor.member_id, Change::ColumnDeleted(Deleted { id }))?;
+    tx.emit(
+        actor.board_id,
+        actor.member_id,
+        Change::ColumnDeleted(Deleted { id }),
+    )?;
     Ok(Reply::no_content())
 }

@@ -201,7 +201,11 @@ fn migrations() -> Migrations<'static> {
     Migrations::new(MIGRATIONS.iter().map(|(_, sql)| M::up(sql)).collect())
 }
 
-fn open_connection(path: &Path, read_only: bool, sync: Synchronous) -> Result<Connection, StoreError> {
+fn open_connection(
+    path: &Path,
+    read_only: bool,
+    sync: Synchronous,
+) -> Result<Connection, StoreError> {
     let flags = if read_only {
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
     } else {
@@ -218,11 +222,12 @@ fn open_connection(path: &Path, read_only: bool, sync: Synchronous) -> Result<Co
     if read_only {
         conn.pragma_update(None, "query_only", true)?;
     } else {
-        let mode: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
+        let mode: String =
+            conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") {
-            return Err(StoreError::Sqlite(rusqlite::Error::InvalidParameterName(format!(
-                "journal_mode is {mode}, not WAL"
-            ))));
+            return Err(StoreError::Sqlite(rusqlite::Error::InvalidParameterName(
+                format!("journal_mode is {mode}, not WAL"),
+            )));
         }
         conn.pragma_update(None, "synchronous", sync.pragma())?;
         conn.pragma_update(None, "foreign_keys", true)?;

@@ -50,7 +50,10 @@ pub fn place(
     let moving = moving.unwrap_or("");
     let anchor = |field: &str, id: &str| -> ApiResult<String> {
         if id == moving {
-            return Err(ApiError::invalid(field, "cannot place an item next to itself"));
+            return Err(ApiError::invalid(
+                field,
+                "cannot place an item next to itself",
+            ));
         }
         conn.prepare_cached(&format!(
             "SELECT position FROM {table} WHERE id = ?1 AND {scope_field} = ?2"

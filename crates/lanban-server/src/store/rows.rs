@@ -130,7 +130,8 @@ pub fn find_board(conn: &Connection, id: BoardId) -> ApiResult<Option<Board>> {
 
 /// Every board, oldest first.
 pub fn all_boards(conn: &Connection) -> ApiResult<Vec<Board>> {
-    let mut stmt = conn.prepare_cached(&format!("SELECT {BOARD_FIELDS} FROM boards ORDER BY id"))?;
+    let mut stmt =
+        conn.prepare_cached(&format!("SELECT {BOARD_FIELDS} FROM boards ORDER BY id"))?;
     let boards = stmt.query_map([], board)?.collect::<Result<_, _>>()?;
     Ok(boards)
 }
@@ -138,7 +139,9 @@ pub fn all_boards(conn: &Connection) -> ApiResult<Vec<Board>> {
 /// A column by id.
 pub fn find_column(conn: &Connection, id: ColumnId) -> ApiResult<Option<Column>> {
     Ok(conn
-        .prepare_cached(&format!("SELECT {COLUMN_FIELDS} FROM columns WHERE id = ?1"))?
+        .prepare_cached(&format!(
+            "SELECT {COLUMN_FIELDS} FROM columns WHERE id = ?1"
+        ))?
         .query_row([id.to_string()], column)
         .optional()?)
 }
@@ -165,7 +168,9 @@ pub fn find_member(conn: &Connection, board: BoardId, id: MemberId) -> ApiResult
 pub fn snapshot(conn: &Connection, board_id: BoardId) -> ApiResult<Option<Snapshot>> {
     let id = board_id.to_string();
     let Some((board, seq)) = conn
-        .prepare_cached(&format!("SELECT {BOARD_FIELDS}, seq FROM boards WHERE id = ?1"))?
+        .prepare_cached(&format!(
+            "SELECT {BOARD_FIELDS}, seq FROM boards WHERE id = ?1"
+        ))?
         .query_row([&id], |r| Ok((board(r)?, r.get::<_, u64>(5)?)))
         .optional()?
     else {
