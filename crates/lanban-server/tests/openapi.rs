@@ -1,0 +1,74 @@
+//! The OpenAPI document lists every route of the contract, and nothing else.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::TestServer;
+use reqwest::Method;
+
+#[tokio::test]
+async fn the_document_lists_every_route() {
+    let server = TestServer::start().await;
+    let (status, document) = server
+        .call(Method::GET, "/api/openapi.json", None, None)
+        .await;
+    assert!(status.is_success());
+    assert!(document["openapi"].as_str().unwrap().starts_with("3."));
+    let listed: BTreeSet<String> = document["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(path, item)| {
+            item.as_object()
+                .unwrap()
+                .keys()
+                .map(move |m| format!("{} {path}", m.to_uppercase()))
+        })
+        .collect();
+    let contract: BTreeSet<String> = [
+        "GET /api/health",
+        "POST /api/boards",
+        "POST /api/join",
+        "GET /api/boards",
+        "GET /api/boards/{board}",
+        "PATCH /api/boards/{board}",
+        "POST /api/boards/{board}/room-code",
+        "DELETE /api/boards/{board}/members/{member}",
+        "POST /api/boards/{board}/columns",
+        "PATCH /api/columns/{column}",
+        "DELETE /api/columns/{column}",
+        "POST /api/columns/{column}/cards",
+        "PATCH /api/cards/{card}",
+        "DELETE /api/cards/{card}",
+        "GET /api/boards/{board}/events",
+        "GET /api/boards/{board}/ws",
+        "GET /api/openapi.json",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect();
+    assert_eq!(listed, contract);
+    // Every schema a route refers to is defined.
+    let text = document.to_string();
+    for schema in [
+        "Card",
+        "Column",
+        "Board",
+        "Member",
+        "Snapshot",
+        "EventsPage",
+        "ErrorBody",
+        "ServerMessage",
+        "ClientMessage",
+    ] {
+        assert!(
+            document["components"]["schemas"][schema].is_object(),
+            "schema {schema} missing"
+        );
+        assert!(
+            text.contains(&format!("#/components/schemas/{schema}")) || schema.ends_with("Message"),
+            "{schema} unused"
+        );
+    }
+}
