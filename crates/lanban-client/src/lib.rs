@@ -1,1 +1,27 @@
+//! Lanban's sync client: the HTTP API, and live board sessions that keep a local mirror current over a
+//! WebSocket, reconnecting by themselves and catching up from their last seq.
+//!
+//! # Layout
+//! - [`api`]: [`Api`], one method per HTTP route, typed with `lanban-core`'s bodies; mutations carry an
+//!   `Idempotency-Key` and are retried safely when the connection fails.
+//! - [`session`]: [`BoardSession`], the live mirror of one board: snapshot, socket, apply in seq order, fill gaps,
+//!   resync, reconnect with backoff and jitter, presence, and a watchable [`ConnectionState`].
+//! - [`error`]: [`ClientError`].
+//!
+//! This crate knows nothing about Tauri or any UI: the desktop app and the tests use it the same way.
 
+pub mod api;
+pub mod error;
+pub mod session;
+
+pub use api::Api;
+pub use error::ClientError;
+pub use session::{BoardSession, ConnectionState, SessionOptions, SyncEvent};
+
+/// A random value from the OS, for jitter and idempotency keys.
+pub(crate) fn random_u64() -> u64 {
+    let mut bytes = [0u8; 8];
+    // If the OS random source fails, a fixed value only makes jitter less random.
+    let _ = getrandom::fill(&mut bytes);
+    u64::from_le_bytes(bytes)
+}

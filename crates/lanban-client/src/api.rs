@@ -1,0 +1,314 @@
+//! One method per route of the HTTP API (see docs/protocol.md).
+
+use std::time::Duration;
+
+use lanban_core::api::{
+    BoardCreated, CreateBoard, CreateCard, CreateColumn, ErrorBody, EventsPage, Health, JoinBoard,
+    Joined, RoomCodeBody, Snapshot, UpdateBoard, UpdateCard, UpdateColumn,
+};
+use lanban_core::ids::{BoardId, CardId, ColumnId, MemberId};
+use lanban_core::model::{Board, Card, Column};
+use lanban_core::room_code::RoomCode;
+use reqwest::{Method, RequestBuilder, Response, StatusCode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::error::ClientError;
+
+/// How many times a mutation is sent when the connection fails (with the same idempotency key).
+const SEND_ATTEMPTS: u32 = 3;
+
+/// A server and the credential to use on it; cheap to clone.
+#[derive(Clone)]
+pub struct Api {
+    http: reqwest::Client,
+    /// `http://host:port`, without a trailing slash.
+    base: String,
+    token: Option<String>,
+}
+
+impl std::fmt::Debug for Api {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Api")
+            .field("base", &self.base)
+            .field("token", &self.token.as_ref().map(|_| "…"))
+            .finish()
+    }
+}
+
+impl Api {
+    /// A client for the server at `base` (`http://host:port`, or `host:port`).
+    pub fn new(base: &str) -> Result<Api, ClientError> {
+        let base = base.trim().trim_end_matches('/');
+        let base = if base.contains("://") {
+            base.to_owned()
+        } else {
+            format!("http://{base}")
+        };
+        let parsed =
+            reqwest::Url::parse(&base).map_err(|e| ClientError::Address(format!("{base}: {e}")))?;
+        if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+            return Err(ClientError::Address(base));
+        }
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(30))
+            .build()
+            .map_err(|e| ClientError::Network(e.to_string()))?;
+        Ok(Api {
+            http,
+            base,
+            token: None,
+        })
+    }
+
+    /// The same server with this credential (a member token or the host credential).
+    pub fn with_token(&self, token: impl Into<String>) -> Api {
+        Api {
+            token: Some(token.into()),
+            ..self.clone()
+        }
+    }
+
+    /// `http://host:port`.
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    /// The credential in use.
+    pub fn token(&self) -> Option<&str> {
+        self.token.as_deref()
+    }
+
+    /// The WebSocket URL of a board's live socket.
+    pub fn socket_url(&self, board: BoardId, since: Option<u64>) -> String {
+        let base = self.base.replacen("http", "ws", 1);
+        match since {
+            Some(since) => format!("{base}/api/boards/{board}/ws?since={since}"),
+            None => format!("{base}/api/boards/{board}/ws"),
+        }
+    }
+
+    fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        let request = self.http.request(method, format!("{}{path}", self.base));
+        match &self.token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        }
+    }
+
+    async fn read<T: DeserializeOwned>(response: Response) -> Result<T, ClientError> {
+        let status = response.status();
+        if status.is_success() {
+            let bytes = response.bytes().await?;
+            let bytes = if bytes.is_empty() {
+                &b"null"[..]
+            } else {
+                &bytes[..]
+            };
+            return serde_json::from_slice(bytes).map_err(|e| ClientError::Protocol(e.to_string()));
+        }
+        let retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok());
+        let bytes = response.bytes().await?;
+        match serde_json::from_slice::<ErrorBody>(&bytes) {
+            Ok(body) => Err(ClientError::from_body(status.as_u16(), body, retry_after)),
+            Err(_) => Err(ClientError::Protocol(format!(
+                "HTTP {status}: {}",
+                String::from_utf8_lossy(&bytes)
+                    .chars()
+                    .take(200)
+                    .collect::<String>()
+            ))),
+        }
+    }
+
+    async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
+        let response = self.request(Method::GET, path).send().await?;
+        Self::read(response).await
+    }
+
+    /// Sends a mutation with a fresh idempotency key, resending it (same key) if the connection fails, so it
+    /// is applied at most once.
+    async fn mutate<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&(impl Serialize + Sync)>,
+    ) -> Result<T, ClientError> {
+        let key = format!("{:016x}{:016x}", crate::random_u64(), crate::random_u64());
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let mut request = self
+                .request(method.clone(), path)
+                .header("idempotency-key", &key);
+            if let Some(body) = body {
+                request = request.json(body);
+            }
+            match request.send().await {
+                Ok(response) => return Self::read(response).await,
+                Err(err) if attempt < SEND_ATTEMPTS && (err.is_connect() || err.is_request()) => {
+                    tracing::debug!(error = %err, attempt, "resending a mutation");
+                    tokio::time::sleep(Duration::from_millis(200 * u64::from(attempt))).await;
+                }
+                Err(err) => return Err(err.into()),
+            }
+        }
+    }
+
+    /// `GET /api/health`.
+    pub async fn health(&self) -> Result<Health, ClientError> {
+        self.get("/api/health").await
+    }
+
+    /// `POST /api/boards` (host credential).
+    pub async fn create_board(
+        &self,
+        name: &str,
+        member_name: &str,
+    ) -> Result<BoardCreated, ClientError> {
+        let body = CreateBoard {
+            name: name.to_owned(),
+            member_name: member_name.to_owned(),
+        };
+        self.mutate(Method::POST, "/api/boards", Some(&body)).await
+    }
+
+    /// `GET /api/boards` (host credential).
+    pub async fn list_boards(&self) -> Result<Vec<Board>, ClientError> {
+        self.get("/api/boards").await
+    }
+
+    /// `POST /api/join`; no credential needed. Not retried: a join is not idempotent.
+    pub async fn join(&self, room_code: &str, member_name: &str) -> Result<Joined, ClientError> {
+        let body = JoinBoard {
+            room_code: room_code.to_owned(),
+            member_name: member_name.to_owned(),
+        };
+        let response = self
+            .request(Method::POST, "/api/join")
+            .json(&body)
+            .send()
+            .await?;
+        Self::read(response).await
+    }
+
+    /// `GET /api/boards/{board}`.
+    pub async fn snapshot(&self, board: BoardId) -> Result<Snapshot, ClientError> {
+        self.get(&format!("/api/boards/{board}")).await
+    }
+
+    /// `PATCH /api/boards/{board}`.
+    pub async fn rename_board(&self, board: BoardId, name: &str) -> Result<Board, ClientError> {
+        let body = UpdateBoard {
+            name: name.to_owned(),
+        };
+        self.mutate(Method::PATCH, &format!("/api/boards/{board}"), Some(&body))
+            .await
+    }
+
+    /// `POST /api/boards/{board}/room-code` (host).
+    pub async fn rotate_room_code(&self, board: BoardId) -> Result<RoomCode, ClientError> {
+        let body: RoomCodeBody = self
+            .mutate(
+                Method::POST,
+                &format!("/api/boards/{board}/room-code"),
+                None::<&()>,
+            )
+            .await?;
+        Ok(body.room_code)
+    }
+
+    /// `DELETE /api/boards/{board}/members/{member}` (host).
+    pub async fn remove_member(&self, board: BoardId, member: MemberId) -> Result<(), ClientError> {
+        self.mutate(
+            Method::DELETE,
+            &format!("/api/boards/{board}/members/{member}"),
+            None::<&()>,
+        )
+        .await
+    }
+
+    /// `POST /api/boards/{board}/columns`.
+    pub async fn create_column(
+        &self,
+        board: BoardId,
+        body: &CreateColumn,
+    ) -> Result<Column, ClientError> {
+        self.mutate(
+            Method::POST,
+            &format!("/api/boards/{board}/columns"),
+            Some(body),
+        )
+        .await
+    }
+
+    /// `PATCH /api/columns/{column}`.
+    pub async fn update_column(
+        &self,
+        column: ColumnId,
+        body: &UpdateColumn,
+    ) -> Result<Column, ClientError> {
+        self.mutate(Method::PATCH, &format!("/api/columns/{column}"), Some(body))
+            .await
+    }
+
+    /// `DELETE /api/columns/{column}`.
+    pub async fn delete_column(&self, column: ColumnId) -> Result<(), ClientError> {
+        self.mutate(
+            Method::DELETE,
+            &format!("/api/columns/{column}"),
+            None::<&()>,
+        )
+        .await
+    }
+
+    /// `POST /api/columns/{column}/cards`.
+    pub async fn create_card(
+        &self,
+        column: ColumnId,
+        body: &CreateCard,
+    ) -> Result<Card, ClientError> {
+        self.mutate(
+            Method::POST,
+            &format!("/api/columns/{column}/cards"),
+            Some(body),
+        )
+        .await
+    }
+
+    /// `PATCH /api/cards/{card}`.
+    pub async fn update_card(&self, card: CardId, body: &UpdateCard) -> Result<Card, ClientError> {
+        self.mutate(Method::PATCH, &format!("/api/cards/{card}"), Some(body))
+            .await
+    }
+
+    /// `DELETE /api/cards/{card}`.
+    pub async fn delete_card(&self, card: CardId) -> Result<(), ClientError> {
+        self.mutate(Method::DELETE, &format!("/api/cards/{card}"), None::<&()>)
+            .await
+    }
+
+    /// `GET /api/boards/{board}/events?since=N&limit=M`.
+    pub async fn events(
+        &self,
+        board: BoardId,
+        since: u64,
+        limit: Option<u32>,
+    ) -> Result<EventsPage, ClientError> {
+        let mut path = format!("/api/boards/{board}/events?since={since}");
+        if let Some(limit) = limit {
+            path.push_str(&format!("&limit={limit}"));
+        }
+        self.get(&path).await
+    }
+}
+
+/// True for answers that mean the credential no longer opens this board.
+pub(crate) fn is_locked_out(status: StatusCode) -> bool {
+    status == StatusCode::UNAUTHORIZED || status == StatusCode::NOT_FOUND
+}
