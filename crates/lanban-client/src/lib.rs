@@ -6,7 +6,7 @@
 //!   `Idempotency-Key` and are retried safely when the connection fails.
 //! - [`session`]: [`BoardSession`], the live mirror of one board: snapshot, socket, apply in seq order, fill gaps,
 //!   resync, reconnect with backoff and jitter, presence, and a watchable [`ConnectionState`].
-//! - [`error`]: [`ClientError`].
+//! - [`error`]: what can go wrong, as [`ClientError`].
 //!
 //! This crate knows nothing about Tauri or any UI: the desktop app and the tests use it the same way.
 

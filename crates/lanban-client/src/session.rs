@@ -47,9 +47,9 @@ pub enum ConnectionState {
 #[derive(Debug, Clone)]
 pub enum SyncEvent {
     /// An event was applied (in seq order, each once).
-    Applied(Event),
+    Applied(Arc<Event>),
     /// The mirror was replaced by a fresh snapshot (after `resync` or an unfillable gap).
-    Resynced(Box<Snapshot>),
+    Resynced(Arc<Snapshot>),
     /// Who is connected, and what they view.
     Presence(Vec<PresenceEntry>),
     /// This member was removed from the board; the session has stopped.
@@ -441,7 +441,7 @@ fn apply(shared: &Shared, event: &Event) -> Result<(), ApplyError> {
         state.apply(event)?
     };
     if applied == Applied::Applied {
-        let _ = shared.events.send(SyncEvent::Applied(event.clone()));
+        let _ = shared.events.send(SyncEvent::Applied(Arc::new(event.clone())));
     }
     Ok(())
 }
@@ -465,6 +465,6 @@ async fn resync(shared: &Shared) -> Result<(), ClientError> {
         let mut state = shared.state.write().unwrap_or_else(|e| e.into_inner());
         *state = snapshot.clone();
     }
-    let _ = shared.events.send(SyncEvent::Resynced(Box::new(snapshot)));
+    let _ = shared.events.send(SyncEvent::Resynced(Arc::new(snapshot)));
     Ok(())
 }

@@ -29,6 +29,8 @@ pub struct Health {
     pub status: String,
     /// The server's version.
     pub version: String,
+    /// The wire protocol version it speaks ([`crate::PROTOCOL_VERSION`]).
+    pub protocol: u32,
 }
 
 /// `POST /api/boards`.
@@ -103,8 +105,14 @@ pub struct CreateColumn {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateColumn {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
+    /// `null` is refused: a column always has a title.
+    #[serde(
+        default,
+        deserialize_with = "patch",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schema(value_type = Option<String>)]
+    pub title: Patch<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before: Option<ColumnId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -94,6 +94,10 @@ pub struct PresenceEntry {
 }
 
 /// A message from the server on a board's WebSocket.
+#[allow(
+    clippy::large_enum_variant,
+    reason = "messages are decoded one at a time and moved once; boxing would only add an allocation"
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerMessage {

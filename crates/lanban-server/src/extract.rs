@@ -123,7 +123,7 @@ fn json_error(path: &str, err: &serde_json::Error) -> ApiError {
         ),
         Category::Data => {
             let field = if path.is_empty() || path == "." {
-                unknown_field(err).unwrap_or_else(|| "body".to_owned())
+                named_field(err).unwrap_or_else(|| "body".to_owned())
             } else {
                 path.to_owned()
             };
@@ -132,10 +132,13 @@ fn json_error(path: &str, err: &serde_json::Error) -> ApiError {
     }
 }
 
-/// serde names an unknown field only in its message: "unknown field `x`, expected …".
-fn unknown_field(err: &serde_json::Error) -> Option<String> {
+/// serde names an unknown or missing field only in its message: "unknown field `x`, expected …",
+/// "missing field `x`".
+fn named_field(err: &serde_json::Error) -> Option<String> {
     let text = err.to_string();
-    let rest = text.strip_prefix("unknown field `")?;
+    let rest = text
+        .strip_prefix("unknown field `")
+        .or_else(|| text.strip_prefix("missing field `"))?;
     Some(rest.split('`').next()?.to_owned())
 }
 
@@ -257,6 +260,10 @@ mod tests {
         assert_eq!(
             field_of("[1]"),
             (ErrorCode::ValidationFailed, Some("body".into()))
+        );
+        assert_eq!(
+            field_of("{}"),
+            (ErrorCode::ValidationFailed, Some("title".into()))
         );
         assert_eq!(
             field_of(r#"{"title":1}"#),

@@ -150,6 +150,7 @@ impl Hub {
         let mut rooms = self.rooms();
         if let Some(room) = rooms.get_mut(&board)
             && let Some(conn) = room.connections.get_mut(&connection)
+            && conn.viewing_card != card
         {
             conn.viewing_card = card;
             conn.changed = changed;

@@ -50,6 +50,24 @@ impl JoinThrottle {
         }
     }
 
+    /// Starts a join attempt: refuses with 429 if `ip` (or everyone) has failed too often within the window,
+    /// and otherwise counts the attempt as a failure until [`JoinThrottle::succeeded`] says otherwise, so
+    /// concurrent guesses cannot slip past the limit together.
+    pub fn begin(&self, ip: IpAddr) -> ApiResult<()> {
+        self.check(ip)?;
+        self.fail(ip);
+        Ok(())
+    }
+
+    /// The attempt started with [`JoinThrottle::begin`] did not guess wrong: it no longer counts.
+    pub fn succeeded(&self, ip: IpAddr) {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(times) = state.per_address.get_mut(&ip) {
+            times.pop_back();
+        }
+        state.global.pop_back();
+    }
+
     /// Refuses with 429 if `ip` (or everyone) has failed too often within the window.
     pub fn check(&self, ip: IpAddr) -> ApiResult<()> {
         let now = Instant::now();
@@ -133,5 +151,22 @@ mod tests {
         assert!(throttle.check(a).is_err());
         std::thread::sleep(Duration::from_millis(60));
         assert!(throttle.check(a).is_ok());
+    }
+
+    #[test]
+    fn attempts_count_until_they_succeed() {
+        let throttle = JoinThrottle::new(JoinLimits {
+            per_address: 2,
+            global: 100,
+            window: Duration::from_secs(60),
+        });
+        let a: IpAddr = "10.0.0.9".parse().unwrap();
+        // Two attempts in flight at once use up the allowance…
+        assert!(throttle.begin(a).is_ok());
+        assert!(throttle.begin(a).is_ok());
+        assert!(throttle.begin(a).is_err());
+        // …until one of them turns out right.
+        throttle.succeeded(a);
+        assert!(throttle.begin(a).is_ok());
     }
 }

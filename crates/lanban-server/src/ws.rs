@@ -115,7 +115,6 @@ async fn drive(
     let credential_ok = state
         .store
         .read({
-            let board = board;
             let member = actor.member_id;
             move |conn| Ok(rows::find_member(conn, board, member)?.is_some())
         })
@@ -134,8 +133,17 @@ async fn drive(
         })
         .await?;
     let mut last_seq = subscription.seq;
-    if let Some(since) = since {
-        if since > subscription.seq {
+    if let Some(since) = since.filter(|&s| s > subscription.seq) {
+        // A change can be committed (and seen in a snapshot) an instant before the writer publishes it: such
+        // a `since` is not ahead of the board, and those events still arrive through the subscription.
+        let committed = state
+            .store
+            .read(move |conn| rows::board_seq(conn, board))
+            .await
+            .unwrap_or(subscription.seq);
+        if since <= committed {
+            last_seq = since;
+        } else {
             outbox
                 .send_json(&ServerMessage::Resync {
                     seq: subscription.seq,
@@ -145,6 +153,7 @@ async fn drive(
                 .close(close_code::RESYNC, "since is ahead of the board")
                 .await);
         }
+    } else if let Some(since) = since {
         let mut from = since;
         while from < subscription.seq {
             let until = subscription.seq;

@@ -145,10 +145,7 @@ impl Fixture {
             "remove member" => {
                 let victim = s
                     .join(
-                        &s.snapshot(b, t).await["board"]["room_code"]
-                            .as_str()
-                            .unwrap()
-                            .to_owned(),
+                        s.snapshot(b, t).await["board"]["room_code"].as_str().unwrap(),
                         "Vic",
                     )
                     .await;

@@ -71,15 +71,16 @@ pub async fn join_board(
     body: JsonBody<JoinBoard>,
 ) -> ApiResult<Reply> {
     let ip = peer.ip();
-    state.throttle.check(ip)?;
     let member_name = validate::name("member_name", &body.value.member_name)?;
-    let code: RoomCode = match body.value.room_code.parse() {
-        Ok(code) => code,
-        Err(err) => {
-            state.throttle.fail(ip);
-            return Err(ApiError::invalid("room_code", err.to_string()));
-        }
-    };
+    // From here the attempt counts as a failed guess unless it turns out right.
+    state.throttle.begin(ip)?;
+    let code: RoomCode =
+        body.value
+            .room_code
+            .parse()
+            .map_err(|err: lanban_core::room_code::RoomCodeError| {
+                ApiError::invalid("room_code", err.to_string())
+            })?;
     let result = state
         .store
         .write(move |tx| {
@@ -88,8 +89,8 @@ pub async fn join_board(
             })
         })
         .await;
-    if matches!(&result, Err(err) if err.code() == ErrorCode::RoomNotFound) {
-        state.throttle.fail(ip);
+    if !matches!(&result, Err(err) if err.code() == ErrorCode::RoomNotFound) {
+        state.throttle.succeeded(ip);
     }
     result
 }

@@ -8,7 +8,7 @@ use lanban_core::validate;
 
 use crate::AppState;
 use crate::auth::Credential;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::extract::{Idempotency, JsonBody, PathId};
 use crate::response::Reply;
 use crate::store::columns;
@@ -55,11 +55,11 @@ pub async fn update_column(
     let JsonBody { value, idempotency } = body;
     super::mutate(&state, credential, idempotency, move |tx, principal| {
         let actor = principal.on_board(tx, columns::board_of(tx, column)?)?;
-        let title = value
-            .title
-            .as_deref()
-            .map(|t| validate::title("title", t))
-            .transpose()?;
+        let title = match &value.title {
+            None => None,
+            Some(None) => return Err(ApiError::invalid("title", "cannot be null")),
+            Some(Some(title)) => Some(validate::title("title", title)?),
+        };
         let moved = (value.before.is_some() || value.after.is_some())
             .then(|| placement(value.before, value.after));
         columns::update_column(tx, &actor, column, title, moved)

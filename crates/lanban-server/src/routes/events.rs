@@ -42,15 +42,15 @@ pub async fn list_events(
     PathId(board): PathId<BoardId>,
     QueryParams(query): QueryParams<EventsQuery>,
 ) -> ApiResult<Reply> {
-    let limit = match query.limit {
-        Some(0) => return Err(ApiError::invalid("limit", "must be at least 1")),
-        Some(limit) => limit.min(MAX_PAGE),
-        None => MAX_PAGE,
-    };
     state
         .store
         .read(move |conn| {
             store::actor(conn, &credential, board)?;
+            let limit = match query.limit {
+                Some(0) => return Err(ApiError::invalid("limit", "must be at least 1")),
+                Some(limit) => limit.min(MAX_PAGE),
+                None => MAX_PAGE,
+            };
             let seq = rows::board_seq(conn, board)?;
             let events = rows::event_texts(conn, board, query.since, seq, limit as usize)?;
             // The stored texts are the events exactly as sent on sockets: splice them in unparsed.

@@ -10,6 +10,7 @@ pub async fn health() -> Json<Health> {
     Json(Health {
         status: "ok".to_owned(),
         version: env!("CARGO_PKG_VERSION").to_owned(),
+        protocol: lanban_core::PROTOCOL_VERSION,
     })
 }
 

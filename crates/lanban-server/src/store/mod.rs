@@ -63,6 +63,9 @@ type JobFn = Box<dyn FnOnce(&mut Tx<'_>) -> ApiResult<Reply> + Send>;
 struct Job {
     run: JobFn,
     reply: oneshot::Sender<ApiResult<Reply>>,
+    /// A job still queued at this moment is not run: its caller is about to time out, and must not be told
+    /// "failed" about a change that then commits.
+    deadline: std::time::Instant,
 }
 
 /// What the writer thread is asked to do.
@@ -81,6 +84,8 @@ pub struct Store {
 struct Shared {
     /// Jobs for the writer thread.
     jobs: mpsc::Sender<Command>,
+    /// How long a job may wait in the queue (half the request timeout).
+    queue_deadline: std::time::Duration,
     /// Idle read connections (a std `Mutex` is fine: it is never held across an `.await`).
     readers: Mutex<Vec<Connection>>,
     path: PathBuf,
@@ -109,6 +114,7 @@ impl Store {
         Ok(Store {
             shared: Arc::new(Shared {
                 jobs,
+                queue_deadline: config.request_timeout / 2,
                 readers: Mutex::new(Vec::new()),
                 path,
                 writer: Mutex::new(Some(handle)),
@@ -126,6 +132,7 @@ impl Store {
         let job = Job {
             run: Box::new(job),
             reply,
+            deadline: std::time::Instant::now() + self.shared.queue_deadline,
         };
         self.shared
             .jobs

@@ -85,6 +85,19 @@ fn commit_group(
     let mut outcomes: Vec<Outcome> = Vec::with_capacity(group.len());
     let mut rest = group.into_iter();
     while let Some(mut job) = rest.next() {
+        // A caller that has gone (disconnected, or timed out) gets nothing run on its behalf; it retries with
+        // its idempotency key if it still cares.
+        if job.reply.is_closed() || std::time::Instant::now() >= job.deadline {
+            outcomes.push((
+                job,
+                Err(ApiError::new(
+                    lanban_core::api::ErrorCode::Unavailable,
+                    "the server is too busy; nothing was changed, try again",
+                )),
+                Vec::new(),
+            ));
+            continue;
+        }
         if let Err(err) = txn.execute_batch("SAVEPOINT job") {
             let mut jobs: Vec<Job> = outcomes.into_iter().map(|(job, ..)| job).collect();
             jobs.push(job);
