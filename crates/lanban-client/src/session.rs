@@ -441,7 +441,9 @@ fn apply(shared: &Shared, event: &Event) -> Result<(), ApplyError> {
         state.apply(event)?
     };
     if applied == Applied::Applied {
-        let _ = shared.events.send(SyncEvent::Applied(Arc::new(event.clone())));
+        let _ = shared
+            .events
+            .send(SyncEvent::Applied(Arc::new(event.clone())));
     }
     Ok(())
 }

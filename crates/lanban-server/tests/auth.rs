@@ -145,7 +145,9 @@ impl Fixture {
             "remove member" => {
                 let victim = s
                     .join(
-                        s.snapshot(b, t).await["board"]["room_code"].as_str().unwrap(),
+                        s.snapshot(b, t).await["board"]["room_code"]
+                            .as_str()
+                            .unwrap(),
                         "Vic",
                     )
                     .await;
