@@ -15,7 +15,8 @@ use serde::de::DeserializeOwned;
 
 use crate::error::ClientError;
 
-/// How many times a mutation is sent when the connection fails (with the same idempotency key).
+/// How many times a mutation is sent when the connection fails or the server answers 503 (with the same
+/// idempotency key, so it applies at most once).
 const SEND_ATTEMPTS: u32 = 3;
 
 /// A server and the credential to use on it; cheap to clone.
@@ -150,6 +151,13 @@ impl Api {
                 request = request.json(body);
             }
             match request.send().await {
+                // The server did not run it (busy or shutting down): the same key is safe to send again.
+                Ok(response)
+                    if response.status() == StatusCode::SERVICE_UNAVAILABLE && attempt < SEND_ATTEMPTS =>
+                {
+                    tracing::debug!(attempt, "server busy; resending a mutation");
+                    tokio::time::sleep(Duration::from_millis(200 * u64::from(attempt))).await;
+                }
                 Ok(response) => return Self::read(response).await,
                 Err(err) if attempt < SEND_ATTEMPTS && (err.is_connect() || err.is_request()) => {
                     tracing::debug!(error = %err, attempt, "resending a mutation");

@@ -234,6 +234,12 @@ impl BoardSession {
             .map_err(|_| ClientError::Timeout)?
     }
 
+    /// Tells the session to stop (its socket closes shortly); see [`BoardSession::close`] to wait for it.
+    pub fn stop(&self) {
+        self.shared.stop.send_replace(true);
+        self.shared.connection.send_replace(ConnectionState::Closed);
+    }
+
     /// Stops the session and closes its socket.
     pub async fn close(mut self) {
         self.shared.stop.send_replace(true);

@@ -24,6 +24,7 @@ where
 
 /// `GET /api/health`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Health {
     /// Always `ok`.
     pub status: String,
@@ -35,6 +36,7 @@ pub struct Health {
 
 /// `POST /api/boards`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(deny_unknown_fields)]
 pub struct CreateBoard {
     /// The board's name, 1–60 characters.
@@ -45,6 +47,7 @@ pub struct CreateBoard {
 
 /// The answer to `POST /api/boards`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct BoardCreated {
     pub board: Board,
     /// The board's host member.
@@ -56,6 +59,7 @@ pub struct BoardCreated {
 
 /// `POST /api/join`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(deny_unknown_fields)]
 pub struct JoinBoard {
     /// The code, in any case, with or without the dash.
@@ -66,6 +70,7 @@ pub struct JoinBoard {
 
 /// The answer to `POST /api/join`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Joined {
     pub board: Board,
     pub member: Member,
@@ -75,6 +80,7 @@ pub struct Joined {
 
 /// `PATCH /api/boards/{board}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateBoard {
     /// 1–60 characters.
@@ -83,12 +89,14 @@ pub struct UpdateBoard {
 
 /// The answer to `POST /api/boards/{board}/room-code`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct RoomCodeBody {
     pub room_code: RoomCode,
 }
 
 /// `POST /api/boards/{board}/columns`. `before`/`after` name neighbouring columns; neither puts it last.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(deny_unknown_fields)]
 pub struct CreateColumn {
     /// 1–200 characters.
@@ -103,6 +111,7 @@ pub struct CreateColumn {
 
 /// `PATCH /api/columns/{column}`: rename and/or move.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateColumn {
     /// `null` is refused: a column always has a title.
@@ -121,6 +130,7 @@ pub struct UpdateColumn {
 
 /// `POST /api/columns/{column}/cards`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(deny_unknown_fields)]
 pub struct CreateCard {
     /// 1–200 characters.
@@ -147,6 +157,7 @@ pub struct CreateCard {
 
 /// `PATCH /api/cards/{card}`: edit fields and/or move (to another column with `column_id`).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateCard {
     #[serde(
@@ -220,6 +231,7 @@ pub struct UpdateCard {
 
 /// `GET /api/boards/{board}`: the whole board at `seq`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Snapshot {
     pub board: Board,
     /// Ordered by position.
@@ -234,6 +246,7 @@ pub struct Snapshot {
 
 /// `GET /api/boards/{board}/events`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct EventsPage {
     /// Events with seq > `since`, ascending, at most `limit`; each has `"type":"event"`.
     #[serde(with = "crate::event::tagged_events")]
@@ -244,6 +257,7 @@ pub struct EventsPage {
 
 /// Stable error codes; each goes with one HTTP status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// 400: the body is not JSON.
@@ -301,6 +315,7 @@ impl ErrorCode {
 
 /// The inner object of every error answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct ErrorDetail {
     pub code: ErrorCode,
     /// A human sentence.
@@ -312,6 +327,7 @@ pub struct ErrorDetail {
 
 /// Every error answer: `{"error":{"code","message","field"?},"current"?}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct ErrorBody {
     pub error: ErrorDetail,
     /// With `version_conflict`: the card as it is now.

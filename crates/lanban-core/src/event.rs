@@ -13,18 +13,21 @@ use crate::time::Timestamp;
 
 /// The payload of a delete or removal: just the id.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Deleted<Id> {
     pub id: Id,
 }
 
 /// The payload of `room_code.rotated`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct RoomCodeRotated {
     pub room_code: RoomCode,
 }
 
 /// What changed: the event's `kind` and its `data` (the whole entity after the change, or its id for deletes).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(tag = "kind", content = "data")]
 pub enum Change {
     /// Always seq 1.
@@ -75,6 +78,7 @@ impl Change {
 
 /// One committed change to a board.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Event {
     /// The board's sequence number for this event: 1, 2, 3… with no gaps.
     pub seq: u64,
@@ -88,6 +92,7 @@ pub struct Event {
 
 /// One member's presence: they have at least one open socket, and maybe a card open.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct PresenceEntry {
     pub member_id: MemberId,
     pub viewing_card: Option<CardId>,
@@ -99,6 +104,7 @@ pub struct PresenceEntry {
     reason = "messages are decoded one at a time and moved once; boxing would only add an allocation"
 )]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerMessage {
     /// First message on every socket: `seq` is the board's seq at subscription; every event after it follows.
@@ -117,6 +123,7 @@ pub enum ServerMessage {
 
 /// A message from a client on a board's WebSocket.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ClientMessage {
     /// The card this client has open, or null.

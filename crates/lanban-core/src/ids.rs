@@ -12,6 +12,7 @@ macro_rules! id_type {
         #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
         #[serde(transparent)]
         #[schema(value_type = String, format = Uuid)]
+        #[cfg_attr(feature = "specta", derive(specta::Type))]
         pub struct $name(pub Uuid);
 
         impl $name {

@@ -8,6 +8,7 @@ use crate::time::Timestamp;
 
 /// A task board; each board is one room of live events.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Board {
     pub id: BoardId,
     /// 1–60 characters.
@@ -20,6 +21,7 @@ pub struct Board {
 
 /// A column of a board.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Column {
     pub id: ColumnId,
     pub board_id: BoardId,
@@ -31,6 +33,7 @@ pub struct Column {
 
 /// A coloured tag on a card.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(deny_unknown_fields)]
 pub struct Label {
     /// 1–60 characters.
@@ -41,6 +44,7 @@ pub struct Label {
 
 /// A task on a board.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Card {
     pub id: CardId,
     pub board_id: BoardId,
@@ -65,6 +69,7 @@ pub struct Card {
 
 /// What a member may do on their board.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Created the board: may also rotate its room code and remove members.
@@ -85,6 +90,7 @@ impl Role {
 
 /// A person on one board.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Member {
     pub id: MemberId,
     pub board_id: BoardId,

@@ -14,6 +14,7 @@ pub const CODE_LEN: usize = 8;
 /// A well-formed room code, held in its canonical form (8 upper-case characters, no dash).
 #[derive(Clone, PartialEq, Eq, Hash, utoipa::ToSchema)]
 #[schema(value_type = String, example = "7KQ2-M9XD")]
+#[cfg_attr(feature = "specta", derive(specta::Type), specta(type = String))]
 pub struct RoomCode([u8; CODE_LEN]);
 
 /// Text that cannot be a room code.

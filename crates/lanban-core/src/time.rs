@@ -10,6 +10,7 @@ use time::{OffsetDateTime, UtcOffset};
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(transparent)]
 #[schema(value_type = String, format = DateTime)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Timestamp(String);
 
 impl Timestamp {

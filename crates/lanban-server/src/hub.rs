@@ -190,6 +190,18 @@ impl Hub {
             .unwrap_or_default()
     }
 
+    /// Every member with an open socket, on any board.
+    pub fn online(&self) -> Vec<(BoardId, MemberId)> {
+        let rooms = self.rooms();
+        let mut online: Vec<(BoardId, MemberId)> = rooms
+            .iter()
+            .flat_map(|(board, room)| room.connections.values().map(|c| (*board, c.member_id)))
+            .collect();
+        online.sort();
+        online.dedup();
+        online
+    }
+
     /// The board's last published seq.
     pub fn seq(&self, board: BoardId) -> u64 {
         self.rooms().get(&board).map_or(0, |room| room.seq)

@@ -225,6 +225,7 @@ pub struct RunningServer {
     /// The host credential.
     pub host_token: String,
     shutdown: CancellationToken,
+    hub: Hub,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
@@ -242,13 +243,20 @@ impl RunningServer {
         let listener = TcpListener::bind(bind).await.map_err(StartError::Listen)?;
         let addr = listener.local_addr().map_err(StartError::Listen)?;
         let shutdown = state.shutdown.clone();
+        let hub = state.hub.clone();
         let task = tokio::spawn(serve(listener, state, std::future::pending()));
         Ok(RunningServer {
             addr,
             host_token,
             shutdown,
+            hub,
             task,
         })
+    }
+
+    /// The rooms, to see who is connected.
+    pub fn hub(&self) -> &Hub {
+        &self.hub
     }
 
     /// `http://ADDR`.

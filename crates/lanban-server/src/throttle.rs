@@ -54,8 +54,9 @@ impl JoinThrottle {
     /// and otherwise counts the attempt as a failure until [`JoinThrottle::succeeded`] says otherwise, so
     /// concurrent guesses cannot slip past the limit together.
     pub fn begin(&self, ip: IpAddr) -> ApiResult<()> {
-        self.check(ip)?;
-        self.fail(ip);
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        self.check_locked(&mut state, ip)?;
+        self.fail_locked(&mut state, ip);
         Ok(())
     }
 
@@ -70,9 +71,13 @@ impl JoinThrottle {
 
     /// Refuses with 429 if `ip` (or everyone) has failed too often within the window.
     pub fn check(&self, ip: IpAddr) -> ApiResult<()> {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        self.check_locked(&mut state, ip)
+    }
+
+    fn check_locked(&self, state: &mut State, ip: IpAddr) -> ApiResult<()> {
         let now = Instant::now();
         let window = self.limits.window;
-        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         prune(&mut state.global, now, window);
         if state.global.len() >= self.limits.global {
             return Err(ApiError::RateLimited {
@@ -92,9 +97,13 @@ impl JoinThrottle {
 
     /// Records a failed join from `ip`.
     pub fn fail(&self, ip: IpAddr) {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        self.fail_locked(&mut state, ip);
+    }
+
+    fn fail_locked(&self, state: &mut State, ip: IpAddr) {
         let now = Instant::now();
         let window = self.limits.window;
-        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         if state.per_address.len() >= SWEEP_AT {
             state.per_address.retain(|_, times| {
                 prune(times, now, window);
