@@ -96,76 +96,56 @@ fn midpoint(a: &[u8], b: Option<&[u8]>) -> Vec<u8> {
     }
 }
 
-fn increment_integer(x: &str) -> Option<String> {
+/// The integer part one above (`up`) or one below `x`; `None` past either end of the key space.
+fn step_integer(x: &str, up: bool) -> Option<String> {
     let bytes = x.as_bytes();
-    let head = bytes[0];
     let mut digits: Vec<u8> = bytes[1..].to_vec();
+    // Counting up, a top digit wraps to the bottom one and carries; counting down, the reverse.
+    let (wrap_from, wrap_to) = if up {
+        (DIGITS.len() - 1, 0)
+    } else {
+        (0, DIGITS.len() - 1)
+    };
     let mut carry = true;
     for d in digits.iter_mut().rev() {
-        let next = digit(*d)? + 1;
-        if next == DIGITS.len() {
-            *d = b'0';
+        let value = digit(*d)?;
+        if value == wrap_from {
+            *d = DIGITS[wrap_to];
         } else {
-            *d = DIGITS[next];
+            *d = DIGITS[if up { value + 1 } else { value - 1 }];
             carry = false;
             break;
         }
     }
+    let mut head = bytes[0];
     if carry {
-        match head {
-            b'Z' => return Some(INTEGER_ZERO.to_owned()),
-            b'z' => return None,
+        match (head, up) {
+            (b'Z', true) => return Some(INTEGER_ZERO.to_owned()),
+            (b'a', false) => return Some(format!("Z{}", DIGITS[DIGITS.len() - 1] as char)),
+            (b'z', true) | (b'A', false) => return None,
             _ => {}
         }
-        let new_head = head + 1;
-        if new_head > b'a' {
-            digits.push(b'0');
+        head = if up { head + 1 } else { head - 1 };
+        // Heads a–z stand for 2–27 integer characters and A–Z for the same counted down, so the new head
+        // takes one digit more or one fewer.
+        let longer = if up { head > b'a' } else { head < b'Z' };
+        if longer {
+            digits.push(DIGITS[wrap_to]);
         } else {
             digits.pop();
         }
-        let mut out = vec![new_head];
-        out.extend(digits);
-        return String::from_utf8(out).ok();
     }
     let mut out = vec![head];
     out.extend(digits);
     String::from_utf8(out).ok()
 }
 
+fn increment_integer(x: &str) -> Option<String> {
+    step_integer(x, true)
+}
+
 fn decrement_integer(x: &str) -> Option<String> {
-    let bytes = x.as_bytes();
-    let head = bytes[0];
-    let mut digits: Vec<u8> = bytes[1..].to_vec();
-    let mut borrow = true;
-    for d in digits.iter_mut().rev() {
-        let value = digit(*d)?;
-        if value == 0 {
-            *d = DIGITS[DIGITS.len() - 1];
-        } else {
-            *d = DIGITS[value - 1];
-            borrow = false;
-            break;
-        }
-    }
-    if borrow {
-        match head {
-            b'a' => return Some(format!("Z{}", DIGITS[DIGITS.len() - 1] as char)),
-            b'A' => return None,
-            _ => {}
-        }
-        let new_head = head - 1;
-        if new_head < b'Z' {
-            digits.push(DIGITS[DIGITS.len() - 1]);
-        } else {
-            digits.pop();
-        }
-        let mut out = vec![new_head];
-        out.extend(digits);
-        return String::from_utf8(out).ok();
-    }
-    let mut out = vec![head];
-    out.extend(digits);
-    String::from_utf8(out).ok()
+    step_integer(x, false)
 }
 
 fn join(integer: &str, fraction: Vec<u8>) -> String {
