@@ -153,7 +153,8 @@ impl Api {
             match request.send().await {
                 // The server did not run it (busy or shutting down): the same key is safe to send again.
                 Ok(response)
-                    if response.status() == StatusCode::SERVICE_UNAVAILABLE && attempt < SEND_ATTEMPTS =>
+                    if response.status() == StatusCode::SERVICE_UNAVAILABLE
+                        && attempt < SEND_ATTEMPTS =>
                 {
                     tracing::debug!(attempt, "server busy; resending a mutation");
                     tokio::time::sleep(Duration::from_millis(200 * u64::from(attempt))).await;

@@ -121,6 +121,7 @@ pub struct UpdateColumn {
         skip_serializing_if = "Option::is_none"
     )]
     #[schema(value_type = Option<String>)]
+    #[cfg_attr(feature = "specta", specta(type = Option<String>, optional))]
     pub title: Patch<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before: Option<ColumnId>,
@@ -166,6 +167,7 @@ pub struct UpdateCard {
         skip_serializing_if = "Option::is_none"
     )]
     #[schema(value_type = Option<String>)]
+    #[cfg_attr(feature = "specta", specta(type = Option<String>, optional))]
     pub title: Patch<String>,
     #[serde(
         default,
@@ -173,6 +175,7 @@ pub struct UpdateCard {
         skip_serializing_if = "Option::is_none"
     )]
     #[schema(value_type = Option<String>)]
+    #[cfg_attr(feature = "specta", specta(type = Option<String>, optional))]
     pub description: Patch<String>,
     #[serde(
         default,
@@ -180,6 +183,7 @@ pub struct UpdateCard {
         skip_serializing_if = "Option::is_none"
     )]
     #[schema(value_type = Option<Vec<Label>>)]
+    #[cfg_attr(feature = "specta", specta(type = Option<Vec<Label>>, optional))]
     pub labels: Patch<Vec<Label>>,
     /// `null` unassigns.
     #[serde(
@@ -188,6 +192,7 @@ pub struct UpdateCard {
         skip_serializing_if = "Option::is_none"
     )]
     #[schema(value_type = Option<String>, format = Uuid, nullable)]
+    #[cfg_attr(feature = "specta", specta(type = Option<MemberId>, optional))]
     pub assignee_id: Patch<MemberId>,
     /// `null` clears the due date.
     #[serde(
@@ -196,6 +201,7 @@ pub struct UpdateCard {
         skip_serializing_if = "Option::is_none"
     )]
     #[schema(value_type = Option<String>, nullable)]
+    #[cfg_attr(feature = "specta", specta(type = Option<String>, optional))]
     pub due_date: Patch<String>,
     /// Move the card to this column of the same board.
     #[serde(
@@ -204,6 +210,7 @@ pub struct UpdateCard {
         skip_serializing_if = "Option::is_none"
     )]
     #[schema(value_type = Option<String>, format = Uuid)]
+    #[cfg_attr(feature = "specta", specta(type = Option<ColumnId>, optional))]
     pub column_id: Patch<ColumnId>,
     #[serde(
         default,
@@ -211,6 +218,7 @@ pub struct UpdateCard {
         skip_serializing_if = "Option::is_none"
     )]
     #[schema(value_type = Option<String>, format = Uuid)]
+    #[cfg_attr(feature = "specta", specta(type = Option<CardId>, optional))]
     pub before: Patch<CardId>,
     #[serde(
         default,
@@ -218,6 +226,7 @@ pub struct UpdateCard {
         skip_serializing_if = "Option::is_none"
     )]
     #[schema(value_type = Option<String>, format = Uuid)]
+    #[cfg_attr(feature = "specta", specta(type = Option<CardId>, optional))]
     pub after: Patch<CardId>,
     /// If set and not the card's current version, nothing changes and the answer is 409 `version_conflict`.
     #[serde(
@@ -226,6 +235,7 @@ pub struct UpdateCard {
         skip_serializing_if = "Option::is_none"
     )]
     #[schema(value_type = Option<u64>)]
+    #[cfg_attr(feature = "specta", specta(type = Option<u64>, optional))]
     pub version: Patch<u64>,
 }
 
