@@ -1,0 +1,172 @@
+//! Hostile input: arbitrary bytes and arbitrary JSON sent to every mutation route get a 2xx or a 4xx JSON error
+//! with a stable code, never a 5xx or a hang, and a refused request changes nothing.
+
+mod common;
+
+use common::{TestServer, str_of};
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestRunner};
+use reqwest::Method;
+use serde_json::{Map, Number, Value, json};
+
+/// Text that tries hard: SQL, control characters, quotes, emoji, right-to-left marks, huge and empty strings.
+fn nasty_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("'; DROP TABLE cards; --".to_owned()),
+        Just("\u{0}\u{1}\u{7f}\u{1b}[31m".to_owned()),
+        Just("\"\\\u{2028}\u{202e}🎉👩‍👩‍👧".to_owned()),
+        Just(String::new()),
+        Just("x".repeat(70_000)),
+        "\\PC{0,80}",
+        ".{0,300}",
+    ]
+}
+
+fn any_json() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(|n| Value::Number(n.into())),
+        any::<f64>().prop_filter_map("finite", |f| Number::from_f64(f).map(Value::Number)),
+        Just(json!(1e308)),
+        Just(json!(u64::MAX)),
+        nasty_text().prop_map(Value::String),
+        Just(json!("0190f0e0-0000-7000-8000-000000000000")),
+    ];
+    leaf.prop_recursive(6, 64, 8, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            proptest::collection::btree_map(
+                prop_oneof![
+                    Just("title".to_owned()),
+                    Just("name".to_owned()),
+                    Just("description".to_owned()),
+                    Just("labels".to_owned()),
+                    Just("assignee_id".to_owned()),
+                    Just("due_date".to_owned()),
+                    Just("column_id".to_owned()),
+                    Just("before".to_owned()),
+                    Just("after".to_owned()),
+                    Just("version".to_owned()),
+                    Just("member_name".to_owned()),
+                    Just("room_code".to_owned()),
+                    "[a-z_]{1,12}",
+                ],
+                inner,
+                0..6
+            )
+            .prop_map(|m| Value::Object(m.into_iter().collect::<Map<_, _>>())),
+        ]
+    })
+}
+
+/// A request body: arbitrary JSON, or arbitrary bytes (invalid UTF-8, truncated JSON, deep nesting).
+fn any_body() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        4 => any_json().prop_map(|v| v.to_string().into_bytes()),
+        1 => proptest::collection::vec(any::<u8>(), 0..200),
+        1 => any_json().prop_flat_map(|v| {
+            let text = v.to_string();
+            let len = text.len();
+            (Just(text), 0..=len).prop_map(|(t, cut)| t.as_bytes()[..cut].to_vec())
+        }),
+        1 => (1usize..5000).prop_map(|depth| format!("{}{}", "[".repeat(depth), "]".repeat(depth)).into_bytes()),
+    ]
+}
+
+#[test]
+fn any_body_on_any_mutation_is_answered_cleanly_and_refusals_change_nothing() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let server = runtime.block_on(TestServer::start());
+    let (board, column, card, token, other_board_column) = runtime.block_on(async {
+        let board = server.create_board("Target", "Tess").await;
+        let column = str_of(
+            &server
+                .add_column(&board.id, &board.host_token, "Todo")
+                .await["id"],
+        );
+        let card = str_of(
+            &server
+                .add_card(&column, &board.host_token, json!({"title": "Victim"}))
+                .await["id"],
+        );
+        let other = server.create_board("Other", "Otto").await;
+        let other_column = str_of(
+            &server
+                .add_column(&other.id, &other.host_token, "Theirs")
+                .await["id"],
+        );
+        let token = board.host_token.clone();
+        (board, column, card, token, other_column)
+    });
+    let routes: Vec<(Method, String)> = vec![
+        (Method::POST, "/api/boards".into()),
+        (Method::POST, "/api/join".into()),
+        (Method::PATCH, format!("/api/boards/{}", board.id)),
+        (Method::POST, format!("/api/boards/{}/columns", board.id)),
+        (Method::PATCH, format!("/api/columns/{column}")),
+        (Method::POST, format!("/api/columns/{column}/cards")),
+        (Method::PATCH, format!("/api/cards/{card}")),
+        (
+            Method::POST,
+            format!("/api/columns/{other_board_column}/cards"),
+        ),
+    ];
+    let mut runner = TestRunner::new(Config {
+        cases: 1000,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let statuses = std::cell::RefCell::new(std::collections::BTreeMap::new());
+    runner
+        .run(
+            &(
+                0..routes.len(),
+                any_body(),
+                prop_oneof![5 => Just(true), 1 => Just(false)],
+            ),
+            |(route, body, json_type)| {
+                let (method, path) = &routes[route];
+                let (status, answer, seq_before, seq_after) = runtime.block_on(async {
+                    let seq_before = server.snapshot(&board.id, &token).await["seq"]
+                        .as_u64()
+                        .unwrap();
+                    let mut request = server
+                        .http
+                        .request(method.clone(), format!("{}{path}", server.base))
+                        .bearer_auth(&token)
+                        .body(body.clone());
+                    if json_type {
+                        request = request.header("content-type", "application/json");
+                    }
+                    let response =
+                        tokio::time::timeout(std::time::Duration::from_secs(10), request.send())
+                            .await
+                            .expect("answered within 10 s")
+                            .expect("answered");
+                    let status = response.status();
+                    let text = response.text().await.unwrap();
+                    let seq_after = server.snapshot(&board.id, &token).await["seq"]
+                        .as_u64()
+                        .unwrap();
+                    (status, text, seq_before, seq_after)
+                });
+                *statuses.borrow_mut().entry(status.as_u16()).or_insert(0) += 1;
+                prop_assert!(
+                    !status.is_server_error(),
+                    "{method} {path} answered {status}: {answer}"
+                );
+                if !status.is_success() {
+                    let answer: Value = serde_json::from_str(&answer)
+                        .map_err(|e| TestCaseError::fail(format!("not JSON: {e}: {answer}")))?;
+                    prop_assert!(answer["error"]["code"].is_string(), "{answer}");
+                    prop_assert_eq!(seq_before, seq_after, "a refused request changed the board");
+                }
+                Ok(())
+            },
+        )
+        .unwrap();
+    let statuses = statuses.into_inner();
+    println!("hostile bodies: statuses {statuses:?}");
+    assert!(statuses.keys().any(|s| (400..500).contains(s)));
+}
