@@ -344,3 +344,109 @@ async fn acknowledged_writes_and_events_survive_repeated_kill_9() {
     );
     assert!(writes > 0 && events_checked > 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sigterm_under_load_loses_no_acknowledged_write_and_closes_sockets() {
+    use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::Message;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+    let dir = tempfile::tempdir().unwrap();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}");
+    let server = Server::start(dir.path(), port);
+    wait_healthy(&url).await;
+    let host_token = std::fs::read_to_string(dir.path().join("host-token"))
+        .unwrap()
+        .trim()
+        .to_owned();
+    let host = Api::new(&url).unwrap().with_token(&host_token);
+    let created = host.create_board("Busy", "Host").await.unwrap();
+    let column = host
+        .create_column(
+            created.board.id,
+            &CreateColumn {
+                title: "Todo".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+
+    // A raw socket, to see the close frame itself.
+    let mut request = format!("ws://127.0.0.1:{port}/api/boards/{}/ws", created.board.id)
+        .into_client_request()
+        .unwrap();
+    request.headers_mut().insert(
+        "authorization",
+        format!("Bearer {}", created.token).parse().unwrap(),
+    );
+    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+
+    let acked: Acked = Arc::new(Mutex::new(HashMap::new()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let writers: Vec<_> = (0..8)
+        .map(|w| {
+            tokio::spawn(writer(
+                w,
+                url.clone(),
+                created.token.clone(),
+                column.id,
+                acked.clone(),
+                stop.clone(),
+                7,
+            ))
+        })
+        .collect();
+    // Let the load build up, then ask the server to stop.
+    while acked.lock().unwrap().len() < 200 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let mut child = server.child;
+    assert!(
+        Command::new("kill")
+            .arg("-TERM")
+            .arg(child.id().to_string())
+            .status()
+            .unwrap()
+            .success()
+    );
+    let close = tokio::time::timeout(Duration::from_secs(15), async {
+        while let Some(frame) = socket.next().await {
+            if let Ok(Message::Close(frame)) = frame {
+                return frame.map(|f| u16::from(f.code));
+            }
+        }
+        None
+    })
+    .await
+    .expect("closed in time");
+    assert_eq!(close, Some(1001), "sockets get a going-away close frame");
+    let status = child.wait().unwrap();
+    assert!(status.success(), "graceful exit: {status:?}");
+    stop.store(true, Ordering::Relaxed);
+
+    // Everything acknowledged before the stop is on disk after a restart.
+    let server = Server::start(dir.path(), port);
+    wait_healthy(&url).await;
+    let writes: usize = futures_util::future::join_all(writers)
+        .await
+        .into_iter()
+        .map(|w| w.unwrap())
+        .sum();
+    let snapshot = host.snapshot(created.board.id).await.unwrap();
+    let titles: HashMap<CardId, String> = snapshot
+        .cards
+        .into_iter()
+        .map(|c| (c.id, c.title))
+        .collect();
+    for (card, title) in acked.lock().unwrap().iter() {
+        assert_eq!(titles.get(card), Some(title));
+    }
+    println!("sigterm under load: {writes} acknowledged writes kept");
+    server.kill();
+}
