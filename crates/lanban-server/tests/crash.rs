@@ -8,13 +8,16 @@
 
 #![cfg(unix)]
 
+mod common;
+
+use common::process::{Server, wait_healthy};
+
 use std::collections::{BTreeMap, HashMap};
 use std::net::TcpListener;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use lanban_client::{Api, BoardSession, SessionOptions, SyncEvent};
 use lanban_core::api::CreateColumn;
@@ -40,43 +43,6 @@ impl Rng {
 
 fn env_u64(name: &str) -> Option<u64> {
     std::env::var(name).ok().and_then(|v| v.parse().ok())
-}
-
-struct Server {
-    child: Child,
-}
-
-impl Server {
-    fn start(data: &Path, port: u16) -> Server {
-        let child = Command::new(env!("CARGO_BIN_EXE_lanban-server"))
-            .args(["--bind", &format!("127.0.0.1:{port}"), "--data"])
-            .arg(data)
-            .env("RUST_LOG", "error")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the server starts");
-        Server { child }
-    }
-
-    fn kill(mut self) {
-        self.child.kill().expect("SIGKILL");
-        self.child.wait().expect("reaped");
-    }
-}
-
-async fn wait_healthy(url: &str) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let http = reqwest::Client::new();
-    loop {
-        if let Ok(response) = http.get(format!("{url}/api/health")).send().await
-            && response.status().is_success()
-        {
-            return;
-        }
-        assert!(Instant::now() < deadline, "the server did not come back");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 /// What writers got a 2xx for: card id → the title last acknowledged.

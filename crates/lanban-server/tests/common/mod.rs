@@ -6,6 +6,9 @@
     reason = "each test file uses a different part of the harness"
 )]
 
+#[cfg(unix)]
+pub mod process;
+
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
