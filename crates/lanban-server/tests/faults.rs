@@ -131,3 +131,170 @@ async fn a_hundred_stalled_sockets_neither_grow_memory_nor_delay_the_others() {
     drop(stalled);
     server.kill();
 }
+
+fn quick() -> lanban_client::SessionOptions {
+    lanban_client::SessionOptions {
+        backoff_base: Duration::from_millis(50),
+        backoff_max: Duration::from_millis(500),
+        ..lanban_client::SessionOptions::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clients_ride_out_cut_and_paused_connections_and_converge() {
+    let server = common::TestServer::start().await;
+    let addr = server.server.as_ref().unwrap().addr;
+    let proxy = common::proxy::Proxy::start(addr).await;
+    let host = Api::new(&server.base)
+        .unwrap()
+        .with_token(&server.host_token);
+    let board = host.create_board("Faulty", "Host").await.unwrap();
+    let column = host
+        .create_column(
+            board.board.id,
+            &CreateColumn {
+                title: "Todo".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let via_proxy = Api::new(&proxy.url()).unwrap();
+    let member = via_proxy
+        .join(&board.room_code.to_string(), "Roamer")
+        .await
+        .unwrap();
+    let session =
+        BoardSession::open_with(via_proxy.with_token(&member.token), board.board.id, quick())
+            .await
+            .unwrap();
+    let add = |i: usize| {
+        let host = host.clone();
+        async move {
+            host.create_card(
+                column.id,
+                &CreateCard {
+                    title: format!("card {i}"),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap()
+        }
+    };
+
+    // The network drops every connection mid-stream, over and over, while the host keeps working; each time the
+    // session comes back through the proxy by itself.
+    for round in 0..5 {
+        for i in 0..20 {
+            add(round * 20 + i).await;
+        }
+        let before = proxy.accepted();
+        proxy.cut();
+        tokio::time::timeout(Duration::from_secs(30), async {
+            while proxy.accepted() == before {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        })
+        .await
+        .expect("the session reconnected");
+    }
+    let last = host.snapshot(board.board.id).await.unwrap();
+    session
+        .wait_for_seq(last.seq, Duration::from_secs(30))
+        .await
+        .unwrap();
+    assert_eq!(session.state(), last);
+
+    // The client stops receiving for a while (its reads pause); changes keep coming; then it resumes.
+    proxy.pause(true);
+    for i in 0..50 {
+        add(1000 + i).await;
+    }
+    proxy.pause(false);
+    let last = host.snapshot(board.board.id).await.unwrap();
+    session
+        .wait_for_seq(last.seq, Duration::from_secs(30))
+        .await
+        .unwrap();
+    assert_eq!(session.state(), last);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reconnect_storm_of_500_clients_converges() {
+    let server = common::TestServer::start().await;
+    let addr = server.server.as_ref().unwrap().addr;
+    let proxy = common::proxy::Proxy::start(addr).await;
+    let host = Api::new(&server.base)
+        .unwrap()
+        .with_token(&server.host_token);
+    let board = host.create_board("Storm", "Host").await.unwrap();
+    let column = host
+        .create_column(
+            board.board.id,
+            &CreateColumn {
+                title: "Todo".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let via_proxy = Api::new(&proxy.url()).unwrap();
+    // 500 sessions of 50 members (sockets per member are capped at 16).
+    let mut sessions = Vec::new();
+    for m in 0..50 {
+        let member = via_proxy
+            .join(&board.room_code.to_string(), &format!("Member {m}"))
+            .await
+            .unwrap();
+        for _ in 0..10 {
+            sessions.push(
+                BoardSession::open_with(
+                    via_proxy.with_token(&member.token),
+                    board.board.id,
+                    quick(),
+                )
+                .await
+                .unwrap(),
+            );
+        }
+    }
+    for session in &sessions {
+        session
+            .wait_for_connection(
+                |s| *s == lanban_client::ConnectionState::Connected,
+                Duration::from_secs(30),
+            )
+            .await
+            .unwrap();
+    }
+
+    // Every connection drops at once; changes land while they are all reconnecting.
+    proxy.cut();
+    for i in 0..10 {
+        host.create_card(
+            column.id,
+            &CreateCard {
+                title: format!("during the storm {i}"),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    }
+    let started = std::time::Instant::now();
+    let last = host.snapshot(board.board.id).await.unwrap();
+    for session in &sessions {
+        session
+            .wait_for_seq(last.seq, Duration::from_secs(60))
+            .await
+            .unwrap();
+    }
+    println!(
+        "reconnect storm: 500 clients converged {:?} after the cut",
+        started.elapsed()
+    );
+    for session in &sessions {
+        assert_eq!(session.read(|s| s.cards.len()), last.cards.len());
+    }
+}

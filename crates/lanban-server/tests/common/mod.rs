@@ -8,6 +8,7 @@
 
 #[cfg(unix)]
 pub mod process;
+pub mod proxy;
 
 use std::time::Duration;
 
