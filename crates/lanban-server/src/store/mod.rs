@@ -88,6 +88,8 @@ struct Shared {
     queue_deadline: std::time::Duration,
     /// Idle read connections (a std `Mutex` is fine: it is never held across an `.await`).
     readers: Mutex<Vec<Connection>>,
+    /// Reads running at once; more wait here rather than opening ever more connections and threads.
+    read_permits: tokio::sync::Semaphore,
     path: PathBuf,
     /// Joined on close, so the last commit is on disk before the process goes on.
     writer: Mutex<Option<std::thread::JoinHandle<()>>>,
@@ -95,8 +97,8 @@ struct Shared {
 
 /// Jobs waiting for the writer before callers wait for a place in the queue.
 const JOB_QUEUE: usize = 4096;
-/// Idle read connections kept open.
-const MAX_IDLE_READERS: usize = 8;
+/// Read connections: at most this many reads run at once, each on a connection kept open for the next.
+const MAX_READERS: usize = 8;
 
 impl Store {
     /// Opens (creating and migrating if needed) the database in `config.data_dir` and starts the writer,
@@ -116,6 +118,7 @@ impl Store {
                 jobs,
                 queue_deadline: config.request_timeout / 2,
                 readers: Mutex::new(Vec::new()),
+                read_permits: tokio::sync::Semaphore::new(MAX_READERS),
                 path,
                 writer: Mutex::new(Some(handle)),
             }),
@@ -150,6 +153,12 @@ impl Store {
         f: impl FnOnce(&Connection) -> ApiResult<T> + Send + 'static,
     ) -> ApiResult<T> {
         let shared = self.shared.clone();
+        let _permit = self
+            .shared
+            .read_permits
+            .acquire()
+            .await
+            .map_err(|_| ApiError::Internal("the read pool is closed".into()))?;
         tokio::task::spawn_blocking(move || {
             let conn = shared.take_reader()?;
             let result = (|| {
@@ -197,7 +206,7 @@ impl Shared {
 
     fn put_reader(&self, conn: Connection) {
         if let Ok(mut idle) = self.readers.lock()
-            && idle.len() < MAX_IDLE_READERS
+            && idle.len() < MAX_READERS
         {
             idle.push(conn);
         }
