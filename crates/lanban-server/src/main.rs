@@ -1,4 +1,4 @@
-//! `lanban-server`: serve boards from a data directory, or take a backup of one.
+//! `lanban-server`: serve boards from a data directory; back it up; export and import boards.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -10,8 +10,13 @@ use tokio::net::TcpListener;
 
 /// Lanban's sync server.
 #[derive(Debug, Parser)]
-#[command(version, about)]
+#[command(
+    version,
+    about = "Serves Lanban boards to the desktop app and other clients over HTTP and WebSocket."
+)]
 struct Cli {
+    #[command(subcommand)]
+    command: Option<Task>,
     /// Directory for the database and the host credential (default: the OS data directory).
     #[arg(long, env = "LANBAN_DATA")]
     data: Option<PathBuf>,
@@ -21,6 +26,65 @@ struct Cli {
     /// SQLite durability: `full` fsyncs every commit; `normal` may lose the last commits on power loss.
     #[arg(long, value_enum, default_value_t = Synchronous::Full)]
     synchronous: Synchronous,
+}
+
+/// What to do instead of serving.
+#[derive(Debug, clap::Subcommand)]
+enum Task {
+    /// Copy the database to FILE while the server may be running (a consistent online backup). To restore,
+    /// put the file in an empty data directory as `lanban.sqlite` (and keep the old `host-token`, or let the
+    /// server make a new one).
+    Backup {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Write one board (columns, cards, members, history; no tokens) to FILE as JSON.
+    Export {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        board: lanban_core::ids::BoardId,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Add a board from an export to the data directory (with the server stopped). Its members join again
+    /// with its room code; the host credential opens it at once.
+    Import {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        file: PathBuf,
+    },
+}
+
+fn run_task(task: Task) -> anyhow::Result<()> {
+    use lanban_server::store::portable;
+    match task {
+        Task::Backup { data, out } => {
+            portable::backup(&data, &out)
+                .with_context(|| format!("backing up {}", data.display()))?;
+            println!("backed up {} to {}", data.display(), out.display());
+        }
+        Task::Export { data, board, out } => {
+            let mut conn = portable::open_for_cli(&data)?;
+            let export = portable::export_board(&mut conn, board)?;
+            std::fs::write(&out, serde_json::to_vec_pretty(&export)?)
+                .with_context(|| format!("writing {}", out.display()))?;
+            println!("exported board {board} to {}", out.display());
+        }
+        Task::Import { data, file } => {
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let export: portable::BoardExport =
+                serde_json::from_slice(&bytes).context("not a board export")?;
+            let mut conn = portable::open_for_cli(&data)?;
+            let board = portable::import_board(&mut conn, &export)?;
+            println!("imported board {board} into {}", data.display());
+        }
+    }
+    Ok(())
 }
 
 fn default_data_dir() -> anyhow::Result<PathBuf> {
@@ -37,6 +101,9 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     let cli = Cli::parse();
+    if let Some(task) = cli.command {
+        return run_task(task);
+    }
     let data = match cli.data {
         Some(dir) => dir,
         None => default_data_dir()?,

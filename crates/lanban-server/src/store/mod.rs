@@ -11,6 +11,7 @@ pub mod boards;
 pub mod cards;
 pub mod columns;
 pub mod order;
+pub mod portable;
 pub mod rows;
 mod writer;
 
@@ -55,6 +56,8 @@ pub enum StoreError {
     Sqlite(#[from] rusqlite::Error),
     #[error("cannot start the writer thread: {0}")]
     Thread(#[from] std::io::Error),
+    #[error("cannot create the data directory: {0}")]
+    DataDir(std::io::Error),
 }
 
 /// A job for the writer: runs in a savepoint and produces the answer.
@@ -211,6 +214,14 @@ impl Shared {
             idle.push(conn);
         }
     }
+}
+
+/// Opens (creating and migrating if needed) the database of `data_dir` outside a running server.
+pub fn open_migrated(data_dir: &Path) -> Result<Connection, StoreError> {
+    std::fs::create_dir_all(data_dir).map_err(StoreError::DataDir)?;
+    let mut conn = open_connection(&data_dir.join("lanban.sqlite"), false, Synchronous::Full)?;
+    migrations().to_latest(&mut conn)?;
+    Ok(conn)
 }
 
 fn migrations() -> Migrations<'static> {

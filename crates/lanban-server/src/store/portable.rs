@@ -1,0 +1,213 @@
+//! Moving boards between servers and keeping copies: an online backup of the whole database (SQLite's backup
+//! API, consistent while the server runs), and one board as a JSON document that imports losslessly.
+
+use std::path::Path;
+
+use lanban_core::api::Snapshot;
+use lanban_core::ids::BoardId;
+use lanban_core::model::Member;
+use lanban_core::time::Timestamp;
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+use crate::store::{StoreError, rows};
+
+/// The format marker of an exported board.
+pub const EXPORT_FORMAT: &str = "lanban-board";
+/// The version of the export format.
+pub const EXPORT_VERSION: u32 = 1;
+
+/// A member as exported: current and removed ones (removed members still author cards).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportedMember {
+    #[serde(flatten)]
+    pub member: Member,
+    pub removed_at: Option<Timestamp>,
+}
+
+/// One board, everything but its members' tokens (secrets stay on the server that issued them).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct BoardExport {
+    pub format: String,
+    pub version: u32,
+    /// The board, its columns and cards, its current members and its seq.
+    pub snapshot: Snapshot,
+    /// Every member ever, with when they were removed.
+    pub members: Vec<ExportedMember>,
+    /// The board's event log (its activity history), exactly as stored.
+    pub events: Vec<Box<RawValue>>,
+}
+
+/// Why an export or import failed.
+#[derive(Debug, thiserror::Error)]
+pub enum PortableError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("no board {0} here")]
+    NoBoard(BoardId),
+    #[error("this server already has board {0}")]
+    Exists(BoardId),
+    #[error("not a Lanban board export (format {format:?}, version {version})")]
+    Format { format: String, version: u32 },
+    #[error("the export is inconsistent: {0}")]
+    Inconsistent(String),
+    #[error("cannot read the board: {0}")]
+    Read(String),
+}
+
+/// Copies the database at `data_dir` to `out` while it may be in use (a consistent snapshot).
+pub fn backup(data_dir: &Path, out: &Path) -> Result<(), PortableError> {
+    let source = Connection::open_with_flags(
+        data_dir.join("lanban.sqlite"),
+        OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .map_err(StoreError::Sqlite)?;
+    let mut target = Connection::open(out)?;
+    let backup = rusqlite::backup::Backup::new(&source, &mut target)?;
+    backup.run_to_completion(256, std::time::Duration::from_millis(5), None)?;
+    Ok(())
+}
+
+/// One board as an export document (read in one transaction, so it is consistent).
+pub fn export_board(conn: &mut Connection, board: BoardId) -> Result<BoardExport, PortableError> {
+    let txn = conn.transaction()?;
+    let snapshot = rows::snapshot(&txn, board)
+        .map_err(|e| PortableError::Read(e.to_string()))?
+        .ok_or(PortableError::NoBoard(board))?;
+    let members = txn
+        .prepare(&format!(
+            "SELECT {}, removed_at FROM members WHERE board_id = ?1 ORDER BY joined_at, id",
+            rows::MEMBER_FIELDS
+        ))?
+        .query_map([board.to_string()], |r| {
+            let removed_at: Option<String> = r.get(6)?;
+            Ok(ExportedMember {
+                member: rows::member(r)?,
+                removed_at: removed_at.and_then(|t| Timestamp::parse(&t)),
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let events = txn
+        .prepare("SELECT json FROM events WHERE board_id = ?1 ORDER BY seq")?
+        .query_map([board.to_string()], |r| r.get::<_, String>(0))?
+        .map(|json| {
+            let json = json?;
+            RawValue::from_string(json)
+                .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    txn.finish()?;
+    Ok(BoardExport {
+        format: EXPORT_FORMAT.to_owned(),
+        version: EXPORT_VERSION,
+        snapshot,
+        members,
+        events,
+    })
+}
+
+/// Recreates an exported board, with the same ids, seq and history, in one transaction. Its members get no
+/// tokens: the host credential opens it, and teammates join again with its room code.
+pub fn import_board(conn: &mut Connection, export: &BoardExport) -> Result<BoardId, PortableError> {
+    if export.format != EXPORT_FORMAT || export.version != EXPORT_VERSION {
+        return Err(PortableError::Format {
+            format: export.format.clone(),
+            version: export.version,
+        });
+    }
+    let snapshot = &export.snapshot;
+    let board = &snapshot.board;
+    if export.events.len() as u64 != snapshot.seq {
+        return Err(PortableError::Inconsistent(format!(
+            "{} events for seq {}",
+            export.events.len(),
+            snapshot.seq
+        )));
+    }
+    let txn = conn.transaction()?;
+    let exists: Option<i64> = txn
+        .query_row(
+            "SELECT 1 FROM boards WHERE id = ?1",
+            [board.id.to_string()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if exists.is_some() {
+        return Err(PortableError::Exists(board.id));
+    }
+    txn.execute(
+        "INSERT INTO boards (id, name, room_code, seq, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        rusqlite::params![
+            board.id.to_string(),
+            board.name,
+            board.room_code.canonical(),
+            snapshot.seq,
+            board.created_at.as_str(),
+            board.updated_at.as_str()
+        ],
+    )?;
+    for exported in &export.members {
+        let m = &exported.member;
+        txn.execute(
+            "INSERT INTO members (id, board_id, name, color, role, joined_at, removed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            rusqlite::params![
+                m.id.to_string(),
+                board.id.to_string(),
+                m.name,
+                m.color,
+                m.role.as_str(),
+                m.joined_at.as_str(),
+                exported.removed_at.as_ref().map(Timestamp::as_str)
+            ],
+        )?;
+    }
+    for column in &snapshot.columns {
+        txn.execute(
+            "INSERT INTO columns (id, board_id, title, position) VALUES (?1, ?2, ?3, ?4)",
+            rusqlite::params![
+                column.id.to_string(),
+                board.id.to_string(),
+                column.title,
+                column.position
+            ],
+        )?;
+    }
+    for card in &snapshot.cards {
+        txn.execute(
+            "INSERT INTO cards (id, board_id, column_id, title, description, labels, assignee_id, due_date,
+                                position, version, created_by, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            rusqlite::params![
+                card.id.to_string(),
+                board.id.to_string(),
+                card.column_id.to_string(),
+                card.title,
+                card.description,
+                serde_json::to_string(&card.labels).map_err(|e| PortableError::Inconsistent(e.to_string()))?,
+                card.assignee_id.map(|m| m.to_string()),
+                card.due_date,
+                card.position,
+                card.version,
+                card.created_by.to_string(),
+                card.created_at.as_str(),
+                card.updated_at.as_str()
+            ],
+        )?;
+    }
+    for (i, event) in export.events.iter().enumerate() {
+        txn.execute(
+            "INSERT INTO events (board_id, seq, json) VALUES (?1, ?2, ?3)",
+            rusqlite::params![board.id.to_string(), i as u64 + 1, event.get()],
+        )?;
+    }
+    txn.commit()?;
+    Ok(board.id)
+}
+
+/// Opens the database of `data_dir` for the CLI (migrating it if needed).
+pub fn open_for_cli(data_dir: &Path) -> Result<Connection, PortableError> {
+    Ok(super::open_migrated(data_dir)?)
+}
