@@ -170,3 +170,53 @@ fn any_body_on_any_mutation_is_answered_cleanly_and_refusals_change_nothing() {
     println!("hostile bodies: statuses {statuses:?}");
     assert!(statuses.keys().any(|s| (400..500).contains(s)));
 }
+
+#[tokio::test]
+async fn hostile_frames_close_the_socket_with_a_stated_code() {
+    use futures_util::SinkExt;
+    use tokio_tungstenite::tungstenite::Message;
+
+    let server = TestServer::start().await;
+    let board = server.create_board("Frames", "Fay").await;
+    let cases: Vec<(Message, u16)> = vec![
+        (Message::Binary(vec![0, 159, 146, 150].into()), 1003),
+        (Message::Text("{not json".into()), 1008),
+        (
+            Message::Text(r#"{"type":"presence","viewing_card":null,"extra":1}"#.into()),
+            1008,
+        ),
+        (Message::Text(r#"{"type":"event","seq":1}"#.into()), 1008),
+        (Message::Text("x".repeat(100 * 1024).into()), 1009),
+        (
+            Message::Text(format!("{}{}", "[".repeat(10_000), "]".repeat(10_000)).into()),
+            1008,
+        ),
+    ];
+    for (frame, code) in cases {
+        let description = format!("{frame:?}").chars().take(60).collect::<String>();
+        let mut socket = server.socket(&board.id, &board.host_token, None).await;
+        socket.ws.send(frame).await.unwrap();
+        let close = socket.close_frame().await.expect("a close frame");
+        assert_eq!(u16::from(close.code), code, "{description}");
+    }
+    // The server is unharmed.
+    let (status, _) = server.call(Method::GET, "/api/health", None, None).await;
+    assert!(status.is_success());
+}
+
+#[tokio::test]
+async fn sockets_per_member_are_capped() {
+    let server = TestServer::start_with(|config| config.max_sockets_per_member = 3).await;
+    let board = server.create_board("Capped", "Cy").await;
+    let mut open = Vec::new();
+    for _ in 0..3 {
+        open.push(server.socket(&board.id, &board.host_token, None).await);
+    }
+    match server.try_socket(&board.id, &board.host_token, None).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status().as_u16(), 429)
+        }
+        Err(other) => panic!("unexpected {other}"),
+        Ok(_) => panic!("a fourth socket was let in"),
+    }
+}
