@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
-# Builds Lanban and serves boards from this machine on http://127.0.0.1:7420 (data in the OS data directory).
+# Builds the Lanban desktop app and starts it. Host a board from its start screen: the board server runs inside
+# the app, with its data in the OS app-data directory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
-cargo build --release -p lanban-server
-exec target/release/lanban-server "$@"
+(cd ui && npm ci --no-audit --no-fund && npm run build)
+cargo build --release --locked -p lanban-app --features custom-protocol
+if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
+  echo "No display: start a desktop session (or Xvfb) first, or run the headless server: cargo run -p lanban-server" >&2
+  exit 1
+fi
+exec target/release/lanban "$@"

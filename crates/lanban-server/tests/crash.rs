@@ -62,7 +62,7 @@ async fn writer(
         .timeout(Duration::from_secs(10))
         .build()
         .unwrap();
-    let mut rng = Rng(seed ^ (id as u64 + 1) * 0x9E37_79B9);
+    let mut rng = Rng(seed ^ ((id as u64 + 1) * 0x9E37_79B9));
     let mut mine: Vec<CardId> = Vec::new();
     let mut done = 0;
     let mut n = 0u64;

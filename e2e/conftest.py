@@ -1,0 +1,104 @@
+"""Two real Lanban app instances under one Xvfb, each driven through its own tauri-driver + WebKitWebDriver.
+
+Everything runs on this machine: the apps talk to each other over loopback only.
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.common.options import ArgOptions
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = Path(os.environ.get("LANBAN_APP", ROOT / "target" / "debug" / "lanban"))
+SHOTS = ROOT / "target" / "e2e"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise TimeoutError(f"nothing listens on port {port}")
+
+
+@pytest.fixture(scope="session")
+def display():
+    """An Xvfb display of our own (or the one given in LANBAN_E2E_DISPLAY)."""
+    given = os.environ.get("LANBAN_E2E_DISPLAY")
+    if given:
+        yield given
+        return
+    number = 90 + os.getpid() % 9
+    name = f":{number}"
+    xvfb = subprocess.Popen(
+        ["Xvfb", name, "-screen", "0", "1600x900x24", "-nolisten", "tcp"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while not Path(f"/tmp/.X11-unix/X{number}").exists():
+        if time.monotonic() > deadline:
+            raise TimeoutError("Xvfb did not start")
+        time.sleep(0.05)
+    yield name
+    xvfb.terminate()
+    xvfb.wait(10)
+
+
+class Instance:
+    """One app instance: its own data directory, tauri-driver and WebDriver session."""
+
+    def __init__(self, name: str, display: str):
+        self.name = name
+        self.data = Path(tempfile.mkdtemp(prefix=f"lanban-e2e-{name}-"))
+        self.port = free_port()
+        native = free_port()
+        env = dict(os.environ, DISPLAY=display, LANBAN_DATA_DIR=str(self.data), LANBAN_HOST_PORT="0",
+                   RUST_LOG=os.environ.get("RUST_LOG", "info"))
+        self.log = open(SHOTS / f"{name}-driver.log", "w")
+        self.driver_process = subprocess.Popen(
+            ["tauri-driver", "--port", str(self.port), "--native-port", str(native)],
+            env=env, stdout=self.log, stderr=subprocess.STDOUT,
+        )
+        wait_for_port(self.port)
+        options = ArgOptions()
+        options.set_capability("browserName", "wry")
+        options.set_capability("tauri:options", {"application": str(APP), "args": []})
+        self.driver = webdriver.Remote(command_executor=f"http://127.0.0.1:{self.port}", options=options)
+        self.display = display
+
+    def close(self):
+        try:
+            self.driver.quit()
+        finally:
+            self.driver_process.terminate()
+            self.driver_process.wait(10)
+            self.log.close()
+            shutil.rmtree(self.data, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def instances(display):
+    if not APP.exists():
+        pytest.fail(f"build the app first: {APP} is missing")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    a = Instance("A", display)
+    b = Instance("B", display)
+    yield a, b
+    a.close()
+    b.close()

@@ -1,0 +1,137 @@
+"""Two people on one board, end to end: A hosts, B joins with the code, both edit, A removes B.
+
+Every step waits for what a person would see (never a fixed sleep) and saves screenshots of both windows
+under target/e2e/.
+"""
+
+import subprocess
+
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import WebDriverWait
+
+from conftest import SHOTS
+
+PATIENCE = 20
+
+
+def tid(test_id: str, extra: str = "") -> tuple[str, str]:
+    return By.CSS_SELECTOR, f'[data-testid="{test_id}"]{extra}'
+
+
+def wait(driver, condition, message: str):
+    return WebDriverWait(driver, PATIENCE, poll_frequency=0.1).until(condition, message)
+
+
+def find(driver, test_id: str, extra: str = ""):
+    return wait(driver, lambda d: d.find_element(*tid(test_id, extra)), f"{test_id}{extra} never appeared")
+
+
+def gone(driver, test_id: str, extra: str = ""):
+    wait(driver, lambda d: not d.find_elements(*tid(test_id, extra)), f"{test_id}{extra} never went away")
+
+
+def type_into(element, text: str):
+    element.click()
+    element.send_keys(Keys.CONTROL, "a")
+    element.send_keys(Keys.BACKSPACE)
+    element.send_keys(text)
+
+
+step_number = 0
+
+
+def shots(a, b, step: str):
+    """Both windows as their WebDriver sees them, and the whole screen."""
+    global step_number
+    step_number += 1
+    prefix = SHOTS / f"{step_number:02d}-{step}"
+    a.driver.save_screenshot(f"{prefix}-A.png")
+    b.driver.save_screenshot(f"{prefix}-B.png")
+    subprocess.run(["import", "-display", a.display, "-window", "root", f"{prefix}-screen.png"], check=False)
+
+
+def card_in_column(driver, column_title: str, card_title: str):
+    return driver.find_elements(
+        By.CSS_SELECTOR,
+        f'[data-testid="column"][data-column-title="{column_title}"] [data-testid="card"][data-card-title="{card_title}"]',
+    )
+
+
+def test_two_people_share_a_board(instances):
+    a, b = instances
+    A, B = a.driver, b.driver
+    find(A, "start-screen")
+    find(B, "start-screen")
+    shots(a, b, "start")
+
+    # A hosts a board and reads its room code and address from the share panel.
+    type_into(find(A, "host-board-name"), "Launch plan")
+    type_into(find(A, "host-member-name"), "Ada")
+    find(A, "host-submit").click()
+    find(A, "board-view")
+    wait(A, lambda d: d.find_element(*tid("board-title")).text == "Launch plan", "board title shown")
+    find(A, "share-open").click()
+    code = find(A, "room-code").text.strip()
+    address = find(A, "share-local-address").text.strip()
+    assert len(code) == 9 and code[4] == "-", code
+    assert address.startswith("127.0.0.1:"), address
+    shots(a, b, "a-hosts-and-shares")
+    find(A, "share-close").click()
+    gone(A, "share-panel")
+
+    # A sets up two columns.
+    for title in ["Todo", "Done"]:
+        find(A, "add-column").click()
+        field = find(A, "new-column-title")
+        field.send_keys(title, Keys.ENTER)
+        find(A, "column", f'[data-column-title="{title}"]')
+    find(A, "new-column-title").send_keys(Keys.ESCAPE)
+
+    # B joins with the code (typed in lower case, without the dash) and A's address.
+    type_into(find(B, "join-code"), code.replace("-", "").lower())
+    type_into(find(B, "join-name"), "Bea")
+    type_into(find(B, "join-address"), address)
+    find(B, "join-submit").click()
+    find(B, "board-view")
+    find(B, "column", '[data-column-title="Done"]')
+    shots(a, b, "b-joins")
+
+    # B adds a card to Todo; A sees it.
+    todo_b = find(B, "column", '[data-column-title="Todo"]')
+    todo_b.find_element(*tid("add-card")).click()
+    find(B, "new-card-title").send_keys("Buy milk", Keys.ENTER)
+    find(B, "card", '[data-card-title="Buy milk"]')
+    wait(A, lambda d: card_in_column(d, "Todo", "Buy milk"), "A never saw B's card")
+    shots(a, b, "b-adds-a-card")
+
+    # A drags it to Done; B sees it there.
+    card = find(A, "card", '[data-card-title="Buy milk"]')
+    done = find(A, "column", '[data-column-title="Done"]')
+    ActionChains(A).move_to_element(card).click_and_hold().move_by_offset(10, 10).move_to_element(done) \
+        .move_by_offset(0, 20).release().perform()
+    wait(A, lambda d: card_in_column(d, "Done", "Buy milk"), "the card did not land in Done for A")
+    wait(B, lambda d: card_in_column(d, "Done", "Buy milk"), "B never saw the card move")
+    shots(a, b, "a-drags-to-done")
+
+    # B renames the card in its dialog; A sees the new title.
+    find(B, "card", '[data-card-title="Buy milk"]').click()
+    title = find(B, "card-dialog-title")
+    type_into(title, "Buy oat milk")
+    wait(B, lambda d: d.find_element(*tid("save-state")).text.strip().lower().startswith("saved"), "never saved")
+    wait(A, lambda d: card_in_column(d, "Done", "Buy oat milk"), "A never saw the new title")
+    shots(a, b, "b-renames-the-card")
+    find(B, "card-dialog-close").click()
+    gone(B, "card-dialog")
+
+    # A removes B; B is told and returns to the start screen.
+    find(A, "share-open").click()
+    row = find(A, "member-row", '[data-member-name="Bea"]')
+    row.find_element(*tid("remove-member")).click()
+    find(A, "confirm-ok").click()
+    gone(A, "member-row", '[data-member-name="Bea"]')
+    find(B, "start-screen")
+    toast = find(B, "toast")
+    assert "removed" in toast.text.lower(), toast.text
+    shots(a, b, "a-removes-b")

@@ -1,0 +1,6 @@
+//! The commands the window invokes: thin wrappers over lanban-client and the embedded server. Each is typed for
+//! the generated `ui/src/bindings.ts`.
+
+pub mod board;
+pub mod share;
+pub mod start;

@@ -1,0 +1,193 @@
+//! Host mode: the lanban-server embedded in this process, its data in the app's data directory. It listens on
+//! loopback until the person shares the board on the network, then on every interface, on the same port.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+
+use lanban_core::ids::MemberId;
+use lanban_server::{Config, RunningServer};
+use serde::Serialize;
+use tokio::sync::Mutex;
+
+use crate::error::{CommandError, CommandResult};
+
+/// The port a host listens on when it is free (teammates type it; keeping it stable helps).
+pub const DEFAULT_PORT: u16 = 7420;
+
+/// What the share panel shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct ShareStatus {
+    /// Listening on every interface (teammates can reach it) rather than loopback only.
+    pub sharing: bool,
+    pub port: u16,
+    /// This computer's own address, `127.0.0.1:PORT`.
+    pub local: String,
+    /// Addresses teammates on the network can type, `IP:PORT` (empty while not sharing).
+    pub addresses: Vec<String>,
+}
+
+/// The embedded server, when running (a tokio `Mutex`: starting and stopping are awaited under it).
+pub struct Host {
+    data_dir: PathBuf,
+    preferred_port: u16,
+    running: Mutex<Option<Hosted>>,
+}
+
+struct Hosted {
+    server: RunningServer,
+    sharing: bool,
+}
+
+fn start_error(err: impl std::fmt::Display) -> CommandError {
+    CommandError::new(
+        "server_start",
+        format!("Cannot start the board server: {err}"),
+    )
+}
+
+/// The machine's non-loopback IPv4 addresses, for teammates to type.
+pub fn lan_addresses() -> Vec<IpAddr> {
+    let mut addresses: Vec<IpAddr> = if_addrs::get_if_addrs()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|i| !i.is_loopback())
+        .map(|i| i.ip())
+        .filter(|ip| ip.is_ipv4())
+        .collect();
+    addresses.sort();
+    addresses.dedup();
+    addresses
+}
+
+impl Host {
+    /// A host keeping its server's data in `data_dir`, preferring `port` (0: any free port).
+    pub fn new(data_dir: PathBuf, port: u16) -> Self {
+        Self {
+            data_dir,
+            preferred_port: port,
+            running: Mutex::new(None),
+        }
+    }
+
+    fn config(&self) -> Config {
+        Config::new(&self.data_dir)
+    }
+
+    /// Starts the server on loopback if it is not running; returns its URL and the host credential.
+    pub async fn ensure(&self) -> CommandResult<(String, String)> {
+        let mut running = self.running.lock().await;
+        if let Some(hosted) = running.as_ref() {
+            return Ok((
+                local_url(hosted.server.addr.port()),
+                hosted.server.host_token.clone(),
+            ));
+        }
+        let server = start(
+            self.config(),
+            Ipv4Addr::LOCALHOST.into(),
+            self.preferred_port,
+        )
+        .await?;
+        let result = (local_url(server.addr.port()), server.host_token.clone());
+        *running = Some(Hosted {
+            server,
+            sharing: false,
+        });
+        Ok(result)
+    }
+
+    /// Listens on every interface (or loopback only again), keeping the port; connected sockets reconnect.
+    pub async fn set_sharing(&self, sharing: bool) -> CommandResult<ShareStatus> {
+        let mut running = self.running.lock().await;
+        let Some(hosted) = running.take() else {
+            return Err(CommandError::new(
+                "not_hosting",
+                "This computer is not hosting a board.",
+            ));
+        };
+        if hosted.sharing == sharing {
+            let status = status_of(&hosted);
+            *running = Some(hosted);
+            return Ok(status);
+        }
+        let port = hosted.server.addr.port();
+        hosted.server.stop().await.map_err(start_error)?;
+        let ip: IpAddr = if sharing {
+            Ipv4Addr::UNSPECIFIED.into()
+        } else {
+            Ipv4Addr::LOCALHOST.into()
+        };
+        let server = start(self.config(), ip, port).await?;
+        let hosted = Hosted { server, sharing };
+        let status = status_of(&hosted);
+        *running = Some(hosted);
+        Ok(status)
+    }
+
+    /// The share panel's facts, if hosting.
+    pub async fn status(&self) -> Option<ShareStatus> {
+        self.running.lock().await.as_ref().map(status_of)
+    }
+
+    /// Members connected to this computer's server other than `mine` (this app's own members).
+    pub fn teammates_online(&self, mine: &[MemberId]) -> usize {
+        match self.running.try_lock() {
+            Ok(running) => running.as_ref().map_or(0, |hosted| {
+                hosted
+                    .server
+                    .hub()
+                    .online()
+                    .iter()
+                    .filter(|(_, member)| !mine.contains(member))
+                    .count()
+            }),
+            // Busy starting or stopping: nobody can be connected right now.
+            Err(_) => 0,
+        }
+    }
+
+    /// Stops the server (sockets get a close frame; the last commit is on disk).
+    pub async fn stop(&self) {
+        let hosted = self.running.lock().await.take();
+        if let Some(hosted) = hosted
+            && let Err(err) = hosted.server.stop().await
+        {
+            tracing::warn!(error = %err, "embedded server did not stop cleanly");
+        }
+    }
+}
+
+async fn start(config: Config, ip: IpAddr, port: u16) -> CommandResult<RunningServer> {
+    match RunningServer::start(config.clone(), SocketAddr::new(ip, port)).await {
+        Ok(server) => Ok(server),
+        // The preferred port is taken (another app, another Lanban): any free port will do.
+        Err(lanban_server::StartError::Listen(err)) if port != 0 => {
+            tracing::info!(port, error = %err, "port busy; taking a free one");
+            RunningServer::start(config, SocketAddr::new(ip, 0))
+                .await
+                .map_err(start_error)
+        }
+        Err(err) => Err(start_error(err)),
+    }
+}
+
+fn local_url(port: u16) -> String {
+    format!("http://127.0.0.1:{port}")
+}
+
+fn status_of(hosted: &Hosted) -> ShareStatus {
+    let port = hosted.server.addr.port();
+    ShareStatus {
+        sharing: hosted.sharing,
+        port,
+        local: format!("127.0.0.1:{port}"),
+        addresses: if hosted.sharing {
+            lan_addresses()
+                .into_iter()
+                .map(|ip| format!("{ip}:{port}"))
+                .collect()
+        } else {
+            Vec::new()
+        },
+    }
+}

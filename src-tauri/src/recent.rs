@@ -1,0 +1,189 @@
+//! Recent boards: what the start screen lists, with the member token that reopens each board, kept in the app's
+//! data directory (`recent.json`, readable only by its owner).
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use lanban_core::ids::{BoardId, MemberId};
+use lanban_core::time::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{CommandError, CommandResult};
+
+/// A board this person has opened, as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecentEntry {
+    pub board_id: BoardId,
+    pub board_name: String,
+    /// `host:port` of the board's server.
+    pub server: String,
+    pub member_id: MemberId,
+    pub member_name: String,
+    /// The member token (a secret; never sent to the UI).
+    pub token: String,
+    /// Hosted by this app's embedded server.
+    pub hosting: bool,
+    pub last_opened: Timestamp,
+}
+
+/// A recent board as the start screen shows it (no token).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct RecentBoard {
+    pub board_id: BoardId,
+    pub board_name: String,
+    pub server: String,
+    pub member_name: String,
+    pub hosting: bool,
+    pub last_opened: Timestamp,
+}
+
+impl From<&RecentEntry> for RecentBoard {
+    fn from(entry: &RecentEntry) -> Self {
+        Self {
+            board_id: entry.board_id,
+            board_name: entry.board_name.clone(),
+            server: entry.server.clone(),
+            member_name: entry.member_name.clone(),
+            hosting: entry.hosting,
+            last_opened: entry.last_opened.clone(),
+        }
+    }
+}
+
+/// The recent-boards file (a std `Mutex`: never held across an `.await`).
+pub struct Recent {
+    path: PathBuf,
+    entries: Mutex<Vec<RecentEntry>>,
+}
+
+fn storage(err: impl std::fmt::Display) -> CommandError {
+    CommandError::new("storage", format!("Cannot save recent boards: {err}"))
+}
+
+impl Recent {
+    /// Loads `recent.json` from `data_dir` (an unreadable file starts an empty list).
+    pub fn load(data_dir: &Path) -> Self {
+        let path = data_dir.join("recent.json");
+        let entries = fs::read(&path)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+            .unwrap_or_default();
+        Self {
+            path,
+            entries: Mutex::new(entries),
+        }
+    }
+
+    fn entries(&self) -> std::sync::MutexGuard<'_, Vec<RecentEntry>> {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Most recently opened first.
+    pub fn list(&self) -> Vec<RecentBoard> {
+        let mut entries: Vec<RecentBoard> = self.entries().iter().map(RecentBoard::from).collect();
+        entries.sort_by(|a, b| b.last_opened.cmp(&a.last_opened));
+        entries
+    }
+
+    /// The stored entry of a board.
+    pub fn get(&self, board: BoardId) -> Option<RecentEntry> {
+        self.entries().iter().find(|e| e.board_id == board).cloned()
+    }
+
+    /// Adds or replaces the entry of its board and saves.
+    pub fn remember(&self, entry: RecentEntry) -> CommandResult<()> {
+        let mut entries = self.entries();
+        entries.retain(|e| e.board_id != entry.board_id);
+        entries.push(entry);
+        self.save(&entries)
+    }
+
+    /// Updates the board name and last-opened time of a board, if listed.
+    pub fn touch(&self, board: BoardId, name: Option<&str>) -> CommandResult<()> {
+        let mut entries = self.entries();
+        if let Some(entry) = entries.iter_mut().find(|e| e.board_id == board) {
+            entry.last_opened = Timestamp::now();
+            if let Some(name) = name {
+                entry.board_name = name.to_owned();
+            }
+        }
+        self.save(&entries)
+    }
+
+    /// The boards this computer hosts.
+    pub fn entries_hosted_here(&self) -> Vec<RecentEntry> {
+        self.entries()
+            .iter()
+            .filter(|e| e.hosting)
+            .cloned()
+            .collect()
+    }
+
+    /// Forgets a board and saves.
+    pub fn forget(&self, board: BoardId) -> CommandResult<()> {
+        let mut entries = self.entries();
+        entries.retain(|e| e.board_id != board);
+        self.save(&entries)
+    }
+
+    fn save(&self, entries: &[RecentEntry]) -> CommandResult<()> {
+        if let Some(dir) = self.path.parent() {
+            fs::create_dir_all(dir).map_err(storage)?;
+        }
+        let json = serde_json::to_vec_pretty(entries).map_err(storage)?;
+        let temp = self.path.with_extension("json.tmp");
+        let mut options = fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options.open(&temp).map_err(storage)?;
+        file.write_all(&json).map_err(storage)?;
+        file.sync_all().map_err(storage)?;
+        fs::rename(&temp, &self.path).map_err(storage)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(name: &str) -> RecentEntry {
+        RecentEntry {
+            board_id: BoardId::new(),
+            board_name: name.into(),
+            server: "127.0.0.1:7420".into(),
+            member_id: MemberId::new(),
+            member_name: "Ada".into(),
+            token: "secret".into(),
+            hosting: true,
+            last_opened: Timestamp::now(),
+        }
+    }
+
+    #[test]
+    fn boards_are_remembered_across_restarts_without_exposing_tokens() {
+        let dir = tempfile::tempdir().unwrap();
+        let recent = Recent::load(dir.path());
+        let first = entry("First");
+        recent.remember(first.clone()).unwrap();
+        recent.remember(entry("Second")).unwrap();
+        let again = Recent::load(dir.path());
+        assert_eq!(again.list().len(), 2);
+        assert_eq!(again.get(first.board_id).unwrap().token, "secret");
+        let json = serde_json::to_string(&again.list()).unwrap();
+        assert!(!json.contains("secret"));
+        again.forget(first.board_id).unwrap();
+        assert_eq!(Recent::load(dir.path()).list().len(), 1);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(dir.path().join("recent.json"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+}

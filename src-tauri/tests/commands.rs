@@ -1,0 +1,153 @@
+//! The commands, driven through Tauri's IPC with the mock runtime and a real embedded server: host a board,
+//! change it, see the mirror follow, reopen it from the recent list, join it as a second person.
+
+use serde_json::{Value, json};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{
+    INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder, mock_context, noop_assets,
+};
+use tauri::webview::InvokeRequest;
+use tauri::{App, WebviewWindow, WebviewWindowBuilder};
+
+fn app(data_dir: &std::path::Path) -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
+    let app = lanban_app::build_app(mock_builder())
+        .build(mock_context(noop_assets()))
+        .expect("app builds");
+    // `.setup()` only runs inside `App::run`; register the state directly. Port 0: any free port.
+    lanban_app::manage_state(&app, data_dir, 0);
+    let window = WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .expect("window builds");
+    (app, window)
+}
+
+/// Invokes a command as the window would; `Ok` body or `Err` body.
+fn invoke(window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
+    let request = InvokeRequest {
+        cmd: cmd.into(),
+        callback: CallbackFn(0),
+        error: CallbackFn(1),
+        url: "tauri://localhost".parse().unwrap(),
+        body: InvokeBody::Json(args),
+        headers: Default::default(),
+        invoke_key: INVOKE_KEY.to_string(),
+    };
+    get_ipc_response(window, request).map(|body| body.deserialize::<Value>().expect("JSON answer"))
+}
+
+fn ok(window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Value {
+    invoke(window, cmd, args).unwrap_or_else(|err| panic!("{cmd} failed: {err}"))
+}
+
+#[test]
+fn a_host_creates_a_board_works_on_it_and_a_teammate_joins_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, window) = app(dir.path());
+
+    // Nothing yet: no recent boards, not hosting.
+    assert_eq!(ok(&window, "list_recent", json!({})), json!([]));
+    assert_eq!(ok(&window, "share_status", json!({})), Value::Null);
+
+    // Ada hosts a board.
+    let opened = ok(
+        &window,
+        "host_board",
+        json!({"boardName": "Launch", "memberName": "Ada", "onEvent": "__CHANNEL__:1"}),
+    );
+    assert_eq!(opened["hosting"], true);
+    assert_eq!(opened["me"]["role"], "host");
+    assert_eq!(opened["snapshot"]["board"]["name"], "Launch");
+    let code = opened["snapshot"]["board"]["room_code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let share = ok(&window, "share_status", json!({}));
+    assert_eq!(share["sharing"], false);
+    let local = share["local"].as_str().unwrap().to_owned();
+    assert!(local.starts_with("127.0.0.1:"), "{local}");
+
+    // She adds a column and a card; the session's mirror has them.
+    let column = ok(
+        &window,
+        "create_column",
+        json!({"column": {"title": "Todo"}}),
+    );
+    let card = ok(
+        &window,
+        "create_card",
+        json!({"columnId": column["id"], "card": {"title": "Write the plan"}}),
+    );
+    let moved = ok(
+        &window,
+        "update_card",
+        json!({"cardId": card["id"], "patch": {"title": "Write the plan v2", "version": 1}}),
+    );
+    assert_eq!(moved["version"], 2);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let snapshot = loop {
+        let snapshot = ok(&window, "board_snapshot", json!({}));
+        if snapshot["cards"][0]["version"] == 2 || std::time::Instant::now() > deadline {
+            break snapshot;
+        }
+        std::thread::yield_now();
+    };
+    assert_eq!(snapshot["cards"][0]["title"], "Write the plan v2");
+
+    // Errors come back in the server's shape and words.
+    let err = invoke(
+        &window,
+        "create_card",
+        json!({"columnId": column["id"], "card": {"title": "  "}}),
+    )
+    .unwrap_err();
+    assert_eq!(err["code"], "validation_failed");
+    assert_eq!(err["field"], "title");
+
+    // The board is remembered, and reopens from the recent list.
+    let recent = ok(&window, "list_recent", json!({}));
+    assert_eq!(recent[0]["board_name"], "Launch");
+    assert_eq!(recent[0]["hosting"], true);
+    assert!(
+        recent[0].get("token").is_none(),
+        "tokens never reach the UI"
+    );
+    ok(&window, "leave_board", json!({}));
+    assert_eq!(
+        invoke(&window, "board_snapshot", json!({})).unwrap_err()["code"],
+        "not_open"
+    );
+    let reopened = ok(
+        &window,
+        "open_recent",
+        json!({"boardId": opened["snapshot"]["board"]["id"], "onEvent": "__CHANNEL__:2"}),
+    );
+    assert_eq!(
+        reopened["snapshot"]["cards"][0]["title"],
+        "Write the plan v2"
+    );
+
+    // A teammate (same machine, for the test) joins with the code and the address.
+    let missing = invoke(
+        &window,
+        "join_board",
+        json!({"roomCode": code, "memberName": "Grace", "address": "", "onEvent": "__CHANNEL__:3"}),
+    );
+    assert_eq!(missing.unwrap_err()["field"], "address");
+    let joined = ok(
+        &window,
+        "join_board",
+        json!({"roomCode": code, "memberName": "Grace", "address": local, "onEvent": "__CHANNEL__:4"}),
+    );
+    assert_eq!(joined["me"]["role"], "member");
+    assert_eq!(joined["hosting"], false);
+    assert_eq!(joined["snapshot"]["cards"][0]["title"], "Write the plan v2");
+    // A member may not rotate the code.
+    assert_eq!(
+        invoke(&window, "rotate_room_code", json!({})).unwrap_err()["code"],
+        "forbidden"
+    );
+    // One entry per board: the latest way this app opened it.
+    let recent = ok(&window, "list_recent", json!({}));
+    assert_eq!(recent.as_array().unwrap().len(), 1);
+    assert_eq!(recent[0]["member_name"], "Grace");
+}

@@ -1,0 +1,426 @@
+// The board store, told as what a teammate's window sees: events arrive in order, twice, or with a hole; the
+// person's own changes show at once and are reconciled with the server's events.
+
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { Board, Card, Change, Column, CommandError, Event, Member, OpenedBoard, Snapshot } from "../bindings";
+import { BoardStore, applyEvent, confirmedBy, draft, type Result } from "./boardStore";
+
+const T = "2026-11-26T11:07:30.123Z";
+const BOARD = "board-1";
+
+function board(name = "Launch"): Board {
+  return { id: BOARD, name, room_code: "7KQ2-M9XD", created_at: T, updated_at: T };
+}
+
+function column(id: string, title: string, position: string): Column {
+  return { id, board_id: BOARD, title, position };
+}
+
+function card(id: string, columnId: string, title: string, position: string, extra: Partial<Card> = {}): Card {
+  return {
+    id,
+    board_id: BOARD,
+    column_id: columnId,
+    title,
+    description: "",
+    labels: [],
+    assignee_id: null,
+    due_date: null,
+    position,
+    version: 1,
+    created_by: "m-host",
+    created_at: T,
+    updated_at: T,
+    ...extra,
+  };
+}
+
+function member(id: string, name: string, role: Member["role"] = "member"): Member {
+  return { id, board_id: BOARD, name, color: "#3b82f6", role, joined_at: T };
+}
+
+function ev(seq: number, change: Change): Event {
+  return { seq, actor: "m-host", at: T, ...change } as Event;
+}
+
+const host = member("m-host", "Ana", "host");
+
+function emptySnapshot(seq = 2): Snapshot {
+  return { board: board(), columns: [], cards: [], members: [host], seq };
+}
+
+function opened(snapshot: Snapshot): OpenedBoard {
+  return { snapshot, me: host, server: "127.0.0.1:7420", hosting: true, presence: [] };
+}
+
+/** A store at `snapshot`, with a resync that answers `resyncTo` (or never, by default). */
+function storeAt(snapshot: Snapshot, resync?: () => Promise<Snapshot>) {
+  const errors: CommandError[] = [];
+  let removed = 0;
+  const resyncFn = vi.fn(resync ?? (() => new Promise<Snapshot>(() => {})));
+  const store = new BoardStore({
+    resync: resyncFn,
+    onError: (e) => errors.push(e),
+    onRemoved: () => removed++,
+  });
+  store.load(opened(snapshot));
+  return { store, errors, resyncFn, removedCount: () => removed };
+}
+
+const titles = (cards: Card[]) => cards.map((c) => c.title);
+const flush = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+/** A request the test answers by hand. */
+function deferred<T>() {
+  let resolve!: (r: Result<T>) => void;
+  const promise = new Promise<Result<T>>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+describe("applying events", () => {
+  it("applies events of several kinds in order and keeps cards sorted column by column", () => {
+    const { store } = storeAt(emptySnapshot());
+    const todo = column("c-todo", "Todo", "a1");
+    const done = column("c-done", "Done", "a2");
+    const steps: Change[] = [
+      { kind: "column.created", data: done },
+      { kind: "column.created", data: todo },
+      { kind: "card.created", data: card("k-ship", done.id, "shipped", "a0") },
+      { kind: "card.created", data: card("k-write", todo.id, "write", "a1") },
+      { kind: "card.created", data: card("k-plan", todo.id, "plan", "a0") },
+      { kind: "board.updated", data: { ...board("Launch v2"), updated_at: "2026-11-26T12:00:00.000Z" } },
+      { kind: "member.joined", data: member("m-bo", "Bo") },
+      { kind: "room_code.rotated", data: { room_code: "ABCD-EFGH" } },
+    ];
+    steps.forEach((change, i) => store.receive({ type: "event", event: ev(3 + i, change) }));
+
+    const view = store.view;
+    expect(view.seq).toBe(10);
+    expect(view.columns.map((c) => c.title)).toEqual(["Todo", "Done"]);
+    expect(titles(view.cards)).toEqual(["plan", "write", "shipped"]);
+    expect(titles(view.byColumn.get(todo.id)!)).toEqual(["plan", "write"]);
+    expect(view.board.name).toBe("Launch v2");
+    expect(view.board.room_code).toBe("ABCD-EFGH");
+    expect(view.members.map((m) => m.name)).toEqual(["Ana", "Bo"]);
+
+    // Moving Done before Todo re-sorts the cards too.
+    store.receive({ type: "event", event: ev(11, { kind: "column.updated", data: { ...done, position: "a0" } }) });
+    expect(titles(store.view.cards)).toEqual(["shipped", "plan", "write"]);
+
+    // A card moved to another column lands by position there.
+    const moved = card("k-plan", done.id, "plan", "a1", { version: 2 });
+    store.receive({ type: "event", event: ev(12, { kind: "card.updated", data: moved }) });
+    expect(titles(store.view.byColumn.get(done.id)!)).toEqual(["shipped", "plan"]);
+    expect(titles(store.view.byColumn.get(todo.id)!)).toEqual(["write"]);
+  });
+
+  it("ignores an event whose seq it already has", () => {
+    const { store } = storeAt(emptySnapshot());
+    const todo = column("c-todo", "Todo", "a1");
+    const created = ev(3, { kind: "column.created", data: todo });
+    store.receive({ type: "event", event: created });
+    const before = store.view;
+    store.receive({ type: "event", event: { ...created, data: { ...todo, title: "Changed" } } as Event });
+    store.receive({ type: "event", event: ev(2, { kind: "column.deleted", data: { id: todo.id } }) });
+    expect(store.view).toBe(before);
+    expect(store.view.columns.map((c) => c.title)).toEqual(["Todo"]);
+    expect(store.view.seq).toBe(3);
+  });
+
+  it("deleting a column drops its cards", () => {
+    const todo = column("c-todo", "Todo", "a0");
+    const done = column("c-done", "Done", "a1");
+    const snap: Snapshot = {
+      ...emptySnapshot(5),
+      columns: [todo, done],
+      cards: [card("k1", todo.id, "one", "a0"), card("k2", todo.id, "two", "a1"), card("k3", done.id, "three", "a0")],
+    };
+    const { store } = storeAt(snap);
+    store.receive({ type: "event", event: ev(6, { kind: "column.deleted", data: { id: todo.id } }) });
+    expect(store.view.columns.map((c) => c.id)).toEqual([done.id]);
+    expect(titles(store.view.cards)).toEqual(["three"]);
+    expect(store.view.byColumn.has(todo.id)).toBe(false);
+  });
+
+  it("removing a member unassigns their cards and keeps other cards as they were", () => {
+    const todo = column("c-todo", "Todo", "a0");
+    const bo = member("m-bo", "Bo");
+    const theirs = card("k1", todo.id, "theirs", "a0", { assignee_id: bo.id });
+    const other = card("k2", todo.id, "other", "a1", { assignee_id: host.id });
+    const snap: Snapshot = { ...emptySnapshot(5), columns: [todo], cards: [theirs, other], members: [host, bo] };
+    const { store } = storeAt(snap);
+    store.receive({ type: "event", event: ev(6, { kind: "member.removed", data: { id: bo.id } }) });
+    expect(store.view.members.map((m) => m.id)).toEqual([host.id]);
+    expect(store.view.cardById.get("k1")!.assignee_id).toBeNull();
+    expect(store.view.cardById.get("k2")).toBe(other);
+  });
+
+  it("keeps the identity of columns whose cards did not change", () => {
+    const todo = column("c-todo", "Todo", "a0");
+    const done = column("c-done", "Done", "a1");
+    const snap: Snapshot = {
+      ...emptySnapshot(5),
+      columns: [todo, done],
+      cards: [card("k1", todo.id, "one", "a0"), card("k2", done.id, "two", "a0")],
+    };
+    const { store } = storeAt(snap);
+    const doneCards = store.view.byColumn.get(done.id);
+    store.receive({ type: "event", event: ev(6, { kind: "card.created", data: card("k3", todo.id, "new", "a1") }) });
+    expect(store.view.byColumn.get(done.id)).toBe(doneCards);
+    expect(titles(store.view.byColumn.get(todo.id)!)).toEqual(["one", "new"]);
+  });
+
+  it("applyEvent matches the mirror's rules for a card whose column is unknown (sorted last)", () => {
+    const todo = column("c-todo", "Todo", "a0");
+    const s = applyEvent(
+      { ...emptySnapshot(2), columns: [todo], cards: [card("k1", todo.id, "one", "a0")] },
+      ev(3, { kind: "card.created", data: card("k0", "c-gone", "orphan", "0") }),
+    );
+    expect(titles(s.cards)).toEqual(["one", "orphan"]);
+  });
+});
+
+describe("missed events", () => {
+  it("a gap triggers a resync whose snapshot replaces the state; held later events then apply", async () => {
+    const todo = column("c-todo", "Todo", "a0");
+    let answer!: (s: Snapshot) => void;
+    const { store, resyncFn } = storeAt(emptySnapshot(2), () => new Promise((r) => (answer = r)));
+
+    // Seq 3 and 4 were missed; 5 and 6 arrive.
+    store.receive({ type: "event", event: ev(5, { kind: "card.created", data: card("k5", todo.id, "five", "a5") }) });
+    store.receive({ type: "event", event: ev(6, { kind: "card.created", data: card("k6", todo.id, "six", "a6") }) });
+    expect(resyncFn).toHaveBeenCalledTimes(1);
+    expect(store.view.seq).toBe(2);
+    expect(store.view.cards).toEqual([]);
+
+    // The snapshot covers up to seq 5 (the column and card five); six applies on top.
+    answer({
+      ...emptySnapshot(5),
+      columns: [todo],
+      cards: [card("k3", todo.id, "three", "a3"), card("k5", todo.id, "five", "a5")],
+    });
+    await flush();
+    expect(store.view.seq).toBe(6);
+    expect(titles(store.view.cards)).toEqual(["three", "five", "six"]);
+    expect(resyncFn).toHaveBeenCalledTimes(1);
+  });
+
+  it("a failed resync is reported and the next gap tries again", async () => {
+    let calls = 0;
+    const { store, errors, resyncFn } = storeAt(emptySnapshot(2), () => {
+      calls += 1;
+      return calls === 1
+        ? Promise.reject({ code: "network", message: "The host did not answer." })
+        : Promise.resolve(emptySnapshot(9));
+    });
+    store.receive({ type: "event", event: ev(4, { kind: "column.created", data: column("c", "C", "a0") }) });
+    await flush();
+    expect(errors.map((e) => e.code)).toEqual(["network"]);
+    store.receive({ type: "event", event: ev(10, { kind: "column.created", data: column("c", "C", "a0") }) });
+    await flush();
+    expect(resyncFn).toHaveBeenCalledTimes(2);
+    expect(store.view.seq).toBe(10);
+    expect(store.view.columns.map((c) => c.title)).toEqual(["C"]);
+  });
+
+  it("a resynced message replaces the state", () => {
+    const { store } = storeAt(emptySnapshot(2));
+    const todo = column("c-todo", "Todo", "a0");
+    store.receive({
+      type: "resynced",
+      snapshot: { ...emptySnapshot(40), board: board("Renamed"), columns: [todo], cards: [card("k", todo.id, "x", "a")] },
+    });
+    expect(store.view.seq).toBe(40);
+    expect(store.view.board.name).toBe("Renamed");
+    expect(titles(store.view.cards)).toEqual(["x"]);
+    // Events continue from the snapshot's seq.
+    store.receive({ type: "event", event: ev(41, { kind: "card.deleted", data: { id: "k" } }) });
+    expect(store.view.cards).toEqual([]);
+  });
+
+  it("messages that arrive before the board is loaded are applied after it", () => {
+    const store = new BoardStore({ resync: () => new Promise(() => {}) });
+    const todo = column("c-todo", "Todo", "a0");
+    store.receive({ type: "connection", state: { status: "connected" } });
+    store.receive({ type: "event", event: ev(2, { kind: "member.joined", data: host }) });
+    store.receive({ type: "event", event: ev(3, { kind: "column.created", data: todo }) });
+    store.load(opened(emptySnapshot(2)));
+    expect(store.connection.status).toBe("connected");
+    expect(store.view.seq).toBe(3);
+    expect(store.view.columns).toEqual([todo]);
+  });
+});
+
+describe("optimistic changes", () => {
+  const todo = column("c-todo", "Todo", "a0");
+  const done = column("c-done", "Done", "a1");
+  const one = card("k1", todo.id, "one", "a0");
+  const two = card("k2", todo.id, "two", "a1");
+  const base = (): Snapshot => ({ ...emptySnapshot(5), columns: [todo, done], cards: [one, two] });
+
+  beforeEach(() => vi.useRealTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it("a move shows at once, stays until its event arrives, then the confirmed card is in its place", async () => {
+    const { store } = storeAt(base());
+    const request = deferred<Card>();
+    store.optimistic((d) => draft.moveCard(d, one.id, done.id), confirmedBy.cardVersion(one.id), request.promise);
+
+    expect(titles(store.view.byColumn.get(done.id)!)).toEqual(["one"]);
+    expect(titles(store.view.byColumn.get(todo.id)!)).toEqual(["two"]);
+
+    // The server answers before its event arrives: still shown moved, still pending.
+    const moved = { ...one, column_id: done.id, position: "b0", version: 2 };
+    request.resolve({ status: "ok", data: moved });
+    await flush();
+    expect(store.pendingCount).toBe(1);
+    expect(store.view.cardById.get(one.id)!.column_id).toBe(done.id);
+
+    // The event confirms it: the overlay goes, the confirmed card is shown.
+    store.receive({ type: "event", event: ev(6, { kind: "card.updated", data: moved }) });
+    expect(store.pendingCount).toBe(0);
+    expect(store.view.byColumn.get(done.id)).toEqual([moved]);
+    expect(store.view.cardById.get(one.id)).toBe(moved);
+  });
+
+  it("an edit confirmed by its event before the answer goes when the answer comes", async () => {
+    const { store } = storeAt(base());
+    const request = deferred<Card>();
+    store.optimistic(
+      (d) => draft.patchCard(d, one.id, { title: "one, renamed" }),
+      confirmedBy.cardVersion(one.id),
+      request.promise,
+    );
+    expect(store.view.cardById.get(one.id)!.title).toBe("one, renamed");
+    const renamed = { ...one, title: "one, renamed", version: 2 };
+    store.receive({ type: "event", event: ev(6, { kind: "card.updated", data: renamed }) });
+    expect(store.pendingCount).toBe(1);
+    request.resolve({ status: "ok", data: renamed });
+    await flush();
+    expect(store.pendingCount).toBe(0);
+    expect(store.view.cardById.get(one.id)).toBe(renamed);
+  });
+
+  it("a refused change slides back and reports the server's message", async () => {
+    const { store, errors } = storeAt(base());
+    const request = deferred<Card>();
+    const answer = store.optimistic(
+      (d) => draft.moveCard(d, two.id, done.id),
+      confirmedBy.cardVersion(two.id),
+      request.promise,
+    );
+    expect(titles(store.view.byColumn.get(done.id)!)).toEqual(["two"]);
+    const error: CommandError = { code: "not_found", message: "That column was deleted." };
+    request.resolve({ status: "error", error });
+    expect((await answer).status).toBe("error");
+    expect(store.pendingCount).toBe(0);
+    expect(store.view.byColumn.get(done.id)).toBeUndefined();
+    expect(store.view.byColumn.get(todo.id)).toEqual([one, two]);
+    expect(errors).toEqual([error]);
+  });
+
+  it("a created card shows as pending under a temporary id until the server's card arrives", async () => {
+    const { store } = storeAt(base());
+    const request = deferred<Card>();
+    const temp = BoardStore.tempCardId();
+    store.optimistic(
+      (d) => draft.placeCard(d, card(temp, todo.id, "three", "~")),
+      confirmedBy.cardExists,
+      request.promise,
+      temp,
+    );
+    expect(titles(store.view.byColumn.get(todo.id)!)).toEqual(["one", "two", "three"]);
+    expect(store.view.pendingCards.has(temp)).toBe(true);
+
+    const created = card("k3", todo.id, "three", "a2");
+    request.resolve({ status: "ok", data: created });
+    await flush();
+    store.receive({ type: "event", event: ev(6, { kind: "card.created", data: created }) });
+    expect(store.view.pendingCards.size).toBe(0);
+    expect(store.view.byColumn.get(todo.id)!.map((c) => c.id)).toEqual(["k1", "k2", "k3"]);
+  });
+
+  it("a delete hides the card at once and a column rename shows at once", async () => {
+    const { store } = storeAt(base());
+    const del = deferred<null>();
+    store.optimistic((d) => draft.removeCard(d, one.id), confirmedBy.cardGone(one.id), del.promise);
+    const rename = deferred<Column>();
+    store.optimistic((d) => draft.patchColumn(d, todo.id, { title: "Later" }), confirmedBy.column(todo.id), rename.promise);
+    expect(store.view.cardById.has(one.id)).toBe(false);
+    expect(store.view.columns[0].title).toBe("Later");
+
+    del.resolve({ status: "ok", data: null });
+    rename.resolve({ status: "ok", data: { ...todo, title: "Later" } });
+    await flush();
+    expect(store.pendingCount).toBe(2);
+    store.receive({ type: "event", event: ev(6, { kind: "card.deleted", data: { id: one.id } }) });
+    store.receive({ type: "event", event: ev(7, { kind: "column.updated", data: { ...todo, title: "Later" } }) });
+    expect(store.pendingCount).toBe(0);
+    expect(store.view.columns[0].title).toBe("Later");
+    expect(titles(store.view.cards)).toEqual(["two"]);
+  });
+
+  it("an answered change whose event never comes is dropped after the settle timeout", async () => {
+    vi.useFakeTimers();
+    const store = new BoardStore({ resync: () => new Promise(() => {}), settleTimeoutMs: 1000 });
+    store.load(opened(base()));
+    store.optimistic(
+      (d) => draft.patchColumn(d, todo.id, { title: "Later" }),
+      confirmedBy.column(todo.id),
+      Promise.resolve({ status: "ok", data: { ...todo, title: "Later" } } as Result<Column>),
+    );
+    await vi.advanceTimersByTimeAsync(0);
+    expect(store.view.columns[0].title).toBe("Later");
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(store.view.columns[0].title).toBe("Todo");
+  });
+
+  it("moves a column before another", () => {
+    const { store } = storeAt(base());
+    store.optimistic((d) => draft.moveColumn(d, done.id, todo.id), confirmedBy.column(done.id), new Promise(() => {}));
+    expect(store.view.columns.map((c) => c.title)).toEqual(["Done", "Todo"]);
+  });
+});
+
+describe("presence, connection and removal", () => {
+  it("keeps presence and connection, and reports removal once", () => {
+    const { store, removedCount } = storeAt(emptySnapshot());
+    const seen: number[] = [];
+    store.subscribe(() => seen.push(1));
+    store.receive({ type: "presence", members: [{ member_id: host.id, viewing_card: "k1" }] });
+    store.receive({ type: "connection", state: { status: "reconnecting", since: T, attempt: 2 } });
+    expect(store.presence[0].viewing_card).toBe("k1");
+    expect(store.connection.status).toBe("reconnecting");
+    expect(seen.length).toBe(2);
+    store.receive({ type: "removed" });
+    store.receive({ type: "connection", state: { status: "removed" } });
+    expect(removedCount()).toBe(1);
+  });
+});
+
+describe("a large board", () => {
+  it("applies events to a 2,000-card board quickly and repaints only the changed column", () => {
+    const columns = Array.from({ length: 5 }, (_, i) => column(`c${i}`, `Column ${i}`, `a${i}`));
+    const cards: Card[] = [];
+    for (const c of columns) {
+      for (let i = 0; i < 400; i++) cards.push(card(`${c.id}-k${i}`, c.id, `Card ${i}`, `a${String(i).padStart(4, "0")}`));
+    }
+    const { store } = storeAt({ ...emptySnapshot(10), columns, cards });
+    const first = store.view;
+    const started = performance.now();
+    for (let i = 0; i < 500; i++) {
+      const target = cards[(i * 37) % 400];
+      store.receive({
+        type: "event",
+        event: ev(11 + i, { kind: "card.updated", data: { ...target, title: `Edited ${i}`, version: 2 + i } }),
+      });
+      void store.view;
+    }
+    const elapsed = performance.now() - started;
+    expect(store.view.cards.length).toBe(2000);
+    // Only column 0 was touched: the others keep the very same arrays.
+    for (const c of columns.slice(1)) expect(store.view.byColumn.get(c.id)).toBe(first.byColumn.get(c.id));
+    expect(store.view.byColumn.get("c0")).not.toBe(first.byColumn.get("c0"));
+    expect(elapsed).toBeLessThan(2000);
+  });
+});
