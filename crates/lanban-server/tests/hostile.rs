@@ -220,3 +220,92 @@ async fn sockets_per_member_are_capped() {
         Ok(_) => panic!("a fourth socket was let in"),
     }
 }
+
+#[tokio::test]
+async fn deleting_a_column_while_cards_move_into_it_leaves_a_consistent_board() {
+    let server = TestServer::start().await;
+    let board = server.create_board("Races", "Rae").await;
+    let t = board.host_token.clone();
+    let from = str_of(&server.add_column(&board.id, &t, "From").await["id"]);
+    let mut cards = Vec::new();
+    for i in 0..20 {
+        cards.push(str_of(
+            &server
+                .add_card(&from, &t, json!({"title": format!("c{i}")}))
+                .await["id"],
+        ));
+    }
+    for round in 0..5 {
+        let target = str_of(
+            &server
+                .add_column(&board.id, &t, &format!("Target {round}"))
+                .await["id"],
+        );
+        // Moves into the column and its deletion race each other.
+        let paths: Vec<String> = cards
+            .iter()
+            .map(|card| format!("/api/cards/{card}"))
+            .collect();
+        let body = json!({"column_id": target});
+        let moves = paths
+            .iter()
+            .map(|path| server.call(Method::PATCH, path, Some(&t), Some(body.clone())));
+        let delete_path = format!("/api/columns/{target}");
+        let delete = server.call(Method::DELETE, &delete_path, Some(&t), None);
+        let (moved, deleted) = tokio::join!(futures_util::future::join_all(moves), delete);
+        assert_eq!(deleted.0, reqwest::StatusCode::NO_CONTENT);
+        for (status, body) in moved {
+            // Before the delete: moved (and then deleted with the column). After: refused, nothing changed.
+            assert!(
+                status == reqwest::StatusCode::OK
+                    || status == reqwest::StatusCode::UNPROCESSABLE_ENTITY
+                    || status == reqwest::StatusCode::NOT_FOUND,
+                "{status}: {body}"
+            );
+        }
+        let snapshot = server.snapshot(&board.id, &t).await;
+        let columns: Vec<String> = snapshot["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| str_of(&c["id"]))
+            .collect();
+        assert!(!columns.contains(&target));
+        for card in snapshot["cards"].as_array().unwrap() {
+            assert!(
+                columns.contains(&str_of(&card["column_id"])),
+                "a card points at a deleted column"
+            );
+        }
+        cards = snapshot["cards"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| str_of(&c["id"]))
+            .collect();
+        // The log rebuilds the same board.
+        let log = server
+            .ok(
+                Method::GET,
+                &format!("/api/boards/{}/events", board.id),
+                &t,
+                None,
+            )
+            .await;
+        let mut state: lanban_core::api::Snapshot = serde_json::from_value(json!({
+            "board": snapshot["board"], "columns": [], "cards": [], "members": [], "seq": 0
+        }))
+        .unwrap();
+        for event in log["events"].as_array().unwrap() {
+            let lanban_core::event::ServerMessage::Event(event) =
+                serde_json::from_value(event.clone()).unwrap()
+            else {
+                panic!("not an event")
+            };
+            state.apply(&event).unwrap();
+        }
+        let snapshot: lanban_core::api::Snapshot = serde_json::from_value(snapshot).unwrap();
+        assert_eq!(state.columns, snapshot.columns);
+        assert_eq!(state.cards, snapshot.cards);
+    }
+}

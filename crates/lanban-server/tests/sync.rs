@@ -666,3 +666,51 @@ async fn events_are_typed_the_same_on_both_paths() {
     assert_eq!(kinds, ["board.created", "member.joined"]);
     assert_eq!(page.events[0].actor.to_string(), board.host_member);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_socket_that_falls_behind_is_told_to_resync_instead_of_growing_a_queue() {
+    // A room that buffers a single message: bursts of concurrent changes outrun any socket.
+    let server = TestServer::start_with(|config| config.room_buffer = 1).await;
+    let board = server.create_board("Bursty", "Bo").await;
+    let column = str_of(
+        &server
+            .add_column(&board.id, &board.host_token, "Todo")
+            .await["id"],
+    );
+    let mut told = None;
+    for burst in 0..20 {
+        let mut socket = server.socket(&board.id, &board.host_token, None).await;
+        let path = format!("/api/columns/{column}/cards");
+        let creates = (0..100).map(|i| {
+            server.call(
+                Method::POST,
+                &path,
+                Some(&board.host_token),
+                Some(json!({"title": format!("burst {burst} card {i}")})),
+            )
+        });
+        let results = futures_util::future::join_all(creates).await;
+        assert!(results.iter().all(|(status, _)| status.is_success()));
+        let last = server.snapshot(&board.id, &board.host_token).await["seq"]
+            .as_u64()
+            .unwrap();
+        // Read until the socket has everything, or is told to resync.
+        loop {
+            let message = socket.next_json().await;
+            match message["type"].as_str() {
+                Some("resync") => {
+                    told = Some(message);
+                    break;
+                }
+                Some("event") if message["seq"].as_u64() == Some(last) => break,
+                _ => {}
+            }
+        }
+        if let Some(resync) = &told {
+            assert_eq!(resync["seq"].as_u64().unwrap() <= last, true);
+            assert_eq!(u16::from(socket.close_frame().await.unwrap().code), 4002);
+            break;
+        }
+    }
+    assert!(told.is_some(), "no burst outran a one-message room buffer");
+}
