@@ -707,7 +707,7 @@ async fn a_socket_that_falls_behind_is_told_to_resync_instead_of_growing_a_queue
             }
         }
         if let Some(resync) = &told {
-            assert_eq!(resync["seq"].as_u64().unwrap() <= last, true);
+            assert!(resync["seq"].as_u64().unwrap() <= last);
             assert_eq!(u16::from(socket.close_frame().await.unwrap().code), 4002);
             break;
         }
