@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every check and test of the project, as CI does: UI type check and unit tests, Rust format, lint, unit and
-# integration tests, then the two-instance end-to-end test of the desktop app under Xvfb.
+# integration tests (including the kill -9 crash harness), bounded fuzzing, then the two-instance end-to-end test of
+# the desktop app under Xvfb.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
@@ -14,6 +15,21 @@ echo "== rust: lint"
 cargo clippy --workspace --all-targets --locked --features lanban-app/custom-protocol -- -D warnings
 echo "== rust: tests (they also build the app used end to end)"
 cargo test --workspace --locked --features lanban-app/custom-protocol
+
+echo "== fuzz: request bodies and socket messages, 20 s each"
+# The stable toolchain cannot build AddressSanitizer; libFuzzer's coverage-guided search still runs, and any
+# panic (a failed assertion in a target) is a finding.
+command -v cargo-fuzz >/dev/null 2>&1 || cargo install cargo-fuzz --locked --version 0.13.2
+mkdir -p target
+for target in request_bodies socket_messages; do
+  log="target/fuzz-$target.log"
+  if ! (cd fuzz && cargo fuzz run --sanitizer none "$target" -- -max_total_time=20 -print_final_stats=1) >"$log" 2>&1; then
+    tail -60 "$log"
+    echo "fuzz target $target found a failure (its input is under fuzz/artifacts/$target)"
+    exit 1
+  fi
+  echo "$target: $(grep -E '^Done' "$log")"
+done
 
 echo "== e2e: two app instances under Xvfb (tauri-driver + WebKitWebDriver)"
 command -v tauri-driver >/dev/null 2>&1 || cargo install tauri-driver --locked --version 2.1.0
