@@ -9,6 +9,6 @@ fn bindings_are_up_to_date() {
     let checked_in = std::fs::read_to_string(lanban_app::bindings_path()).unwrap_or_default();
     assert!(
         fresh == checked_in,
-        "ui/src/bindings.ts is out of date: run `cargo run -p lanban-app --bin export-bindings` and commit it"
+        "ui/src/bindings.ts is out of date: run `cargo run -p lanban-app --example export-bindings` and commit it"
     );
 }

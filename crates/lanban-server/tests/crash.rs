@@ -13,14 +13,12 @@ mod common;
 use common::process::{Server, wait_healthy};
 
 use std::collections::{BTreeMap, HashMap};
-use std::net::TcpListener;
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use lanban_client::{Api, BoardSession, SessionOptions, SyncEvent};
-use lanban_core::api::CreateColumn;
 use lanban_core::ids::{BoardId, CardId, ColumnId};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -139,34 +137,18 @@ async fn acknowledged_writes_and_events_survive_repeated_kill_9() {
     let mut rng = Rng(seed);
 
     let dir = tempfile::tempdir().unwrap();
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let url = format!("http://127.0.0.1:{port}");
-    let mut server = Server::start(dir.path(), port);
-    wait_healthy(&url).await;
-    let host_token = std::fs::read_to_string(dir.path().join("host-token"))
-        .unwrap()
-        .trim()
-        .to_owned();
-    let host = Api::new(&url).unwrap().with_token(&host_token);
+    let common::process::Launched {
+        mut server,
+        port,
+        url,
+        host,
+        ..
+    } = common::process::launch(dir.path()).await;
 
     // Three boards, a column each, and a member token per writer and per reader.
     let mut boards: Vec<(BoardId, ColumnId, String)> = Vec::new();
     for name in ["Alpha", "Beta", "Gamma"] {
-        let created = host.create_board(name, "Host").await.unwrap();
-        let column = host
-            .create_column(
-                created.board.id,
-                &CreateColumn {
-                    title: "Todo".into(),
-                    ..Default::default()
-                },
-            )
-            .await
-            .unwrap();
+        let (created, column) = common::board_with_column(&host, name).await;
         boards.push((created.board.id, column.id, created.room_code.to_string()));
     }
     let anon = Api::new(&url).unwrap();
@@ -318,30 +300,14 @@ async fn sigterm_under_load_loses_no_acknowledged_write_and_closes_sockets() {
     use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
     let dir = tempfile::tempdir().unwrap();
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let url = format!("http://127.0.0.1:{port}");
-    let server = Server::start(dir.path(), port);
-    wait_healthy(&url).await;
-    let host_token = std::fs::read_to_string(dir.path().join("host-token"))
-        .unwrap()
-        .trim()
-        .to_owned();
-    let host = Api::new(&url).unwrap().with_token(&host_token);
-    let created = host.create_board("Busy", "Host").await.unwrap();
-    let column = host
-        .create_column(
-            created.board.id,
-            &CreateColumn {
-                title: "Todo".into(),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+    let common::process::Launched {
+        server,
+        port,
+        url,
+        host,
+        ..
+    } = common::process::launch(dir.path()).await;
+    let (created, column) = common::board_with_column(&host, "Busy").await;
 
     // A raw socket, to see the close frame itself.
     let mut request = format!("ws://127.0.0.1:{port}/api/boards/{}/ws", created.board.id)

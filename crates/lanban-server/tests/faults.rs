@@ -5,12 +5,10 @@
 
 mod common;
 
-use std::net::TcpListener;
 use std::time::Duration;
 
-use common::process::{Server, wait_healthy};
 use lanban_client::{Api, BoardSession};
-use lanban_core::api::{CreateCard, CreateColumn};
+use lanban_core::api::CreateCard;
 use tokio::net::TcpSocket;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
@@ -41,30 +39,14 @@ async fn stalled_socket(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hundred_stalled_sockets_neither_grow_memory_nor_delay_the_others() {
     let dir = tempfile::tempdir().unwrap();
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let url = format!("http://127.0.0.1:{port}");
-    let server = Server::start(dir.path(), port);
-    wait_healthy(&url).await;
-    let host_token = std::fs::read_to_string(dir.path().join("host-token"))
-        .unwrap()
-        .trim()
-        .to_owned();
-    let host = Api::new(&url).unwrap().with_token(&host_token);
-    let board = host.create_board("Stalls", "Host").await.unwrap();
-    let column = host
-        .create_column(
-            board.board.id,
-            &CreateColumn {
-                title: "Todo".into(),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+    let common::process::Launched {
+        server,
+        port,
+        url,
+        host,
+        ..
+    } = common::process::launch(dir.path()).await;
+    let (board, column) = common::board_with_column(&host, "Stalls").await;
     let anon = Api::new(&url).unwrap();
     let watcher = anon
         .join(&board.room_code.to_string(), "Watcher")
@@ -148,17 +130,7 @@ async fn clients_ride_out_cut_and_paused_connections_and_converge() {
     let host = Api::new(&server.base)
         .unwrap()
         .with_token(&server.host_token);
-    let board = host.create_board("Faulty", "Host").await.unwrap();
-    let column = host
-        .create_column(
-            board.board.id,
-            &CreateColumn {
-                title: "Todo".into(),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+    let (board, column) = common::board_with_column(&host, "Faulty").await;
     let via_proxy = Api::new(&proxy.url()).unwrap();
     let member = via_proxy
         .join(&board.room_code.to_string(), "Roamer")
@@ -228,17 +200,7 @@ async fn a_reconnect_storm_of_500_clients_converges() {
     let host = Api::new(&server.base)
         .unwrap()
         .with_token(&server.host_token);
-    let board = host.create_board("Storm", "Host").await.unwrap();
-    let column = host
-        .create_column(
-            board.board.id,
-            &CreateColumn {
-                title: "Todo".into(),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+    let (board, column) = common::board_with_column(&host, "Storm").await;
     let via_proxy = Api::new(&proxy.url()).unwrap();
     // 500 sessions of 50 members (sockets per member are capped at 16).
     let mut sessions = Vec::new();

@@ -5,11 +5,10 @@
 
 mod common;
 
-use std::net::TcpListener;
 use std::path::Path;
 use std::process::Command;
 
-use common::process::{Server, wait_healthy};
+use common::process::{Server, free_port, wait_healthy};
 use lanban_client::Api;
 use lanban_core::api::{CreateCard, CreateColumn, UpdateCard};
 use lanban_core::model::Label;
@@ -29,26 +28,16 @@ fn cli(args: &[&str], data: &Path, extra: &[&str]) {
     );
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn backups_restore_and_exports_round_trip() {
     let original = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let url = format!("http://127.0.0.1:{port}");
-    let server = Server::start(original.path(), port);
-    wait_healthy(&url).await;
-    let host_token = std::fs::read_to_string(original.path().join("host-token"))
-        .unwrap()
-        .trim()
-        .to_owned();
-    let host = Api::new(&url).unwrap().with_token(&host_token);
+    let common::process::Launched {
+        server,
+        url,
+        host,
+        host_token,
+        ..
+    } = common::process::launch(original.path()).await;
 
     // A board with a bit of everything: columns, cards with labels, an assignee, a due date, a removed member.
     let board = host.create_board("Portable", "Pat").await.unwrap();

@@ -33,6 +33,28 @@ pub struct TestServer {
     pub host_token: String,
 }
 
+/// A board with one column, "Todo", created through `host`.
+pub async fn board_with_column(
+    host: &lanban_client::Api,
+    name: &str,
+) -> (lanban_core::api::BoardCreated, lanban_core::model::Column) {
+    let created = host
+        .create_board(name, "Host")
+        .await
+        .expect("board created");
+    let column = host
+        .create_column(
+            created.board.id,
+            &lanban_core::api::CreateColumn {
+                title: "Todo".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("column created");
+    (created, column)
+}
+
 /// A board created by the host credential: ids and the host member's token.
 #[derive(Debug, Clone)]
 pub struct TestBoard {

@@ -58,3 +58,43 @@ impl Server {
             .unwrap_or(0)
     }
 }
+
+/// A free loopback port (free now; the server binds it right after).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// A server process on a free port, ready: the process, its port and URL, and an API client holding the host
+/// credential.
+pub struct Launched {
+    pub server: Server,
+    pub port: u16,
+    pub url: String,
+    pub host: lanban_client::Api,
+    pub host_token: String,
+}
+
+/// Starts the binary on `data` and waits until it answers.
+pub async fn launch(data: &Path) -> Launched {
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}");
+    let server = Server::start(data, port);
+    wait_healthy(&url).await;
+    let host_token = std::fs::read_to_string(data.join("host-token"))
+        .expect("the host credential")
+        .trim()
+        .to_owned();
+    let host = lanban_client::Api::new(&url)
+        .expect("a URL")
+        .with_token(&host_token);
+    Launched {
+        server,
+        port,
+        url,
+        host,
+        host_token,
+    }
+}

@@ -1,4 +1,4 @@
-//! Regenerates `ui/src/bindings.ts` from the app's commands and events.
+//! Regenerates `ui/src/bindings.ts` from the app's commands and events (an example, so installers leave it out).
 
 fn main() -> Result<(), String> {
     let path = lanban_app::bindings_path();
