@@ -68,8 +68,9 @@ class Instance:
         self.data = Path(tempfile.mkdtemp(prefix=f"lanban-e2e-{name}-"))
         self.port = free_port()
         native = free_port()
-        env = dict(os.environ, DISPLAY=display, LANBAN_DATA_DIR=str(self.data), LANBAN_HOST_PORT="0",
-                   RUST_LOG=os.environ.get("RUST_LOG", "info"))
+        # Separate app data and separate web view storage (XDG_DATA_HOME), as on two computers.
+        env = dict(os.environ, DISPLAY=display, LANBAN_DATA_DIR=str(self.data / "app"), LANBAN_HOST_PORT="0",
+                   XDG_DATA_HOME=str(self.data / "xdg"), RUST_LOG=os.environ.get("RUST_LOG", "info"))
         self.log = open(SHOTS / f"{name}-driver.log", "w")
         self.driver_process = subprocess.Popen(
             ["tauri-driver", "--port", str(self.port), "--native-port", str(native)],
