@@ -122,15 +122,28 @@ fn quick() -> lanban_client::SessionOptions {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn clients_ride_out_cut_and_paused_connections_and_converge() {
+/// A server with a board, and a proxy in front of it for the clients under test; the host talks to it directly.
+async fn behind_proxy(
+    name: &str,
+) -> (
+    common::TestServer,
+    common::proxy::Proxy,
+    Api,
+    lanban_core::api::BoardCreated,
+    lanban_core::model::Column,
+) {
     let server = common::TestServer::start().await;
-    let addr = server.server.as_ref().unwrap().addr;
-    let proxy = common::proxy::Proxy::start(addr).await;
+    let proxy = common::proxy::Proxy::start(server.server.as_ref().unwrap().addr).await;
     let host = Api::new(&server.base)
         .unwrap()
         .with_token(&server.host_token);
-    let (board, column) = common::board_with_column(&host, "Faulty").await;
+    let (board, column) = common::board_with_column(&host, name).await;
+    (server, proxy, host, board, column)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clients_ride_out_cut_and_paused_connections_and_converge() {
+    let (_server, proxy, host, board, column) = behind_proxy("Faulty").await;
     let via_proxy = Api::new(&proxy.url()).unwrap();
     let member = via_proxy
         .join(&board.room_code.to_string(), "Roamer")
@@ -194,13 +207,7 @@ async fn clients_ride_out_cut_and_paused_connections_and_converge() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reconnect_storm_of_500_clients_converges() {
-    let server = common::TestServer::start().await;
-    let addr = server.server.as_ref().unwrap().addr;
-    let proxy = common::proxy::Proxy::start(addr).await;
-    let host = Api::new(&server.base)
-        .unwrap()
-        .with_token(&server.host_token);
-    let (board, column) = common::board_with_column(&host, "Storm").await;
+    let (_server, proxy, host, board, column) = behind_proxy("Storm").await;
     let via_proxy = Api::new(&proxy.url()).unwrap();
     // 500 sessions of 50 members (sockets per member are capped at 16).
     let mut sessions = Vec::new();
