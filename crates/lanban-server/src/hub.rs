@@ -61,6 +61,9 @@ struct Room {
     sender: Option<broadcast::Sender<RoomMessage>>,
     /// Open sockets and what each views.
     connections: BTreeMap<ConnectionId, Connection>,
+    /// Members whose removal was published since the server started: a socket authorised just before a removal
+    /// committed, but subscribed just after it was published, learns it here.
+    removed: std::collections::HashSet<MemberId>,
 }
 
 struct Connection {
@@ -76,6 +79,8 @@ pub struct Subscription {
     pub receiver: broadcast::Receiver<RoomMessage>,
     /// The room's seq at subscription: every later event arrives through `receiver`.
     pub seq: u64,
+    /// The member's removal was already published: close this socket.
+    pub removed: bool,
 }
 
 impl Hub {
@@ -108,6 +113,9 @@ impl Hub {
         let mut rooms = self.rooms();
         let room = rooms.entry(event.board_id).or_default();
         room.seq = room.seq.max(event.seq);
+        if let Some(member) = event.closes {
+            room.removed.insert(member);
+        }
         if let Some(sender) = &room.sender {
             // An error only means no socket is listening.
             let _ = sender.send(RoomMessage::Event {
@@ -123,6 +131,16 @@ impl Hub {
         let connection = self.shared.next_connection.fetch_add(1, Ordering::Relaxed);
         let mut rooms = self.rooms();
         let room = rooms.entry(board).or_default();
+        let seq = room.seq;
+        if room.removed.contains(&member) {
+            // Not joined to the room at all: the socket closes straight away.
+            return Subscription {
+                connection,
+                receiver: broadcast::channel(1).1,
+                seq,
+                removed: true,
+            };
+        }
         let sender = room
             .sender
             .get_or_insert_with(|| broadcast::channel(self.shared.buffer).0);
@@ -135,12 +153,12 @@ impl Hub {
                 changed: 0,
             },
         );
-        let seq = room.seq;
         announce_presence(room);
         Subscription {
             connection,
             receiver,
             seq,
+            removed: false,
         }
     }
 
@@ -237,5 +255,33 @@ fn announce_presence(room: &Room) {
             let _ = sender.send(RoomMessage::Presence(text.into()));
         }
         Err(err) => tracing::error!(error = %err, "cannot encode presence"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_removed_member_subscribing_after_the_removal_was_published_is_told() {
+        let hub = Hub::new(8);
+        let board = BoardId::new();
+        let (gone, stays) = (MemberId::new(), MemberId::new());
+        hub.publish(Published {
+            board_id: board,
+            seq: 7,
+            text: Utf8Bytes::from_static("{}"),
+            closes: Some(gone),
+        });
+        let late = hub.subscribe(board, gone);
+        assert!(late.removed);
+        assert!(
+            hub.presence(board).is_empty(),
+            "the removed member never shows as present"
+        );
+        let other = hub.subscribe(board, stays);
+        assert!(!other.removed);
+        assert_eq!(other.seq, 7);
+        assert_eq!(hub.presence(board).len(), 1);
     }
 }

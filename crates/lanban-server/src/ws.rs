@@ -111,16 +111,9 @@ async fn drive(
     mut subscription: Subscription,
 ) -> Result<End, End> {
     let board = actor.board_id;
-    // The member may have been removed between the check before the upgrade and the subscription.
-    let credential_ok = state
-        .store
-        .read({
-            let member = actor.member_id;
-            move |conn| Ok(rows::find_member(conn, board, member)?.is_some())
-        })
-        .await
-        .unwrap_or(false);
-    if !credential_ok {
+    // The member may have been removed between the check before the upgrade and the subscription: the hub
+    // remembers removals it published, so no second database read is needed.
+    if subscription.removed {
         return Ok(outbox
             .close(close_code::MEMBER_REMOVED, "not a member of this board")
             .await);
