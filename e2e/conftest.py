@@ -5,6 +5,7 @@ Everything runs on this machine: the apps talk to each other over loopback only.
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -75,21 +76,48 @@ class Instance:
         self.driver_process = subprocess.Popen(
             ["tauri-driver", "--port", str(self.port), "--native-port", str(native)],
             env=env, stdout=self.log, stderr=subprocess.STDOUT,
+            # Its own process group, so stopping it also stops the WebKitWebDriver and app it started.
+            start_new_session=True,
         )
-        wait_for_port(self.port)
+        try:
+            # tauri-driver listens at once, but forwards to WebKitWebDriver, which may still be starting.
+            wait_for_port(self.port)
+            wait_for_port(native)
+            self.driver = self.new_session()
+        except BaseException:
+            self.stop_driver()
+            raise
+        self.display = display
+
+    def new_session(self):
         options = ArgOptions()
         options.set_capability("browserName", "wry")
         options.set_capability("tauri:options", {"application": str(APP), "args": []})
-        self.driver = webdriver.Remote(command_executor=f"http://127.0.0.1:{self.port}", options=options)
-        self.display = display
+        for attempt in range(5):
+            try:
+                return webdriver.Remote(command_executor=f"http://127.0.0.1:{self.port}", options=options)
+            except Exception:  # the driver chain was not ready: try again shortly
+                if attempt == 4:
+                    raise
+                time.sleep(1 + attempt)
+
+    def stop_driver(self):
+        try:
+            os.killpg(self.driver_process.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        try:
+            self.driver_process.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.driver_process.pid, signal.SIGKILL)
+            self.driver_process.wait(10)
+        self.log.close()
 
     def close(self):
         try:
             self.driver.quit()
         finally:
-            self.driver_process.terminate()
-            self.driver_process.wait(10)
-            self.log.close()
+            self.stop_driver()
             shutil.rmtree(self.data, ignore_errors=True)
 
 
@@ -99,7 +127,13 @@ def instances(display):
         pytest.fail(f"build the app first: {APP} is missing")
     SHOTS.mkdir(parents=True, exist_ok=True)
     a = Instance("A", display)
-    b = Instance("B", display)
-    yield a, b
-    a.close()
-    b.close()
+    try:
+        b = Instance("B", display)
+    except BaseException:
+        a.close()
+        raise
+    try:
+        yield a, b
+    finally:
+        a.close()
+        b.close()
