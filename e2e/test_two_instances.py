@@ -6,6 +6,7 @@ under target/e2e/.
 
 import subprocess
 
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -21,11 +22,25 @@ def tid(test_id: str, extra: str = "") -> tuple[str, str]:
 
 
 def wait(driver, condition, message: str):
-    return WebDriverWait(driver, PATIENCE, poll_frequency=0.1).until(condition, message)
+    # The board re-renders while we look: an element found a moment ago may be gone; just look again.
+    return WebDriverWait(
+        driver, PATIENCE, poll_frequency=0.1, ignored_exceptions=[NoSuchElementException, StaleElementReferenceException]
+    ).until(condition, message)
 
 
 def find(driver, test_id: str, extra: str = ""):
     return wait(driver, lambda d: d.find_element(*tid(test_id, extra)), f"{test_id}{extra} never appeared")
+
+
+def click(driver, test_id: str, extra: str = "", inside: tuple[str, str] | None = None):
+    """Clicks an element (looked up again if the board re-rendered it meanwhile)."""
+
+    def attempt(d):
+        root = d.find_element(*tid(*inside)) if inside else d
+        root.find_element(*tid(test_id, extra)).click()
+        return True
+
+    wait(driver, attempt, f"could not click {test_id}{extra}")
 
 
 def gone(driver, test_id: str, extra: str = ""):
@@ -69,21 +84,21 @@ def test_two_people_share_a_board(instances):
     # A hosts a board and reads its room code and address from the share panel.
     type_into(find(A, "host-board-name"), "Launch plan")
     type_into(find(A, "host-member-name"), "Ada")
-    find(A, "host-submit").click()
+    click(A, "host-submit")
     find(A, "board-view")
     wait(A, lambda d: d.find_element(*tid("board-title")).text == "Launch plan", "board title shown")
-    find(A, "share-open").click()
+    click(A, "share-open")
     code = find(A, "room-code").text.strip()
     address = find(A, "share-local-address").text.strip()
     assert len(code) == 9 and code[4] == "-", code
     assert address.startswith("127.0.0.1:"), address
     shots(a, b, "a-hosts-and-shares")
-    find(A, "share-close").click()
+    click(A, "share-close")
     gone(A, "share-panel")
 
     # A sets up two columns.
     for title in ["Todo", "Done"]:
-        find(A, "add-column").click()
+        click(A, "add-column")
         field = find(A, "new-column-title")
         field.send_keys(title, Keys.ENTER)
         find(A, "column", f'[data-column-title="{title}"]')
@@ -93,43 +108,45 @@ def test_two_people_share_a_board(instances):
     type_into(find(B, "join-code"), code.replace("-", "").lower())
     type_into(find(B, "join-name"), "Bea")
     type_into(find(B, "join-address"), address)
-    find(B, "join-submit").click()
+    click(B, "join-submit")
     find(B, "board-view")
     find(B, "column", '[data-column-title="Done"]')
     shots(a, b, "b-joins")
 
     # B adds a card to Todo; A sees it.
-    todo_b = find(B, "column", '[data-column-title="Todo"]')
-    todo_b.find_element(*tid("add-card")).click()
+    click(B, "add-card", inside=("column", '[data-column-title="Todo"]'))
     find(B, "new-card-title").send_keys("Buy milk", Keys.ENTER)
     find(B, "card", '[data-card-title="Buy milk"]')
     wait(A, lambda d: card_in_column(d, "Todo", "Buy milk"), "A never saw B's card")
     shots(a, b, "b-adds-a-card")
 
     # A drags it to Done; B sees it there.
-    card = find(A, "card", '[data-card-title="Buy milk"]')
-    done = find(A, "column", '[data-column-title="Done"]')
-    ActionChains(A).move_to_element(card).click_and_hold().move_by_offset(10, 10).move_to_element(done) \
-        .move_by_offset(0, 20).release().perform()
+    def drag(d):
+        card = d.find_element(*tid("card", '[data-card-title="Buy milk"]'))
+        done = d.find_element(*tid("column", '[data-column-title="Done"]'))
+        ActionChains(d).move_to_element(card).click_and_hold().move_by_offset(10, 10).move_to_element(done) \
+            .move_by_offset(0, 20).release().perform()
+        return True
+
+    wait(A, drag, "could not drag the card")
     wait(A, lambda d: card_in_column(d, "Done", "Buy milk"), "the card did not land in Done for A")
     wait(B, lambda d: card_in_column(d, "Done", "Buy milk"), "B never saw the card move")
     shots(a, b, "a-drags-to-done")
 
     # B renames the card in its dialog; A sees the new title.
-    find(B, "card", '[data-card-title="Buy milk"]').click()
+    click(B, "card", '[data-card-title="Buy milk"]')
     title = find(B, "card-dialog-title")
     type_into(title, "Buy oat milk")
     wait(B, lambda d: d.find_element(*tid("save-state")).text.strip().lower().startswith("saved"), "never saved")
     wait(A, lambda d: card_in_column(d, "Done", "Buy oat milk"), "A never saw the new title")
     shots(a, b, "b-renames-the-card")
-    find(B, "card-dialog-close").click()
+    click(B, "card-dialog-close")
     gone(B, "card-dialog")
 
     # A removes B; B is told and returns to the start screen.
-    find(A, "share-open").click()
-    row = find(A, "member-row", '[data-member-name="Bea"]')
-    row.find_element(*tid("remove-member")).click()
-    find(A, "confirm-ok").click()
+    click(A, "share-open")
+    click(A, "remove-member", inside=("member-row", '[data-member-name="Bea"]'))
+    click(A, "confirm-ok")
     gone(A, "member-row", '[data-member-name="Bea"]')
     find(B, "start-screen")
     toast = find(B, "toast")
