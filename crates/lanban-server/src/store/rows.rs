@@ -50,6 +50,10 @@ pub const COLUMN_FIELDS: &str = "id, board_id, title, position";
 /// The columns [`card`] reads, in order.
 pub const CARD_FIELDS: &str = "id, board_id, column_id, title, description, labels, assignee_id, \
                                due_date, position, version, created_by, created_at, updated_at";
+/// A board's cards in snapshot order: column by column (by column position), then by position.
+const SNAPSHOT_CARDS: &str = "SELECT c.id, c.board_id, c.column_id, c.title, c.description, c.labels, c.assignee_id, \
+     c.due_date, c.position, c.version, c.created_by, c.created_at, c.updated_at \
+     FROM cards c JOIN columns k ON k.id = c.column_id WHERE c.board_id = ?1 ORDER BY k.position, c.position";
 /// The columns [`member`] reads, in order.
 pub const MEMBER_FIELDS: &str = "id, board_id, name, color, role, joined_at";
 
@@ -182,16 +186,8 @@ pub fn snapshot(conn: &Connection, board_id: BoardId) -> ApiResult<Option<Snapsh
         ))?
         .query_map([&id], column)?
         .collect::<Result<Vec<_>, _>>()?;
-    let card_fields = CARD_FIELDS
-        .split(", ")
-        .map(|f| format!("c.{}", f.trim()))
-        .collect::<Vec<_>>()
-        .join(", ");
     let cards = conn
-        .prepare_cached(&format!(
-            "SELECT {card_fields} FROM cards c JOIN columns k ON k.id = c.column_id
-             WHERE c.board_id = ?1 ORDER BY k.position, c.position"
-        ))?
+        .prepare_cached(SNAPSHOT_CARDS)?
         .query_map([&id], card)?
         .collect::<Result<Vec<_>, _>>()?;
     let members = conn
