@@ -116,6 +116,12 @@ impl AppState {
     }
 }
 
+/// Raises this process's open-file limit to its hard limit, since every socket is a file descriptor; returns the
+/// soft limit now in force. Call it once at start, before listening.
+pub fn raise_fd_limit() -> std::io::Result<u64> {
+    rlimit::increase_nofile_limit(u64::MAX)
+}
+
 /// The OpenAPI document of every route.
 pub fn openapi() -> utoipa::openapi::OpenApi {
     routes::router().split_for_parts().1

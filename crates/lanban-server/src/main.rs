@@ -108,6 +108,10 @@ async fn main() -> anyhow::Result<()> {
         Some(dir) => dir,
         None => default_data_dir()?,
     };
+    match lanban_server::raise_fd_limit() {
+        Ok(limit) => tracing::debug!(limit, "open-file limit"),
+        Err(err) => tracing::warn!(error = %err, "cannot raise the open-file limit"),
+    }
     let mut config = Config::new(&data);
     config.synchronous = cli.synchronous;
     let state = AppState::open(config).with_context(|| format!("opening {}", data.display()))?;
