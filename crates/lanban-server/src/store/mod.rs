@@ -9,6 +9,7 @@
 mod access;
 pub mod boards;
 pub mod cards;
+mod checkpoint;
 pub mod columns;
 pub mod order;
 pub mod portable;
@@ -100,6 +101,8 @@ struct Shared {
 
 /// Jobs waiting for the writer before callers wait for a place in the queue.
 const JOB_QUEUE: usize = 4096;
+/// WAL pages after which a commit checkpoints by itself (64 MiB), if the checkpointer falls that far behind.
+const WAL_BACKSTOP_PAGES: i64 = 16 * 1024;
 /// Read connections: at most this many reads run at once, each on a connection kept open for the next.
 const MAX_READERS: usize = 8;
 
@@ -112,10 +115,11 @@ impl Store {
         migrations().to_latest(&mut conn)?;
         let board_seqs = rows::board_seqs(&conn)?;
         hub.init_rooms(board_seqs);
+        let checkpointer = checkpoint::Checkpointer::start(&path, config.synchronous)?;
         let (jobs, rx) = mpsc::channel(JOB_QUEUE);
         let handle = std::thread::Builder::new()
             .name("lanban-writer".into())
-            .spawn(move || writer::run(conn, rx, hub))?;
+            .spawn(move || writer::run(conn, rx, hub, checkpointer))?;
         Ok(Store {
             shared: Arc::new(Shared {
                 jobs,
@@ -258,6 +262,9 @@ fn open_connection(
         }
         conn.pragma_update(None, "synchronous", sync.pragma())?;
         conn.pragma_update(None, "foreign_keys", true)?;
+        // The server's checkpointer thread keeps the WAL short; this automatic one is only its backstop.
+        conn.pragma_update(None, "wal_autocheckpoint", WAL_BACKSTOP_PAGES)?;
+        conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
     }
     Ok(conn)
 }

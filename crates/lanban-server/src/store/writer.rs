@@ -9,6 +9,7 @@ use tokio::sync::mpsc;
 use crate::error::{ApiError, ApiResult};
 use crate::hub::{Hub, Published};
 use crate::response::Reply;
+use crate::store::checkpoint::Checkpointer;
 use crate::store::{Command, Job, Tx};
 
 /// Most jobs committed together; bounds the latency one group adds to its first job.
@@ -16,7 +17,12 @@ const MAX_GROUP: usize = 256;
 
 type Outcome = (Job, ApiResult<Reply>, Vec<Published>);
 
-pub(super) fn run(mut conn: Connection, mut rx: mpsc::Receiver<Command>, hub: Hub) {
+pub(super) fn run(
+    mut conn: Connection,
+    mut rx: mpsc::Receiver<Command>,
+    hub: Hub,
+    mut checkpointer: Checkpointer,
+) {
     let mut stopping = false;
     while !stopping {
         let Some(first) = rx.blocking_recv() else {
@@ -41,6 +47,7 @@ pub(super) fn run(mut conn: Connection, mut rx: mpsc::Receiver<Command>, hub: Hu
         let _enter = span.enter();
         match commit_group(&mut conn, group) {
             Ok(outcomes) => {
+                checkpointer.nudge();
                 for (job, result, events) in outcomes {
                     for event in events {
                         hub.publish(event);
@@ -68,6 +75,7 @@ pub(super) fn run(mut conn: Connection, mut rx: mpsc::Receiver<Command>, hub: Hu
             )));
         }
     }
+    checkpointer.stop();
     if let Err(err) = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);") {
         tracing::warn!(error = %err, "final checkpoint failed");
     }
