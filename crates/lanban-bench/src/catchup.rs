@@ -39,6 +39,7 @@ pub async fn run(target: &Target, params: &Params) -> anyhow::Result<Run> {
     let reader = api.with_token(board.tokens[1].clone());
     let mut mirror = reader.snapshot(board.id).await?;
     let mut times = Vec::new();
+    let mut hellos = Vec::new();
     for round in 0..params.repeats.max(1) {
         // Offline: K cards are added.
         let written: Vec<anyhow::Result<()>> = stream::iter(0..params.events)
@@ -86,7 +87,8 @@ pub async fn run(target: &Target, params: &Params) -> anyhow::Result<Run> {
                         .map_err(|e| anyhow::anyhow!("cannot apply seq {}: {e}", event.seq))?;
                 }
                 ServerMessage::Resync { seq } => bail!("told to resync at {seq}"),
-                ServerMessage::Hello { .. } | ServerMessage::Presence { .. } => {}
+                ServerMessage::Hello { .. } => hellos.push(started.elapsed()),
+                ServerMessage::Presence { .. } => {}
             }
         }
         times.push(started.elapsed());
@@ -110,7 +112,13 @@ pub async fn run(target: &Target, params: &Params) -> anyhow::Result<Run> {
         ));
     }
     times.sort();
+    hellos.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    run.push(
+        "connected (hello) median",
+        hellos.get(hellos.len() / 2).map_or(f64::NAN, |d| ms(*d)),
+        "ms",
+    );
     run.push(
         "catch-up median",
         times.get(times.len() / 2).map_or(f64::NAN, |d| ms(*d)),

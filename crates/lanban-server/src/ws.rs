@@ -17,6 +17,9 @@ use crate::store::{Actor, rows};
 
 /// Largest message a client may send.
 pub const MAX_CLIENT_MESSAGE: usize = 64 * 1024;
+/// Bytes a socket gathers before writing when several messages are queued at once (a replay); a single live
+/// message is flushed at once. Small, because every socket keeps its buffer.
+pub const WRITE_BUFFER: usize = 8 * 1024;
 /// How long the server waits for the peer to answer its close frame.
 const CLOSE_GRACE: Duration = Duration::from_secs(2);
 /// Events read from the log per page while replaying.
@@ -39,6 +42,21 @@ struct Outbox {
 impl Outbox {
     async fn send(&mut self, message: Message) -> Result<(), End> {
         match timeout(self.write_timeout, self.sink.send(message)).await {
+            Ok(Ok(())) => Ok(()),
+            _ => Err(End::WriteFailed),
+        }
+    }
+
+    /// Queues a message without flushing: it goes out when the write buffer fills or at the next flush.
+    async fn feed(&mut self, message: Message) -> Result<(), End> {
+        match timeout(self.write_timeout, self.sink.feed(message)).await {
+            Ok(Ok(())) => Ok(()),
+            _ => Err(End::WriteFailed),
+        }
+    }
+
+    async fn flush(&mut self) -> Result<(), End> {
+        match timeout(self.write_timeout, self.sink.flush()).await {
             Ok(Ok(())) => Ok(()),
             _ => Err(End::WriteFailed),
         }
@@ -162,10 +180,12 @@ async fn drive(
                         .await);
                 }
             };
+            // A page goes out in buffer-sized writes rather than one system call per event.
             for (seq, text) in page {
-                outbox.send(Message::Text(text.into())).await?;
+                outbox.feed(Message::Text(text.into())).await?;
                 from = seq;
             }
+            outbox.flush().await?;
         }
     }
 

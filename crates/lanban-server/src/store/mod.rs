@@ -103,6 +103,8 @@ struct Shared {
 const JOB_QUEUE: usize = 4096;
 /// WAL pages after which a commit checkpoints by itself (64 MiB), if the checkpointer falls that far behind.
 const WAL_BACKSTOP_PAGES: i64 = 16 * 1024;
+/// The writer's page cache, in KiB (it grows to this only under sustained writes).
+const WRITER_CACHE_KIB: i64 = 32 * 1024;
 /// Read connections: at most this many reads run at once, each on a connection kept open for the next.
 const MAX_READERS: usize = 8;
 
@@ -265,6 +267,11 @@ fn open_connection(
         // The server's checkpointer thread keeps the WAL short; this automatic one is only its backstop.
         conn.pragma_update(None, "wal_autocheckpoint", WAL_BACKSTOP_PAGES)?;
         conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
+        // Each job runs in a savepoint, whose rollback journal is a temporary file: keep it in memory.
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
+        // The pages every mutation touches (the idempotency index takes random keys) outgrow SQLite's default
+        // 2 MiB cache within minutes of load, and each miss is a read system call on the writer thread.
+        conn.pragma_update(None, "cache_size", -WRITER_CACHE_KIB)?;
     }
     Ok(conn)
 }
