@@ -79,7 +79,7 @@ impl Config {
             ping_interval: Duration::from_secs(20),
             idle_timeout: Duration::from_secs(60),
             write_timeout: Duration::from_secs(10),
-            room_buffer: 1024,
+            room_buffer: 128,
             max_sockets_per_member: 16,
             request_timeout: Duration::from_secs(30),
             max_concurrent_requests: 1024,

@@ -143,51 +143,16 @@ async fn drive(
             seq: subscription.seq,
         })
         .await?;
-    let mut last_seq = subscription.seq;
-    if let Some(since) = since.filter(|&s| s > subscription.seq) {
-        // A change can be committed (and seen in a snapshot) an instant before the writer publishes it: such
-        // a `since` is not ahead of the board, and those events still arrive through the subscription.
-        let committed = state
-            .store
-            .read(move |conn| rows::board_seq(conn, board))
-            .await
-            .unwrap_or(subscription.seq);
-        if since <= committed {
-            last_seq = since;
-        } else {
-            outbox
-                .send_json(&ServerMessage::Resync {
-                    seq: subscription.seq,
-                })
-                .await?;
-            return Ok(outbox
-                .close(close_code::RESYNC, "since is ahead of the board")
-                .await);
-        }
-    } else if let Some(since) = since {
-        let mut from = since;
-        while from < subscription.seq {
-            let until = subscription.seq;
-            let page = state
-                .store
-                .read(move |conn| rows::event_texts(conn, board, from, until, REPLAY_PAGE))
-                .await;
-            let page = match page {
-                Ok(page) if !page.is_empty() => page,
-                _ => {
-                    return Ok(outbox
-                        .close(close_code::INTERNAL_ERROR, "cannot read the event log")
-                        .await);
-                }
-            };
-            // A page goes out in buffer-sized writes rather than one system call per event.
-            for (seq, text) in page {
-                outbox.feed(Message::Text(text.into())).await?;
-                from = seq;
+    let mut last_seq = match since {
+        // Boxed: most sockets never replay, and the replay's state would otherwise enlarge every session.
+        Some(since) => {
+            match Box::pin(catch_up(outbox, state, board, since, subscription.seq)).await? {
+                CaughtUp::From(seq) => seq,
+                CaughtUp::Closed(end) => return Ok(end),
             }
-            outbox.flush().await?;
         }
-    }
+        None => subscription.seq,
+    };
 
     let mut ping = tokio::time::interval_at(
         Instant::now() + state.config.ping_interval,
@@ -255,6 +220,67 @@ async fn drive(
             }
         }
     }
+}
+
+/// Where a socket's live events start after `?since=`.
+enum CaughtUp {
+    /// Live events after this seq are sent.
+    From(u64),
+    /// The socket was closed instead.
+    Closed(End),
+}
+
+/// Replays stored events after `since` up to `subscribed` (the seq at subscription), or handles a `since`
+/// ahead of the board.
+async fn catch_up(
+    outbox: &mut Outbox,
+    state: &AppState,
+    board: lanban_core::ids::BoardId,
+    since: u64,
+    subscribed: u64,
+) -> Result<CaughtUp, End> {
+    if since > subscribed {
+        // A change can be committed (and seen in a snapshot) an instant before the writer publishes it: such
+        // a `since` is not ahead of the board, and those events still arrive through the subscription.
+        let committed = state
+            .store
+            .read(move |conn| rows::board_seq(conn, board))
+            .await
+            .unwrap_or(subscribed);
+        if since <= committed {
+            return Ok(CaughtUp::From(since));
+        }
+        outbox
+            .send_json(&ServerMessage::Resync { seq: subscribed })
+            .await?;
+        let end = outbox
+            .close(close_code::RESYNC, "since is ahead of the board")
+            .await;
+        return Ok(CaughtUp::Closed(end));
+    }
+    let mut from = since;
+    while from < subscribed {
+        let page = state
+            .store
+            .read(move |conn| rows::event_texts(conn, board, from, subscribed, REPLAY_PAGE))
+            .await;
+        let page = match page {
+            Ok(page) if !page.is_empty() => page,
+            _ => {
+                let end = outbox
+                    .close(close_code::INTERNAL_ERROR, "cannot read the event log")
+                    .await;
+                return Ok(CaughtUp::Closed(end));
+            }
+        };
+        // A page goes out in buffer-sized writes rather than one system call per event.
+        for (seq, text) in page {
+            outbox.feed(Message::Text(text.into())).await?;
+            from = seq;
+        }
+        outbox.flush().await?;
+    }
+    Ok(CaughtUp::From(subscribed))
 }
 
 fn classify(err: &axum::Error) -> (u16, &'static str) {
