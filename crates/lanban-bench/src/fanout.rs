@@ -155,6 +155,7 @@ pub async fn run(target: &Target, params: &Params) -> anyhow::Result<Run> {
     tokio::time::sleep(Duration::from_millis(500)).await;
 
     let cpu_before = target.cpu_seconds();
+    let tool_before = crate::target::cpu_seconds_of("self");
     let committed: Arc<Vec<AtomicU64>> =
         Arc::new((0..boards_n).map(|_| AtomicU64::new(0)).collect());
     let failures = Arc::new(Mutex::new(Vec::<String>::new()));
@@ -189,6 +190,7 @@ pub async fn run(target: &Target, params: &Params) -> anyhow::Result<Run> {
     };
     let last_ack = sender.last_ack.lock().ok().and_then(|g| *g);
     let cpu_after = target.cpu_seconds();
+    let tool_after = crate::target::cpu_seconds_of("self");
 
     // Every acknowledged mutation was published before its answer: each board's final seq is known now.
     for (b, seq) in hello_seqs.iter().enumerate() {
@@ -285,6 +287,11 @@ pub async fn run(target: &Target, params: &Params) -> anyhow::Result<Run> {
         && elapsed > 0.0
     {
         run.push("server CPU", (after - before) / elapsed, "cores");
+    }
+    if let (Some(before), Some(after)) = (tool_before, tool_after)
+        && elapsed > 0.0
+    {
+        run.push("load tool CPU", (after - before) / elapsed, "cores");
     }
     Ok(run)
 }

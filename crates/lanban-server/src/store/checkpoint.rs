@@ -18,7 +18,7 @@ use crate::config::Synchronous;
 use crate::store::{StoreError, open_connection};
 
 /// Pause after each checkpoint: commits in between are copied by the next one.
-const REST: Duration = Duration::from_millis(50);
+const REST: Duration = Duration::from_millis(200);
 
 /// The writer's side.
 pub(super) struct Checkpointer {
