@@ -201,7 +201,7 @@ pub async fn serve(
     let mut config = Config::new(&data);
     config.synchronous = synchronous;
     let state = AppState::open(config)?;
-    let listener = tokio::net::TcpListener::bind(bind).await?;
+    let listener = lanban_server::listen(bind)?;
     println!("listening on http://{}", listener.local_addr()?);
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;

@@ -122,6 +122,24 @@ pub fn raise_fd_limit() -> std::io::Result<u64> {
     rlimit::increase_nofile_limit(u64::MAX)
 }
 
+/// Pending connections the listener queues before accepting them (the OS may cap it: `somaxconn` on Linux).
+/// Tokio's default of 1,024 let some of 1,000 clients reconnecting at once lose their first SYN and wait a second
+/// for its retransmission.
+const LISTEN_BACKLOG: u32 = 4096;
+
+/// Listens on `addr` with a backlog deep enough for a whole team's reconnect storm.
+pub fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    #[cfg(unix)]
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
+}
+
 /// The OpenAPI document of every route.
 pub fn openapi() -> utoipa::openapi::OpenApi {
     routes::router().split_for_parts().1
@@ -246,7 +264,7 @@ impl RunningServer {
                 path: host_token_path,
                 source,
             })?;
-        let listener = TcpListener::bind(bind).await.map_err(StartError::Listen)?;
+        let listener = listen(bind).map_err(StartError::Listen)?;
         let addr = listener.local_addr().map_err(StartError::Listen)?;
         let shutdown = state.shutdown.clone();
         let hub = state.hub.clone();

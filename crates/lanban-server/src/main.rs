@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Parser;
 use lanban_server::{AppState, Config, Synchronous};
-use tokio::net::TcpListener;
 
 /// Lanban's sync server.
 #[derive(Debug, Parser)]
@@ -115,9 +114,8 @@ async fn main() -> anyhow::Result<()> {
     let mut config = Config::new(&data);
     config.synchronous = cli.synchronous;
     let state = AppState::open(config).with_context(|| format!("opening {}", data.display()))?;
-    let listener = TcpListener::bind(cli.bind)
-        .await
-        .with_context(|| format!("binding {}", cli.bind))?;
+    let listener =
+        lanban_server::listen(cli.bind).with_context(|| format!("binding {}", cli.bind))?;
     let addr = listener.local_addr()?;
     println!("listening on http://{addr}");
     tracing::info!(data = %data.display(), %addr, "serving");
