@@ -137,3 +137,16 @@ def instances(display):
     finally:
         a.close()
         b.close()
+
+
+@pytest.fixture
+def solo(display):
+    """One more app instance of its own, for tests that need a fresh start."""
+    if not APP.exists():
+        pytest.fail(f"build the app first: {APP} is missing")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    c = Instance("C", display)
+    try:
+        yield c
+    finally:
+        c.close()
