@@ -7,8 +7,9 @@ sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 
 # Debian packages: a C compiler (bundled SQLite), WebKitGTK and friends for Tauri, Xvfb + WebKitWebDriver for
-# the end-to-end tests, ImageMagick for their screenshots, Node.js for the UI build.
-packages=(build-essential pkg-config ca-certificates curl file libssl-dev libwebkit2gtk-4.1-dev libxdo-dev
+# the end-to-end tests, ImageMagick for their screenshots, Node.js for the UI build, iproute2 + curl for the test
+# that puts the server on a LAN of network namespaces.
+packages=(build-essential pkg-config ca-certificates curl iproute2 file libssl-dev libwebkit2gtk-4.1-dev libxdo-dev
           libayatana-appindicator3-dev librsvg2-dev xvfb xauth webkit2gtk-driver imagemagick)
 missing=()
 for package in "${packages[@]}"; do

@@ -10,7 +10,7 @@ use serde::Serialize;
 #[error("{message}")]
 pub struct CommandError {
     /// The server's error code (e.g. `validation_failed`), or one of the app's own: `network`,
-    /// `not_open`, `not_hosting`, `storage`, `protocol`, `server_start`.
+    /// `not_open`, `not_hosting`, `storage`, `protocol`, `server_start`, `identity_changed`.
     pub code: String,
     /// A sentence to show the person.
     pub message: String,
@@ -65,6 +65,11 @@ impl From<ClientError> for CommandError {
             ClientError::Protocol(detail) => Self::new(
                 "protocol",
                 format!("The host answered something unexpected: {detail}"),
+            ),
+            ClientError::HostIdentityChanged { .. } => Self::new(
+                "identity_changed",
+                "This is not the computer you joined before: its identity changed. Nothing was sent. Ask the \
+                 host whether they reset Lanban; if not, someone may be posing as them.",
             ),
         }
     }

@@ -70,7 +70,11 @@ impl Host {
     }
 
     fn config(&self) -> Config {
-        Config::new(&self.data_dir)
+        let mut config = Config::new(&self.data_dir);
+        // Plain HTTP while sharing, as before, until joining pins the host's certificate (the server and client
+        // libraries already do; the Join screen and invite links do not yet).
+        config.tls = lanban_server::tls::TlsMode::Off;
+        config
     }
 
     /// Starts the server on loopback if it is not running; returns its URL and the host credential.

@@ -132,7 +132,7 @@ export type ColumnId = string;
 export type CommandError = {
 	/**
 	 *  The server's error code (e.g. `validation_failed`), or one of the app's own: `network`,
-	 *  `not_open`, `not_hosting`, `storage`, `protocol`, `server_start`.
+	 *  `not_open`, `not_hosting`, `storage`, `protocol`, `server_start`, `identity_changed`.
 	 */
 	code: string,
 	/**  A sentence to show the person. */

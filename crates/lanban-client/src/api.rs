@@ -1,6 +1,9 @@
 //! One method per route of the HTTP API (see docs/protocol.md).
 
+use std::sync::Arc;
 use std::time::Duration;
+
+use lanban_core::fingerprint::Fingerprint;
 
 use lanban_core::api::{
     BoardCreated, CreateBoard, CreateCard, CreateColumn, ErrorBody, EventsPage, Health, JoinBoard,
@@ -14,6 +17,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::error::ClientError;
+use crate::tls::Pinned;
 
 /// How many times a mutation is sent when the connection fails or the server answers 503 (with the same
 /// idempotency key, so it applies at most once).
@@ -23,9 +27,11 @@ const SEND_ATTEMPTS: u32 = 3;
 #[derive(Clone)]
 pub struct Api {
     http: reqwest::Client,
-    /// `http://host:port`, without a trailing slash.
+    /// `http://host:port` or `https://host:port`, without a trailing slash.
     base: String,
     token: Option<String>,
+    /// For `https://`: the only certificate the host may present.
+    pinned: Option<Pinned>,
 }
 
 impl std::fmt::Debug for Api {
@@ -38,29 +44,66 @@ impl std::fmt::Debug for Api {
 }
 
 impl Api {
-    /// A client for the server at `base` (`http://host:port`, or `host:port`).
+    /// A client for the server at `base` (`http://host:port`, or `host:port`), over plain HTTP.
     pub fn new(base: &str) -> Result<Api, ClientError> {
+        Self::build(base, "http", None)
+    }
+
+    /// A client for the host at `base` (`https://host:port`, or `host:port`) over TLS, trusting only the
+    /// certificate with this fingerprint: any other is refused with [`ClientError::HostIdentityChanged`] before a
+    /// byte of a request is sent.
+    pub fn pinned(base: &str, pin: Fingerprint) -> Result<Api, ClientError> {
+        Self::build(base, "https", Some(Pinned::new(Some(pin))?))
+    }
+
+    fn build(base: &str, scheme: &str, pinned: Option<Pinned>) -> Result<Api, ClientError> {
+        crate::tls::install_default_provider();
         let base = base.trim().trim_end_matches('/');
         let base = if base.contains("://") {
             base.to_owned()
         } else {
-            format!("http://{base}")
+            format!("{scheme}://{base}")
         };
         let parsed =
             reqwest::Url::parse(&base).map_err(|e| ClientError::Address(format!("{base}: {e}")))?;
-        if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
-            return Err(ClientError::Address(base));
+        let expected = if pinned.is_some() { "https" } else { "http" };
+        if parsed.scheme() != expected || parsed.host_str().is_none() {
+            return Err(ClientError::Address(format!(
+                "{base}: expected an {expected}:// address"
+            )));
         }
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
-            .timeout(Duration::from_secs(30))
+            .timeout(Duration::from_secs(30));
+        if let Some(pinned) = &pinned {
+            builder = builder
+                .tls_backend_preconfigured((*pinned.config).clone())
+                .https_only(true);
+        }
+        let http = builder
             .build()
             .map_err(|e| ClientError::Network(e.to_string()))?;
         Ok(Api {
             http,
             base,
             token: None,
+            pinned,
         })
+    }
+
+    /// The TLS configuration sockets to this host use, if it is pinned.
+    pub(crate) fn tls(&self) -> Option<&Arc<rustls::ClientConfig>> {
+        self.pinned.as_ref().map(|p| &p.config)
+    }
+
+    /// The host presented another certificate than the pinned one (checked after a connection failed).
+    pub(crate) fn identity_changed(&self) -> Option<ClientError> {
+        self.pinned.as_ref().and_then(Pinned::identity_changed)
+    }
+
+    /// Why a request failed: a changed host identity, or what reqwest says.
+    fn failed(&self, err: reqwest::Error) -> ClientError {
+        self.identity_changed().unwrap_or_else(|| err.into())
     }
 
     /// The same server with this credential (a member token or the host credential).
@@ -128,7 +171,11 @@ impl Api {
     }
 
     async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
-        let response = self.request(Method::GET, path).send().await?;
+        let response = self
+            .request(Method::GET, path)
+            .send()
+            .await
+            .map_err(|e| self.failed(e))?;
         Self::read(response).await
     }
 
@@ -160,11 +207,15 @@ impl Api {
                     tokio::time::sleep(Duration::from_millis(200 * u64::from(attempt))).await;
                 }
                 Ok(response) => return Self::read(response).await,
-                Err(err) if attempt < SEND_ATTEMPTS && (err.is_connect() || err.is_request()) => {
+                Err(err)
+                    if attempt < SEND_ATTEMPTS
+                        && (err.is_connect() || err.is_request())
+                        && self.identity_changed().is_none() =>
+                {
                     tracing::debug!(error = %err, attempt, "resending a mutation");
                     tokio::time::sleep(Duration::from_millis(200 * u64::from(attempt))).await;
                 }
-                Err(err) => return Err(err.into()),
+                Err(err) => return Err(self.failed(err)),
             }
         }
     }
@@ -202,7 +253,8 @@ impl Api {
             .request(Method::POST, "/api/join")
             .json(&body)
             .send()
-            .await?;
+            .await
+            .map_err(|e| self.failed(e))?;
         Self::read(response).await
     }
 

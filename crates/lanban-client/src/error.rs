@@ -33,6 +33,15 @@ pub enum ClientError {
     /// Waited too long.
     #[error("timed out")]
     Timeout,
+    /// The host presented another certificate than the one pinned for it: it may be another computer posing as
+    /// the host. Nothing was sent.
+    #[error(
+        "the host's identity changed: expected certificate {expected}, it presented {presented}"
+    )]
+    HostIdentityChanged {
+        expected: lanban_core::fingerprint::Fingerprint,
+        presented: lanban_core::fingerprint::Fingerprint,
+    },
 }
 
 impl ClientError {

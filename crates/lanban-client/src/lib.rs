@@ -7,12 +7,14 @@
 //! - [`session`]: [`BoardSession`], the live mirror of one board: snapshot, socket, apply in seq order, fill gaps,
 //!   resync, reconnect with backoff and jitter, presence, and a watchable [`ConnectionState`].
 //! - [`error`]: what can go wrong, as [`ClientError`].
+//! - [`tls`]: HTTPS and WSS to a host whose certificate fingerprint is pinned.
 //!
 //! This crate knows nothing about Tauri or any UI: the desktop app and the tests use it the same way.
 
 pub mod api;
 pub mod error;
 pub mod session;
+pub mod tls;
 
 pub use api::Api;
 pub use error::ClientError;

@@ -352,12 +352,24 @@ async fn connect(shared: &Shared) -> Result<Socket, ConnectError> {
         request.headers_mut().insert("authorization", value);
     }
     let config = WebSocketConfig::default().max_message_size(Some(16 << 20));
-    match tokio_tungstenite::connect_async_with_config(request, Some(config), true).await {
+    // A pinned host gets our TLS configuration; any other certificate fails the handshake.
+    let connector = shared
+        .api
+        .tls()
+        .map(|tls| tokio_tungstenite::Connector::Rustls(tls.clone()));
+    let connecting =
+        tokio_tungstenite::connect_async_tls_with_config(request, Some(config), true, connector);
+    match connecting.await {
         Ok((socket, _)) => Ok(socket),
         Err(tungstenite::Error::Http(response)) if is_locked_out(response.status()) => {
             Err(ConnectError::LockedOut)
         }
-        Err(err) => Err(ConnectError::Failed(ClientError::Network(err.to_string()))),
+        Err(err) => Err(ConnectError::Failed(
+            shared
+                .api
+                .identity_changed()
+                .unwrap_or_else(|| ClientError::Network(err.to_string())),
+        )),
     }
 }
 

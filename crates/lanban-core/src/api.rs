@@ -294,6 +294,8 @@ pub enum ErrorCode {
     IdempotencyKeyReused,
     /// 426: this path takes only WebSocket upgrades.
     UpgradeRequired,
+    /// 426: plain HTTP is accepted from the server's own computer only; connect with `https://`.
+    TlsRequired,
     /// 429: too many attempts; see `Retry-After`.
     RateLimited,
     /// 500: the server failed; details are in its log.
@@ -315,7 +317,7 @@ impl ErrorCode {
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::UnsupportedMediaType => 415,
             ErrorCode::ValidationFailed | ErrorCode::IdempotencyKeyReused => 422,
-            ErrorCode::UpgradeRequired => 426,
+            ErrorCode::UpgradeRequired | ErrorCode::TlsRequired => 426,
             ErrorCode::RateLimited => 429,
             ErrorCode::Internal => 500,
             ErrorCode::Unavailable => 503,

@@ -1,6 +1,7 @@
 //! Lanban's shared vocabulary: the wire protocol, the domain types and the rules every party agrees on.
 //!
 //! # Layout
+//! - [`fingerprint`]: the SHA-256 of a server's TLS certificate, which clients pin.
 //! - [`ids`]: typed UUIDv7 identifiers for boards, columns, cards and members.
 //! - [`model`]: the entities (`Board`, `Column`, `Card`, `Member`) exactly as they travel as JSON.
 //! - [`event`]: the room event envelope, its kinds, and the messages of the WebSocket protocol.
@@ -16,6 +17,7 @@
 
 pub mod api;
 pub mod event;
+pub mod fingerprint;
 pub mod ids;
 pub mod model;
 pub mod order;

@@ -68,6 +68,8 @@ pub struct Config {
     pub max_concurrent_requests: usize,
     /// Failed-join throttling.
     pub join_limits: JoinLimits,
+    /// When to serve TLS (see [`crate::tls`]).
+    pub tls: crate::tls::TlsMode,
 }
 
 impl Config {
@@ -84,6 +86,7 @@ impl Config {
             request_timeout: Duration::from_secs(30),
             max_concurrent_requests: 1024,
             join_limits: JoinLimits::default(),
+            tls: crate::tls::TlsMode::default(),
         }
     }
 

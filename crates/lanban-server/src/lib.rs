@@ -23,6 +23,7 @@ pub mod response;
 pub mod routes;
 pub mod store;
 pub mod throttle;
+pub mod tls;
 pub mod ws;
 
 use std::future::Future;
@@ -34,6 +35,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{Method, Request, Uri};
 use axum::response::{IntoResponse, Response};
+use axum::serve::ListenerExt;
 use lanban_core::api::ErrorCode;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -67,6 +69,8 @@ pub struct AppState {
     pub shutdown: CancellationToken,
     /// Socket sessions, awaited at shutdown.
     pub tasks: TaskTracker,
+    /// The TLS identity, unless TLS is off.
+    pub tls: Option<tls::Identity>,
 }
 
 /// Why a server could not start.
@@ -84,6 +88,8 @@ pub enum StartError {
     },
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Tls(#[from] tls::TlsError),
     #[error("cannot listen: {0}")]
     Listen(std::io::Error),
 }
@@ -102,6 +108,12 @@ impl AppState {
                 source,
             }
         })?;
+        let tls = match config.tls {
+            tls::TlsMode::Off => None,
+            tls::TlsMode::Auto | tls::TlsMode::Always => {
+                Some(tls::Identity::load_or_create(&config.data_dir)?)
+            }
+        };
         let hub = Hub::new(config.room_buffer);
         let store = Store::open(&config, hub.clone())?;
         Ok(AppState {
@@ -112,7 +124,19 @@ impl AppState {
             host_hash: TokenHash::of(&host_token),
             shutdown: CancellationToken::new(),
             tasks: TaskTracker::new(),
+            tls,
         })
+    }
+
+    /// The identity `serve` presents over TLS on `local`, if it serves TLS there: beyond loopback in
+    /// [`tls::TlsMode::Auto`], everywhere in `Always`, nowhere in `Off`.
+    pub fn tls_on(&self, local: SocketAddr) -> Option<&tls::Identity> {
+        match self.config.tls {
+            tls::TlsMode::Off => None,
+            tls::TlsMode::Always => self.tls.as_ref(),
+            tls::TlsMode::Auto if local.ip().is_loopback() => None,
+            tls::TlsMode::Auto => self.tls.as_ref(),
+        }
     }
 }
 
@@ -189,6 +213,12 @@ async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
     )
 }
 
+/// What `serve` accepts connections with.
+enum Listening {
+    Plain(TcpListener),
+    Lan(tls::LanListener),
+}
+
 /// Serves `state` on `listener` until `shutdown` resolves, then lets in-flight requests finish, closes every
 /// socket with 1001 and commits what is queued.
 pub async fn serve(
@@ -199,6 +229,14 @@ pub async fn serve(
     let cancel = state.shutdown.clone();
     let tasks = state.tasks.clone();
     let store = state.store.clone();
+    let local = listener.local_addr()?;
+    // TLS for everyone and plain HTTP for this computer, or plain HTTP only (see `tls::TlsMode`).
+    let listener = match state.tls_on(local) {
+        Some(identity) => {
+            Listening::Lan(tls::LanListener::start(listener, identity, cancel.clone())?)
+        }
+        None => Listening::Plain(listener),
+    };
     let purge = tokio::spawn({
         let store = store.clone();
         let cancel = cancel.clone();
@@ -216,19 +254,30 @@ pub async fn serve(
             }
         }
     });
-    let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
-    let result = axum::serve(listener, app)
-        .with_graceful_shutdown({
-            let cancel = cancel.clone();
-            async move {
-                tokio::select! {
-                    () = shutdown => {}
-                    () = cancel.cancelled() => {}
-                }
-                cancel.cancel();
+    let stopped = {
+        let cancel = cancel.clone();
+        async move {
+            tokio::select! {
+                () = shutdown => {}
+                () = cancel.cancelled() => {}
             }
-        })
-        .await;
+            cancel.cancel();
+        }
+    };
+    let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    let result = match listener {
+        Listening::Plain(plain) => {
+            axum::serve(plain, app)
+                .with_graceful_shutdown(stopped)
+                .await
+        }
+        // `tap_io` is what gives a custom listener's connections `ConnectInfo<SocketAddr>` (the join throttle).
+        Listening::Lan(lan) => {
+            axum::serve(lan.tap_io(|_| {}), app)
+                .with_graceful_shutdown(stopped)
+                .await
+        }
+    };
     cancel.cancel();
     tasks.close();
     if tokio::time::timeout(Duration::from_secs(10), tasks.wait())
@@ -250,6 +299,7 @@ pub struct RunningServer {
     pub host_token: String,
     shutdown: CancellationToken,
     hub: Hub,
+    fingerprint: Option<lanban_core::fingerprint::Fingerprint>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
@@ -268,12 +318,14 @@ impl RunningServer {
         let addr = listener.local_addr().map_err(StartError::Listen)?;
         let shutdown = state.shutdown.clone();
         let hub = state.hub.clone();
+        let fingerprint = state.tls_on(addr).map(|identity| identity.fingerprint);
         let task = tokio::spawn(serve(listener, state, std::future::pending()));
         Ok(RunningServer {
             addr,
             host_token,
             shutdown,
             hub,
+            fingerprint,
             task,
         })
     }
@@ -283,9 +335,14 @@ impl RunningServer {
         &self.hub
     }
 
-    /// `http://ADDR`.
+    /// `http://ADDR` (plain HTTP, which this computer may always use).
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// The fingerprint of the certificate it serves over TLS, if it serves TLS (`https://ADDR`).
+    pub fn fingerprint(&self) -> Option<lanban_core::fingerprint::Fingerprint> {
+        self.fingerprint
     }
 
     /// Shuts down gracefully and waits until the last commit is on disk.

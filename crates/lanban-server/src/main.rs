@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Parser;
+use lanban_server::tls::TlsMode;
 use lanban_server::{AppState, Config, Synchronous};
 
 /// Lanban's sync server.
@@ -25,6 +26,10 @@ struct Cli {
     /// SQLite durability: `full` fsyncs every commit; `normal` may lose the last commits on power loss.
     #[arg(long, value_enum, default_value_t = Synchronous::Full)]
     synchronous: Synchronous,
+    /// `auto`: HTTPS (self-signed, clients pin its fingerprint) when listening beyond loopback, with plain HTTP
+    /// from this computer only; `always`: HTTPS on loopback too; `off`: plain HTTP only (behind a TLS proxy).
+    #[arg(long, value_enum, default_value_t = TlsMode::Auto)]
+    tls: TlsMode,
 }
 
 /// What to do instead of serving.
@@ -113,11 +118,21 @@ async fn main() -> anyhow::Result<()> {
     }
     let mut config = Config::new(&data);
     config.synchronous = cli.synchronous;
+    config.tls = cli.tls;
     let state = AppState::open(config).with_context(|| format!("opening {}", data.display()))?;
     let listener =
         lanban_server::listen(cli.bind).with_context(|| format!("binding {}", cli.bind))?;
     let addr = listener.local_addr()?;
-    println!("listening on http://{addr}");
+    match state.tls_on(addr) {
+        Some(identity) => {
+            println!("listening on https://{addr} (plain http:// from this computer only)");
+            println!(
+                "certificate fingerprint (teammates pin it): {}",
+                identity.fingerprint
+            );
+        }
+        None => println!("listening on http://{addr}"),
+    }
     tracing::info!(data = %data.display(), %addr, "serving");
     lanban_server::serve(listener, state, shutdown_signal()).await?;
     tracing::info!("stopped");

@@ -29,6 +29,7 @@ fn the_binary_prints_its_url_serves_and_stops_on_sigterm() {
     );
 
     let runtime = tokio::runtime::Runtime::new().unwrap();
+    lanban_client::tls::install_default_provider();
     let health: serde_json::Value = runtime.block_on(async {
         reqwest::get(format!("{url}/api/health"))
             .await

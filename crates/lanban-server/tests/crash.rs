@@ -56,6 +56,7 @@ async fn writer(
     stop: Arc<AtomicBool>,
     seed: u64,
 ) -> usize {
+    lanban_client::tls::install_default_provider();
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
         .build()

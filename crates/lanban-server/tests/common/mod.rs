@@ -94,7 +94,10 @@ impl TestServer {
         Self {
             server: Some(server),
             dir,
-            http: reqwest::Client::new(),
+            http: {
+                lanban_client::tls::install_default_provider();
+                reqwest::Client::new()
+            },
             base,
             host_token,
         }

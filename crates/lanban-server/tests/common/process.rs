@@ -33,6 +33,7 @@ impl Server {
 /// Waits until `/api/health` answers.
 pub async fn wait_healthy(url: &str) {
     let deadline = Instant::now() + Duration::from_secs(30);
+    lanban_client::tls::install_default_provider();
     let http = reqwest::Client::new();
     loop {
         if let Ok(response) = http.get(format!("{url}/api/health")).send().await

@@ -1,0 +1,155 @@
+//! Pinned TLS against a real server serving HTTPS: the right fingerprint gets the whole protocol (HTTP and the
+//! live socket over WSS); any other is refused before a request is sent; the fingerprint can be read without
+//! talking; plain HTTP from this computer still works.
+
+use std::time::Duration;
+
+use lanban_client::tls::probe_fingerprint;
+use lanban_client::{Api, BoardSession, ClientError};
+use lanban_core::api::{CreateCard, CreateColumn};
+use lanban_core::fingerprint::Fingerprint;
+use lanban_server::tls::TlsMode;
+use lanban_server::{Config, RunningServer};
+
+const PATIENCE: Duration = Duration::from_secs(15);
+
+async fn tls_server(dir: &std::path::Path) -> RunningServer {
+    let mut config = Config::new(dir);
+    config.tls = TlsMode::Always;
+    RunningServer::start(config, "127.0.0.1:0".parse().unwrap())
+        .await
+        .expect("the server starts")
+}
+
+#[tokio::test]
+async fn the_pinned_certificate_carries_the_whole_protocol_over_tls() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = tls_server(dir.path()).await;
+    let pin = server.fingerprint().expect("it serves TLS");
+    let https = format!("https://{}", server.addr);
+
+    let host = Api::pinned(&https, pin)
+        .unwrap()
+        .with_token(&server.host_token);
+    let created = host.create_board("Over TLS", "Ada").await.unwrap();
+    let ada = host.with_token(&created.token);
+    let joined = Api::pinned(&https, pin)
+        .unwrap()
+        .join(&created.room_code.to_string(), "Bo")
+        .await
+        .unwrap();
+    let bo = Api::pinned(&https, pin).unwrap().with_token(&joined.token);
+
+    // Bo's live session runs over WSS with the same pin, and sees Ada's change.
+    let session = BoardSession::open(bo, created.board.id).await.unwrap();
+    let column = ada
+        .create_column(
+            created.board.id,
+            &CreateColumn {
+                title: "Todo".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    ada.create_card(
+        column.id,
+        &CreateCard {
+            title: "Sent over TLS".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let seq = ada.snapshot(created.board.id).await.unwrap().seq;
+    session.wait_for_seq(seq, PATIENCE).await.unwrap();
+    let mirror = session.state();
+    assert_eq!(mirror.cards.len(), 1);
+    assert_eq!(mirror.cards[0].title, "Sent over TLS");
+    session.close().await;
+
+    // This computer may still speak plain HTTP to it.
+    let plain = Api::new(&server.url())
+        .unwrap()
+        .with_token(&server.host_token);
+    assert_eq!(plain.list_boards().await.unwrap().len(), 1);
+    server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn another_certificate_is_refused_before_anything_is_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = tls_server(dir.path()).await;
+    let real = server.fingerprint().unwrap();
+    let https = format!("https://{}", server.addr);
+    let wrong = Fingerprint::of_der(b"some other host's certificate");
+
+    let impostor_pin = Api::pinned(&https, wrong)
+        .unwrap()
+        .with_token(&server.host_token);
+    for result in [
+        impostor_pin.health().await.map(|_| ()),
+        impostor_pin
+            .create_board("Should not exist", "Eve")
+            .await
+            .map(|_| ()),
+    ] {
+        match result {
+            Err(ClientError::HostIdentityChanged {
+                expected,
+                presented,
+            }) => {
+                assert_eq!(expected, wrong);
+                assert_eq!(presented, real);
+            }
+            other => panic!("expected HostIdentityChanged, got {other:?}"),
+        }
+    }
+    // The mutation never reached the server (it was not even retried).
+    let host = Api::pinned(&https, real)
+        .unwrap()
+        .with_token(&server.host_token);
+    assert!(host.list_boards().await.unwrap().is_empty());
+
+    // A live session with the wrong pin does not open either.
+    let created = host.create_board("Real", "Ada").await.unwrap();
+    let wrong_session = Api::pinned(&https, wrong)
+        .unwrap()
+        .with_token(&created.token);
+    assert!(
+        BoardSession::open(wrong_session, created.board.id)
+            .await
+            .is_err()
+    );
+    server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_fingerprint_can_be_read_from_the_handshake_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = tls_server(dir.path()).await;
+    let probed = probe_fingerprint(&server.addr.to_string()).await.unwrap();
+    assert_eq!(Some(probed), server.fingerprint());
+    // It is the certificate kept in the data directory: the same after a restart.
+    server.stop().await.unwrap();
+    let again = tls_server(dir.path()).await;
+    assert_eq!(again.fingerprint(), Some(probed));
+    again.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_pinned_client_speaks_only_https() {
+    let pin = Fingerprint::of_der(b"x");
+    assert!(matches!(
+        Api::pinned("http://127.0.0.1:1", pin),
+        Err(ClientError::Address(_))
+    ));
+    let api = Api::pinned("127.0.0.1:7420", pin).unwrap();
+    assert_eq!(api.base_url(), "https://127.0.0.1:7420");
+    assert_eq!(
+        api.socket_url(lanban_core::ids::BoardId::new(), None)
+            .split("://")
+            .next(),
+        Some("wss")
+    );
+}

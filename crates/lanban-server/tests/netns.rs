@@ -1,0 +1,208 @@
+//! The server as another computer on a LAN sees it: two network namespaces joined by a veth pair (addresses that
+//! exist only inside them), the real `lanban-server` binary listening on every interface in one, `curl` in the
+//! other. Plain HTTP from the other computer is refused with `426 tls_required` and changes nothing; the same
+//! request over HTTPS works; plain HTTP from the server's own computer still works.
+//!
+//! Needs root (to create namespaces), `ip` and `curl`; CI has all three. Nothing here reaches a real network.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Output, Stdio};
+
+struct Lan {
+    server_ns: String,
+    client_ns: String,
+}
+
+impl Lan {
+    fn create() -> Lan {
+        assert!(
+            Command::new("id")
+                .arg("-u")
+                .output()
+                .is_ok_and(|o| o.stdout.starts_with(b"0\n")),
+            "this test creates network namespaces and must run as root (CI does)"
+        );
+        let id = std::process::id();
+        let lan = Lan {
+            server_ns: format!("lbsrv{id}"),
+            client_ns: format!("lbcli{id}"),
+        };
+        let (veth_server, veth_client) = (format!("vs{id}"), format!("vc{id}"));
+        for args in [
+            vec!["netns", "add", &lan.server_ns],
+            vec!["netns", "add", &lan.client_ns],
+            vec![
+                "link",
+                "add",
+                &veth_server,
+                "type",
+                "veth",
+                "peer",
+                "name",
+                &veth_client,
+            ],
+            vec!["link", "set", &veth_server, "netns", &lan.server_ns],
+            vec!["link", "set", &veth_client, "netns", &lan.client_ns],
+            vec![
+                "-n",
+                &lan.server_ns,
+                "addr",
+                "add",
+                "10.201.0.1/24",
+                "dev",
+                &veth_server,
+            ],
+            vec![
+                "-n",
+                &lan.client_ns,
+                "addr",
+                "add",
+                "10.201.0.2/24",
+                "dev",
+                &veth_client,
+            ],
+            vec!["-n", &lan.server_ns, "link", "set", "lo", "up"],
+            vec!["-n", &lan.client_ns, "link", "set", "lo", "up"],
+            vec!["-n", &lan.server_ns, "link", "set", &veth_server, "up"],
+            vec!["-n", &lan.client_ns, "link", "set", &veth_client, "up"],
+        ] {
+            let status = Command::new("ip").args(&args).status().expect("`ip` runs");
+            assert!(status.success(), "ip {}", args.join(" "));
+        }
+        lan
+    }
+
+    fn exec(&self, ns: &str, program: &str) -> Command {
+        let mut command = Command::new("ip");
+        command.args(["netns", "exec", ns, program]);
+        command
+    }
+}
+
+impl Drop for Lan {
+    fn drop(&mut self) {
+        // Deleting a namespace removes its end of the veth pair, and with it the other end.
+        for ns in [&self.server_ns, &self.client_ns] {
+            let _ = Command::new("ip").args(["netns", "del", ns]).status();
+        }
+    }
+}
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `curl` in a namespace: the body and the status.
+fn curl(lan: &Lan, ns: &str, args: &[&str]) -> (serde_json::Value, u16) {
+    let Output { stdout, status, .. } = lan
+        .exec(ns, "curl")
+        .args([
+            "-sS",
+            "-m",
+            "10",
+            "-w",
+            "\n%{http_code}",
+            "-H",
+            "Content-Type: application/json",
+        ])
+        .args(args)
+        .output()
+        .expect("curl runs");
+    assert!(status.success(), "curl {args:?} failed");
+    let text = String::from_utf8_lossy(&stdout);
+    let (body, code) = text.rsplit_once('\n').expect("a status line");
+    (
+        serde_json::from_str(body).unwrap_or(serde_json::Value::Null),
+        code.trim().parse().expect("a status code"),
+    )
+}
+
+#[test]
+fn plain_http_from_another_computer_is_refused_and_https_works() {
+    let lan = Lan::create();
+    let data = tempfile::tempdir().unwrap();
+    let mut child = lan
+        .exec(&lan.server_ns, env!("CARGO_BIN_EXE_lanban-server"))
+        .args(["--bind", "0.0.0.0:7420", "--data"])
+        .arg(data.path())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("the server starts");
+    let lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let _server = Server(child);
+    // The log shares stdout; the server's own lines say where it listens and what it presents.
+    let mut lines = lines.map_while(Result::ok);
+    let first = lines
+        .find(|l| l.starts_with("listening on"))
+        .expect("the server listens");
+    assert!(
+        first.starts_with("listening on https://0.0.0.0:7420"),
+        "{first}"
+    );
+    assert!(
+        lines.any(|l| l.starts_with("certificate fingerprint")),
+        "no fingerprint printed"
+    );
+    let host = std::fs::read_to_string(data.path().join("host-token")).unwrap();
+    let auth = format!("Authorization: Bearer {}", host.trim());
+
+    // On the server's own computer, plain HTTP works.
+    let here = "http://127.0.0.1:7420";
+    let (created, status) = curl(
+        &lan,
+        &lan.server_ns,
+        &[
+            "-X",
+            "POST",
+            &format!("{here}/api/boards"),
+            "-H",
+            &auth,
+            "-d",
+            r#"{"name":"LAN","member_name":"Ada"}"#,
+        ],
+    );
+    assert_eq!(status, 201, "{created}");
+    let code = created["room_code"].as_str().unwrap().to_owned();
+    let board = created["board"]["id"].as_str().unwrap().to_owned();
+    let join = format!(r#"{{"room_code":"{code}","member_name":"Eve"}}"#);
+
+    // From the other computer, a plain join is refused before it is read, and adds no one.
+    let (refused, status) = curl(
+        &lan,
+        &lan.client_ns,
+        &["-X", "POST", "http://10.201.0.1:7420/api/join", "-d", &join],
+    );
+    assert_eq!(status, 426, "{refused}");
+    assert_eq!(refused["error"]["code"], "tls_required");
+    let members = |lan: &Lan| {
+        let (snapshot, status) = curl(
+            lan,
+            &lan.server_ns,
+            &[&format!("{here}/api/boards/{board}"), "-H", &auth],
+        );
+        assert_eq!(status, 200, "{snapshot}");
+        snapshot["members"].as_array().unwrap().len()
+    };
+    assert_eq!(members(&lan), 1);
+
+    // The same join over HTTPS works (curl does not pin; the client library does, see lanban-client's tests).
+    let (joined, status) = curl(
+        &lan,
+        &lan.client_ns,
+        &[
+            "-k",
+            "-X",
+            "POST",
+            "https://10.201.0.1:7420/api/join",
+            "-d",
+            &join,
+        ],
+    );
+    assert_eq!(status, 200, "{joined}");
+    assert_eq!(members(&lan), 2);
+}
