@@ -22,17 +22,24 @@ pub struct Published {
     pub closes: Option<MemberId>,
 }
 
-/// What a room sends its sockets.
+/// What a room sends its sockets. One pointer wide: every room keeps a ring of `room_buffer` of these, allocated
+/// up front, so its size is paid by every room whether busy or not.
 #[derive(Debug, Clone)]
 pub enum RoomMessage {
     /// A committed event.
-    Event {
-        seq: u64,
-        text: Utf8Bytes,
-        closes: Option<MemberId>,
-    },
+    Event(Arc<RoomEvent>),
     /// The room's presence changed.
-    Presence(Utf8Bytes),
+    Presence(Arc<Utf8Bytes>),
+}
+
+/// A committed event as its room's sockets get it.
+#[derive(Debug)]
+pub struct RoomEvent {
+    pub seq: u64,
+    /// The event's JSON, encoded once and shared by every socket.
+    pub text: Utf8Bytes,
+    /// For `member.removed`: the member whose sockets close after this event.
+    pub closes: Option<MemberId>,
 }
 
 /// Identifies one socket.
@@ -118,11 +125,11 @@ impl Hub {
         }
         if let Some(sender) = &room.sender {
             // An error only means no socket is listening.
-            let _ = sender.send(RoomMessage::Event {
+            let _ = sender.send(RoomMessage::Event(Arc::new(RoomEvent {
                 seq: event.seq,
                 text: event.text,
                 closes: event.closes,
-            });
+            })));
         }
     }
 
@@ -252,7 +259,7 @@ fn announce_presence(room: &Room) {
     };
     match serde_json::to_string(&message) {
         Ok(text) => {
-            let _ = sender.send(RoomMessage::Presence(text.into()));
+            let _ = sender.send(RoomMessage::Presence(Arc::new(text.into())));
         }
         Err(err) => tracing::error!(error = %err, "cannot encode presence"),
     }

@@ -166,17 +166,17 @@ async fn drive(
                 return Ok(outbox.close(close_code::GOING_AWAY, "the server is shutting down").await);
             }
             message = subscription.receiver.recv() => match message {
-                Ok(RoomMessage::Event { seq, text, closes }) => {
-                    if seq <= last_seq {
+                Ok(RoomMessage::Event(event)) => {
+                    if event.seq <= last_seq {
                         continue;
                     }
-                    outbox.send(Message::Text(text)).await?;
-                    last_seq = seq;
-                    if closes == Some(actor.member_id) {
+                    outbox.send(Message::Text(event.text.clone())).await?;
+                    last_seq = event.seq;
+                    if event.closes == Some(actor.member_id) {
                         return Ok(outbox.close(close_code::MEMBER_REMOVED, "removed from the board").await);
                     }
                 }
-                Ok(RoomMessage::Presence(text)) => outbox.send(Message::Text(text)).await?,
+                Ok(RoomMessage::Presence(text)) => outbox.send(Message::Text((*text).clone())).await?,
                 Err(RecvError::Lagged(missed)) => {
                     tracing::info!(missed, "socket fell behind; asking it to resync");
                     let seq = state.hub.seq(board);

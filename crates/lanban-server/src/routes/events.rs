@@ -113,7 +113,7 @@ pub async fn board_socket(
     }
     let tasks = state.tasks.clone();
     Ok(upgrade
-        .read_buffer_size(1024)
+        .read_buffer_size(512)
         .write_buffer_size(ws::WRITE_BUFFER)
         .max_message_size(ws::MAX_CLIENT_MESSAGE)
         .max_frame_size(ws::MAX_CLIENT_MESSAGE)
