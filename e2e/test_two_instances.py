@@ -92,6 +92,12 @@ def test_two_people_share_a_board(instances):
     address = find(A, "share-local-address").text.strip()
     assert len(code) == 9 and code[4] == "-", code
     assert address.startswith("127.0.0.1:"), address
+    # Sharing on the network turns on TLS: the panel shows the fingerprint teammates will be asked to compare.
+    # (B still joins through loopback below, which stays plain HTTP; nothing leaves this machine.)
+    click(A, "share-toggle")
+    fingerprint = find(A, "share-fingerprint")
+    wait(A, lambda d: len(d.find_element(*tid("share-fingerprint")).text.split()) == 4, "fingerprint never shown")
+    assert len(fingerprint.get_attribute("title")) == 43
     shots(a, b, "a-hosts-and-shares")
     click(A, "share-close")
     gone(A, "share-panel")

@@ -10,7 +10,7 @@ use serde::Serialize;
 #[error("{message}")]
 pub struct CommandError {
     /// The server's error code (e.g. `validation_failed`), or one of the app's own: `network`,
-    /// `not_open`, `not_hosting`, `storage`, `protocol`, `server_start`, `identity_changed`.
+    /// `not_open`, `not_hosting`, `storage`, `protocol`, `server_start`, `identity_changed`, `confirm_host`.
     pub code: String,
     /// A sentence to show the person.
     pub message: String,
@@ -20,6 +20,10 @@ pub struct CommandError {
     /// With `version_conflict`: the card as it is now.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current: Option<Box<Card>>,
+    /// With `confirm_host`: the fingerprint of the certificate the host presented, for the person to compare
+    /// with the host's share panel before anything is sent to it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<String>,
 }
 
 impl CommandError {
@@ -30,6 +34,7 @@ impl CommandError {
             message: message.into(),
             field: None,
             current: None,
+            fingerprint: None,
         }
     }
 }
@@ -51,6 +56,7 @@ impl From<ClientError> for CommandError {
                 message,
                 field,
                 current,
+                fingerprint: None,
             },
             ClientError::Network(detail) => Self::new(
                 "network",

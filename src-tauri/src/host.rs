@@ -24,6 +24,8 @@ pub struct ShareStatus {
     pub local: String,
     /// Addresses teammates on the network can type, `IP:PORT` (empty while not sharing).
     pub addresses: Vec<String>,
+    /// While sharing: the fingerprint of this server's certificate, which teammates' apps show them to compare.
+    pub fingerprint: Option<String>,
 }
 
 /// The embedded server, when running (a tokio `Mutex`: starting and stopping are awaited under it).
@@ -70,11 +72,8 @@ impl Host {
     }
 
     fn config(&self) -> Config {
-        let mut config = Config::new(&self.data_dir);
-        // Plain HTTP while sharing, as before, until joining pins the host's certificate (the server and client
-        // libraries already do; the Join screen and invite links do not yet).
-        config.tls = lanban_server::tls::TlsMode::Off;
-        config
+        // TLS while sharing (teammates pin its fingerprint); plain HTTP for this app itself, on loopback.
+        Config::new(&self.data_dir)
     }
 
     /// Starts the server on loopback if it is not running; returns its URL and the host credential.
@@ -193,5 +192,6 @@ fn status_of(hosted: &Hosted) -> ShareStatus {
         } else {
             Vec::new()
         },
+        fingerprint: hosted.server.fingerprint().map(|f| f.to_string()),
     }
 }

@@ -26,6 +26,10 @@ pub struct RecentEntry {
     /// Hosted by this app's embedded server.
     pub hosting: bool,
     pub last_opened: Timestamp,
+    /// The host's certificate fingerprint, pinned when this person joined (trust on first use): the board is
+    /// reopened over HTTPS trusting only it. `None` for this computer's own server (plain HTTP on loopback).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<String>,
 }
 
 /// A recent board as the start screen shows it (no token).
@@ -112,6 +116,15 @@ impl Recent {
         self.save(&entries)
     }
 
+    /// Pins the host's certificate fingerprint for a board (after the person confirmed it).
+    pub fn pin(&self, board: BoardId, fingerprint: &str) -> CommandResult<()> {
+        let mut entries = self.entries();
+        if let Some(entry) = entries.iter_mut().find(|e| e.board_id == board) {
+            entry.fingerprint = Some(fingerprint.to_owned());
+        }
+        self.save(&entries)
+    }
+
     /// The boards this computer hosts.
     pub fn entries_hosted_here(&self) -> Vec<RecentEntry> {
         self.entries()
@@ -159,6 +172,7 @@ mod tests {
             token: "secret".into(),
             hosting: true,
             last_opened: Timestamp::now(),
+            fingerprint: None,
         }
     }
 

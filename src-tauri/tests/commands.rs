@@ -151,3 +151,109 @@ fn a_host_creates_a_board_works_on_it_and_a_teammate_joins_it() {
     assert_eq!(recent.as_array().unwrap().len(), 1);
     assert_eq!(recent[0]["member_name"], "Grace");
 }
+
+/// A host serving TLS on loopback (as a teammate's computer would on the network), in its own runtime.
+struct TlsHost {
+    runtime: tokio::runtime::Runtime,
+    dir: tempfile::TempDir,
+    server: Option<lanban_server::RunningServer>,
+}
+
+impl TlsHost {
+    fn start(dir: tempfile::TempDir, addr: std::net::SocketAddr) -> TlsHost {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let mut config = lanban_server::Config::new(dir.path());
+        config.tls = lanban_server::tls::TlsMode::Always;
+        let server = runtime
+            .block_on(lanban_server::RunningServer::start(config, addr))
+            .expect("the host starts");
+        TlsHost {
+            runtime,
+            dir,
+            server: Some(server),
+        }
+    }
+
+    fn server(&self) -> &lanban_server::RunningServer {
+        self.server.as_ref().unwrap()
+    }
+
+    /// Stops it and comes back on the same port, with a new certificate if `new_identity`.
+    fn restart(mut self, new_identity: bool) -> TlsHost {
+        let server = self.server.take().unwrap();
+        let addr = server.addr;
+        self.runtime.block_on(server.stop()).unwrap();
+        if new_identity {
+            for file in ["tls-cert.der", "tls-key.der"] {
+                std::fs::remove_file(self.dir.path().join(file)).unwrap();
+            }
+        }
+        let dir = self.dir;
+        drop(self.runtime);
+        TlsHost::start(dir, addr)
+    }
+}
+
+#[test]
+fn a_joined_hosts_fingerprint_is_pinned_and_remembered_across_restarts() {
+    let host = TlsHost::start(tempfile::tempdir().unwrap(), "127.0.0.1:0".parse().unwrap());
+    let pin = host.server().fingerprint().expect("TLS").to_string();
+    let address = host.server().addr.to_string();
+    let created = host.runtime.block_on(async {
+        lanban_client::Api::new(&host.server().url())
+            .unwrap()
+            .with_token(&host.server().host_token)
+            .create_board("Pinned", "Ada")
+            .await
+            .unwrap()
+    });
+    let code = created.room_code.to_string();
+    let board = created.board.id.to_string();
+
+    // Grace joins over HTTPS with the fingerprint she confirmed; her app remembers it.
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let (_app, window) = app(dir.path());
+        let bad = invoke(
+            &window,
+            "join_board",
+            json!({"roomCode": code, "memberName": "Grace", "address": address, "fingerprint": "nope",
+                   "onEvent": "__CHANNEL__:1"}),
+        );
+        assert_eq!(bad.unwrap_err()["field"], "fingerprint");
+        let joined = ok(
+            &window,
+            "join_board",
+            json!({"roomCode": code, "memberName": "Grace", "address": address, "fingerprint": pin,
+                   "onEvent": "__CHANNEL__:2"}),
+        );
+        assert_eq!(joined["snapshot"]["board"]["name"], "Pinned");
+        ok(&window, "leave_board", json!({}));
+    }
+    let stored = std::fs::read_to_string(dir.path().join("recent.json")).unwrap();
+    assert!(
+        stored.contains(&pin),
+        "the pin is kept with the board: {stored}"
+    );
+
+    // The app restarts: the board reopens over HTTPS with the remembered pin, without asking.
+    let (_app, window) = app(dir.path());
+    let reopened = ok(
+        &window,
+        "open_recent",
+        json!({"boardId": board, "onEvent": "__CHANNEL__:3"}),
+    );
+    assert_eq!(reopened["me"]["name"], "Grace");
+    ok(&window, "leave_board", json!({}));
+
+    // The host comes back with another certificate: refused, however the app is asked.
+    let host = host.restart(true);
+    assert_ne!(host.server().fingerprint().unwrap().to_string(), pin);
+    let refused = invoke(
+        &window,
+        "open_recent",
+        json!({"boardId": board, "fingerprint": host.server().fingerprint().unwrap().to_string(),
+               "onEvent": "__CHANNEL__:4"}),
+    );
+    assert_eq!(refused.unwrap_err()["code"], "identity_changed");
+}

@@ -9,10 +9,18 @@ import * as __TAURI_EVENT from "@tauri-apps/api/event";
 export const commands = {
 	/**  Creates a board on this computer's embedded server and opens it. */
 	hostBoard: (boardName: string, memberName: string, onEvent: Channel<BridgeMessage>) => typedError<OpenedBoard, CommandError>(__TAURI_INVOKE("host_board", { boardName, memberName, onEvent })),
-	/**  Joins a board by its room code on the host at `address` (`192.168.1.20:7420`) and opens it. */
-	joinBoard: (roomCode: string, memberName: string, address: string, onEvent: Channel<BridgeMessage>) => typedError<OpenedBoard, CommandError>(__TAURI_INVOKE("join_board", { roomCode, memberName, address, onEvent })),
-	/**  Reopens a recent board with its remembered token (starting the embedded server if this computer hosts it). */
-	openRecent: (boardId: BoardId, onEvent: Channel<BridgeMessage>) => typedError<OpenedBoard, CommandError>(__TAURI_INVOKE("open_recent", { boardId, onEvent })),
+	/**
+	 *  Joins a board by its room code on the host at `address` (`192.168.1.20:7420`) and opens it. Another
+	 *  computer is joined over HTTPS pinned to `fingerprint`; without one, the answer is `confirm_host` with the
+	 *  fingerprint it presents (see `client_for`), and the room code has not been sent.
+	 */
+	joinBoard: (roomCode: string, memberName: string, address: string, fingerprint: string | null, onEvent: Channel<BridgeMessage>) => typedError<OpenedBoard, CommandError>(__TAURI_INVOKE("join_board", { roomCode, memberName, address, fingerprint, onEvent })),
+	/**
+	 *  Reopens a recent board with its remembered token (starting the embedded server if this computer hosts it),
+	 *  over HTTPS pinned to the fingerprint remembered when joining. A board joined before hosts used TLS has none
+	 *  yet: the answer is then `confirm_host`, and the confirmed `fingerprint` comes back with the next call.
+	 */
+	openRecent: (boardId: BoardId, fingerprint: string | null, onEvent: Channel<BridgeMessage>) => typedError<OpenedBoard, CommandError>(__TAURI_INVOKE("open_recent", { boardId, fingerprint, onEvent })),
 	/**  The start screen's list, most recent first. */
 	listRecent: () => __TAURI_INVOKE<RecentBoard[]>("list_recent"),
 	/**  Removes a board from the recent list. */
@@ -132,7 +140,7 @@ export type ColumnId = string;
 export type CommandError = {
 	/**
 	 *  The server's error code (e.g. `validation_failed`), or one of the app's own: `network`,
-	 *  `not_open`, `not_hosting`, `storage`, `protocol`, `server_start`, `identity_changed`.
+	 *  `not_open`, `not_hosting`, `storage`, `protocol`, `server_start`, `identity_changed`, `confirm_host`.
 	 */
 	code: string,
 	/**  A sentence to show the person. */
@@ -141,6 +149,11 @@ export type CommandError = {
 	field?: string | null,
 	/**  With `version_conflict`: the card as it is now. */
 	current?: Card | null,
+	/**
+	 *  With `confirm_host`: the fingerprint of the certificate the host presented, for the person to compare
+	 *  with the host's share panel before anything is sent to it.
+	 */
+	fingerprint?: string | null,
 };
 
 /**  Connection state as the header's pill shows it. */
@@ -270,6 +283,8 @@ export type ShareStatus = {
 	local: string,
 	/**  Addresses teammates on the network can type, `IP:PORT` (empty while not sharing). */
 	addresses: string[],
+	/**  While sharing: the fingerprint of this server's certificate, which teammates' apps show them to compare. */
+	fingerprint: string | null,
 };
 
 /**  `GET /api/boards/{board}`: the whole board at `seq`. */

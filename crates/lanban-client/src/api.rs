@@ -91,6 +91,11 @@ impl Api {
         })
     }
 
+    /// The certificate fingerprint this client trusts, if it speaks HTTPS.
+    pub fn pin(&self) -> Option<Fingerprint> {
+        self.pinned.as_ref().and_then(|p| p.verifier.pin())
+    }
+
     /// The TLS configuration sockets to this host use, if it is pinned.
     pub(crate) fn tls(&self) -> Option<&Arc<rustls::ClientConfig>> {
         self.pinned.as_ref().map(|p| &p.config)

@@ -3,9 +3,11 @@
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
+use lanban_client::tls::probe_fingerprint;
 use lanban_client::{Api, BoardSession};
 use lanban_core::api::Snapshot;
 use lanban_core::event::PresenceEntry;
+use lanban_core::fingerprint::Fingerprint;
 use lanban_core::ids::{BoardId, MemberId};
 use lanban_core::model::Member;
 use lanban_core::time::Timestamp;
@@ -30,6 +32,56 @@ pub struct OpenedBoard {
     /// This computer hosts the board.
     pub hosting: bool,
     pub presence: Vec<PresenceEntry>,
+}
+
+/// True for an address on this computer (`127.0.0.1:7420`, `localhost:7420`, `[::1]:7420`).
+fn is_this_computer(address: &str) -> bool {
+    let host_port = host_port(address);
+    let host = host_port
+        .rsplit_once(':')
+        .map_or(host_port, |(host, _)| host)
+        .trim_start_matches('[')
+        .trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// `host:port` of an address typed with or without a scheme.
+fn host_port(address: &str) -> &str {
+    let address = address.trim().trim_end_matches('/');
+    address
+        .strip_prefix("https://")
+        .or_else(|| address.strip_prefix("http://"))
+        .unwrap_or(address)
+}
+
+/// A client for the host at `address`: HTTPS trusting only `fingerprint` when there is one; plain HTTP to this
+/// computer; for another computer without a fingerprint yet, nothing is sent: its certificate's fingerprint is
+/// read from a TLS handshake and returned as `confirm_host`, for the person to compare with the host's share panel
+/// and send back (trust on first use).
+async fn client_for(address: &str, fingerprint: Option<&str>) -> CommandResult<Api> {
+    match fingerprint.map(str::trim).filter(|f| !f.is_empty()) {
+        Some(text) => {
+            let pin: Fingerprint = text.parse().map_err(|_| CommandError {
+                field: Some("fingerprint".into()),
+                ..CommandError::new("validation_failed", "That is not a host fingerprint.")
+            })?;
+            Ok(Api::pinned(host_port(address), pin)?)
+        }
+        None if is_this_computer(address) => Ok(Api::new(host_port(address))?),
+        None => {
+            let presented = probe_fingerprint(host_port(address)).await?;
+            Err(CommandError {
+                fingerprint: Some(presented.to_string()),
+                ..CommandError::new(
+                    "confirm_host",
+                    "First time on this host: check that its share panel shows the same fingerprint.",
+                )
+            })
+        }
+    }
 }
 
 fn server_label(api: &Api) -> String {
@@ -108,6 +160,7 @@ async fn remember_and_open(
         token: opened.token.clone(),
         hosting: opened.hosting,
         last_opened: Timestamp::now(),
+        fingerprint: api.pin().map(|f| f.to_string()),
     })?;
     let member_api = api.with_token(opened.token);
     open(
@@ -148,7 +201,9 @@ pub async fn host_board(
     remember_and_open(&active, &recent, api, created.board.id, opened, on_event).await
 }
 
-/// Joins a board by its room code on the host at `address` (`192.168.1.20:7420`) and opens it.
+/// Joins a board by its room code on the host at `address` (`192.168.1.20:7420`) and opens it. Another
+/// computer is joined over HTTPS pinned to `fingerprint`; without one, the answer is `confirm_host` with the
+/// fingerprint it presents (see `client_for`), and the room code has not been sent.
 #[tauri::command]
 #[specta::specta]
 pub async fn join_board(
@@ -157,6 +212,7 @@ pub async fn join_board(
     room_code: String,
     member_name: String,
     address: String,
+    fingerprint: Option<String>,
     on_event: Channel<BridgeMessage>,
 ) -> CommandResult<OpenedBoard> {
     if address.trim().is_empty() {
@@ -168,7 +224,7 @@ pub async fn join_board(
             )
         });
     }
-    let api = Api::new(&address)?;
+    let api = client_for(&address, fingerprint.as_deref()).await?;
     let joined = api.join(&room_code, &member_name).await?;
     let opened = Opened {
         board_name: joined.board.name,
@@ -179,7 +235,9 @@ pub async fn join_board(
     remember_and_open(&active, &recent, api, joined.board.id, opened, on_event).await
 }
 
-/// Reopens a recent board with its remembered token (starting the embedded server if this computer hosts it).
+/// Reopens a recent board with its remembered token (starting the embedded server if this computer hosts it),
+/// over HTTPS pinned to the fingerprint remembered when joining. A board joined before hosts used TLS has none
+/// yet: the answer is then `confirm_host`, and the confirmed `fingerprint` comes back with the next call.
 #[tauri::command]
 #[specta::specta]
 pub async fn open_recent(
@@ -187,17 +245,26 @@ pub async fn open_recent(
     recent: State<'_, Recent>,
     active: State<'_, Active>,
     board_id: BoardId,
+    fingerprint: Option<String>,
     on_event: Channel<BridgeMessage>,
 ) -> CommandResult<OpenedBoard> {
     let entry = recent.get(board_id).ok_or_else(|| {
         CommandError::new("not_found", "This board is not in your recent boards.")
     })?;
-    let base = if entry.hosting {
-        host.ensure().await?.0
+    let api = if entry.hosting {
+        Api::new(&host.ensure().await?.0)?
     } else {
-        entry.server.clone()
+        // A remembered pin always wins: a host that now presents another certificate is refused.
+        let pin = entry.fingerprint.as_deref().or(fingerprint.as_deref());
+        let api = client_for(&entry.server, pin).await?;
+        if entry.fingerprint.is_none()
+            && let Some(pin) = api.pin()
+        {
+            recent.pin(board_id, &pin.to_string())?;
+        }
+        api
     };
-    let api = Api::new(&base)?.with_token(entry.token);
+    let api = api.with_token(entry.token);
     open(
         &active,
         &recent,
@@ -230,4 +297,27 @@ pub fn forget_recent(recent: State<'_, Recent>, board_id: BoardId) -> CommandRes
 pub async fn leave_board(active: State<'_, Active>) -> CommandResult<()> {
     active.replace(None).await;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_loopback_addresses_are_this_computer() {
+        for (address, here) in [
+            ("127.0.0.1:7420", true),
+            ("http://127.0.0.1:7420/", true),
+            ("localhost:7420", true),
+            ("[::1]:7420", true),
+            ("127.1.2.3:7420", true),
+            ("192.168.1.20:7420", false),
+            ("https://10.0.0.5:7420", false),
+            ("[fe80::1]:7420", false),
+            ("studio-pc.local:7420", false),
+        ] {
+            assert_eq!(is_this_computer(address), here, "{address}");
+        }
+        assert_eq!(host_port("https://10.0.0.5:7420/"), "10.0.0.5:7420");
+    }
 }

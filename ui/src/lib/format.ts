@@ -72,3 +72,9 @@ export function when(timestamp: string, now = new Date()): string {
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
+
+/** A host certificate fingerprint as people compare it: its first 16 characters in groups of four
+ *  ("ungW v48B z-pB QUDe"), 96 bits, enough that no other certificate matches by chance or by effort. */
+export function shortFingerprint(fingerprint: string): string {
+  return (fingerprint.slice(0, 16).match(/.{1,4}/g) ?? []).join(" ");
+}

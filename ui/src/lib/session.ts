@@ -4,10 +4,11 @@ import { Channel } from "@tauri-apps/api/core";
 import { commands, type BoardId, type BridgeMessage, type CommandError, type Snapshot } from "../bindings";
 import { BoardStore, type Result } from "./boardStore";
 
+/** `fingerprint`: the host certificate the person confirmed (trust on first use), when the app asked. */
 export type OpenRequest =
   | { kind: "host"; boardName: string; memberName: string }
-  | { kind: "join"; roomCode: string; memberName: string; address: string }
-  | { kind: "recent"; boardId: BoardId };
+  | { kind: "join"; roomCode: string; memberName: string; address: string; fingerprint?: string | null }
+  | { kind: "recent"; boardId: BoardId; fingerprint?: string | null };
 
 export interface SessionHooks {
   onError: (error: CommandError) => void;
@@ -36,10 +37,16 @@ export async function openBoard(request: OpenRequest, hooks: SessionHooks): Prom
         result = await commands.hostBoard(request.boardName, request.memberName, channel);
         break;
       case "join":
-        result = await commands.joinBoard(request.roomCode, request.memberName, request.address, channel);
+        result = await commands.joinBoard(
+          request.roomCode,
+          request.memberName,
+          request.address,
+          request.fingerprint ?? null,
+          channel,
+        );
         break;
       case "recent":
-        result = await commands.openRecent(request.boardId, channel);
+        result = await commands.openRecent(request.boardId, request.fingerprint ?? null, channel);
         break;
     }
   } catch (thrown) {
