@@ -96,7 +96,7 @@ def test_two_people_share_a_board(instances):
     # (B still joins through loopback below, which stays plain HTTP; nothing leaves this machine.)
     click(A, "share-toggle")
     fingerprint = find(A, "share-fingerprint")
-    wait(A, lambda d: len(d.find_element(*tid("share-fingerprint")).text.split()) == 4, "fingerprint never shown")
+    wait(A, lambda d: len(d.find_element(*tid("share-phrase")).text.split()) == 6, "the host's words never shown")
     assert len(fingerprint.get_attribute("title")) == 43
     shots(a, b, "a-hosts-and-shares")
     click(A, "share-close")

@@ -24,6 +24,9 @@ pub struct CommandError {
     /// with the host's share panel before anything is sent to it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fingerprint: Option<String>,
+    /// With `confirm_host`: the fingerprint as six words, which the host's share panel shows too.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phrase: Option<String>,
 }
 
 impl CommandError {
@@ -35,6 +38,7 @@ impl CommandError {
             field: None,
             current: None,
             fingerprint: None,
+            phrase: None,
         }
     }
 }
@@ -57,6 +61,7 @@ impl From<ClientError> for CommandError {
                 field,
                 current,
                 fingerprint: None,
+                phrase: None,
             },
             ClientError::Network(detail) => Self::new(
                 "network",

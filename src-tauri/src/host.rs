@@ -26,6 +26,8 @@ pub struct ShareStatus {
     pub addresses: Vec<String>,
     /// While sharing: the fingerprint of this server's certificate, which teammates' apps show them to compare.
     pub fingerprint: Option<String>,
+    /// The same as six words, easier to compare.
+    pub phrase: Option<String>,
 }
 
 /// The embedded server, when running (a tokio `Mutex`: starting and stopping are awaited under it).
@@ -193,5 +195,6 @@ fn status_of(hosted: &Hosted) -> ShareStatus {
             Vec::new()
         },
         fingerprint: hosted.server.fingerprint().map(|f| f.to_string()),
+        phrase: hosted.server.fingerprint().map(|f| f.phrase()),
     }
 }

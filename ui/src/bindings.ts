@@ -154,6 +154,8 @@ export type CommandError = {
 	 *  with the host's share panel before anything is sent to it.
 	 */
 	fingerprint?: string | null,
+	/**  With `confirm_host`: the fingerprint as six words, which the host's share panel shows too. */
+	phrase?: string | null,
 };
 
 /**  Connection state as the header's pill shows it. */
@@ -285,6 +287,8 @@ export type ShareStatus = {
 	addresses: string[],
 	/**  While sharing: the fingerprint of this server's certificate, which teammates' apps show them to compare. */
 	fingerprint: string | null,
+	/**  The same as six words, easier to compare. */
+	phrase: string | null,
 };
 
 /**  `GET /api/boards/{board}`: the whole board at `seq`. */

@@ -28,7 +28,24 @@ impl Fingerprint {
     pub fn as_bytes(&self) -> &[u8; 32] {
         &self.0
     }
+
+    /// The fingerprint's first 66 bits as six words of the BIP-39 English list (11 bits each), for two people to
+    /// compare aloud or at a glance: "ladder wisdom crane oval tiny mercy". Forging a certificate whose words
+    /// match takes about 2^66 attempts.
+    pub fn words(&self) -> [&'static str; PHRASE_WORDS] {
+        let list = bip39::Language::English.word_list();
+        let bits = u128::from_be_bytes(self.0[..16].try_into().unwrap_or([0; 16]));
+        std::array::from_fn(|i| list[((bits >> (128 - 11 * (i + 1))) & 0x7ff) as usize])
+    }
+
+    /// [`Fingerprint::words`] separated by spaces.
+    pub fn phrase(&self) -> String {
+        self.words().join(" ")
+    }
 }
+
+/// Words in a fingerprint's phrase.
+pub const PHRASE_WORDS: usize = 6;
 
 impl fmt::Display for Fingerprint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -85,6 +102,18 @@ mod tests {
         );
         assert_eq!(fp.to_string().parse::<Fingerprint>(), Ok(fp));
         assert_eq!(serde_json::to_string(&fp).unwrap(), format!("\"{fp}\""));
+    }
+
+    #[test]
+    fn the_phrase_reads_the_first_66_bits_as_words() {
+        let fp = Fingerprint::of_der(b"abc");
+        // ba78 16bf 8f01 …: the first 11 bits are 10111010011 = 1491, the next 11 are 11000000101 = 1541.
+        let words = fp.words();
+        let list = bip39::Language::English.word_list();
+        assert_eq!(words[0], list[1491]);
+        assert_eq!(words[1], list[1541]);
+        assert_eq!(fp.phrase().split(' ').count(), PHRASE_WORDS);
+        assert_ne!(Fingerprint::of_der(b"abd").phrase(), fp.phrase());
     }
 
     #[test]

@@ -75,9 +75,10 @@ async fn client_for(address: &str, fingerprint: Option<&str>) -> CommandResult<A
             let presented = probe_fingerprint(host_port(address)).await?;
             Err(CommandError {
                 fingerprint: Some(presented.to_string()),
+                phrase: Some(presented.phrase()),
                 ..CommandError::new(
                     "confirm_host",
-                    "First time on this host: check that its share panel shows the same fingerprint.",
+                    "First time on this host: check that its share panel shows the same words.",
                 )
             })
         }
