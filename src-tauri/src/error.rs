@@ -20,13 +20,19 @@ pub struct CommandError {
     /// With `version_conflict`: the card as it is now.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current: Option<Box<Card>>,
-    /// With `confirm_host`: the fingerprint of the certificate the host presented, for the person to compare
-    /// with the host's share panel before anything is sent to it.
+    /// With `confirm_host`: the certificate the host presented, for the person to compare with the host's share
+    /// panel before anything is sent to it.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub fingerprint: Option<String>,
-    /// With `confirm_host`: the fingerprint as six words, which the host's share panel shows too.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub phrase: Option<String>,
+    pub host: Option<Box<PresentedHost>>,
+}
+
+/// A host's certificate as people compare it.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct PresentedHost {
+    /// The certificate's fingerprint (SHA-256, base64url): what the app pins once the person confirms.
+    pub fingerprint: String,
+    /// The same as six words, which the host's share panel shows too.
+    pub phrase: String,
 }
 
 impl CommandError {
@@ -37,8 +43,7 @@ impl CommandError {
             message: message.into(),
             field: None,
             current: None,
-            fingerprint: None,
-            phrase: None,
+            host: None,
         }
     }
 }
@@ -60,8 +65,7 @@ impl From<ClientError> for CommandError {
                 message,
                 field,
                 current,
-                fingerprint: None,
-                phrase: None,
+                host: None,
             },
             ClientError::Network(detail) => Self::new(
                 "network",

@@ -150,12 +150,10 @@ export type CommandError = {
 	/**  With `version_conflict`: the card as it is now. */
 	current?: Card | null,
 	/**
-	 *  With `confirm_host`: the fingerprint of the certificate the host presented, for the person to compare
-	 *  with the host's share panel before anything is sent to it.
+	 *  With `confirm_host`: the certificate the host presented, for the person to compare with the host's share
+	 *  panel before anything is sent to it.
 	 */
-	fingerprint?: string | null,
-	/**  With `confirm_host`: the fingerprint as six words, which the host's share panel shows too. */
-	phrase?: string | null,
+	host?: PresentedHost | null,
 };
 
 /**  Connection state as the header's pill shows it. */
@@ -243,6 +241,14 @@ export type OpenedBoard = {
 export type PresenceEntry = {
 	member_id: MemberId,
 	viewing_card: CardId | null,
+};
+
+/**  A host's certificate as people compare it. */
+export type PresentedHost = {
+	/**  The certificate's fingerprint (SHA-256, base64url): what the app pins once the person confirms. */
+	fingerprint: string,
+	/**  The same as six words, which the host's share panel shows too. */
+	phrase: string,
 };
 
 /**  Sent when the window is asked to close while teammates are connected to this computer's server. */

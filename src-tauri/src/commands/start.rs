@@ -16,7 +16,7 @@ use tauri::State;
 use tauri::ipc::Channel;
 
 use crate::bridge::{self, BridgeMessage};
-use crate::error::{CommandError, CommandResult};
+use crate::error::{CommandError, CommandResult, PresentedHost};
 use crate::host::Host;
 use crate::recent::{Recent, RecentBoard, RecentEntry};
 use crate::state::{Active, ActiveBoard};
@@ -74,8 +74,10 @@ async fn client_for(address: &str, fingerprint: Option<&str>) -> CommandResult<A
         None => {
             let presented = probe_fingerprint(host_port(address)).await?;
             Err(CommandError {
-                fingerprint: Some(presented.to_string()),
-                phrase: Some(presented.phrase()),
+                host: Some(Box::new(PresentedHost {
+                    fingerprint: presented.to_string(),
+                    phrase: presented.phrase(),
+                })),
                 ..CommandError::new(
                     "confirm_host",
                     "First time on this host: check that its share panel shows the same words.",
