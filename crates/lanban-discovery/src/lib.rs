@@ -1,0 +1,275 @@
+//! Finding Lanban hosts on the LAN with mDNS/DNS-SD (`_lanban._tcp.local.`): a host that shares its boards
+//! advertises itself with a TXT record (protocol, display name, certificate fingerprint, host tag, board count);
+//! the Join screen browses and lists what it sees.
+//!
+//! This is the only crate that opens multicast sockets, and it opens none until asked: an mDNS daemon joins the
+//! multicast group on every interface as it starts. With `LANBAN_REQUIRE_NETNS=<name>` (the tests set it) it
+//! refuses to start one anywhere but inside the network namespace `/run/netns/<name>`, so tests only ever
+//! multicast inside namespaces they created.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+use std::time::Duration;
+
+use lanban_core::fingerprint::Fingerprint;
+use mdns_sd::{IfKind, ServiceDaemon, ServiceEvent, ServiceInfo};
+use serde::Serialize;
+
+/// The DNS-SD service type of a Lanban host.
+pub const SERVICE_TYPE: &str = "_lanban._tcp.local.";
+
+/// What a host says about itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HostAdvert {
+    /// The person's name for the computer ("studio-pc").
+    pub name: String,
+    /// The host's TLS certificate: its identity, stable across restarts and addresses.
+    pub fingerprint: Fingerprint,
+    /// A short tag that starts the host's room codes, so a code alone names its host.
+    pub tag: String,
+    /// Boards it serves.
+    pub boards: u32,
+    /// The wire protocol it speaks ([`lanban_core::PROTOCOL_VERSION`]).
+    pub protocol: u32,
+    pub port: u16,
+}
+
+/// A host seen on the network.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FoundHost {
+    pub advert: HostAdvert,
+    /// Its IPv4 addresses.
+    pub addresses: Vec<IpAddr>,
+}
+
+/// Why discovery cannot run.
+#[derive(Debug, thiserror::Error)]
+pub enum DiscoveryError {
+    #[error("mDNS: {0}")]
+    Mdns(#[from] mdns_sd::Error),
+    #[error(
+        "refusing to start mDNS outside the network namespace {0} (LANBAN_REQUIRE_NETNS: tests multicast only \
+         inside namespaces they create)"
+    )]
+    OutsideNamespace(String),
+}
+
+/// Which interfaces to multicast on.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Interfaces {
+    /// Every IPv4 interface but loopback.
+    #[default]
+    Lan,
+    /// Only these, by name.
+    Named(Vec<String>),
+}
+
+const MAX_TXT_VALUE: usize = 200;
+
+impl HostAdvert {
+    fn txt(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("v", self.protocol.to_string()),
+            ("name", self.name.chars().take(60).collect()),
+            ("fp", self.fingerprint.to_string()),
+            ("tag", self.tag.clone()),
+            ("boards", self.boards.to_string()),
+        ]
+    }
+
+    /// Reads an advert from a TXT record; `None` if a required key is missing or malformed.
+    fn from_txt(get: impl Fn(&str) -> Option<String>, port: u16) -> Option<HostAdvert> {
+        let value = |key: &str| get(key).filter(|v| v.len() <= MAX_TXT_VALUE);
+        Some(HostAdvert {
+            name: value("name")?,
+            fingerprint: value("fp")?.parse().ok()?,
+            tag: value("tag")?,
+            boards: value("boards").and_then(|b| b.parse().ok()).unwrap_or(0),
+            protocol: value("v")?.parse().ok()?,
+            port,
+        })
+    }
+}
+
+/// True if this process runs inside the named network namespace (`ip netns add <name>`): its namespace file is
+/// the one bound at `/run/netns/<name>`.
+fn inside_namespace(name: &str) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let ours = std::fs::metadata("/proc/self/ns/net");
+        let named = std::fs::metadata(std::path::Path::new("/run/netns").join(name));
+        matches!((ours, named), (Ok(a), Ok(b)) if a.dev() == b.dev() && a.ino() == b.ino())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = name;
+        false
+    }
+}
+
+/// With `required`, refuses to run anywhere but inside that network namespace.
+fn check_namespace(required: Option<&str>) -> Result<(), DiscoveryError> {
+    match required {
+        Some(name) if !inside_namespace(name) => {
+            Err(DiscoveryError::OutsideNamespace(name.to_owned()))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// An mDNS daemon: advertises this host and browses for others. Stop it with [`Discovery::shutdown`].
+pub struct Discovery {
+    daemon: ServiceDaemon,
+    registered: Option<String>,
+}
+
+impl Discovery {
+    /// Starts the daemon on `interfaces` (IPv4 only: one answer per host).
+    pub fn start(interfaces: &Interfaces) -> Result<Discovery, DiscoveryError> {
+        check_namespace(std::env::var("LANBAN_REQUIRE_NETNS").ok().as_deref())?;
+        let daemon = ServiceDaemon::new()?;
+        daemon.disable_interface(IfKind::IPv6)?;
+        match interfaces {
+            Interfaces::Lan => daemon.disable_interface(IfKind::LoopbackV4)?,
+            Interfaces::Named(names) => {
+                daemon.disable_interface(IfKind::All)?;
+                for name in names {
+                    daemon.enable_interface(IfKind::Name(name.clone()))?;
+                }
+            }
+        }
+        Ok(Discovery {
+            daemon,
+            registered: None,
+        })
+    }
+
+    /// Advertises this host (again, if its advert changed).
+    pub fn advertise(&mut self, advert: &HostAdvert) -> Result<(), DiscoveryError> {
+        // The mDNS host name is ours, never the OS's (which another responder may already answer for).
+        let fp = advert.fingerprint.to_string();
+        let host = format!(
+            "lanban-{}.local.",
+            &fp[..8].to_ascii_lowercase().replace(['-', '_'], "x")
+        );
+        let txt = advert.txt();
+        let properties: Vec<(&str, &str)> = txt.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let info = ServiceInfo::new(
+            SERVICE_TYPE,
+            &advert.name,
+            &host,
+            (),
+            advert.port,
+            &properties[..],
+        )?
+        .enable_addr_auto();
+        self.registered = Some(info.get_fullname().to_owned());
+        self.daemon.register(info)?;
+        Ok(())
+    }
+
+    /// Hosts seen within `wait`, by fingerprint (an instance name may be renamed "name (2)" on a clash).
+    pub fn browse_for(&self, wait: Duration) -> Result<Vec<FoundHost>, DiscoveryError> {
+        let events = self.daemon.browse(SERVICE_TYPE)?;
+        let deadline = std::time::Instant::now() + wait;
+        let mut found: BTreeMap<String, FoundHost> = BTreeMap::new();
+        while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
+            match events.recv_timeout(left) {
+                Ok(ServiceEvent::ServiceResolved(service)) => {
+                    let get = |key: &str| {
+                        service
+                            .txt_properties
+                            .get_property_val_str(key)
+                            .map(str::to_owned)
+                    };
+                    let Some(advert) = HostAdvert::from_txt(get, service.port) else {
+                        continue;
+                    };
+                    let mut addresses: Vec<IpAddr> = service
+                        .addresses
+                        .iter()
+                        .map(|a| a.to_ip_addr())
+                        .filter(IpAddr::is_ipv4)
+                        .collect();
+                    addresses.sort();
+                    found.insert(
+                        advert.fingerprint.to_string(),
+                        FoundHost { advert, addresses },
+                    );
+                }
+                Ok(_) => {}
+                Err(_) => break,
+            }
+        }
+        let _ = self.daemon.stop_browse(SERVICE_TYPE);
+        Ok(found.into_values().collect())
+    }
+
+    /// Withdraws the advert (browsers see it leave) and stops the daemon's thread.
+    pub fn shutdown(mut self) {
+        if let Some(fullname) = self.registered.take()
+            && let Ok(done) = self.daemon.unregister(&fullname)
+        {
+            let _ = done.recv_timeout(Duration::from_secs(2));
+        }
+        if let Ok(done) = self.daemon.shutdown() {
+            let _ = done.recv_timeout(Duration::from_secs(2));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn advert() -> HostAdvert {
+        HostAdvert {
+            name: "studio-pc".into(),
+            fingerprint: Fingerprint::of_der(b"cert"),
+            tag: "7K".into(),
+            boards: 2,
+            protocol: 1,
+            port: 7420,
+        }
+    }
+
+    #[test]
+    fn an_advert_round_trips_through_its_txt_record() {
+        let a = advert();
+        let txt: BTreeMap<&str, String> = a.txt().into_iter().collect();
+        let read = HostAdvert::from_txt(|k| txt.get(k).cloned(), 7420).unwrap();
+        assert_eq!(read, a);
+    }
+
+    #[test]
+    fn a_record_missing_or_garbling_a_required_key_is_ignored() {
+        let a = advert();
+        for broken in ["fp", "v", "name", "tag"] {
+            let txt: BTreeMap<&str, String> =
+                a.txt().into_iter().filter(|(k, _)| *k != broken).collect();
+            assert_eq!(
+                HostAdvert::from_txt(|k| txt.get(k).cloned(), 7420),
+                None,
+                "without {broken}"
+            );
+        }
+        let mut txt: BTreeMap<&str, String> = a.txt().into_iter().collect();
+        txt.insert("fp", "not a fingerprint".into());
+        assert_eq!(HostAdvert::from_txt(|k| txt.get(k).cloned(), 7420), None);
+        txt.insert("fp", a.fingerprint.to_string());
+        txt.insert("name", "x".repeat(MAX_TXT_VALUE + 1));
+        assert_eq!(HostAdvert::from_txt(|k| txt.get(k).cloned(), 7420), None);
+    }
+
+    #[test]
+    fn with_the_guard_set_no_daemon_starts_outside_the_named_namespace() {
+        // This test process is not inside a namespace of that name (none exists).
+        let name = format!("lanban-no-such-namespace-{}", std::process::id());
+        assert!(matches!(
+            check_namespace(Some(&name)),
+            Err(DiscoveryError::OutsideNamespace(_))
+        ));
+        assert!(check_namespace(None).is_ok());
+    }
+}

@@ -1,0 +1,145 @@
+//! Two computers on a LAN, as two network namespaces joined by a veth pair: one advertises a Lanban host over
+//! mDNS, the other browses and finds it, with its name, tag, certificate fingerprint, address and port. Every
+//! mDNS daemon here runs inside a namespace this test created (`LANBAN_REQUIRE_NETNS=<namespace>` makes the probe
+//! refuse anything else); nothing reaches a real network.
+//!
+//! Needs root (to create namespaces) and `ip`; CI has both.
+
+use std::process::{Child, Command, Stdio};
+
+use lanban_core::fingerprint::Fingerprint;
+
+const PROBE: &str = env!("CARGO_BIN_EXE_lanban-lan-probe");
+
+struct Lan {
+    namespaces: [String; 2],
+    veths: [String; 2],
+}
+
+impl Lan {
+    fn create() -> Lan {
+        assert!(
+            Command::new("id")
+                .arg("-u")
+                .output()
+                .is_ok_and(|o| o.stdout.starts_with(b"0\n")),
+            "this test creates network namespaces and must run as root (CI does)"
+        );
+        let id = std::process::id();
+        let lan = Lan {
+            namespaces: [format!("lbha{id}"), format!("lbhb{id}")],
+            veths: [format!("vha{id}"), format!("vhb{id}")],
+        };
+        let [a, b] = &lan.namespaces;
+        let [va, vb] = &lan.veths;
+        for args in [
+            vec!["netns", "add", a],
+            vec!["netns", "add", b],
+            vec!["link", "add", va, "type", "veth", "peer", "name", vb],
+            vec!["link", "set", va, "netns", a],
+            vec!["link", "set", vb, "netns", b],
+            vec!["-n", a, "addr", "add", "10.202.0.1/24", "dev", va],
+            vec!["-n", b, "addr", "add", "10.202.0.2/24", "dev", vb],
+            vec!["-n", a, "link", "set", "lo", "up"],
+            vec!["-n", b, "link", "set", "lo", "up"],
+            vec!["-n", a, "link", "set", va, "up"],
+            vec!["-n", b, "link", "set", vb, "up"],
+        ] {
+            let status = Command::new("ip").args(&args).status().expect("`ip` runs");
+            assert!(status.success(), "ip {}", args.join(" "));
+        }
+        lan
+    }
+
+    /// The probe, inside namespace `i`, multicasting on its end of the veth only.
+    fn probe(&self, i: usize) -> Command {
+        let ns = &self.namespaces[i];
+        let mut command = Command::new("ip");
+        command
+            .args([
+                "netns",
+                "exec",
+                ns,
+                "env",
+                &format!("LANBAN_REQUIRE_NETNS={ns}"),
+                PROBE,
+            ])
+            .args(["--interface", &self.veths[i]]);
+        command
+    }
+}
+
+impl Drop for Lan {
+    fn drop(&mut self) {
+        for ns in &self.namespaces {
+            let _ = Command::new("ip").args(["netns", "del", ns]).status();
+        }
+    }
+}
+
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn a_host_advertised_on_one_computer_is_found_from_another() {
+    let lan = Lan::create();
+    let _host = Running(
+        lan.probe(0)
+            .args([
+                "--seconds",
+                "20",
+                "advertise",
+                "--name",
+                "studio-pc",
+                "--port",
+                "7420",
+            ])
+            .args([
+                "--certificate-text",
+                "studio's certificate",
+                "--tag",
+                "7K",
+                "--boards",
+                "2",
+            ])
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("the advertiser starts"),
+    );
+    // Browse until it shows up (the advertiser probes its name for about half a second first).
+    let mut hosts = serde_json::Value::Null;
+    for _ in 0..5 {
+        let output = lan
+            .probe(1)
+            .args(["--seconds", "3", "browse"])
+            .output()
+            .expect("the browser runs");
+        assert!(
+            output.status.success(),
+            "browse failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        hosts = serde_json::from_slice(&output.stdout).expect("JSON");
+        if hosts.as_array().is_some_and(|h| !h.is_empty()) {
+            break;
+        }
+    }
+    let hosts = hosts.as_array().expect("a list");
+    assert_eq!(hosts.len(), 1, "{hosts:?}");
+    let host = &hosts[0];
+    assert_eq!(host["advert"]["name"], "studio-pc");
+    assert_eq!(host["advert"]["tag"], "7K");
+    assert_eq!(host["advert"]["boards"], 2);
+    assert_eq!(host["advert"]["port"], 7420);
+    assert_eq!(
+        host["advert"]["fingerprint"],
+        Fingerprint::of_der(b"studio's certificate").to_string()
+    );
+    assert_eq!(host["addresses"], serde_json::json!(["10.202.0.1"]));
+}
