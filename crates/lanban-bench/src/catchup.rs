@@ -5,14 +5,13 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use futures_util::stream::{self, StreamExt};
-use lanban_core::api::CreateCard;
+use futures_util::StreamExt;
 use lanban_core::event::ServerMessage;
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::report::Run;
 use crate::target::Target;
-use crate::wire::{self, TAG_PREFIX};
+use crate::wire;
 
 #[derive(Debug, Clone)]
 pub struct Params {
@@ -35,35 +34,22 @@ pub async fn run(target: &Target, params: &Params) -> anyhow::Result<Run> {
     let mut run = Run::default();
     let board = wire::setup_boards(&target.host()?, 1, 2).await?.remove(0);
     let api = lanban_client::Api::new(&target.url)?;
-    let writer = api.with_token(board.tokens[0].clone());
     let reader = api.with_token(board.tokens[1].clone());
     let mut mirror = reader.snapshot(board.id).await?;
     let mut times = Vec::new();
     let mut hellos = Vec::new();
     for round in 0..params.repeats.max(1) {
         // Offline: K cards are added.
-        let written: Vec<anyhow::Result<()>> = stream::iter(0..params.events)
-            .map(|i| {
-                let writer = writer.clone();
-                async move {
-                    writer
-                        .create_card(
-                            board.column,
-                            &CreateCard {
-                                title: format!("{TAG_PREFIX}{round}-{i}"),
-                                ..Default::default()
-                            },
-                        )
-                        .await?;
-                    Ok(())
-                }
-            })
-            .buffer_unordered(32)
-            .collect()
-            .await;
-        for w in written {
-            w.context("writing the missed events")?;
-        }
+        let boards = std::slice::from_ref(&board);
+        wire::add_cards(
+            &api,
+            boards,
+            params.events as usize,
+            |_| 0,
+            |i| format!("{round}-{i}"),
+        )
+        .await
+        .context("writing the missed events")?;
         let from = mirror.seq;
         let until = from + params.events;
 

@@ -9,14 +9,13 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use futures_util::stream::{self, StreamExt};
 use lanban_client::Api;
-use lanban_core::api::CreateCard;
 use tokio::sync::Barrier;
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::fanout::hello;
 use crate::report::Run;
 use crate::target::Target;
-use crate::wire::{self, Frame, TAG_PREFIX};
+use crate::wire::{self, Frame};
 
 #[derive(Debug, Clone)]
 pub struct Params {
@@ -80,29 +79,10 @@ pub async fn run(target: &Target, params: &Params) -> anyhow::Result<Run> {
     }
 
     // While they are away, each board gets `missed` changes.
-    let writes: Vec<anyhow::Result<()>> = stream::iter(0..boards_n * params.missed as usize)
-        .map(|i| {
-            let board = &boards[i % boards_n];
-            let writer = api.with_token(board.tokens[0].clone());
-            async move {
-                writer
-                    .create_card(
-                        board.column,
-                        &CreateCard {
-                            title: format!("{TAG_PREFIX}{i}"),
-                            ..Default::default()
-                        },
-                    )
-                    .await?;
-                Ok(())
-            }
-        })
-        .buffer_unordered(32)
-        .collect()
-        .await;
-    for w in writes {
-        w.context("writing while everyone is away")?;
-    }
+    let count = boards_n * params.missed as usize;
+    wire::add_cards(&api, &boards, count, |i| i % boards_n, |i| i.to_string())
+        .await
+        .context("writing while everyone is away")?;
 
     // Everyone reconnects at the same instant.
     let barrier = std::sync::Arc::new(Barrier::new(params.clients + 1));

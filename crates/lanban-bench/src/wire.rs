@@ -6,7 +6,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use futures_util::stream::{self, StreamExt};
 use lanban_client::Api;
-use lanban_core::api::CreateColumn;
+use lanban_core::api::{CreateCard, CreateColumn};
 use lanban_core::ids::{BoardId, ColumnId};
 use serde::Deserialize;
 use tokio::net::TcpStream;
@@ -85,6 +85,34 @@ pub async fn setup_boards(
         boards[b].tokens.push(token);
     }
     Ok(boards)
+}
+
+/// Adds `count` cards, 32 requests at a time: card `i` goes to the board `board_of(i)` names, titled
+/// `TAG_PREFIX` + `label(i)`, by that board's host member.
+pub async fn add_cards(
+    api: &Api,
+    boards: &[BenchBoard],
+    count: usize,
+    board_of: impl Fn(usize) -> usize,
+    label: impl Fn(usize) -> String,
+) -> anyhow::Result<()> {
+    let written: Vec<anyhow::Result<()>> = stream::iter(0..count)
+        .map(|i| {
+            let board = &boards[board_of(i)];
+            let writer = api.with_token(board.tokens[0].clone());
+            let card = CreateCard {
+                title: format!("{TAG_PREFIX}{}", label(i)),
+                ..Default::default()
+            };
+            async move {
+                writer.create_card(board.column, &card).await?;
+                Ok(())
+            }
+        })
+        .buffer_unordered(32)
+        .collect()
+        .await;
+    written.into_iter().collect()
 }
 
 /// A board socket.
