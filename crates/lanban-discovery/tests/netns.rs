@@ -8,73 +8,18 @@
 use std::process::{Child, Command, Stdio};
 
 use lanban_core::fingerprint::Fingerprint;
+use lanban_testnet::Lan;
 
 const PROBE: &str = env!("CARGO_BIN_EXE_lanban-lan-probe");
 
-struct Lan {
-    namespaces: [String; 2],
-    veths: [String; 2],
-}
-
-impl Lan {
-    fn create() -> Lan {
-        assert!(
-            Command::new("id")
-                .arg("-u")
-                .output()
-                .is_ok_and(|o| o.stdout.starts_with(b"0\n")),
-            "this test creates network namespaces and must run as root (CI does)"
-        );
-        let id = std::process::id();
-        let lan = Lan {
-            namespaces: [format!("lbha{id}"), format!("lbhb{id}")],
-            veths: [format!("vha{id}"), format!("vhb{id}")],
-        };
-        let [a, b] = &lan.namespaces;
-        let [va, vb] = &lan.veths;
-        for args in [
-            vec!["netns", "add", a],
-            vec!["netns", "add", b],
-            vec!["link", "add", va, "type", "veth", "peer", "name", vb],
-            vec!["link", "set", va, "netns", a],
-            vec!["link", "set", vb, "netns", b],
-            vec!["-n", a, "addr", "add", "10.202.0.1/24", "dev", va],
-            vec!["-n", b, "addr", "add", "10.202.0.2/24", "dev", vb],
-            vec!["-n", a, "link", "set", "lo", "up"],
-            vec!["-n", b, "link", "set", "lo", "up"],
-            vec!["-n", a, "link", "set", va, "up"],
-            vec!["-n", b, "link", "set", vb, "up"],
-        ] {
-            let status = Command::new("ip").args(&args).status().expect("`ip` runs");
-            assert!(status.success(), "ip {}", args.join(" "));
-        }
-        lan
-    }
-
-    /// The probe, inside namespace `i`, multicasting on its end of the veth only.
-    fn probe(&self, i: usize) -> Command {
-        let ns = &self.namespaces[i];
-        let mut command = Command::new("ip");
-        command
-            .args([
-                "netns",
-                "exec",
-                ns,
-                "env",
-                &format!("LANBAN_REQUIRE_NETNS={ns}"),
-                PROBE,
-            ])
-            .args(["--interface", &self.veths[i]]);
-        command
-    }
-}
-
-impl Drop for Lan {
-    fn drop(&mut self) {
-        for ns in &self.namespaces {
-            let _ = Command::new("ip").args(["netns", "del", ns]).status();
-        }
-    }
+/// The probe, inside computer `i`, multicasting on its end of the veth only.
+fn probe(lan: &Lan, i: usize) -> Command {
+    let mut command = lan.exec(i, "env");
+    command
+        .arg(format!("LANBAN_REQUIRE_NETNS={}", lan.namespace(i)))
+        .arg(PROBE)
+        .args(["--interface", lan.interface(i)]);
+    command
 }
 
 struct Running(Child);
@@ -88,9 +33,9 @@ impl Drop for Running {
 
 #[test]
 fn a_host_advertised_on_one_computer_is_found_from_another() {
-    let lan = Lan::create();
+    let lan = Lan::create("dsc", 202);
     let _host = Running(
-        lan.probe(0)
+        probe(&lan, 0)
             .args([
                 "--seconds",
                 "20",
@@ -115,8 +60,7 @@ fn a_host_advertised_on_one_computer_is_found_from_another() {
     // Browse until it shows up (the advertiser probes its name for about half a second first).
     let mut hosts = serde_json::Value::Null;
     for _ in 0..5 {
-        let output = lan
-            .probe(1)
+        let output = probe(&lan, 1)
             .args(["--seconds", "3", "browse"])
             .output()
             .expect("the browser runs");

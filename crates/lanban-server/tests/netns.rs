@@ -6,87 +6,13 @@
 //! Needs root (to create namespaces), `ip` and `curl`; CI has all three. Nothing here reaches a real network.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Output, Stdio};
 
-struct Lan {
-    server_ns: String,
-    client_ns: String,
-}
+use lanban_testnet::Lan;
 
-impl Lan {
-    fn create() -> Lan {
-        assert!(
-            Command::new("id")
-                .arg("-u")
-                .output()
-                .is_ok_and(|o| o.stdout.starts_with(b"0\n")),
-            "this test creates network namespaces and must run as root (CI does)"
-        );
-        let id = std::process::id();
-        let lan = Lan {
-            server_ns: format!("lbsrv{id}"),
-            client_ns: format!("lbcli{id}"),
-        };
-        let (veth_server, veth_client) = (format!("vs{id}"), format!("vc{id}"));
-        for args in [
-            vec!["netns", "add", &lan.server_ns],
-            vec!["netns", "add", &lan.client_ns],
-            vec![
-                "link",
-                "add",
-                &veth_server,
-                "type",
-                "veth",
-                "peer",
-                "name",
-                &veth_client,
-            ],
-            vec!["link", "set", &veth_server, "netns", &lan.server_ns],
-            vec!["link", "set", &veth_client, "netns", &lan.client_ns],
-            vec![
-                "-n",
-                &lan.server_ns,
-                "addr",
-                "add",
-                "10.201.0.1/24",
-                "dev",
-                &veth_server,
-            ],
-            vec![
-                "-n",
-                &lan.client_ns,
-                "addr",
-                "add",
-                "10.201.0.2/24",
-                "dev",
-                &veth_client,
-            ],
-            vec!["-n", &lan.server_ns, "link", "set", "lo", "up"],
-            vec!["-n", &lan.client_ns, "link", "set", "lo", "up"],
-            vec!["-n", &lan.server_ns, "link", "set", &veth_server, "up"],
-            vec!["-n", &lan.client_ns, "link", "set", &veth_client, "up"],
-        ] {
-            let status = Command::new("ip").args(&args).status().expect("`ip` runs");
-            assert!(status.success(), "ip {}", args.join(" "));
-        }
-        lan
-    }
-
-    fn exec(&self, ns: &str, program: &str) -> Command {
-        let mut command = Command::new("ip");
-        command.args(["netns", "exec", ns, program]);
-        command
-    }
-}
-
-impl Drop for Lan {
-    fn drop(&mut self) {
-        // Deleting a namespace removes its end of the veth pair, and with it the other end.
-        for ns in [&self.server_ns, &self.client_ns] {
-            let _ = Command::new("ip").args(["netns", "del", ns]).status();
-        }
-    }
-}
+/// The server's computer and the other one.
+const SERVER: usize = 0;
+const CLIENT: usize = 1;
 
 struct Server(Child);
 
@@ -98,9 +24,9 @@ impl Drop for Server {
 }
 
 /// `curl` in a namespace: the body and the status.
-fn curl(lan: &Lan, ns: &str, args: &[&str]) -> (serde_json::Value, u16) {
+fn curl(lan: &Lan, computer: usize, args: &[&str]) -> (serde_json::Value, u16) {
     let Output { stdout, status, .. } = lan
-        .exec(ns, "curl")
+        .exec(computer, "curl")
         .args([
             "-sS",
             "-m",
@@ -124,10 +50,10 @@ fn curl(lan: &Lan, ns: &str, args: &[&str]) -> (serde_json::Value, u16) {
 
 #[test]
 fn plain_http_from_another_computer_is_refused_and_https_works() {
-    let lan = Lan::create();
+    let lan = Lan::create("srv", 201);
     let data = tempfile::tempdir().unwrap();
     let mut child = lan
-        .exec(&lan.server_ns, env!("CARGO_BIN_EXE_lanban-server"))
+        .exec(SERVER, env!("CARGO_BIN_EXE_lanban-server"))
         .args(["--bind", "0.0.0.0:7420", "--data"])
         .arg(data.path())
         .stdout(Stdio::piped())
@@ -155,7 +81,7 @@ fn plain_http_from_another_computer_is_refused_and_https_works() {
     let here = "http://127.0.0.1:7420";
     let (created, status) = curl(
         &lan,
-        &lan.server_ns,
+        SERVER,
         &[
             "-X",
             "POST",
@@ -174,7 +100,7 @@ fn plain_http_from_another_computer_is_refused_and_https_works() {
     // From the other computer, a plain join is refused before it is read, and adds no one.
     let (refused, status) = curl(
         &lan,
-        &lan.client_ns,
+        CLIENT,
         &["-X", "POST", "http://10.201.0.1:7420/api/join", "-d", &join],
     );
     assert_eq!(status, 426, "{refused}");
@@ -182,7 +108,7 @@ fn plain_http_from_another_computer_is_refused_and_https_works() {
     let members = |lan: &Lan| {
         let (snapshot, status) = curl(
             lan,
-            &lan.server_ns,
+            SERVER,
             &[&format!("{here}/api/boards/{board}"), "-H", &auth],
         );
         assert_eq!(status, 200, "{snapshot}");
@@ -193,7 +119,7 @@ fn plain_http_from_another_computer_is_refused_and_https_works() {
     // The same join over HTTPS works (curl does not pin; the client library does, see lanban-client's tests).
     let (joined, status) = curl(
         &lan,
-        &lan.client_ns,
+        CLIENT,
         &[
             "-k",
             "-X",
