@@ -82,7 +82,6 @@ impl Clock {
 /// What one client saw.
 struct Seen {
     board: usize,
-    first_seq: u64,
     last_seq: u64,
     deliveries: u64,
     last_delivery: Option<Instant>,
@@ -216,7 +215,6 @@ pub async fn run(target: &Target, params: &Params) -> anyhow::Result<Run> {
                 expected.saturating_sub(seen.last_seq)
             ));
         }
-        let _ = seen.first_seq;
         for v in seen.violations {
             run.violation(v);
         }
@@ -321,7 +319,6 @@ async fn read(
 ) -> Seen {
     let mut seen = Seen {
         board,
-        first_seq,
         last_seq: first_seq,
         deliveries: 0,
         last_delivery: None,
@@ -499,6 +496,10 @@ impl Sender {
 
     /// `writers` writers each send one mutation after another until `until`.
     async fn closed_loop(&self, writers: usize, until: Instant, total: u64) -> u64 {
+        // Sends are timed from the clock's start: none goes before it.
+        if let Some(start) = self.clock.start.get() {
+            tokio::time::sleep_until((*start).into()).await;
+        }
         let next = Arc::new(AtomicU64::new(0));
         let sent = Arc::new(AtomicUsize::new(0));
         let stop = Arc::new(AtomicBool::new(false));
