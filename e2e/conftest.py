@@ -71,7 +71,10 @@ class Instance:
         native = free_port()
         # Separate app data and separate web view storage (XDG_DATA_HOME), as on two computers.
         env = dict(os.environ, DISPLAY=display, LANBAN_DATA_DIR=str(self.data / "app"), LANBAN_HOST_PORT="0",
-                   XDG_DATA_HOME=str(self.data / "xdg"), RUST_LOG=os.environ.get("RUST_LOG", "info"))
+                   XDG_DATA_HOME=str(self.data / "xdg"), RUST_LOG=os.environ.get("RUST_LOG", "info"),
+                   # This namespace is the machine's own: no mDNS daemon may start here (see e2e/lan.py for tests
+                   # that use discovery inside namespaces of their own).
+                   LANBAN_DISCOVERY="0")
         self.log = open(SHOTS / f"{name}-driver.log", "w")
         self.driver_process = subprocess.Popen(
             ["tauri-driver", "--port", str(self.port), "--native-port", str(native)],

@@ -14,7 +14,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from conftest import SHOTS
-from test_two_instances import click, find, gone, tid, type_into, wait
+from scenario import click, find, gone, tid, type_into, wait
 
 CARDS = 2000
 SMALL = 5

@@ -4,7 +4,10 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 
+use lanban_client::Api;
+use lanban_core::fingerprint::Fingerprint;
 use lanban_core::ids::MemberId;
+use lanban_discovery::HostAdvert;
 use lanban_server::{Config, RunningServer};
 use serde::Serialize;
 use tokio::sync::Mutex;
@@ -28,6 +31,8 @@ pub struct ShareStatus {
     pub fingerprint: Option<String>,
     /// The same as six words, easier to compare.
     pub phrase: Option<String>,
+    /// The two characters that start this computer's room codes (its host tag on the network).
+    pub tag: String,
 }
 
 /// The embedded server, when running (a tokio `Mutex`: starting and stopping are awaited under it).
@@ -134,6 +139,53 @@ impl Host {
         self.running.lock().await.as_ref().map(status_of)
     }
 
+    /// Where an invite points while this computer shares its boards: its LAN addresses, port and fingerprint.
+    pub async fn invite_parts(&self) -> Option<(Vec<IpAddr>, u16, Fingerprint)> {
+        let running = self.running.lock().await;
+        let hosted = running.as_ref().filter(|h| h.sharing)?;
+        let addresses = lan_addresses();
+        if addresses.is_empty() {
+            return None;
+        }
+        Some((
+            addresses,
+            hosted.server.addr.port(),
+            hosted.server.fingerprint()?,
+        ))
+    }
+
+    /// What discovery announces while this computer shares its boards on the network: `None` while it does not.
+    pub async fn advert(&self) -> Option<HostAdvert> {
+        let (url, token, mut advert) = {
+            let running = self.running.lock().await;
+            let hosted = running.as_ref().filter(|h| h.sharing)?;
+            let server = &hosted.server;
+            let fingerprint = server.fingerprint()?;
+            (
+                local_url(server.addr.port()),
+                server.host_token.clone(),
+                HostAdvert {
+                    name: crate::lan::computer_name(),
+                    server_id: server.server_id().to_owned(),
+                    fingerprint,
+                    tag: server.tag().to_string(),
+                    boards: 0,
+                    protocol: lanban_core::PROTOCOL_VERSION,
+                    port: server.addr.port(),
+                },
+            )
+        };
+        let boards = match Api::new(&url) {
+            Ok(api) => api.with_token(token).list_boards().await.map(|b| b.len()),
+            Err(err) => Err(err),
+        };
+        match boards {
+            Ok(count) => advert.boards = u32::try_from(count).unwrap_or(u32::MAX),
+            Err(err) => tracing::warn!(error = %err, "cannot count the boards to advertise"),
+        }
+        Some(advert)
+    }
+
     /// Members connected to this computer's server other than `mine` (this app's own members).
     pub fn teammates_online(&self, mine: &[MemberId]) -> usize {
         match self.running.try_lock() {
@@ -196,5 +248,6 @@ fn status_of(hosted: &Hosted) -> ShareStatus {
         },
         fingerprint: hosted.server.fingerprint().map(|f| f.to_string()),
         phrase: hosted.server.fingerprint().map(|f| f.phrase()),
+        tag: hosted.server.tag().to_string(),
     }
 }

@@ -5,6 +5,8 @@
 //! - [`commands`]: the typed commands the window invokes (start screen, board, share panel).
 //! - [`bridge`]: forwards a board session's events to the window over an IPC channel.
 //! - [`host`]: the embedded server: loopback until shared, then every interface.
+//! - [`lan`]: discovery: advertising this computer's server while shared, browsing on the Join screen.
+//! - [`invite`]: invite links (`lanban://join?…`) and their QR codes.
 //! - [`recent`]: recent boards and their tokens, in the app's data directory.
 //! - [`state`]: the open board.
 //! - [`error`]: `CommandError`, shaped like the server's error detail.
@@ -15,6 +17,8 @@ pub mod bridge;
 pub mod commands;
 pub mod error;
 pub mod host;
+pub mod invite;
+pub mod lan;
 pub mod recent;
 pub mod state;
 
@@ -25,6 +29,8 @@ use tauri::{Manager, Runtime};
 use tauri_specta::{Event, collect_commands, collect_events};
 
 use crate::host::Host;
+use crate::invite::Invites;
+use crate::lan::Lan;
 use crate::recent::Recent;
 use crate::state::Active;
 
@@ -58,8 +64,14 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
             commands::board::set_viewing,
             commands::share::share_status,
             commands::share::set_sharing,
+            commands::share::invite_link,
+            commands::share::take_invite,
+            commands::lan::lan_status,
+            commands::lan::lan_watch,
+            commands::lan::lan_unwatch,
+            commands::lan::set_discovery,
         ])
-        .events(collect_events![QuitRequested])
+        .events(collect_events![QuitRequested, invite::InviteArrived])
         // Seqs and versions are counts far below 2^53; they travel as plain JSON numbers.
         .dangerously_cast_bigints_to_number()
         // One TypeScript type per Rust type: the UI reads what Rust serialises and sends what it deserialises.
@@ -84,11 +96,18 @@ pub fn bindings_path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/bindings.ts")
 }
 
-/// Registers the app's state (one managed value per concern); the embedded server prefers `host_port`.
-pub fn manage_state<R: Runtime>(app: &impl Manager<R>, data_dir: &Path, host_port: u16) {
+/// Registers the app's state (one managed value per concern); the embedded server prefers `host_port`;
+/// `discovery` overrides the discovery setting (`None`: the setting decides).
+pub fn manage_state<R: Runtime>(
+    app: &impl Manager<R>,
+    data_dir: &Path,
+    host_port: u16,
+    discovery: Option<bool>,
+) {
     app.manage(Host::new(data_dir.join("server"), host_port));
     app.manage(Recent::load(data_dir));
     app.manage(Active::default());
+    app.manage(Lan::load_with(data_dir, discovery));
 }
 
 /// The embedded server's preferred port: `LANBAN_HOST_PORT`, or 7420.
@@ -111,12 +130,13 @@ fn data_dir<R: Runtime>(app: &impl Manager<R>) -> Result<PathBuf, Box<dyn std::e
 pub fn build_app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
     let specta = specta_builder::<R>();
     builder
+        .manage(Invites::default())
         .invoke_handler(specta.invoke_handler())
         .setup(move |app| {
             specta.mount_events(app);
             let dir = data_dir(app)?;
             std::fs::create_dir_all(&dir)?;
-            manage_state(app, &dir, host_port());
+            manage_state(app, &dir, host_port(), lan::forced_by_environment());
             Ok(())
         })
         .on_window_event(|window, event| {
@@ -146,6 +166,29 @@ fn teammates_online<R: Runtime>(app: &tauri::AppHandle<R>) -> usize {
     host.teammates_online(&mine)
 }
 
+/// One running app per data directory: the default one per user, and one per `LANBAN_DATA_DIR` (tests and
+/// people who keep several run side by side). A D-Bus name element allows only `[A-Za-z0-9_-]`: a hash it is.
+fn instance_id() -> String {
+    match std::env::var_os("LANBAN_DATA_DIR") {
+        Some(dir) => {
+            use std::hash::{Hash, Hasher};
+            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            dir.hash(&mut hasher);
+            format!("dev.lanban.app.d{:016x}", hasher.finish())
+        }
+        None => "dev.lanban.app".to_owned(),
+    }
+}
+
+/// Brings the window to the front.
+fn show_window<R: Runtime>(app: &tauri::AppHandle<R>) {
+    if let Some(window) = app.get_webview_window("main") {
+        let _ = window.unminimize();
+        let _ = window.show();
+        let _ = window.set_focus();
+    }
+}
+
 /// Runs the desktop app.
 pub fn run() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
@@ -154,15 +197,45 @@ pub fn run() -> anyhow::Result<()> {
                 .unwrap_or_else(|_| "info,tao=warn,wry=warn".into()),
         )
         .init();
-    let app = build_app(tauri::Builder::default())
+    let builder = tauri::Builder::default()
+        // First: a second launch (say, by an invite link) hands its arguments to the running app and exits.
+        .plugin(
+            tauri_plugin_single_instance::Builder::new()
+                .dbus_id(instance_id())
+                .callback(|app, _argv, _cwd| show_window(app))
+                .build(),
+        )
+        .plugin(tauri_plugin_deep_link::init());
+    let app = build_app(builder)
         .build(tauri::generate_context!())
         .map_err(|e| anyhow::anyhow!("the app failed to start: {e}"))?;
+    {
+        use tauri_plugin_deep_link::DeepLinkExt;
+        // Launched by a link: it is already waiting (its event fired before anyone listened).
+        if let Ok(Some(urls)) = app.deep_link().get_current()
+            && let Some(url) = urls.last()
+        {
+            app.state::<Invites>().arrived(url.as_str());
+        }
+        let handle = app.handle().clone();
+        app.deep_link().on_open_url(move |event| {
+            if let Some(url) = event.urls().last() {
+                handle.state::<Invites>().arrived(url.as_str());
+                let _ = invite::InviteArrived.emit(&handle);
+                show_window(&handle);
+            }
+        });
+    }
     app.run(|app, event| {
         // Stop the embedded server cleanly: teammates' sockets get a close frame and the last commit is on disk.
-        if let tauri::RunEvent::Exit = event
-            && let Some(host) = app.try_state::<Host>()
-        {
-            tauri::async_runtime::block_on(host.stop());
+        if let tauri::RunEvent::Exit = event {
+            // Teammates' Join screens see this host leave.
+            if let Some(lan) = app.try_state::<Lan>() {
+                lan.shutdown();
+            }
+            if let Some(host) = app.try_state::<Host>() {
+                tauri::async_runtime::block_on(host.stop());
+            }
         }
     });
     Ok(())

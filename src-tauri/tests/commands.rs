@@ -14,7 +14,8 @@ fn app(data_dir: &std::path::Path) -> (App<MockRuntime>, WebviewWindow<MockRunti
         .build(mock_context(noop_assets()))
         .expect("app builds");
     // `.setup()` only runs inside `App::run`; register the state directly. Port 0: any free port.
-    lanban_app::manage_state(&app, data_dir, 0);
+    // Discovery off: these tests share boards in the machine's own network namespace, where no mDNS may run.
+    lanban_app::manage_state(&app, data_dir, 0, Some(false));
     let window = WebviewWindowBuilder::new(&app, "main", Default::default())
         .build()
         .expect("window builds");

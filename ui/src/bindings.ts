@@ -51,12 +51,28 @@ export const commands = {
 	setViewing: (cardId: CardId | null) => typedError<null, CommandError>(__TAURI_INVOKE("set_viewing", { cardId })),
 	/**  The share panel's facts, or null when this computer hosts nothing. */
 	shareStatus: () => typedError<ShareStatus | null, CommandError>(__TAURI_INVOKE("share_status")),
-	/**  Turns "Share on this network" on or off (the server moves between loopback and every interface). */
+	/**
+	 *  Turns "Share on this network" on or off (the server moves between loopback and every interface); while on,
+	 *  the server is announced on the network (if discovery is on).
+	 */
 	setSharing: (sharing: boolean) => typedError<ShareStatus, CommandError>(__TAURI_INVOKE("set_sharing", { sharing })),
+	/**  The invite link for `room_code` on this computer's server (while it is shared), and its QR code. */
+	inviteLink: (roomCode: string) => typedError<InviteLink, CommandError>(__TAURI_INVOKE("invite_link", { roomCode })),
+	/**  Takes the invite link the app was opened with (or that was opened since), if any; a broken link is an error. */
+	takeInvite: () => typedError<Invite | null, CommandError>(__TAURI_INVOKE("take_invite")),
+	/**  Discovery's state (hosts are listed only while the Join screen watches). */
+	lanStatus: () => __TAURI_INVOKE<LanStatus>("lan_status"),
+	/**  Starts browsing the network; every change to the hosts seen arrives on `on_change`. Returns the state now. */
+	lanWatch: (onChange: Channel<LanStatus>) => __TAURI_INVOKE<LanStatus>("lan_watch", { onChange }),
+	/**  Stops browsing. */
+	lanUnwatch: () => __TAURI_INVOKE<void>("lan_unwatch"),
+	/**  Turns discovery on or off (remembered across restarts). */
+	setDiscovery: (enabled: boolean) => typedError<LanStatus, CommandError>(__TAURI_INVOKE("set_discovery", { enabled })),
 };
 
 /** Events */
 export const events = {
+	inviteArrived: makeEvent<InviteArrived, InviteArrived>("invite-arrived"),
 	quitRequested: makeEvent<QuitRequested, QuitRequested>("quit-requested"),
 };
 
@@ -202,12 +218,66 @@ export type Event = {
 	at: Timestamp,
 } & Change;
 
+/**  An invite, read from a link. */
+export type Invite = {
+	/**  The room code, `XXXX-XXXX`. */
+	code: string,
+	/**  `IP:PORT` addresses of the host, to try in order. */
+	addresses: string[],
+	/**  The host certificate's fingerprint, pinned when joining. */
+	fingerprint: string,
+};
+
+/**  Sent to the window when an invite link is opened while the app runs; the window then takes it. */
+export type InviteArrived = null;
+
+/**  An invite, ready to copy or scan. */
+export type InviteLink = {
+	/**  `lanban://join?…` */
+	link: string,
+	/**  The link as a QR code (an SVG document). */
+	qr_svg: string,
+};
+
 /**  A coloured tag on a card. */
 export type Label = {
 	/**  1–60 characters. */
 	name: string,
 	/**  `#rrggbb`. */
 	color: string,
+};
+
+/**  A host seen on the network, as the Join screen lists it. */
+export type LanHost = {
+	/**  The computer's name ("studio-pc"). */
+	name: string,
+	/**  Its server's id (stable across restarts). */
+	server_id: string,
+	/**  The two characters that start its room codes. */
+	tag: string,
+	/**  Boards it serves. */
+	boards: number,
+	/**  `IP:PORT` to connect to. */
+	address: string,
+	/**
+	 *  The certificate fingerprint it announces. Unauthenticated: the app still asks the person to compare the
+	 *  words the host's server actually presents before pinning it.
+	 */
+	fingerprint: string,
+	/**  It speaks this app's protocol version. */
+	compatible: boolean,
+};
+
+/**  What the Join screen and the settings show about discovery. */
+export type LanStatus = {
+	/**  Discovery is on. */
+	enabled: boolean,
+	/**  `LANBAN_DISCOVERY` decides, not the setting. */
+	locked: boolean,
+	/**  Hosts seen so far (while browsing), sorted by name. */
+	hosts: LanHost[],
+	/**  Why discovery is not working, if it is not. */
+	error: string | null,
 };
 
 /**  A person on one board. */
@@ -295,6 +365,8 @@ export type ShareStatus = {
 	fingerprint: string | null,
 	/**  The same as six words, easier to compare. */
 	phrase: string | null,
+	/**  The two characters that start this computer's room codes (its host tag on the network). */
+	tag: string,
 };
 
 /**  `GET /api/boards/{board}`: the whole board at `seq`. */

@@ -32,10 +32,16 @@ async fn the_pinned_certificate_carries_the_whole_protocol_over_tls() {
         .unwrap()
         .with_token(&server.host_token);
     let created = host.create_board("Over TLS", "Ada").await.unwrap();
+    // Its room codes start with the tag its certificate names, so a code alone says which host to ask.
+    assert_eq!(created.room_code.tag(), pin.tag());
+    assert_eq!(server.tag(), pin.tag());
+    let rotated = host.rotate_room_code(created.board.id).await.unwrap();
+    assert_eq!(rotated.tag(), pin.tag());
+    assert_ne!(rotated, created.room_code);
     let ada = host.with_token(&created.token);
     let joined = Api::pinned(&https, pin)
         .unwrap()
-        .join(&created.room_code.to_string(), "Bo")
+        .join(&rotated.to_string(), "Bo")
         .await
         .unwrap();
     let bo = Api::pinned(&https, pin).unwrap().with_token(&joined.token);

@@ -38,6 +38,11 @@ impl Fingerprint {
         std::array::from_fn(|i| list[((bits >> (128 - 11 * (i + 1))) & 0x7ff) as usize])
     }
 
+    /// The tag that starts this host's room codes: the fingerprint's first 10 bits.
+    pub fn tag(&self) -> crate::room_code::HostTag {
+        crate::room_code::HostTag::from_bits(u16::from_be_bytes([self.0[0], self.0[1]]))
+    }
+
     /// [`Fingerprint::words`] separated by spaces.
     pub fn phrase(&self) -> String {
         self.words().join(" ")

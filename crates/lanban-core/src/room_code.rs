@@ -1,5 +1,7 @@
-//! Room codes: 8 Crockford base32 characters from the operating system's CSPRNG, shown as `XXXX-XXXX`.
-//! Typing is forgiving: any case, with or without the dash or spaces, and O/I/L read as 0/1/1.
+//! Room codes: 8 Crockford base32 characters, shown as `XXXX-XXXX`. The first two are the host's tag
+//! ([`HostTag`], derived from its certificate), so a code alone names the computer that serves it; the other six
+//! come from the operating system's CSPRNG. Typing is forgiving: any case, with or without the dash or spaces, and
+//! O/I/L read as 0/1/1.
 
 use std::fmt;
 use std::str::FromStr;
@@ -10,6 +12,79 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 /// Characters in a code, without the dash.
 pub const CODE_LEN: usize = 8;
+
+/// Characters at the start of a room code that name its host.
+pub const TAG_LEN: usize = 2;
+
+/// Two Crockford base32 characters that start every room code a host gives out, so that a code alone says which
+/// host on the LAN to ask (and the code is sent to no other). Derived from the host's certificate fingerprint, so
+/// it is stable across restarts; two hosts share a tag with probability 1/1024, which the joining app resolves by
+/// asking which one is meant.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct HostTag([u8; TAG_LEN]);
+
+impl HostTag {
+    /// The tag for 10 bits of an identity (the high bits of `bits`).
+    pub fn from_bits(bits: u16) -> HostTag {
+        HostTag([
+            ALPHABET[usize::from(bits >> 11 & 31)],
+            ALPHABET[usize::from(bits >> 6 & 31)],
+        ])
+    }
+
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+}
+
+impl FromStr for HostTag {
+    type Err = RoomCodeError;
+
+    /// Reads a tag, as forgiving as a room code ("7k" is "7K").
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let mut tag = [0u8; TAG_LEN];
+        let mut len = 0;
+        for c in text.chars() {
+            let canonical = canonical_char(c)?;
+            if len == TAG_LEN {
+                return Err(RoomCodeError::Length);
+            }
+            tag[len] = canonical;
+            len += 1;
+        }
+        if len == TAG_LEN {
+            Ok(HostTag(tag))
+        } else {
+            Err(RoomCodeError::Length)
+        }
+    }
+}
+
+impl fmt::Display for HostTag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Debug for HostTag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "HostTag({self})")
+    }
+}
+
+/// One typed character in canonical form: upper case, O as 0, I and L as 1; an error if outside the alphabet.
+fn canonical_char(c: char) -> Result<u8, RoomCodeError> {
+    let canonical = match c.to_ascii_uppercase() {
+        'O' => '0',
+        'I' | 'L' => '1',
+        other => other,
+    };
+    if canonical.is_ascii() && ALPHABET.contains(&(canonical as u8)) {
+        Ok(canonical as u8)
+    } else {
+        Err(RoomCodeError::Character(c))
+    }
+}
 
 /// A well-formed room code, held in its canonical form (8 upper-case characters, no dash).
 #[derive(Clone, PartialEq, Eq, Hash, utoipa::ToSchema)]
@@ -32,11 +107,23 @@ pub enum RoomCodeError {
 }
 
 impl RoomCode {
-    /// A fresh random code (40 bits of entropy).
+    /// A fresh random code (40 bits of entropy), naming no host.
     pub fn generate() -> Result<Self, RoomCodeError> {
         let mut random = [0u8; CODE_LEN];
         getrandom::fill(&mut random).map_err(|e| RoomCodeError::Random(e.to_string()))?;
         Ok(Self(random.map(|b| ALPHABET[usize::from(b & 31)])))
+    }
+
+    /// A fresh code of this host: its tag, then 6 random characters (30 bits of entropy).
+    pub fn generate_for(tag: HostTag) -> Result<Self, RoomCodeError> {
+        let mut code = Self::generate()?;
+        code.0[..TAG_LEN].copy_from_slice(&tag.0);
+        Ok(code)
+    }
+
+    /// The first characters, which name the host if the code was made by [`RoomCode::generate_for`].
+    pub fn tag(&self) -> HostTag {
+        HostTag([self.0[0], self.0[1]])
     }
 
     /// The canonical form, `7KQ2M9XD`, as stored.
@@ -56,18 +143,11 @@ impl FromStr for RoomCode {
             if c == '-' || c.is_whitespace() {
                 continue;
             }
-            let canonical = match c.to_ascii_uppercase() {
-                'O' => '0',
-                'I' | 'L' => '1',
-                other => other,
-            };
-            if !canonical.is_ascii() || !ALPHABET.contains(&(canonical as u8)) {
-                return Err(RoomCodeError::Character(c));
-            }
+            let canonical = canonical_char(c)?;
             if len == CODE_LEN {
                 return Err(RoomCodeError::Length);
             }
-            code[len] = canonical as u8;
+            code[len] = canonical;
             len += 1;
         }
         if len == CODE_LEN {
@@ -142,6 +222,30 @@ mod tests {
             "7KQ2-M9Xé".parse::<RoomCode>(),
             Err(RoomCodeError::Character('é'))
         );
+    }
+
+    #[test]
+    // The literals are grouped as the tag reads them: 5 bits, 5 bits, then 6 ignored.
+    #[allow(clippy::unusual_byte_groupings)]
+    fn a_hosts_codes_start_with_its_tag() {
+        let tag: HostTag = "7k".parse().unwrap();
+        assert_eq!(tag.as_str(), "7K");
+        for _ in 0..100 {
+            let code = RoomCode::generate_for(tag).unwrap();
+            assert!(code.to_string().starts_with("7K"), "{code}");
+            assert_eq!(code.tag(), tag);
+        }
+        assert_eq!(HostTag::from_bits(0).as_str(), "00");
+        assert_eq!(HostTag::from_bits(0xffff).as_str(), "ZZ");
+        // The low 6 bits do not matter: 10 bits make the tag.
+        assert_eq!(
+            HostTag::from_bits(0b00001_00010_000000),
+            HostTag::from_bits(0b00001_00010_111111)
+        );
+        assert_eq!(HostTag::from_bits(0b00001_00010_000000).as_str(), "12");
+        assert_eq!("7".parse::<HostTag>(), Err(RoomCodeError::Length));
+        assert_eq!("7KQ".parse::<HostTag>(), Err(RoomCodeError::Length));
+        assert_eq!("7U".parse::<HostTag>(), Err(RoomCodeError::Character('U')));
     }
 
     #[test]

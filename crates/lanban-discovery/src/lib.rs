@@ -23,6 +23,8 @@ pub const SERVICE_TYPE: &str = "_lanban._tcp.local.";
 pub struct HostAdvert {
     /// The person's name for the computer ("studio-pc").
     pub name: String,
+    /// The server's id, stable across restarts and addresses.
+    pub server_id: String,
     /// The host's TLS certificate: its identity, stable across restarts and addresses.
     pub fingerprint: Fingerprint,
     /// A short tag that starts the host's room codes, so a code alone names its host.
@@ -47,6 +49,8 @@ pub struct FoundHost {
 pub enum DiscoveryError {
     #[error("mDNS: {0}")]
     Mdns(#[from] mdns_sd::Error),
+    #[error("cannot start the discovery thread: {0}")]
+    Thread(String),
     #[error(
         "refusing to start mDNS outside the network namespace {0} (LANBAN_REQUIRE_NETNS: tests multicast only \
          inside namespaces they create)"
@@ -71,6 +75,7 @@ impl HostAdvert {
         vec![
             ("v", self.protocol.to_string()),
             ("name", self.name.chars().take(60).collect()),
+            ("id", self.server_id.clone()),
             ("fp", self.fingerprint.to_string()),
             ("tag", self.tag.clone()),
             ("boards", self.boards.to_string()),
@@ -82,12 +87,67 @@ impl HostAdvert {
         let value = |key: &str| get(key).filter(|v| v.len() <= MAX_TXT_VALUE);
         Some(HostAdvert {
             name: value("name")?,
+            server_id: value("id")?,
             fingerprint: value("fp")?.parse().ok()?,
             tag: value("tag")?,
             boards: value("boards").and_then(|b| b.parse().ok()).unwrap_or(0),
             protocol: value("v")?.parse().ok()?,
             port,
         })
+    }
+}
+
+/// Services seen while browsing, by full name (what `ServiceRemoved` names).
+#[derive(Default)]
+struct Seen {
+    services: BTreeMap<String, FoundHost>,
+}
+
+impl Seen {
+    /// Takes in one browse event; true if the hosts changed.
+    fn apply(&mut self, event: ServiceEvent) -> bool {
+        match event {
+            ServiceEvent::ServiceResolved(service) => {
+                let get = |key: &str| {
+                    service
+                        .txt_properties
+                        .get_property_val_str(key)
+                        .map(str::to_owned)
+                };
+                let Some(advert) = HostAdvert::from_txt(get, service.port) else {
+                    return false;
+                };
+                let mut addresses: Vec<IpAddr> = service
+                    .addresses
+                    .iter()
+                    .map(|a| a.to_ip_addr())
+                    .filter(IpAddr::is_ipv4)
+                    .collect();
+                addresses.sort();
+                let host = FoundHost { advert, addresses };
+                // Names are case-insensitive in DNS; a removal may spell one differently.
+                let name = service.fullname.to_lowercase();
+                let changed = self.services.get(&name) != Some(&host);
+                self.services.insert(name, host);
+                changed
+            }
+            ServiceEvent::ServiceRemoved(_, fullname) => {
+                self.services.remove(&fullname.to_lowercase()).is_some()
+            }
+            _ => false,
+        }
+    }
+
+    /// One entry per host (by fingerprint: a host re-announced under a new instance name is still one host),
+    /// sorted by name.
+    fn hosts(&self) -> Vec<FoundHost> {
+        let mut by_fingerprint: BTreeMap<String, FoundHost> = BTreeMap::new();
+        for host in self.services.values() {
+            by_fingerprint.insert(host.advert.fingerprint.to_string(), host.clone());
+        }
+        let mut hosts: Vec<FoundHost> = by_fingerprint.into_values().collect();
+        hosts.sort_by(|a, b| a.advert.name.cmp(&b.advert.name));
+        hosts
     }
 }
 
@@ -173,46 +233,60 @@ impl Discovery {
     pub fn browse_for(&self, wait: Duration) -> Result<Vec<FoundHost>, DiscoveryError> {
         let events = self.daemon.browse(SERVICE_TYPE)?;
         let deadline = std::time::Instant::now() + wait;
-        let mut found: BTreeMap<String, FoundHost> = BTreeMap::new();
+        let mut seen = Seen::default();
         while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
             match events.recv_timeout(left) {
-                Ok(ServiceEvent::ServiceResolved(service)) => {
-                    let get = |key: &str| {
-                        service
-                            .txt_properties
-                            .get_property_val_str(key)
-                            .map(str::to_owned)
-                    };
-                    let Some(advert) = HostAdvert::from_txt(get, service.port) else {
-                        continue;
-                    };
-                    let mut addresses: Vec<IpAddr> = service
-                        .addresses
-                        .iter()
-                        .map(|a| a.to_ip_addr())
-                        .filter(IpAddr::is_ipv4)
-                        .collect();
-                    addresses.sort();
-                    found.insert(
-                        advert.fingerprint.to_string(),
-                        FoundHost { advert, addresses },
-                    );
+                Ok(event) => {
+                    seen.apply(event);
                 }
-                Ok(_) => {}
                 Err(_) => break,
             }
         }
         let _ = self.daemon.stop_browse(SERVICE_TYPE);
-        Ok(found.into_values().collect())
+        Ok(seen.hosts())
     }
 
-    /// Withdraws the advert (browsers see it leave) and stops the daemon's thread.
-    pub fn shutdown(mut self) {
+    /// Browses until [`Discovery::stop_watching`] (or shutdown): `on_change` gets every host seen so far, sorted by
+    /// name, each time a host appears, changes or leaves. Runs on a thread of its own.
+    pub fn watch(
+        &self,
+        on_change: impl Fn(Vec<FoundHost>) + Send + 'static,
+    ) -> Result<(), DiscoveryError> {
+        let events = self.daemon.browse(SERVICE_TYPE)?;
+        std::thread::Builder::new()
+            .name("lanban-mdns-watch".into())
+            .spawn(move || {
+                let mut seen = Seen::default();
+                while let Ok(event) = events.recv() {
+                    if matches!(event, ServiceEvent::SearchStopped(_)) {
+                        break;
+                    }
+                    if seen.apply(event) {
+                        on_change(seen.hosts());
+                    }
+                }
+            })
+            .map_err(|e| DiscoveryError::Thread(e.to_string()))?;
+        Ok(())
+    }
+
+    /// Stops the browsing [`Discovery::watch`] started.
+    pub fn stop_watching(&self) {
+        let _ = self.daemon.stop_browse(SERVICE_TYPE);
+    }
+
+    /// Stops advertising (browsers see the host leave); the daemon keeps running.
+    pub fn withdraw(&mut self) {
         if let Some(fullname) = self.registered.take()
             && let Ok(done) = self.daemon.unregister(&fullname)
         {
             let _ = done.recv_timeout(Duration::from_secs(2));
         }
+    }
+
+    /// Withdraws the advert (browsers see it leave) and stops the daemon's thread.
+    pub fn shutdown(mut self) {
+        self.withdraw();
         if let Ok(done) = self.daemon.shutdown() {
             let _ = done.recv_timeout(Duration::from_secs(2));
         }
@@ -226,6 +300,7 @@ mod tests {
     fn advert() -> HostAdvert {
         HostAdvert {
             name: "studio-pc".into(),
+            server_id: "k3J9bQ2xWmTq7vLp0aZc1d".into(),
             fingerprint: Fingerprint::of_der(b"cert"),
             tag: "7K".into(),
             boards: 2,
@@ -245,7 +320,7 @@ mod tests {
     #[test]
     fn a_record_missing_or_garbling_a_required_key_is_ignored() {
         let a = advert();
-        for broken in ["fp", "v", "name", "tag"] {
+        for broken in ["fp", "v", "name", "tag", "id"] {
             let txt: BTreeMap<&str, String> =
                 a.txt().into_iter().filter(|(k, _)| *k != broken).collect();
             assert_eq!(

@@ -40,8 +40,9 @@ pub fn new_token() -> Result<String, ApiError> {
     Ok(URL_SAFE_NO_PAD.encode(bytes))
 }
 
-/// Reads the host credential, creating it (mode 0600, one line) on first start.
-pub fn load_or_create_host_token(path: &Path) -> io::Result<String> {
+/// Reads a random token kept in a file (the host credential, the server id), creating it (mode 0600, one line)
+/// on first start.
+pub fn load_or_create_token_file(path: &Path) -> io::Result<String> {
     match fs::read_to_string(path) {
         Ok(text) => {
             let token = text.trim().to_owned();
@@ -131,10 +132,10 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("host-token");
-        let first = load_or_create_host_token(&path).unwrap();
+        let first = load_or_create_token_file(&path).unwrap();
         let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
         assert_eq!(fs::read_to_string(&path).unwrap(), format!("{first}\n"));
-        assert_eq!(load_or_create_host_token(&path).unwrap(), first);
+        assert_eq!(load_or_create_token_file(&path).unwrap(), first);
     }
 }

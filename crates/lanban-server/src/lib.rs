@@ -37,6 +37,7 @@ use axum::http::{Method, Request, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::serve::ListenerExt;
 use lanban_core::api::ErrorCode;
+use lanban_core::room_code::HostTag;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -69,8 +70,10 @@ pub struct AppState {
     pub shutdown: CancellationToken,
     /// Socket sessions, awaited at shutdown.
     pub tasks: TaskTracker,
-    /// The TLS identity, unless TLS is off.
-    pub tls: Option<tls::Identity>,
+    /// This server's id, stable across restarts (random, 22 characters of base64url); discovery announces it.
+    pub server_id: Arc<str>,
+    /// The server's identity: its certificate (served over TLS unless TLS is off) and so its room-code tag.
+    pub identity: Arc<tls::Identity>,
 }
 
 /// Why a server could not start.
@@ -78,6 +81,11 @@ pub struct AppState {
 pub enum StartError {
     #[error("cannot create the data directory {path}: {source}")]
     DataDir {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot read or create the server id {path}: {source}")]
+    ServerId {
         path: std::path::PathBuf,
         source: std::io::Error,
     },
@@ -102,18 +110,23 @@ impl AppState {
             source,
         })?;
         let host_token_path = config.host_token_path();
-        let host_token = auth::load_or_create_host_token(&host_token_path).map_err(|source| {
+        let host_token = auth::load_or_create_token_file(&host_token_path).map_err(|source| {
             StartError::HostToken {
                 path: host_token_path,
                 source,
             }
         })?;
-        let tls = match config.tls {
-            tls::TlsMode::Off => None,
-            tls::TlsMode::Auto | tls::TlsMode::Always => {
-                Some(tls::Identity::load_or_create(&config.data_dir)?)
-            }
-        };
+        let server_id_path = config.data_dir.join("server-id");
+        let server_id: String = auth::load_or_create_token_file(&server_id_path)
+            .map_err(|source| StartError::ServerId {
+                path: server_id_path,
+                source,
+            })?
+            .chars()
+            .take(22)
+            .collect();
+        // Made even when TLS is off: the certificate's fingerprint names the server and tags its room codes.
+        let identity = Arc::new(tls::Identity::load_or_create(&config.data_dir)?);
         let hub = Hub::new(config.room_buffer);
         let store = Store::open(&config, hub.clone())?;
         Ok(AppState {
@@ -124,7 +137,8 @@ impl AppState {
             host_hash: TokenHash::of(&host_token),
             shutdown: CancellationToken::new(),
             tasks: TaskTracker::new(),
-            tls,
+            server_id: Arc::from(server_id.as_str()),
+            identity,
         })
     }
 
@@ -133,10 +147,14 @@ impl AppState {
     pub fn tls_on(&self, local: SocketAddr) -> Option<&tls::Identity> {
         match self.config.tls {
             tls::TlsMode::Off => None,
-            tls::TlsMode::Always => self.tls.as_ref(),
             tls::TlsMode::Auto if local.ip().is_loopback() => None,
-            tls::TlsMode::Auto => self.tls.as_ref(),
+            tls::TlsMode::Always | tls::TlsMode::Auto => Some(&self.identity),
         }
+    }
+
+    /// The tag that starts this server's room codes.
+    pub fn tag(&self) -> HostTag {
+        self.identity.fingerprint.tag()
     }
 }
 
@@ -300,6 +318,8 @@ pub struct RunningServer {
     shutdown: CancellationToken,
     hub: Hub,
     fingerprint: Option<lanban_core::fingerprint::Fingerprint>,
+    tag: HostTag,
+    server_id: Arc<str>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
@@ -319,6 +339,8 @@ impl RunningServer {
         let shutdown = state.shutdown.clone();
         let hub = state.hub.clone();
         let fingerprint = state.tls_on(addr).map(|identity| identity.fingerprint);
+        let tag = state.tag();
+        let server_id = state.server_id.clone();
         let task = tokio::spawn(serve(listener, state, std::future::pending()));
         Ok(RunningServer {
             addr,
@@ -326,6 +348,8 @@ impl RunningServer {
             shutdown,
             hub,
             fingerprint,
+            tag,
+            server_id,
             task,
         })
     }
@@ -343,6 +367,16 @@ impl RunningServer {
     /// The fingerprint of the certificate it serves over TLS, if it serves TLS (`https://ADDR`).
     pub fn fingerprint(&self) -> Option<lanban_core::fingerprint::Fingerprint> {
         self.fingerprint
+    }
+
+    /// The tag that starts the room codes it gives out.
+    pub fn tag(&self) -> HostTag {
+        self.tag
+    }
+
+    /// Its id, stable across restarts.
+    pub fn server_id(&self) -> &str {
+        &self.server_id
     }
 
     /// Shuts down gracefully and waits until the last commit is on disk.

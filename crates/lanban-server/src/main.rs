@@ -133,6 +133,7 @@ async fn main() -> anyhow::Result<()> {
         }
         None => println!("listening on http://{addr}"),
     }
+    println!("room codes start with {} (this server's tag)", state.tag());
     tracing::info!(data = %data.display(), %addr, "serving");
     lanban_server::serve(listener, state, shutdown_signal()).await?;
     tracing::info!("stopped");

@@ -2,5 +2,6 @@
 //! the generated `ui/src/bindings.ts`.
 
 pub mod board;
+pub mod lan;
 pub mod share;
 pub mod start;

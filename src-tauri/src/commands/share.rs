@@ -2,8 +2,13 @@
 
 use tauri::State;
 
-use crate::error::CommandResult;
+use lanban_core::room_code::RoomCode;
+use serde::Serialize;
+
+use crate::error::{CommandError, CommandResult};
 use crate::host::{Host, ShareStatus};
+use crate::invite::{self, Invite, Invites};
+use crate::lan::Lan;
 
 /// The share panel's facts, or null when this computer hosts nothing.
 #[tauri::command]
@@ -12,9 +17,58 @@ pub async fn share_status(host: State<'_, Host>) -> CommandResult<Option<ShareSt
     Ok(host.status().await)
 }
 
-/// Turns "Share on this network" on or off (the server moves between loopback and every interface).
+/// Turns "Share on this network" on or off (the server moves between loopback and every interface); while on,
+/// the server is announced on the network (if discovery is on).
 #[tauri::command]
 #[specta::specta]
-pub async fn set_sharing(host: State<'_, Host>, sharing: bool) -> CommandResult<ShareStatus> {
-    host.set_sharing(sharing).await
+pub async fn set_sharing(
+    host: State<'_, Host>,
+    lan: State<'_, Lan>,
+    sharing: bool,
+) -> CommandResult<ShareStatus> {
+    let status = host.set_sharing(sharing).await?;
+    announce(&host, &lan).await;
+    Ok(status)
+}
+
+/// Brings what discovery announces up to date (sharing turned on or off, a board added).
+pub async fn announce(host: &Host, lan: &Lan) {
+    lan.advert_changed(host.advert().await);
+}
+
+/// The invite link for `room_code` on this computer's server (while it is shared), and its QR code.
+#[tauri::command]
+#[specta::specta]
+pub async fn invite_link(host: State<'_, Host>, room_code: String) -> CommandResult<InviteLink> {
+    let code: RoomCode =
+        room_code
+            .parse()
+            .map_err(|e: lanban_core::room_code::RoomCodeError| {
+                CommandError::new("validation_failed", e.to_string())
+            })?;
+    let Some((hosts, port, fingerprint)) = host.invite_parts().await else {
+        return Err(CommandError::new(
+            "not_sharing",
+            "Turn on sharing on the network first: the link points teammates at this computer's address.",
+        ));
+    };
+    let link = invite::link(&code, &hosts, port, &fingerprint);
+    let qr_svg = invite::qr_svg(&link)?;
+    Ok(InviteLink { link, qr_svg })
+}
+
+/// An invite, ready to copy or scan.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct InviteLink {
+    /// `lanban://join?…`
+    pub link: String,
+    /// The link as a QR code (an SVG document).
+    pub qr_svg: String,
+}
+
+/// Takes the invite link the app was opened with (or that was opened since), if any; a broken link is an error.
+#[tauri::command]
+#[specta::specta]
+pub fn take_invite(invites: State<'_, Invites>) -> CommandResult<Option<Invite>> {
+    invites.take()
 }

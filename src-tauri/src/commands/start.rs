@@ -18,6 +18,7 @@ use tauri::ipc::Channel;
 use crate::bridge::{self, BridgeMessage};
 use crate::error::{CommandError, CommandResult, PresentedHost};
 use crate::host::Host;
+use crate::lan::Lan;
 use crate::recent::{Recent, RecentBoard, RecentEntry};
 use crate::state::{Active, ActiveBoard};
 
@@ -183,6 +184,7 @@ async fn remember_and_open(
 #[specta::specta]
 pub async fn host_board(
     host: State<'_, Host>,
+    lan: State<'_, Lan>,
     recent: State<'_, Recent>,
     active: State<'_, Active>,
     board_name: String,
@@ -195,6 +197,8 @@ pub async fn host_board(
         .with_token(host_token)
         .create_board(&board_name, &member_name)
         .await?;
+    // While shared, the network hears about the new board.
+    crate::commands::share::announce(&host, &lan).await;
     let opened = Opened {
         board_name: created.board.name,
         member: created.member,

@@ -32,6 +32,8 @@ enum Task {
         certificate_text: String,
         #[arg(long)]
         tag: String,
+        #[arg(long, default_value = "probe-server-id")]
+        server_id: String,
         #[arg(long, default_value_t = 1)]
         boards: u32,
     },
@@ -54,10 +56,12 @@ fn main() -> anyhow::Result<()> {
             port,
             certificate_text,
             tag,
+            server_id,
             boards,
         } => {
             let advert = HostAdvert {
                 name,
+                server_id,
                 fingerprint: Fingerprint::of_der(certificate_text.as_bytes()),
                 tag,
                 boards,

@@ -33,11 +33,12 @@ pub async fn create_board(
     body: JsonBody<CreateBoard>,
 ) -> ApiResult<Reply> {
     let JsonBody { value, idempotency } = body;
+    let tag = state.tag();
     super::mutate(&state, credential, idempotency, move |tx, principal| {
         principal.require_host_credential("create boards")?;
         let name = validate::name("name", &value.name)?;
         let member_name = validate::name("member_name", &value.member_name)?;
-        boards::create_board(tx, name, member_name)
+        boards::create_board(tx, tag, name, member_name)
     })
     .await
 }
@@ -146,10 +147,11 @@ pub async fn rotate_room_code(
     PathId(board): PathId<BoardId>,
     Idempotency(idempotency): Idempotency,
 ) -> ApiResult<Reply> {
+    let tag = state.tag();
     super::mutate(&state, credential, idempotency, move |tx, principal| {
         let actor = principal.on_board(tx, board)?;
         actor.require_host("rotate the room code")?;
-        boards::rotate_room_code(tx, &actor)
+        boards::rotate_room_code(tx, tag, &actor)
     })
     .await
 }

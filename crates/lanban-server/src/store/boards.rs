@@ -5,7 +5,7 @@ use lanban_core::api::{BoardCreated, Joined, RoomCodeBody};
 use lanban_core::event::{Change, Deleted, RoomCodeRotated};
 use lanban_core::ids::{BoardId, MemberId};
 use lanban_core::model::{Board, MEMBER_COLORS, Member, Role};
-use lanban_core::room_code::RoomCode;
+use lanban_core::room_code::{HostTag, RoomCode};
 use lanban_core::time::Timestamp;
 use rusqlite::OptionalExtension;
 
@@ -15,10 +15,10 @@ use crate::response::Reply;
 use crate::store::access::Actor;
 use crate::store::{Tx, rows};
 
-/// A room code no board uses yet.
-fn fresh_room_code(tx: &Tx<'_>) -> ApiResult<RoomCode> {
+/// A room code of this host (starting with its tag) that no board uses yet.
+fn fresh_room_code(tx: &Tx<'_>, tag: HostTag) -> ApiResult<RoomCode> {
     for _ in 0..16 {
-        let code = RoomCode::generate().map_err(|e| ApiError::Internal(e.to_string()))?;
+        let code = RoomCode::generate_for(tag).map_err(|e| ApiError::Internal(e.to_string()))?;
         let taken: bool = tx
             .prepare_cached("SELECT EXISTS (SELECT 1 FROM boards WHERE room_code = ?1)")?
             .query_row([code.canonical()], |r| r.get(0))?;
@@ -70,12 +70,17 @@ fn add_member(
 }
 
 /// Creates a board with its host member: events `board.created` (seq 1) and `member.joined` (seq 2).
-pub fn create_board(tx: &mut Tx<'_>, name: String, member_name: String) -> ApiResult<Reply> {
+pub fn create_board(
+    tx: &mut Tx<'_>,
+    tag: HostTag,
+    name: String,
+    member_name: String,
+) -> ApiResult<Reply> {
     let now = Timestamp::now();
     let board = Board {
         id: BoardId::new(),
         name,
-        room_code: fresh_room_code(tx)?,
+        room_code: fresh_room_code(tx, tag)?,
         created_at: now.clone(),
         updated_at: now,
     };
@@ -155,9 +160,9 @@ pub fn rename_board(tx: &mut Tx<'_>, actor: &Actor, name: String) -> ApiResult<R
 }
 
 /// Gives the board a new room code; the old one joins no one from now on.
-pub fn rotate_room_code(tx: &mut Tx<'_>, actor: &Actor) -> ApiResult<Reply> {
+pub fn rotate_room_code(tx: &mut Tx<'_>, tag: HostTag, actor: &Actor) -> ApiResult<Reply> {
     actor.require_host("rotate the room code")?;
-    let code = fresh_room_code(tx)?;
+    let code = fresh_room_code(tx, tag)?;
     // `updated_at` is left alone: the event carries only the code, and every mirror must end up equal.
     tx.prepare_cached("UPDATE boards SET room_code = ?1 WHERE id = ?2")?
         .execute(rusqlite::params![

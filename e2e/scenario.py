@@ -1,0 +1,190 @@
+"""Two people on one board, end to end: A hosts, B joins with the code, both edit, A removes B.
+
+Every step waits for what a person would see (never a fixed sleep) and saves screenshots of both windows
+under target/e2e/. The scenario runs twice: on this computer (tests/test_two_instances.py) and across a LAN of
+network namespaces, joining by code alone (test_lan.py).
+"""
+
+import subprocess
+
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import WebDriverWait
+
+from conftest import SHOTS
+
+PATIENCE = 20
+
+
+def tid(test_id: str, extra: str = "") -> tuple[str, str]:
+    return By.CSS_SELECTOR, f'[data-testid="{test_id}"]{extra}'
+
+
+def wait(driver, condition, message: str):
+    # The board re-renders while we look: an element found a moment ago may be gone; just look again.
+    return WebDriverWait(
+        driver, PATIENCE, poll_frequency=0.1, ignored_exceptions=[NoSuchElementException, StaleElementReferenceException]
+    ).until(condition, message)
+
+
+def find(driver, test_id: str, extra: str = ""):
+    return wait(driver, lambda d: d.find_element(*tid(test_id, extra)), f"{test_id}{extra} never appeared")
+
+
+def click(driver, test_id: str, extra: str = "", inside: tuple[str, str] | None = None):
+    """Clicks an element (looked up again if the board re-rendered it meanwhile)."""
+
+    def attempt(d):
+        root = d.find_element(*tid(*inside)) if inside else d
+        root.find_element(*tid(test_id, extra)).click()
+        return True
+
+    wait(driver, attempt, f"could not click {test_id}{extra}")
+
+
+def gone(driver, test_id: str, extra: str = ""):
+    wait(driver, lambda d: not d.find_elements(*tid(test_id, extra)), f"{test_id}{extra} never went away")
+
+
+def type_into(element, text: str):
+    element.click()
+    element.send_keys(Keys.CONTROL, "a")
+    element.send_keys(Keys.BACKSPACE)
+    element.send_keys(text)
+
+
+step_number = 0
+
+
+def shots(a, b, step: str):
+    """Both windows as their WebDriver sees them, and the whole screen."""
+    global step_number
+    step_number += 1
+    where = "lan-" if hasattr(a, "namespace") else ""
+    prefix = SHOTS / f"{where}{step_number:02d}-{step}"
+    a.driver.save_screenshot(f"{prefix}-A.png")
+    b.driver.save_screenshot(f"{prefix}-B.png")
+    subprocess.run(["import", "-display", a.display, "-window", "root", f"{prefix}-screen.png"], check=False)
+
+
+def card_in_column(driver, column_title: str, card_title: str):
+    return driver.find_elements(
+        By.CSS_SELECTOR,
+        f'[data-testid="column"][data-column-title="{column_title}"] [data-testid="card"][data-card-title="{card_title}"]',
+    )
+
+
+def share_a_board(a, b, over_lan: bool):
+    """The whole scenario. `over_lan`: A and B are two computers on a LAN (network namespaces): B joins by the code
+    alone, through discovery, over TLS, comparing A's words. Otherwise both are on this computer: B types the code
+    and A's loopback address."""
+    A, B = a.driver, b.driver
+    find(A, "start-screen")
+    find(B, "start-screen")
+    shots(a, b, "start")
+
+    # A hosts a board and reads its room code and address from the share panel.
+    type_into(find(A, "host-board-name"), "Launch plan")
+    type_into(find(A, "host-member-name"), "Ada")
+    click(A, "host-submit")
+    find(A, "board-view")
+    wait(A, lambda d: d.find_element(*tid("board-title")).text == "Launch plan", "board title shown")
+    click(A, "share-open")
+    code = find(A, "room-code").text.strip()
+    address = find(A, "share-local-address").text.strip()
+    assert len(code) == 9 and code[4] == "-", code
+    assert address.startswith("127.0.0.1:"), address
+    # Sharing on the network turns on TLS: the panel shows the words teammates will be asked to compare, and an
+    # invite link carrying the address, the code and the fingerprint.
+    click(A, "share-toggle")
+    fingerprint = find(A, "share-fingerprint").get_attribute("title")
+    wait(A, lambda d: len(d.find_element(*tid("share-phrase")).text.split()) == 6, "the host's words never shown")
+    phrase = find(A, "share-phrase").text.strip()
+    assert len(fingerprint) == 43
+    link = find(A, "invite-link").get_attribute("value")
+    assert link.startswith(f"lanban://join?code={code}&host="), link
+    assert link.endswith(f"&fp={fingerprint}"), link
+    assert find(A, "invite-qr").get_attribute("src").startswith("data:image/svg+xml"), "no QR code"
+    if over_lan:
+        wait(A, lambda d: any(e.text.strip().startswith(f"{a.lan_address}:")
+                              for e in d.find_elements(*tid("share-address"))), "A's LAN address never listed")
+        assert f"host={a.lan_address}&" in link, link
+    shots(a, b, "a-hosts-and-shares")
+    click(A, "share-close")
+    gone(A, "share-panel")
+
+    # A sets up two columns.
+    for title in ["Todo", "Done"]:
+        click(A, "add-column")
+        field = find(A, "new-column-title")
+        field.send_keys(title, Keys.ENTER)
+        find(A, "column", f'[data-column-title="{title}"]')
+    find(A, "new-column-title").send_keys(Keys.ESCAPE)
+
+    if over_lan:
+        # B's Join screen lists A, found on the network; B types the code alone (lower case, no dash).
+        host = find(B, "lan-host", f'[data-tag="{code[:2]}"]')
+        label = host.get_attribute("textContent")
+        assert "· 1 board" in label, label
+        type_into(find(B, "join-code"), code.replace("-", "").lower())
+        type_into(find(B, "join-name"), "Bea")
+        assert not B.find_elements(*tid("join-address")), "the address field should not be needed"
+        wait(B, lambda d: f"{a.lan_address}:" in d.find_element(*tid("lan-match")).text, "B never matched A")
+        shots(a, b, "b-finds-a")
+        click(B, "join-submit")
+        # First time on A: B's app shows the words A's server presented; they match A's panel, so B connects.
+        dialog = find(B, "confirm-dialog")
+        assert phrase in dialog.text, (phrase, dialog.text)
+        shots(a, b, "b-compares-words")
+        click(B, "confirm-ok")
+    else:
+        # B joins with the code (typed in lower case, without the dash) and A's address.
+        type_into(find(B, "join-code"), code.replace("-", "").lower())
+        type_into(find(B, "join-name"), "Bea")
+        type_into(find(B, "join-address"), address)
+        click(B, "join-submit")
+    find(B, "board-view")
+    find(B, "column", '[data-column-title="Done"]')
+    shots(a, b, "b-joins")
+
+    # B adds a card to Todo; A sees it.
+    click(B, "add-card", inside=("column", '[data-column-title="Todo"]'))
+    find(B, "new-card-title").send_keys("Buy milk", Keys.ENTER)
+    find(B, "card", '[data-card-title="Buy milk"]')
+    wait(A, lambda d: card_in_column(d, "Todo", "Buy milk"), "A never saw B's card")
+    shots(a, b, "b-adds-a-card")
+
+    # A drags it to Done; B sees it there.
+    def drag(d):
+        card = d.find_element(*tid("card", '[data-card-title="Buy milk"]'))
+        done = d.find_element(*tid("column", '[data-column-title="Done"]'))
+        ActionChains(d).move_to_element(card).click_and_hold().move_by_offset(10, 10).move_to_element(done) \
+            .move_by_offset(0, 20).release().perform()
+        return True
+
+    wait(A, drag, "could not drag the card")
+    wait(A, lambda d: card_in_column(d, "Done", "Buy milk"), "the card did not land in Done for A")
+    wait(B, lambda d: card_in_column(d, "Done", "Buy milk"), "B never saw the card move")
+    shots(a, b, "a-drags-to-done")
+
+    # B renames the card in its dialog; A sees the new title.
+    click(B, "card", '[data-card-title="Buy milk"]')
+    title = find(B, "card-dialog-title")
+    type_into(title, "Buy oat milk")
+    wait(B, lambda d: d.find_element(*tid("save-state")).text.strip().lower().startswith("saved"), "never saved")
+    wait(A, lambda d: card_in_column(d, "Done", "Buy oat milk"), "A never saw the new title")
+    shots(a, b, "b-renames-the-card")
+    click(B, "card-dialog-close")
+    gone(B, "card-dialog")
+
+    # A removes B; B is told and returns to the start screen.
+    click(A, "share-open")
+    click(A, "remove-member", inside=("member-row", '[data-member-name="Bea"]'))
+    click(A, "confirm-ok")
+    gone(A, "member-row", '[data-member-name="Bea"]')
+    find(B, "start-screen")
+    toast = find(B, "toast")
+    assert "removed" in toast.text.lower(), toast.text
+    shots(a, b, "a-removes-b")

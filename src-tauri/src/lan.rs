@@ -1,0 +1,374 @@
+//! LAN discovery in the app: while this computer shares its boards it advertises its server over mDNS; while the
+//! Join screen is open it browses and lists the hosts it sees. Both share one mDNS daemon, started only when one
+//! of them needs it and stopped when neither does.
+//!
+//! Discovery can be turned off: a setting kept in `settings.json` in the app's data directory, or
+//! `LANBAN_DISCOVERY=0|1`, which overrides the setting (tests turn it off wherever they run in the machine's own
+//! network namespace: an mDNS daemon multicasts on every interface as it starts).
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use lanban_discovery::{Discovery, FoundHost, HostAdvert, Interfaces};
+use serde::{Deserialize, Serialize};
+use tauri::ipc::Channel;
+
+use crate::error::{CommandError, CommandResult};
+
+/// A host seen on the network, as the Join screen lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct LanHost {
+    /// The computer's name ("studio-pc").
+    pub name: String,
+    /// Its server's id (stable across restarts).
+    pub server_id: String,
+    /// The two characters that start its room codes.
+    pub tag: String,
+    /// Boards it serves.
+    pub boards: u32,
+    /// `IP:PORT` to connect to.
+    pub address: String,
+    /// The certificate fingerprint it announces. Unauthenticated: the app still asks the person to compare the
+    /// words the host's server actually presents before pinning it.
+    pub fingerprint: String,
+    /// It speaks this app's protocol version.
+    pub compatible: bool,
+}
+
+impl LanHost {
+    fn from_found(found: &FoundHost) -> Option<LanHost> {
+        let ip = found.addresses.first()?;
+        let advert = &found.advert;
+        Some(LanHost {
+            name: advert.name.clone(),
+            server_id: advert.server_id.clone(),
+            tag: advert.tag.clone(),
+            boards: advert.boards,
+            address: format!("{ip}:{}", advert.port),
+            fingerprint: advert.fingerprint.to_string(),
+            compatible: advert.protocol == lanban_core::PROTOCOL_VERSION,
+        })
+    }
+}
+
+/// What the Join screen and the settings show about discovery.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct LanStatus {
+    /// Discovery is on.
+    pub enabled: bool,
+    /// `LANBAN_DISCOVERY` decides, not the setting.
+    pub locked: bool,
+    /// Hosts seen so far (while browsing), sorted by name.
+    pub hosts: Vec<LanHost>,
+    /// Why discovery is not working, if it is not.
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Settings {
+    #[serde(default = "yes")]
+    discovery: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+struct Inner {
+    enabled: bool,
+    daemon: Option<Discovery>,
+    /// What to advertise (this computer shares its boards), if anything.
+    advert: Option<HostAdvert>,
+    /// The Join screen's channel, while it is open.
+    watcher: Option<Channel<LanStatus>>,
+    error: Option<String>,
+}
+
+/// Discovery for this app (a std `Mutex`: never held across an `.await`).
+pub struct Lan {
+    settings_path: PathBuf,
+    locked: bool,
+    inner: Mutex<Inner>,
+    /// Hosts seen by the current browse; written by the browsing thread.
+    hosts: Arc<Mutex<Vec<LanHost>>>,
+}
+
+/// `LANBAN_DISCOVERY`: `0`/`off`/`false` or `1`/`on`/`true`; anything else leaves the choice to the setting.
+pub fn forced_by_environment() -> Option<bool> {
+    match std::env::var("LANBAN_DISCOVERY").ok()?.trim() {
+        "0" | "off" | "false" => Some(false),
+        "1" | "on" | "true" => Some(true),
+        _ => None,
+    }
+}
+
+impl Lan {
+    /// Reads the setting from `data_dir`, unless `forced`; starts nothing.
+    pub fn load_with(data_dir: &Path, forced: Option<bool>) -> Lan {
+        let settings_path = data_dir.join("settings.json");
+        let setting = std::fs::read(&settings_path)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice::<Settings>(&bytes).ok())
+            .is_none_or(|s| s.discovery);
+        Lan {
+            settings_path,
+            locked: forced.is_some(),
+            inner: Mutex::new(Inner {
+                enabled: forced.unwrap_or(setting),
+                daemon: None,
+                advert: None,
+                watcher: None,
+                error: None,
+            }),
+            hosts: Arc::new(Mutex::new(Vec::new())),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The current facts.
+    pub fn status(&self) -> LanStatus {
+        let inner = self.lock();
+        self.status_of(&inner)
+    }
+
+    fn status_of(&self, inner: &Inner) -> LanStatus {
+        LanStatus {
+            enabled: inner.enabled,
+            locked: self.locked,
+            hosts: if inner.enabled && inner.watcher.is_some() {
+                lock_hosts(&self.hosts).clone()
+            } else {
+                Vec::new()
+            },
+            error: inner.error.clone(),
+        }
+    }
+
+    /// Turns discovery on or off and remembers the choice.
+    pub fn set_enabled(&self, enabled: bool) -> CommandResult<LanStatus> {
+        if self.locked {
+            return Err(CommandError::new(
+                "discovery_locked",
+                "Discovery is set by LANBAN_DISCOVERY in this app's environment.",
+            ));
+        }
+        let bytes = serde_json::to_vec_pretty(&Settings { discovery: enabled })
+            .map_err(|e| CommandError::new("storage", e.to_string()))?;
+        std::fs::write(&self.settings_path, bytes)
+            .map_err(|e| CommandError::new("storage", format!("Cannot save the setting: {e}")))?;
+        let mut inner = self.lock();
+        inner.enabled = enabled;
+        self.reconcile(&mut inner, true);
+        Ok(self.status_of(&inner))
+    }
+
+    /// Advertises this computer's server (`Some`) or stops advertising it (`None`).
+    pub fn advert_changed(&self, advert: Option<HostAdvert>) {
+        let mut inner = self.lock();
+        if inner.advert == advert {
+            return;
+        }
+        let republish = advert.is_some();
+        inner.advert = advert;
+        self.reconcile(&mut inner, false);
+        let advert = inner.advert.clone();
+        if let (true, Some(daemon), Some(advert)) = (republish, inner.daemon.as_mut(), advert)
+            && let Err(err) = daemon.advertise(&advert)
+        {
+            tracing::warn!(error = %err, "cannot advertise on the network");
+            inner.error = Some(err.to_string());
+        }
+    }
+
+    /// Browses, sending the Join screen the hosts it sees on `channel` (replacing any earlier watcher).
+    pub fn watch(&self, channel: Channel<LanStatus>) -> LanStatus {
+        let mut inner = self.lock();
+        if let (Some(daemon), Some(_)) = (inner.daemon.as_ref(), inner.watcher.as_ref()) {
+            daemon.stop_watching();
+        }
+        lock_hosts(&self.hosts).clear();
+        inner.watcher = Some(channel);
+        self.reconcile(&mut inner, true);
+        self.status_of(&inner)
+    }
+
+    /// Stops browsing (the Join screen closed).
+    pub fn unwatch(&self) {
+        let mut inner = self.lock();
+        if inner.watcher.take().is_some()
+            && let Some(daemon) = inner.daemon.as_ref()
+        {
+            daemon.stop_watching();
+        }
+        lock_hosts(&self.hosts).clear();
+        self.reconcile(&mut inner, false);
+    }
+
+    /// Stops everything (the app quits): browsers elsewhere see this host leave.
+    pub fn shutdown(&self) {
+        let mut inner = self.lock();
+        if let Some(daemon) = inner.daemon.take() {
+            daemon.shutdown();
+        }
+    }
+
+    /// Starts or stops the daemon to match what is wanted; with `restart_watch`, (re)starts browsing.
+    fn reconcile(&self, inner: &mut Inner, restart_watch: bool) {
+        let wanted = inner.enabled && (inner.advert.is_some() || inner.watcher.is_some());
+        if !wanted {
+            if let Some(daemon) = inner.daemon.take() {
+                daemon.shutdown();
+            }
+            if !inner.enabled {
+                inner.error = None;
+            }
+            return;
+        }
+        let mut fresh = false;
+        if inner.daemon.is_none() {
+            match Discovery::start(&Interfaces::Lan) {
+                Ok(daemon) => {
+                    inner.daemon = Some(daemon);
+                    inner.error = None;
+                    fresh = true;
+                }
+                Err(err) => {
+                    tracing::warn!(error = %err, "LAN discovery is unavailable");
+                    inner.error = Some(err.to_string());
+                    return;
+                }
+            }
+        }
+        let Some(daemon) = inner.daemon.as_mut() else {
+            return;
+        };
+        if fresh && let Some(advert) = inner.advert.as_ref() {
+            if let Err(err) = daemon.advertise(advert) {
+                tracing::warn!(error = %err, "cannot advertise on the network");
+                inner.error = Some(err.to_string());
+            }
+        } else if inner.advert.is_none() {
+            daemon.withdraw();
+        }
+        if (fresh || restart_watch)
+            && let Some(channel) = inner.watcher.clone()
+        {
+            let hosts = self.hosts.clone();
+            let locked = self.locked;
+            let watching = daemon.watch(move |found| {
+                let list: Vec<LanHost> = found.iter().filter_map(LanHost::from_found).collect();
+                *lock_hosts(&hosts) = list.clone();
+                let _ = channel.send(LanStatus {
+                    enabled: true,
+                    locked,
+                    hosts: list,
+                    error: None,
+                });
+            });
+            if let Err(err) = watching {
+                tracing::warn!(error = %err, "cannot browse the network");
+                inner.error = Some(err.to_string());
+            }
+        }
+    }
+}
+
+fn lock_hosts(hosts: &Mutex<Vec<LanHost>>) -> MutexGuard<'_, Vec<LanHost>> {
+    hosts
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// This computer's name as teammates see it in their Join screen.
+pub fn computer_name() -> String {
+    let name = gethostname::gethostname()
+        .to_string_lossy()
+        .trim()
+        .to_owned();
+    let name = name.split('.').next().unwrap_or_default().to_owned();
+    if name.is_empty() {
+        "Lanban host".to_owned()
+    } else {
+        name
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use lanban_core::fingerprint::Fingerprint;
+
+    #[test]
+    fn the_setting_is_remembered_and_off_means_no_daemon() {
+        let dir = tempfile::tempdir().unwrap();
+        let lan = Lan::load_with(dir.path(), None);
+        assert!(lan.status().enabled, "on by default");
+        let status = lan.set_enabled(false).unwrap();
+        assert!(!status.enabled && !status.locked);
+        // Advertising while off starts nothing (no mDNS daemon may start in the machine's own namespace here).
+        let fingerprint = Fingerprint::of_der(b"cert");
+        lan.advert_changed(Some(HostAdvert {
+            name: "studio-pc".into(),
+            server_id: "id".into(),
+            fingerprint,
+            tag: fingerprint.tag().to_string(),
+            boards: 1,
+            protocol: lanban_core::PROTOCOL_VERSION,
+            port: 7420,
+        }));
+        assert!(lan.lock().daemon.is_none());
+        assert!(
+            !Lan::load_with(dir.path(), None).status().enabled,
+            "the choice survives a restart"
+        );
+    }
+
+    #[test]
+    fn the_environment_overrides_the_setting_and_locks_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let lan = Lan::load_with(dir.path(), Some(false));
+        let status = lan.status();
+        assert!(!status.enabled && status.locked);
+        assert_eq!(lan.set_enabled(true).unwrap_err().code, "discovery_locked");
+        assert!(!dir.path().join("settings.json").exists());
+    }
+
+    #[test]
+    fn a_found_host_is_listed_at_its_first_address() {
+        let fingerprint = Fingerprint::of_der(b"cert");
+        let advert = HostAdvert {
+            name: "studio-pc".into(),
+            server_id: "id".into(),
+            fingerprint,
+            tag: "7K".into(),
+            boards: 2,
+            protocol: lanban_core::PROTOCOL_VERSION,
+            port: 7420,
+        };
+        let found = FoundHost {
+            advert: advert.clone(),
+            addresses: vec!["10.0.0.5".parse().unwrap(), "10.0.1.5".parse().unwrap()],
+        };
+        let host = LanHost::from_found(&found).unwrap();
+        assert_eq!(host.address, "10.0.0.5:7420");
+        assert_eq!(
+            (host.boards, host.tag.as_str(), host.compatible),
+            (2, "7K", true)
+        );
+        let silent = FoundHost {
+            advert,
+            addresses: vec![],
+        };
+        assert_eq!(
+            LanHost::from_found(&silent),
+            None,
+            "a host with no IPv4 address cannot be joined"
+        );
+    }
+}

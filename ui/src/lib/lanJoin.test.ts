@@ -1,0 +1,50 @@
+// Finding a code's host among the hosts discovery sees.
+
+import { describe, expect, it } from "vitest";
+import type { LanHost } from "../bindings";
+import { hostLabel, matchHost } from "./lanJoin";
+
+function host(name: string, tag: string, extra: Partial<LanHost> = {}): LanHost {
+  return {
+    name,
+    server_id: `id-${name}`,
+    tag,
+    boards: 2,
+    address: `10.0.0.${name.length}:7420`,
+    fingerprint: "f".repeat(43),
+    compatible: true,
+    ...extra,
+  };
+}
+
+describe("joining by code alone", () => {
+  const studio = host("studio-pc", "7K");
+  const laptop = host("laptop", "M9");
+
+  it("needs the tag's two characters first", () => {
+    expect(matchHost("", [studio]).kind).toBe("incomplete");
+    expect(matchHost("7", [studio]).kind).toBe("incomplete");
+  });
+
+  it("finds the one host whose tag starts the code, however it was typed", () => {
+    expect(matchHost("7kq2-m9xd", [laptop, studio])).toEqual({ kind: "found", host: studio });
+    expect(matchHost("M9", [laptop, studio])).toEqual({ kind: "found", host: laptop });
+  });
+
+  it("says when no host has the tag, and ignores hosts speaking another protocol", () => {
+    expect(matchHost("ZZQ2M9XD", [laptop, studio])).toEqual({ kind: "none", tag: "ZZ" });
+    expect(matchHost("7KQ2M9XD", [host("old", "7K", { compatible: false })])).toEqual({ kind: "none", tag: "7K" });
+  });
+
+  it("asks the person to pick when two hosts share a tag, and never picks for them", () => {
+    const twin = host("twin", "7K");
+    expect(matchHost("7KQ2M9XD", [studio, twin])).toEqual({ kind: "ambiguous", tag: "7K", hosts: [studio, twin] });
+    expect(matchHost("7KQ2M9XD", [studio, twin], twin.server_id)).toEqual({ kind: "found", host: twin });
+    expect(matchHost("7KQ2M9XD", [studio, twin], laptop.server_id).kind).toBe("ambiguous");
+  });
+
+  it("labels a host with its board count", () => {
+    expect(hostLabel(studio)).toBe("studio-pc · 2 boards");
+    expect(hostLabel(host("solo", "AB", { boards: 1 }))).toBe("solo · 1 board");
+  });
+});
