@@ -267,12 +267,13 @@ class NamespacedInstance:
             time.sleep(0.2)
         raise TimeoutError(f"WebDriver in {self.namespace} never answered: {last}")
 
-    def new_session(self):
-        """A WebDriver session that starts the app (inside the namespace: WebKitWebDriver runs there). Unlike
-        conftest's Instance, the start itself is bounded: if the app dies at once, WebKitWebDriver never answers."""
+    def new_session(self, args: tuple[str, ...] = ()):
+        """A WebDriver session that starts the app (inside the namespace: WebKitWebDriver runs there) with `args`.
+        Unlike conftest's Instance, the start itself is bounded: if the app dies at once, WebKitWebDriver never
+        answers."""
         options = ArgOptions()
         options.set_capability("browserName", "wry")
-        options.set_capability("tauri:options", {"application": str(app_path()), "args": []})
+        options.set_capability("tauri:options", {"application": str(app_path()), "args": list(args)})
         url = f"http://127.0.0.1:{self.port}"
         for attempt in range(5):
             config = ClientConfig(remote_server_addr=url, timeout=SESSION_TIMEOUT)

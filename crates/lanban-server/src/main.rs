@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Parser;
+use lanban_discovery::{Discovery, HostAdvert, Interfaces};
 use lanban_server::tls::TlsMode;
 use lanban_server::{AppState, Config, Synchronous};
 
@@ -30,6 +31,13 @@ struct Cli {
     /// from this computer only; `always`: HTTPS on loopback too; `off`: plain HTTP only (behind a TLS proxy).
     #[arg(long, value_enum, default_value_t = TlsMode::Auto)]
     tls: TlsMode,
+    /// Do not announce this server on the network (mDNS/DNS-SD). It announces itself whenever it serves TLS
+    /// beyond loopback, unless this is given or LANBAN_DISCOVERY=0.
+    #[arg(long)]
+    no_discovery: bool,
+    /// The name teammates' Join screens show for this server (default: the computer's name).
+    #[arg(long)]
+    name: Option<String>,
 }
 
 /// What to do instead of serving.
@@ -134,10 +142,109 @@ async fn main() -> anyhow::Result<()> {
         None => println!("listening on http://{addr}"),
     }
     println!("room codes start with {} (this server's tag)", state.tag());
+    let announcer = announce(cli.no_discovery, cli.name, &state, addr).await;
     tracing::info!(data = %data.display(), %addr, "serving");
-    lanban_server::serve(listener, state, shutdown_signal()).await?;
+    let served = lanban_server::serve(listener, state, shutdown_signal()).await;
+    if let Some(announcer) = announcer {
+        announcer.abort();
+        // Teammates' Join screens see the server leave.
+        let discovery = announcer.discovery.lock().await.take();
+        if let Some(discovery) = discovery {
+            tokio::task::spawn_blocking(move || discovery.shutdown()).await?;
+        }
+    }
+    served?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The server's mDNS announcement, kept up to date with its board count.
+struct Announcer {
+    discovery: std::sync::Arc<tokio::sync::Mutex<Option<Discovery>>>,
+    refresh: tokio::task::JoinHandle<()>,
+}
+
+impl Announcer {
+    fn abort(&self) {
+        self.refresh.abort();
+    }
+}
+
+/// Announces the server on the network while it serves TLS beyond loopback, unless turned off; a failure to
+/// start mDNS is logged, never fatal (teammates can still type the address).
+async fn announce(
+    no_discovery: bool,
+    name: Option<String>,
+    state: &AppState,
+    addr: SocketAddr,
+) -> Option<Announcer> {
+    let off_by_environment =
+        std::env::var("LANBAN_DISCOVERY").is_ok_and(|v| matches!(v.trim(), "0" | "off" | "false"));
+    let identity = state.tls_on(addr)?;
+    if no_discovery || off_by_environment {
+        return None;
+    }
+    let mut discovery = match Discovery::start(&Interfaces::Lan) {
+        Ok(discovery) => discovery,
+        Err(err) => {
+            tracing::warn!(error = %err, "not announced on the network");
+            return None;
+        }
+    };
+    let name = name.unwrap_or_else(|| {
+        let host = gethostname::gethostname().to_string_lossy().into_owned();
+        host.split('.').next().unwrap_or("lanban").to_owned()
+    });
+    let mut advert = HostAdvert {
+        name,
+        server_id: state.server_id.to_string(),
+        fingerprint: identity.fingerprint,
+        tag: state.tag().to_string(),
+        boards: 0,
+        protocol: lanban_core::PROTOCOL_VERSION,
+        port: addr.port(),
+    };
+    let store = state.store.clone();
+    advert.boards = count_boards(&store).await.unwrap_or(0);
+    if let Err(err) = discovery.advertise(&advert) {
+        tracing::warn!(error = %err, "not announced on the network");
+        discovery.shutdown();
+        return None;
+    }
+    println!(
+        "announced on the network as \"{}\" ({})",
+        advert.name,
+        lanban_discovery::SERVICE_TYPE
+    );
+    let discovery = std::sync::Arc::new(tokio::sync::Mutex::new(Some(discovery)));
+    let shared = discovery.clone();
+    // The board count in the announcement follows boards being created (checked every 5 s: a COUNT of a table
+    // of a few rows).
+    let refresh = tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+            let Ok(boards) = count_boards(&store).await else {
+                continue;
+            };
+            if boards != advert.boards {
+                advert.boards = boards;
+                if let Some(discovery) = shared.lock().await.as_mut()
+                    && let Err(err) = discovery.advertise(&advert)
+                {
+                    tracing::warn!(error = %err, "cannot update the announcement");
+                }
+            }
+        }
+    });
+    Some(Announcer { discovery, refresh })
+}
+
+async fn count_boards(
+    store: &lanban_server::store::Store,
+) -> Result<u32, lanban_server::error::ApiError> {
+    store
+        .read(|conn| Ok(conn.query_row("SELECT COUNT(*) FROM boards", [], |r| r.get(0))?))
+        .await
 }
 
 async fn shutdown_signal() {

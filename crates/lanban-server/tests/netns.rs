@@ -1,7 +1,8 @@
 //! The server as another computer on a LAN sees it: two network namespaces joined by a veth pair (addresses that
 //! exist only inside them), the real `lanban-server` binary listening on every interface in one, `curl` in the
 //! other. Plain HTTP from the other computer is refused with `426 tls_required` and changes nothing; the same
-//! request over HTTPS works; plain HTTP from the server's own computer still works.
+//! request over HTTPS works; plain HTTP from the server's own computer still works. The server announces itself
+//! over mDNS inside its namespace, and the other computer finds it there, with the tag its codes start with.
 //!
 //! Needs root (to create namespaces), `ip` and `curl`; CI has all three. Nothing here reaches a real network.
 
@@ -54,8 +55,17 @@ fn plain_http_from_another_computer_is_refused_and_https_works() {
     let data = tempfile::tempdir().unwrap();
     let mut child = lan
         .exec(SERVER, env!("CARGO_BIN_EXE_lanban-server"))
-        .args(["--bind", "0.0.0.0:7420", "--data"])
+        .args([
+            "--bind",
+            "0.0.0.0:7420",
+            "--name",
+            "office-server",
+            "--data",
+        ])
         .arg(data.path())
+        // It announces itself, inside its namespace only.
+        .env_remove("LANBAN_DISCOVERY")
+        .env("LANBAN_REQUIRE_NETNS", lan.namespace(SERVER))
         .stdout(Stdio::piped())
         .spawn()
         .expect("the server starts");
@@ -131,4 +141,56 @@ fn plain_http_from_another_computer_is_refused_and_https_works() {
     );
     assert_eq!(status, 200, "{joined}");
     assert_eq!(members(&lan), 2);
+
+    // The other computer finds the server on the network, by the tag that starts its room codes, with its board
+    // count (updated within 5 s of the board's creation).
+    let mut found = Vec::new();
+    for _ in 0..8 {
+        let output = lan
+            .exec(CLIENT, &std::env::current_exe().unwrap().to_string_lossy())
+            .args([
+                "--exact",
+                "browse_inside_a_namespace",
+                "--ignored",
+                "--nocapture",
+            ])
+            .env("LANBAN_REQUIRE_NETNS", lan.namespace(CLIENT))
+            .output()
+            .expect("the browser runs");
+        found = String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .filter_map(|l| l.strip_prefix("FOUND "))
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .collect();
+        if found.len() == 1 && found[0]["advert"]["boards"] == 1 {
+            break;
+        }
+    }
+    assert_eq!(found.len(), 1, "{found:?}");
+    let advert = &found[0]["advert"];
+    assert_eq!(advert["name"], "office-server");
+    assert_eq!(advert["tag"].as_str(), Some(&code[..2]), "{advert}");
+    assert_eq!(advert["boards"], 1);
+    assert_eq!(advert["port"], 7420);
+    assert_eq!(found[0]["addresses"], serde_json::json!(["10.201.0.1"]));
+}
+
+/// Run by the test above inside the other computer's namespace (`LANBAN_REQUIRE_NETNS` names it, and discovery
+/// refuses to start anywhere else): browses for 3 s and prints each host found as `FOUND <json>`.
+#[test]
+#[ignore = "run inside a network namespace by plain_http_from_another_computer_is_refused_and_https_works"]
+fn browse_inside_a_namespace() {
+    if std::env::var_os("LANBAN_REQUIRE_NETNS").is_none() {
+        // Never an mDNS daemon in the machine's own namespace.
+        return;
+    }
+    let discovery =
+        lanban_discovery::Discovery::start(&lanban_discovery::Interfaces::Lan).expect("inside");
+    for host in discovery
+        .browse_for(std::time::Duration::from_secs(3))
+        .expect("browse")
+    {
+        println!("FOUND {}", serde_json::to_string(&host).unwrap());
+    }
+    discovery.shutdown();
 }
