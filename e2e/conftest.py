@@ -64,7 +64,7 @@ def display():
 class Instance:
     """One app instance: its own data directory, tauri-driver and WebDriver session."""
 
-    def __init__(self, name: str, display: str):
+    def __init__(self, name: str, display: str, extra_env: dict[str, str] | None = None):
         self.name = name
         self.data = Path(tempfile.mkdtemp(prefix=f"lanban-e2e-{name}-"))
         self.port = free_port()
@@ -75,6 +75,8 @@ class Instance:
                    # This namespace is the machine's own: no mDNS daemon may start here (see e2e/lan.py for tests
                    # that use discovery inside namespaces of their own).
                    LANBAN_DISCOVERY="0")
+        env.update(extra_env or {})
+        self.env = env
         self.log = open(SHOTS / f"{name}-driver.log", "w")
         self.driver_process = subprocess.Popen(
             ["tauri-driver", "--port", str(self.port), "--native-port", str(native)],

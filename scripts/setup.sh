@@ -9,9 +9,9 @@ sudo=""
 # Debian packages: a C compiler (bundled SQLite), WebKitGTK and friends for Tauri, Xvfb + WebKitWebDriver for
 # the end-to-end tests, ImageMagick for their screenshots, Node.js for the UI build, iproute2 + curl for the test
 # that puts the server on a LAN of network namespaces, socat (and ping) for the end-to-end tests that run the app
-# inside such namespaces.
+# inside such namespaces, dbus-daemon for the one that opens an invite link in the running app.
 packages=(build-essential pkg-config ca-certificates curl iproute2 file libssl-dev libwebkit2gtk-4.1-dev libxdo-dev
-          libayatana-appindicator3-dev librsvg2-dev xvfb xauth webkit2gtk-driver imagemagick socat iputils-ping)
+          libayatana-appindicator3-dev librsvg2-dev xvfb xauth webkit2gtk-driver imagemagick socat iputils-ping dbus-daemon)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

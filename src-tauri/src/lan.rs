@@ -163,7 +163,7 @@ impl Lan {
             .map_err(|e| CommandError::new("storage", format!("Cannot save the setting: {e}")))?;
         let mut inner = self.lock();
         inner.enabled = enabled;
-        self.reconcile(&mut inner, true);
+        self.reconcile(&mut inner, true, false);
         Ok(self.status_of(&inner))
     }
 
@@ -173,16 +173,8 @@ impl Lan {
         if inner.advert == advert {
             return;
         }
-        let republish = advert.is_some();
         inner.advert = advert;
-        self.reconcile(&mut inner, false);
-        let advert = inner.advert.clone();
-        if let (true, Some(daemon), Some(advert)) = (republish, inner.daemon.as_mut(), advert)
-            && let Err(err) = daemon.advertise(&advert)
-        {
-            tracing::warn!(error = %err, "cannot advertise on the network");
-            inner.error = Some(err.to_string());
-        }
+        self.reconcile(&mut inner, false, true);
     }
 
     /// Browses, sending the Join screen the hosts it sees on `channel` (replacing any earlier watcher).
@@ -193,7 +185,7 @@ impl Lan {
         }
         lock_hosts(&self.hosts).clear();
         inner.watcher = Some(channel);
-        self.reconcile(&mut inner, true);
+        self.reconcile(&mut inner, true, false);
         self.status_of(&inner)
     }
 
@@ -206,7 +198,7 @@ impl Lan {
             daemon.stop_watching();
         }
         lock_hosts(&self.hosts).clear();
-        self.reconcile(&mut inner, false);
+        self.reconcile(&mut inner, false, false);
     }
 
     /// Stops everything (the app quits): browsers elsewhere see this host leave.
@@ -217,8 +209,9 @@ impl Lan {
         }
     }
 
-    /// Starts or stops the daemon to match what is wanted; with `restart_watch`, (re)starts browsing.
-    fn reconcile(&self, inner: &mut Inner, restart_watch: bool) {
+    /// Starts or stops the daemon to match what is wanted; with `restart_watch`, (re)starts browsing; with
+    /// `readvertise`, publishes the advert again (it changed).
+    fn reconcile(&self, inner: &mut Inner, restart_watch: bool, readvertise: bool) {
         let wanted = inner.enabled && (inner.advert.is_some() || inner.watcher.is_some());
         if !wanted {
             if let Some(daemon) = inner.daemon.take() {
@@ -247,7 +240,7 @@ impl Lan {
         let Some(daemon) = inner.daemon.as_mut() else {
             return;
         };
-        if fresh && let Some(advert) = inner.advert.as_ref() {
+        if let Some(advert) = inner.advert.as_ref().filter(|_| fresh || readvertise) {
             if let Err(err) = daemon.advertise(advert) {
                 tracing::warn!(error = %err, "cannot advertise on the network");
                 inner.error = Some(err.to_string());

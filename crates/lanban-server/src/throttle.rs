@@ -1,6 +1,7 @@
-//! Failed-join throttling: room codes have 40 bits, and this keeps guessing them hopeless. After
-//! `per_address` failures from one address within the window, every join from it is refused until the window
-//! passes; after `global` failures from anyone, every join is refused likewise.
+//! Failed-join throttling: room codes have 30 secret bits after the public host tag, and this keeps guessing
+//! them hopeless (docs/protocol.md §11). After `per_address` failures from one address within the window, every
+//! join from it is refused until the window passes; after `global` failures from anyone, every join is refused
+//! likewise.
 
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
