@@ -114,11 +114,15 @@ pub fn parse(text: &str) -> CommandResult<Invite> {
                         .map_err(|_| bad_link("its host fingerprint is garbled"))?,
                 )
             }
-            "host" if hosts.len() < MAX_HOSTS => hosts.push(
-                value
+            "host" if hosts.len() < MAX_HOSTS => {
+                let ip = value
                     .parse::<std::net::IpAddr>()
-                    .map_err(|_| bad_link("a host address is garbled"))?,
-            ),
+                    .map_err(|_| bad_link("a host address is garbled"))?;
+                if ip.is_unspecified() || ip.is_multicast() {
+                    return Err(bad_link("a host address is garbled"));
+                }
+                hosts.push(ip);
+            }
             // Unknown keys come from newer versions: ignored.
             _ => {}
         }
@@ -204,6 +208,14 @@ mod tests {
             (&good.replace("&fp=", "&fp=x"), "fingerprint"),
             (
                 &good.replace("host=10.0.0.5", "host=evil.example"),
+                "host address",
+            ),
+            (
+                &good.replace("host=10.0.0.5", "host=0.0.0.0"),
+                "host address",
+            ),
+            (
+                &good.replace("host=10.0.0.5", "host=224.0.0.251"),
                 "host address",
             ),
             (&good.replace("&host=10.0.0.5", ""), "no host address"),

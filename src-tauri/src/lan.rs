@@ -51,16 +51,18 @@ impl LanHost {
     }
 }
 
-/// What the Join screen and the settings show about discovery.
+/// What the Join screen and the share panel show about discovery.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 pub struct LanStatus {
     /// Discovery is on.
     pub enabled: bool,
     /// `LANBAN_DISCOVERY` decides, not the setting.
     pub locked: bool,
-    /// Hosts seen so far (while browsing), sorted by name.
+    /// This computer is announced on the network right now (it shares its boards and discovery works).
+    pub advertising: bool,
+    /// Hosts seen so far (while browsing), sorted by name; never this computer itself.
     pub hosts: Vec<LanHost>,
-    /// Why discovery is not working, if it is not.
+    /// Why discovery cannot search the network, if it cannot.
     pub error: Option<String>,
 }
 
@@ -79,18 +81,30 @@ struct Inner {
     daemon: Option<Discovery>,
     /// What to advertise (this computer shares its boards), if anything.
     advert: Option<HostAdvert>,
+    /// The advert is published.
+    advertising: bool,
     /// The Join screen's channel, while it is open.
     watcher: Option<Channel<LanStatus>>,
     error: Option<String>,
 }
 
-/// Discovery for this app (a std `Mutex`: never held across an `.await`).
+/// What the browsing thread shares with the rest: the hosts it saw, and which browse is current (a thread of an
+/// earlier browse may still deliver queued events; they are dropped).
+#[derive(Default)]
+struct Seen {
+    generation: u64,
+    hosts: Vec<LanHost>,
+}
+
+/// Discovery for this app (std `Mutex`es: never held across an `.await`; the daemon's blocking goodbyes happen
+/// after they are released).
 pub struct Lan {
     settings_path: PathBuf,
     locked: bool,
     inner: Mutex<Inner>,
-    /// Hosts seen by the current browse; written by the browsing thread.
-    hosts: Arc<Mutex<Vec<LanHost>>>,
+    seen: Arc<Mutex<Seen>>,
+    /// Serialises announcements, so a slow one (counting boards) cannot overtake a later one.
+    announcing: tokio::sync::Mutex<()>,
 }
 
 /// `LANBAN_DISCOVERY`: `0`/`off`/`false` or `1`/`on`/`true`; anything else leaves the choice to the setting.
@@ -99,6 +113,19 @@ pub fn forced_by_environment() -> Option<bool> {
         "0" | "off" | "false" => Some(false),
         "1" | "on" | "true" => Some(true),
         _ => None,
+    }
+}
+
+/// A daemon to stop once the locks are released (stopping waits for its goodbye to go out).
+#[must_use]
+pub struct Stopping(Option<Discovery>);
+
+impl Stopping {
+    /// Stops it (blocking for at most a few seconds).
+    pub fn finish(self) {
+        if let Some(daemon) = self.0 {
+            daemon.shutdown();
+        }
     }
 }
 
@@ -117,10 +144,12 @@ impl Lan {
                 enabled: forced.unwrap_or(setting),
                 daemon: None,
                 advert: None,
+                advertising: false,
                 watcher: None,
                 error: None,
             }),
-            hosts: Arc::new(Mutex::new(Vec::new())),
+            seen: Arc::new(Mutex::new(Seen::default())),
+            announcing: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -140,8 +169,9 @@ impl Lan {
         LanStatus {
             enabled: inner.enabled,
             locked: self.locked,
+            advertising: inner.advertising,
             hosts: if inner.enabled && inner.watcher.is_some() {
-                lock_hosts(&self.hosts).clone()
+                lock_seen(&self.seen).hosts.clone()
             } else {
                 Vec::new()
             },
@@ -150,7 +180,7 @@ impl Lan {
     }
 
     /// Turns discovery on or off and remembers the choice.
-    pub fn set_enabled(&self, enabled: bool) -> CommandResult<LanStatus> {
+    pub fn set_enabled(&self, enabled: bool) -> CommandResult<(LanStatus, Stopping)> {
         if self.locked {
             return Err(CommandError::new(
                 "discovery_locked",
@@ -163,64 +193,65 @@ impl Lan {
             .map_err(|e| CommandError::new("storage", format!("Cannot save the setting: {e}")))?;
         let mut inner = self.lock();
         inner.enabled = enabled;
-        self.reconcile(&mut inner, true, false);
-        Ok(self.status_of(&inner))
+        let stopping = self.reconcile(&mut inner, true, false);
+        Ok((self.status_of(&inner), stopping))
     }
 
     /// Advertises this computer's server (`Some`) or stops advertising it (`None`).
-    pub fn advert_changed(&self, advert: Option<HostAdvert>) {
-        let mut inner = self.lock();
-        if inner.advert == advert {
-            return;
-        }
-        inner.advert = advert;
-        self.reconcile(&mut inner, false, true);
+    pub async fn advert_changed(
+        &self,
+        advert: impl std::future::Future<Output = Option<HostAdvert>>,
+    ) {
+        let _turn = self.announcing.lock().await;
+        let advert = advert.await;
+        let stopping = {
+            let mut inner = self.lock();
+            if inner.advert == advert {
+                return;
+            }
+            inner.advert = advert;
+            self.reconcile(&mut inner, false, true)
+        };
+        let _ = tauri::async_runtime::spawn_blocking(move || stopping.finish()).await;
     }
 
     /// Browses, sending the Join screen the hosts it sees on `channel` (replacing any earlier watcher).
-    pub fn watch(&self, channel: Channel<LanStatus>) -> LanStatus {
+    pub fn watch(&self, channel: Channel<LanStatus>) -> (LanStatus, Stopping) {
         let mut inner = self.lock();
-        if let (Some(daemon), Some(_)) = (inner.daemon.as_ref(), inner.watcher.as_ref()) {
-            daemon.stop_watching();
-        }
-        lock_hosts(&self.hosts).clear();
         inner.watcher = Some(channel);
-        self.reconcile(&mut inner, true, false);
-        self.status_of(&inner)
+        let stopping = self.reconcile(&mut inner, true, false);
+        (self.status_of(&inner), stopping)
     }
 
     /// Stops browsing (the Join screen closed).
-    pub fn unwatch(&self) {
+    pub fn unwatch(&self) -> Stopping {
         let mut inner = self.lock();
         if inner.watcher.take().is_some()
             && let Some(daemon) = inner.daemon.as_ref()
         {
             daemon.stop_watching();
         }
-        lock_hosts(&self.hosts).clear();
-        self.reconcile(&mut inner, false, false);
+        forget_hosts(&self.seen);
+        self.reconcile(&mut inner, false, false)
     }
 
     /// Stops everything (the app quits): browsers elsewhere see this host leave.
     pub fn shutdown(&self) {
-        let mut inner = self.lock();
-        if let Some(daemon) = inner.daemon.take() {
-            daemon.shutdown();
-        }
+        let daemon = self.lock().daemon.take();
+        Stopping(daemon).finish();
     }
 
     /// Starts or stops the daemon to match what is wanted; with `restart_watch`, (re)starts browsing; with
-    /// `readvertise`, publishes the advert again (it changed).
-    fn reconcile(&self, inner: &mut Inner, restart_watch: bool, readvertise: bool) {
+    /// `readvertise`, publishes the advert again (it changed). Returns a daemon to stop after unlocking.
+    fn reconcile(&self, inner: &mut Inner, restart_watch: bool, readvertise: bool) -> Stopping {
         let wanted = inner.enabled && (inner.advert.is_some() || inner.watcher.is_some());
         if !wanted {
-            if let Some(daemon) = inner.daemon.take() {
-                daemon.shutdown();
-            }
+            forget_hosts(&self.seen);
+            inner.advertising = false;
             if !inner.enabled {
                 inner.error = None;
             }
-            return;
+            return Stopping(inner.daemon.take());
         }
         let mut fresh = false;
         if inner.daemon.is_none() {
@@ -233,33 +264,54 @@ impl Lan {
                 Err(err) => {
                     tracing::warn!(error = %err, "LAN discovery is unavailable");
                     inner.error = Some(err.to_string());
-                    return;
+                    return Stopping(None);
                 }
             }
         }
         let Some(daemon) = inner.daemon.as_mut() else {
-            return;
+            return Stopping(None);
         };
-        if let Some(advert) = inner.advert.as_ref().filter(|_| fresh || readvertise) {
-            if let Err(err) = daemon.advertise(advert) {
-                tracing::warn!(error = %err, "cannot advertise on the network");
-                inner.error = Some(err.to_string());
+        match inner.advert.as_ref() {
+            Some(advert) if fresh || readvertise => match daemon.advertise(advert) {
+                Ok(()) => inner.advertising = true,
+                Err(err) => {
+                    // Browsing may still work: only the share panel needs to know.
+                    tracing::warn!(error = %err, "cannot advertise on the network");
+                    inner.advertising = false;
+                }
+            },
+            Some(_) => {}
+            None => {
+                daemon.withdraw();
+                inner.advertising = false;
             }
-        } else if inner.advert.is_none() {
-            daemon.withdraw();
         }
         if (fresh || restart_watch)
             && let Some(channel) = inner.watcher.clone()
         {
-            let hosts = self.hosts.clone();
+            daemon.stop_watching();
+            let generation = forget_hosts(&self.seen);
+            let seen = self.seen.clone();
             let locked = self.locked;
+            let own = inner.advert.as_ref().map(|a| a.server_id.clone());
             let watching = daemon.watch(move |found| {
-                let list: Vec<LanHost> = found.iter().filter_map(LanHost::from_found).collect();
-                *lock_hosts(&hosts) = list.clone();
+                let hosts: Vec<LanHost> = found
+                    .iter()
+                    .filter(|f| Some(&f.advert.server_id) != own.as_ref())
+                    .filter_map(LanHost::from_found)
+                    .collect();
+                {
+                    let mut seen = lock_seen(&seen);
+                    if seen.generation != generation {
+                        return;
+                    }
+                    seen.hosts = hosts.clone();
+                }
                 let _ = channel.send(LanStatus {
                     enabled: true,
                     locked,
-                    hosts: list,
+                    advertising: own.is_some(),
+                    hosts,
                     error: None,
                 });
             });
@@ -268,13 +320,20 @@ impl Lan {
                 inner.error = Some(err.to_string());
             }
         }
+        Stopping(None)
     }
 }
 
-fn lock_hosts(hosts: &Mutex<Vec<LanHost>>) -> MutexGuard<'_, Vec<LanHost>> {
-    hosts
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+/// Empties the hosts seen and starts a new generation (an earlier browse's late events are dropped); returns it.
+fn forget_hosts(seen: &Mutex<Seen>) -> u64 {
+    let mut seen = lock_seen(seen);
+    seen.generation += 1;
+    seen.hosts.clear();
+    seen.generation
+}
+
+fn lock_seen(seen: &Mutex<Seen>) -> MutexGuard<'_, Seen> {
+    seen.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// This computer's name as teammates see it in their Join screen.
@@ -302,11 +361,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let lan = Lan::load_with(dir.path(), None);
         assert!(lan.status().enabled, "on by default");
-        let status = lan.set_enabled(false).unwrap();
+        let (status, stopping) = lan.set_enabled(false).unwrap();
+        stopping.finish();
         assert!(!status.enabled && !status.locked);
         // Advertising while off starts nothing (no mDNS daemon may start in the machine's own namespace here).
         let fingerprint = Fingerprint::of_der(b"cert");
-        lan.advert_changed(Some(HostAdvert {
+        tauri::async_runtime::block_on(lan.advert_changed(std::future::ready(Some(HostAdvert {
             name: "studio-pc".into(),
             server_id: "id".into(),
             fingerprint,
@@ -314,8 +374,9 @@ mod tests {
             boards: 1,
             protocol: lanban_core::PROTOCOL_VERSION,
             port: 7420,
-        }));
+        }))));
         assert!(lan.lock().daemon.is_none());
+        assert!(!lan.status().advertising);
         assert!(
             !Lan::load_with(dir.path(), None).status().enabled,
             "the choice survives a restart"
@@ -328,7 +389,10 @@ mod tests {
         let lan = Lan::load_with(dir.path(), Some(false));
         let status = lan.status();
         assert!(!status.enabled && status.locked);
-        assert_eq!(lan.set_enabled(true).unwrap_err().code, "discovery_locked");
+        assert_eq!(
+            lan.set_enabled(true).err().map(|e| e.code).as_deref(),
+            Some("discovery_locked")
+        );
         assert!(!dir.path().join("settings.json").exists());
     }
 

@@ -126,6 +126,13 @@ impl Recent {
     }
 
     /// The boards this computer hosts.
+    /// True if this person confirmed the certificate `fingerprint` when joining some board (trust on first use).
+    pub fn trusts(&self, fingerprint: &str) -> bool {
+        self.entries()
+            .iter()
+            .any(|entry| entry.fingerprint.as_deref() == Some(fingerprint))
+    }
+
     pub fn entries_hosted_here(&self) -> Vec<RecentEntry> {
         self.entries()
             .iter()

@@ -131,13 +131,13 @@ fn a_host_creates_a_board_works_on_it_and_a_teammate_joins_it() {
     let missing = invoke(
         &window,
         "join_board",
-        json!({"roomCode": code, "memberName": "Grace", "address": "", "onEvent": "__CHANNEL__:3"}),
+        json!({"roomCode": code, "memberName": "Grace", "address": "", "discovered": false, "onEvent": "__CHANNEL__:3"}),
     );
     assert_eq!(missing.unwrap_err()["field"], "address");
     let joined = ok(
         &window,
         "join_board",
-        json!({"roomCode": code, "memberName": "Grace", "address": local, "onEvent": "__CHANNEL__:4"}),
+        json!({"roomCode": code, "memberName": "Grace", "address": local, "discovered": false, "onEvent": "__CHANNEL__:4"}),
     );
     assert_eq!(joined["me"]["role"], "member");
     assert_eq!(joined["hosting"], false);
@@ -219,14 +219,42 @@ fn a_joined_hosts_fingerprint_is_pinned_and_remembered_across_restarts() {
             &window,
             "join_board",
             json!({"roomCode": code, "memberName": "Grace", "address": address, "fingerprint": "nope",
-                   "onEvent": "__CHANNEL__:1"}),
+                   "discovered": false, "onEvent": "__CHANNEL__:1"}),
         );
         assert_eq!(bad.unwrap_err()["field"], "fingerprint");
+        // An address found by discovery is never this computer, and never a host whose certificate does not
+        // make the code's tag: refused before anything is sent (192.0.2.1 is a documentation address).
+        let here = invoke(
+            &window,
+            "join_board",
+            json!({"roomCode": code, "memberName": "Grace", "address": address, "fingerprint": pin,
+                   "discovered": true, "onEvent": "__CHANNEL__:5"}),
+        );
+        assert_eq!(here.unwrap_err()["code"], "wrong_host");
+        let code_tag = created.room_code.tag();
+        let impostor = (0u32..)
+            .map(|i| lanban_core::fingerprint::Fingerprint::of_der(&i.to_be_bytes()))
+            .find(|f| f.tag() != code_tag)
+            .unwrap();
+        let elsewhere = invoke(
+            &window,
+            "join_board",
+            json!({"roomCode": code, "memberName": "Grace", "address": "192.0.2.1:7420",
+                   "fingerprint": impostor.to_string(), "discovered": true, "onEvent": "__CHANNEL__:6"}),
+        );
+        let refused = elsewhere.unwrap_err();
+        assert_eq!(refused["code"], "wrong_host", "{refused}");
+        assert!(
+            refused["message"]
+                .as_str()
+                .unwrap()
+                .contains(code_tag.as_str())
+        );
         let joined = ok(
             &window,
             "join_board",
             json!({"roomCode": code, "memberName": "Grace", "address": address, "fingerprint": pin,
-                   "onEvent": "__CHANNEL__:2"}),
+                   "discovered": false, "onEvent": "__CHANNEL__:2"}),
         );
         assert_eq!(joined["snapshot"]["board"]["name"], "Pinned");
         ok(&window, "leave_board", json!({}));

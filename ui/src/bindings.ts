@@ -11,10 +11,12 @@ export const commands = {
 	hostBoard: (boardName: string, memberName: string, onEvent: Channel<BridgeMessage>) => typedError<OpenedBoard, CommandError>(__TAURI_INVOKE("host_board", { boardName, memberName, onEvent })),
 	/**
 	 *  Joins a board by its room code on the host at `address` (`192.168.1.20:7420`) and opens it. Another
-	 *  computer is joined over HTTPS pinned to `fingerprint`; without one, the answer is `confirm_host` with the
-	 *  fingerprint it presents (see `client_for`), and the room code has not been sent.
+	 *  computer is joined over HTTPS pinned to `fingerprint`; without one, to the certificate it presents if this
+	 *  person confirmed that one before, else the answer is `confirm_host` with it, and the room code has not been
+	 *  sent. `discovered`: the address came from discovery, so the host's certificate must make the code's tag
+	 *  (`wrong_host` otherwise, nothing sent).
 	 */
-	joinBoard: (roomCode: string, memberName: string, address: string, fingerprint: string | null, onEvent: Channel<BridgeMessage>) => typedError<OpenedBoard, CommandError>(__TAURI_INVOKE("join_board", { roomCode, memberName, address, fingerprint, onEvent })),
+	joinBoard: (roomCode: string, memberName: string, address: string, fingerprint: string | null, discovered: boolean, onEvent: Channel<BridgeMessage>) => typedError<OpenedBoard, CommandError>(__TAURI_INVOKE("join_board", { roomCode, memberName, address, fingerprint, discovered, onEvent })),
 	/**
 	 *  Reopens a recent board with its remembered token (starting the embedded server if this computer hosts it),
 	 *  over HTTPS pinned to the fingerprint remembered when joining. A board joined before hosts used TLS has none
@@ -63,9 +65,9 @@ export const commands = {
 	/**  Discovery's state (hosts are listed only while the Join screen watches). */
 	lanStatus: () => __TAURI_INVOKE<LanStatus>("lan_status"),
 	/**  Starts browsing the network; every change to the hosts seen arrives on `on_change`. Returns the state now. */
-	lanWatch: (onChange: Channel<LanStatus>) => __TAURI_INVOKE<LanStatus>("lan_watch", { onChange }),
+	lanWatch: (onChange: Channel<LanStatus>) => typedError<LanStatus, CommandError>(__TAURI_INVOKE("lan_watch", { onChange })),
 	/**  Stops browsing. */
-	lanUnwatch: () => __TAURI_INVOKE<void>("lan_unwatch"),
+	lanUnwatch: () => typedError<null, CommandError>(__TAURI_INVOKE("lan_unwatch")),
 	/**  Turns discovery on or off (remembered across restarts). */
 	setDiscovery: (enabled: boolean) => typedError<LanStatus, CommandError>(__TAURI_INVOKE("set_discovery", { enabled })),
 };
@@ -268,15 +270,17 @@ export type LanHost = {
 	compatible: boolean,
 };
 
-/**  What the Join screen and the settings show about discovery. */
+/**  What the Join screen and the share panel show about discovery. */
 export type LanStatus = {
 	/**  Discovery is on. */
 	enabled: boolean,
 	/**  `LANBAN_DISCOVERY` decides, not the setting. */
 	locked: boolean,
-	/**  Hosts seen so far (while browsing), sorted by name. */
+	/**  This computer is announced on the network right now (it shares its boards and discovery works). */
+	advertising: boolean,
+	/**  Hosts seen so far (while browsing), sorted by name; never this computer itself. */
 	hosts: LanHost[],
-	/**  Why discovery is not working, if it is not. */
+	/**  Why discovery cannot search the network, if it cannot. */
 	error: string | null,
 };
 

@@ -82,14 +82,20 @@ impl HostAdvert {
         ]
     }
 
-    /// Reads an advert from a TXT record; `None` if a required key is missing or malformed.
+    /// Reads an advert from a TXT record; `None` if a required key is missing or malformed, or if the tag is
+    /// not the one its fingerprint makes (room codes start with the tag of the certificate that serves them).
     fn from_txt(get: impl Fn(&str) -> Option<String>, port: u16) -> Option<HostAdvert> {
         let value = |key: &str| get(key).filter(|v| v.len() <= MAX_TXT_VALUE);
+        let fingerprint: Fingerprint = value("fp")?.parse().ok()?;
+        let tag = value("tag")?;
+        if tag != fingerprint.tag().as_str() {
+            return None;
+        }
         Some(HostAdvert {
             name: value("name")?,
             server_id: value("id")?,
-            fingerprint: value("fp")?.parse().ok()?,
-            tag: value("tag")?,
+            fingerprint,
+            tag,
             boards: value("boards").and_then(|b| b.parse().ok()).unwrap_or(0),
             protocol: value("v")?.parse().ok()?,
             port,
@@ -121,9 +127,10 @@ impl Seen {
                     .addresses
                     .iter()
                     .map(|a| a.to_ip_addr())
-                    .filter(IpAddr::is_ipv4)
+                    .filter(is_lan_address)
                     .collect();
                 addresses.sort();
+                addresses.dedup();
                 let host = FoundHost { advert, addresses };
                 // Names are case-insensitive in DNS; a removal may spell one differently.
                 let name = service.fullname.to_lowercase();
@@ -138,16 +145,34 @@ impl Seen {
         }
     }
 
-    /// One entry per host (by fingerprint: a host re-announced under a new instance name is still one host),
-    /// sorted by name.
+    /// One entry per announced fingerprint and address (a host re-announced under a new instance name is still
+    /// one host; an impostor copying a host's fingerprint from elsewhere is a second entry, not a replacement),
+    /// sorted by name. Hosts with no usable address are left out.
     fn hosts(&self) -> Vec<FoundHost> {
-        let mut by_fingerprint: BTreeMap<String, FoundHost> = BTreeMap::new();
+        let mut by_identity: BTreeMap<(String, IpAddr), FoundHost> = BTreeMap::new();
         for host in self.services.values() {
-            by_fingerprint.insert(host.advert.fingerprint.to_string(), host.clone());
+            if let Some(first) = host.addresses.first() {
+                by_identity.insert((host.advert.fingerprint.to_string(), *first), host.clone());
+            }
         }
-        let mut hosts: Vec<FoundHost> = by_fingerprint.into_values().collect();
+        let mut hosts: Vec<FoundHost> = by_identity.into_values().collect();
         hosts.sort_by(|a, b| a.advert.name.cmp(&b.advert.name));
         hosts
+    }
+}
+
+/// An address a LAN host can be reached at: IPv4, not loopback (that would be this computer: an announcement
+/// must never steer a client there), unspecified, multicast, broadcast or link-local.
+fn is_lan_address(ip: &IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            !(v4.is_loopback()
+                || v4.is_unspecified()
+                || v4.is_multicast()
+                || v4.is_broadcast()
+                || v4.is_link_local())
+        }
+        IpAddr::V6(_) => false,
     }
 }
 
@@ -302,7 +327,7 @@ mod tests {
             name: "studio-pc".into(),
             server_id: "k3J9bQ2xWmTq7vLp0aZc1d".into(),
             fingerprint: Fingerprint::of_der(b"cert"),
-            tag: "7K".into(),
+            tag: Fingerprint::of_der(b"cert").tag().to_string(),
             boards: 2,
             protocol: 1,
             port: 7420,
@@ -335,6 +360,30 @@ mod tests {
         txt.insert("fp", a.fingerprint.to_string());
         txt.insert("name", "x".repeat(MAX_TXT_VALUE + 1));
         assert_eq!(HostAdvert::from_txt(|k| txt.get(k).cloned(), 7420), None);
+        // A tag its fingerprint does not make.
+        let mut txt: BTreeMap<&str, String> = a.txt().into_iter().collect();
+        let other = if a.tag == "7K" { "7M" } else { "7K" };
+        txt.insert("tag", other.into());
+        assert_eq!(HostAdvert::from_txt(|k| txt.get(k).cloned(), 7420), None);
+    }
+
+    #[test]
+    fn only_lan_addresses_are_kept() {
+        for ip in ["10.0.0.5", "192.168.1.20", "172.17.0.1"] {
+            assert!(is_lan_address(&ip.parse().unwrap()), "{ip}");
+        }
+        for ip in [
+            "127.0.0.1",
+            "127.9.9.9",
+            "0.0.0.0",
+            "224.0.0.251",
+            "255.255.255.255",
+            "169.254.1.1",
+            "::1",
+            "fe80::1",
+        ] {
+            assert!(!is_lan_address(&ip.parse().unwrap()), "{ip}");
+        }
     }
 
     #[test]

@@ -48,8 +48,6 @@ fn a_host_advertised_on_one_computer_is_found_from_another() {
             .args([
                 "--certificate-text",
                 "studio's certificate",
-                "--tag",
-                "7K",
                 "--boards",
                 "2",
             ])
@@ -78,7 +76,10 @@ fn a_host_advertised_on_one_computer_is_found_from_another() {
     assert_eq!(hosts.len(), 1, "{hosts:?}");
     let host = &hosts[0];
     assert_eq!(host["advert"]["name"], "studio-pc");
-    assert_eq!(host["advert"]["tag"], "7K");
+    assert_eq!(
+        host["advert"]["tag"],
+        Fingerprint::of_der(b"studio's certificate").tag().as_str()
+    );
     assert_eq!(host["advert"]["boards"], 2);
     assert_eq!(host["advert"]["port"], 7420);
     assert_eq!(

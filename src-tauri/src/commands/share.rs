@@ -33,7 +33,7 @@ pub async fn set_sharing(
 
 /// Brings what discovery announces up to date (sharing turned on or off, a board added).
 pub async fn announce(host: &Host, lan: &Lan) {
-    lan.advert_changed(host.advert().await);
+    lan.advert_changed(host.advert()).await;
 }
 
 /// The invite link for `room_code` on this computer's server (while it is shared), and its QR code.

@@ -10,6 +10,7 @@ use lanban_core::event::PresenceEntry;
 use lanban_core::fingerprint::Fingerprint;
 use lanban_core::ids::{BoardId, MemberId};
 use lanban_core::model::Member;
+use lanban_core::room_code::{RoomCode, RoomCodeError};
 use lanban_core::time::Timestamp;
 use serde::Serialize;
 use tauri::State;
@@ -72,19 +73,22 @@ async fn client_for(address: &str, fingerprint: Option<&str>) -> CommandResult<A
             Ok(Api::pinned(host_port(address), pin)?)
         }
         None if is_this_computer(address) => Ok(Api::new(host_port(address))?),
-        None => {
-            let presented = probe_fingerprint(host_port(address)).await?;
-            Err(CommandError {
-                host: Some(Box::new(PresentedHost {
-                    fingerprint: presented.to_string(),
-                    phrase: presented.phrase(),
-                })),
-                ..CommandError::new(
-                    "confirm_host",
-                    "First time on this host: check that its share panel shows the same words.",
-                )
-            })
-        }
+        None => Err(confirm_host(probe_fingerprint(host_port(address)).await?)),
+    }
+}
+
+/// `confirm_host`: nothing was sent; the person compares the words of the certificate the host presented with
+/// the host's share panel, and the app asks again with its fingerprint.
+fn confirm_host(presented: Fingerprint) -> CommandError {
+    CommandError {
+        host: Some(Box::new(PresentedHost {
+            fingerprint: presented.to_string(),
+            phrase: presented.phrase(),
+        })),
+        ..CommandError::new(
+            "confirm_host",
+            "First time on this host: check that its share panel shows the same words.",
+        )
     }
 }
 
@@ -209,10 +213,14 @@ pub async fn host_board(
 }
 
 /// Joins a board by its room code on the host at `address` (`192.168.1.20:7420`) and opens it. Another
-/// computer is joined over HTTPS pinned to `fingerprint`; without one, the answer is `confirm_host` with the
-/// fingerprint it presents (see `client_for`), and the room code has not been sent.
+/// computer is joined over HTTPS pinned to `fingerprint`; without one, to the certificate it presents if this
+/// person confirmed that one before, else the answer is `confirm_host` with it, and the room code has not been
+/// sent. `discovered`: the address came from discovery, so the host's certificate must make the code's tag
+/// (`wrong_host` otherwise, nothing sent).
 #[tauri::command]
 #[specta::specta]
+// A command's parameters are its IPC fields (three are state handles).
+#[allow(clippy::too_many_arguments)]
 pub async fn join_board(
     recent: State<'_, Recent>,
     active: State<'_, Active>,
@@ -220,6 +228,7 @@ pub async fn join_board(
     member_name: String,
     address: String,
     fingerprint: Option<String>,
+    discovered: bool,
     on_event: Channel<BridgeMessage>,
 ) -> CommandResult<OpenedBoard> {
     if address.trim().is_empty() {
@@ -231,7 +240,55 @@ pub async fn join_board(
             )
         });
     }
-    let api = client_for(&address, fingerprint.as_deref()).await?;
+    let code: RoomCode = room_code.parse().map_err(|e: RoomCodeError| CommandError {
+        field: Some("room_code".into()),
+        ..CommandError::new("validation_failed", e.to_string())
+    })?;
+    // Found by discovery: the code goes only to the computer whose certificate makes the code's tag, and never
+    // to this computer on an announcement's word.
+    let wrong_host = || {
+        CommandError::new(
+            "wrong_host",
+            format!(
+                "The computer at {} does not give out codes starting with {}: the code was not sent. Check the code.",
+                host_port(&address),
+                code.tag()
+            ),
+        )
+    };
+    let here = is_this_computer(&address);
+    if discovered && here {
+        return Err(wrong_host());
+    }
+    let pin: Option<Fingerprint> = match fingerprint
+        .as_deref()
+        .map(str::trim)
+        .filter(|f| !f.is_empty())
+    {
+        Some(text) => Some(text.parse().map_err(|_| CommandError {
+            field: Some("fingerprint".into()),
+            ..CommandError::new("validation_failed", "That is not a host fingerprint.")
+        })?),
+        None if here => None,
+        None => {
+            let presented = probe_fingerprint(host_port(&address)).await?;
+            if discovered && presented.tag() != code.tag() {
+                return Err(wrong_host());
+            }
+            // A certificate this person already confirmed (a board joined from that host) needs no second look.
+            if !recent.trusts(&presented.to_string()) {
+                return Err(confirm_host(presented));
+            }
+            Some(presented)
+        }
+    };
+    if discovered && pin.is_some_and(|p| p.tag() != code.tag()) {
+        return Err(wrong_host());
+    }
+    let api = match pin {
+        Some(pin) => Api::pinned(host_port(&address), pin)?,
+        None => Api::new(host_port(&address))?,
+    };
     let joined = api.join(&room_code, &member_name).await?;
     let opened = Opened {
         board_name: joined.board.name,

@@ -2,7 +2,7 @@
 
 import { describe, expect, it } from "vitest";
 import type { LanHost } from "../bindings";
-import { hostLabel, matchHost } from "./lanJoin";
+import { hostKey, hostLabel, matchHost } from "./lanJoin";
 
 function host(name: string, tag: string, extra: Partial<LanHost> = {}): LanHost {
   return {
@@ -31,16 +31,21 @@ describe("joining by code alone", () => {
     expect(matchHost("M9", [laptop, studio])).toEqual({ kind: "found", host: laptop });
   });
 
-  it("says when no host has the tag, and ignores hosts speaking another protocol", () => {
+  it("says when no host has the tag, or only one speaking another protocol", () => {
     expect(matchHost("ZZQ2M9XD", [laptop, studio])).toEqual({ kind: "none", tag: "ZZ" });
-    expect(matchHost("7KQ2M9XD", [host("old", "7K", { compatible: false })])).toEqual({ kind: "none", tag: "7K" });
+    const old = host("old", "7K", { compatible: false });
+    expect(matchHost("7KQ2M9XD", [old])).toEqual({ kind: "incompatible", tag: "7K", host: old });
+    expect(matchHost("7KQ2M9XD", [old, studio])).toEqual({ kind: "found", host: studio });
   });
 
   it("asks the person to pick when two hosts share a tag, and never picks for them", () => {
     const twin = host("twin", "7K");
     expect(matchHost("7KQ2M9XD", [studio, twin])).toEqual({ kind: "ambiguous", tag: "7K", hosts: [studio, twin] });
-    expect(matchHost("7KQ2M9XD", [studio, twin], twin.server_id)).toEqual({ kind: "found", host: twin });
-    expect(matchHost("7KQ2M9XD", [studio, twin], laptop.server_id).kind).toBe("ambiguous");
+    expect(matchHost("7KQ2M9XD", [studio, twin], hostKey(twin))).toEqual({ kind: "found", host: twin });
+    expect(matchHost("7KQ2M9XD", [studio, twin], hostKey(laptop)).kind).toBe("ambiguous");
+    // Someone copying studio's announcement from another address is a second entry, never a silent replacement.
+    const copy = { ...studio, address: "10.0.0.99:7420" };
+    expect(matchHost("7KQ2M9XD", [studio, copy]).kind).toBe("ambiguous");
   });
 
   it("labels a host with its board count", () => {

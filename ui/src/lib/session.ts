@@ -7,7 +7,15 @@ import { BoardStore, type Result } from "./boardStore";
 /** `fingerprint`: the host certificate the person confirmed (trust on first use), when the app asked. */
 export type OpenRequest =
   | { kind: "host"; boardName: string; memberName: string }
-  | { kind: "join"; roomCode: string; memberName: string; address: string; fingerprint?: string | null }
+  | {
+      kind: "join";
+      roomCode: string;
+      memberName: string;
+      address: string;
+      fingerprint?: string | null;
+      /** The address came from discovery: the host's certificate must make the code's tag. */
+      discovered?: boolean;
+    }
   | { kind: "recent"; boardId: BoardId; fingerprint?: string | null };
 
 export interface SessionHooks {
@@ -42,6 +50,7 @@ export async function openBoard(request: OpenRequest, hooks: SessionHooks): Prom
           request.memberName,
           request.address,
           request.fingerprint ?? null,
+          request.discovered ?? false,
           channel,
         );
         break;

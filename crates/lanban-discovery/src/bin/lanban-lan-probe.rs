@@ -22,7 +22,7 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Task {
-    /// Advertise a host whose certificate fingerprint is that of the bytes `--certificate-text`.
+    /// Advertise a host whose certificate fingerprint is that of the bytes `--certificate-text` (and so its tag).
     Advertise {
         #[arg(long)]
         name: String,
@@ -30,8 +30,6 @@ enum Task {
         port: u16,
         #[arg(long)]
         certificate_text: String,
-        #[arg(long)]
-        tag: String,
         #[arg(long, default_value = "probe-server-id")]
         server_id: String,
         #[arg(long, default_value_t = 1)]
@@ -55,15 +53,15 @@ fn main() -> anyhow::Result<()> {
             name,
             port,
             certificate_text,
-            tag,
             server_id,
             boards,
         } => {
+            let fingerprint = Fingerprint::of_der(certificate_text.as_bytes());
             let advert = HostAdvert {
                 name,
                 server_id,
-                fingerprint: Fingerprint::of_der(certificate_text.as_bytes()),
-                tag,
+                fingerprint,
+                tag: fingerprint.tag().to_string(),
                 boards,
                 protocol: lanban_core::PROTOCOL_VERSION,
                 port,
