@@ -84,6 +84,11 @@ def share_a_board(a, b, over_lan: bool):
     find(A, "start-screen")
     find(B, "start-screen")
     shots(a, b, "start")
+    if over_lan:
+        # Nobody shares yet: after a few seconds B's Join screen says no host was found and offers the address.
+        find(B, "lan-none")
+        find(B, "join-address")
+        shots(a, b, "b-finds-no-host")
 
     # A hosts a board and reads its room code and address from the share panel.
     type_into(find(A, "host-board-name"), "Launch plan")

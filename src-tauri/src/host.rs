@@ -54,12 +54,21 @@ fn start_error(err: impl std::fmt::Display) -> CommandError {
     )
 }
 
-/// The machine's non-loopback IPv4 addresses, for teammates to type.
+/// Interfaces of containers and virtual machines on this computer (Docker, Podman, libvirt, VirtualBox,
+/// VMware, Kubernetes): teammates cannot reach it there, so they are neither shown nor put in invite links.
+fn is_virtual_interface(name: &str) -> bool {
+    const PREFIXES: [&str; 10] = [
+        "docker", "br-", "veth", "virbr", "vboxnet", "vmnet", "podman", "cni", "flannel", "lxcbr",
+    ];
+    PREFIXES.iter().any(|p| name.starts_with(p))
+}
+
+/// The machine's non-loopback IPv4 addresses on real networks, for teammates to type.
 pub fn lan_addresses() -> Vec<IpAddr> {
     let mut addresses: Vec<IpAddr> = if_addrs::get_if_addrs()
         .unwrap_or_default()
         .into_iter()
-        .filter(|i| !i.is_loopback())
+        .filter(|i| !i.is_loopback() && !is_virtual_interface(&i.name))
         .map(|i| i.ip())
         .filter(|ip| ip.is_ipv4())
         .collect();
@@ -249,5 +258,29 @@ fn status_of(hosted: &Hosted) -> ShareStatus {
         fingerprint: hosted.server.fingerprint().map(|f| f.to_string()),
         phrase: hosted.server.fingerprint().map(|f| f.phrase()),
         tag: hosted.server.tag().to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn container_and_vm_interfaces_are_not_offered_to_teammates() {
+        for name in [
+            "docker0",
+            "br-3f2a1b",
+            "veth12ab",
+            "virbr0",
+            "vboxnet0",
+            "vmnet8",
+            "podman0",
+            "cni0",
+        ] {
+            assert!(is_virtual_interface(name), "{name}");
+        }
+        for name in ["eth0", "enp3s0", "wlan0", "wlp2s0", "tailscale0", "en0"] {
+            assert!(!is_virtual_interface(name), "{name}");
+        }
     }
 }
