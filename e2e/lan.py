@@ -30,7 +30,7 @@ Use from a test module in e2e/ (conftest's `display` fixture must be in scope; e
         a.namespace, a.lan_address                                  # "lanban-e2e-1234-a", "10.203.0.1"
         a.lan.run("a", "ping", "-c1", "-W1", b.lan_address)          # a command inside A's namespace
 
-This module does not import conftest (conftest may import it); the few helpers it shares are repeated here.
+It takes the app's path, the screenshot directory and `free_port` from conftest.
 """
 
 import ctypes
@@ -38,7 +38,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -46,12 +45,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import APP, SHOTS, free_port
 from selenium import webdriver
 from selenium.webdriver.common.options import ArgOptions
 from selenium.webdriver.remote.client_config import ClientConfig
 
-ROOT = Path(__file__).resolve().parent.parent
-SHOTS = ROOT / "target" / "e2e"
 PREFIX = "lanban-e2e"
 SUBNET = "10.203.0"
 # Inside a namespace the loopback is its own, so every instance can use the same driver ports there.
@@ -62,14 +60,8 @@ SESSION_TIMEOUT = 60
 
 
 def app_path() -> Path:
-    """The app under test, read when used (as conftest does: LANBAN_APP or target/debug/lanban)."""
-    return Path(os.environ.get("LANBAN_APP", ROOT / "target" / "debug" / "lanban"))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """The app under test (conftest's APP: LANBAN_APP or target/debug/lanban)."""
+    return APP
 
 
 def ip(*args: str) -> None:

@@ -6,6 +6,7 @@ network namespaces, joining by code alone (test_lan.py).
 """
 
 import subprocess
+import time
 
 from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.action_chains import ActionChains
@@ -104,6 +105,7 @@ def share_a_board(a, b, over_lan: bool):
     # Sharing on the network turns on TLS: the panel shows the words teammates will be asked to compare, and an
     # invite link carrying the address, the code and the fingerprint.
     click(A, "share-toggle")
+    shared_at = time.monotonic()
     fingerprint = find(A, "share-fingerprint").get_attribute("title")
     wait(A, lambda d: len(d.find_element(*tid("share-phrase")).text.split()) == 6, "the host's words never shown")
     phrase = find(A, "share-phrase").text.strip()
@@ -113,6 +115,9 @@ def share_a_board(a, b, over_lan: bool):
     assert link.endswith(f"&fp={fingerprint}"), link
     assert find(A, "invite-qr").get_attribute("src").startswith("data:image/svg+xml"), "no QR code"
     if over_lan:
+        # B's Join screen, still open, lists A as soon as A's announcement resolves.
+        find(B, "lan-host", f'[data-tag="{code[:2]}"]')
+        print(f"\ndiscovery: B listed A {time.monotonic() - shared_at:.2f} s after A turned sharing on")
         wait(A, lambda d: any(e.text.strip().startswith(f"{a.lan_address}:")
                               for e in d.find_elements(*tid("share-address"))), "A's LAN address never listed")
         assert f"host={a.lan_address}&" in link, link
