@@ -42,21 +42,7 @@ impl FromStr for HostTag {
 
     /// Reads a tag, as forgiving as a room code ("7k" is "7K").
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let mut tag = [0u8; TAG_LEN];
-        let mut len = 0;
-        for c in text.chars() {
-            let canonical = canonical_char(c)?;
-            if len == TAG_LEN {
-                return Err(RoomCodeError::Length);
-            }
-            tag[len] = canonical;
-            len += 1;
-        }
-        if len == TAG_LEN {
-            Ok(HostTag(tag))
-        } else {
-            Err(RoomCodeError::Length)
-        }
+        read_chars(text).map(HostTag)
     }
 }
 
@@ -69,6 +55,28 @@ impl fmt::Display for HostTag {
 impl fmt::Debug for HostTag {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "HostTag({self})")
+    }
+}
+
+/// Exactly `N` typed characters in canonical form, dashes and whitespace anywhere ignored.
+fn read_chars<const N: usize>(text: &str) -> Result<[u8; N], RoomCodeError> {
+    let mut out = [0u8; N];
+    let mut len = 0;
+    for c in text.chars() {
+        if c == '-' || c.is_whitespace() {
+            continue;
+        }
+        let canonical = canonical_char(c)?;
+        if len == N {
+            return Err(RoomCodeError::Length);
+        }
+        out[len] = canonical;
+        len += 1;
+    }
+    if len == N {
+        Ok(out)
+    } else {
+        Err(RoomCodeError::Length)
     }
 }
 
@@ -137,24 +145,7 @@ impl FromStr for RoomCode {
     type Err = RoomCodeError;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let mut code = [0u8; CODE_LEN];
-        let mut len = 0;
-        for c in text.chars() {
-            if c == '-' || c.is_whitespace() {
-                continue;
-            }
-            let canonical = canonical_char(c)?;
-            if len == CODE_LEN {
-                return Err(RoomCodeError::Length);
-            }
-            code[len] = canonical;
-            len += 1;
-        }
-        if len == CODE_LEN {
-            Ok(Self(code))
-        } else {
-            Err(RoomCodeError::Length)
-        }
+        read_chars(text).map(Self)
     }
 }
 
