@@ -69,6 +69,13 @@ enum Task {
         #[arg(long)]
         file: PathBuf,
     },
+    /// List the Lanban hosts announced on the network (mDNS), one JSON object per line: name, tag, board count,
+    /// fingerprint, addresses. Handy to check what teammates' Join screens see, or whether two hosts share a tag.
+    Hosts {
+        /// How long to listen.
+        #[arg(long, default_value_t = 3.0)]
+        seconds: f64,
+    },
 }
 
 fn run_task(task: Task) -> anyhow::Result<()> {
@@ -95,8 +102,25 @@ fn run_task(task: Task) -> anyhow::Result<()> {
             let board = portable::import_board(&mut conn, &export)?;
             println!("imported board {board} into {}", data.display());
         }
+        Task::Hosts { seconds } => {
+            anyhow::ensure!(
+                !discovery_off_by_environment(),
+                "LANBAN_DISCOVERY=0: not listening on the network"
+            );
+            let discovery = Discovery::start(&Interfaces::Lan)?;
+            let found = discovery.browse_for(std::time::Duration::from_secs_f64(seconds.max(0.1)));
+            discovery.shutdown();
+            for host in found? {
+                println!("{}", serde_json::to_string(&host)?);
+            }
+        }
     }
     Ok(())
+}
+
+/// `LANBAN_DISCOVERY=0` (or `off`, `false`): no mDNS at all.
+fn discovery_off_by_environment() -> bool {
+    std::env::var("LANBAN_DISCOVERY").is_ok_and(|v| matches!(v.trim(), "0" | "off" | "false"))
 }
 
 fn default_data_dir() -> anyhow::Result<PathBuf> {

@@ -146,20 +146,21 @@ fn plain_http_from_another_computer_is_refused_and_https_works() {
     // count (updated within 5 s of the board's creation).
     let mut found = Vec::new();
     for _ in 0..8 {
+        // `lanban-server hosts`, inside the other namespace only (LANBAN_REQUIRE_NETNS refuses anywhere else).
         let output = lan
-            .exec(CLIENT, &std::env::current_exe().unwrap().to_string_lossy())
-            .args([
-                "--exact",
-                "browse_inside_a_namespace",
-                "--ignored",
-                "--nocapture",
-            ])
+            .exec(CLIENT, env!("CARGO_BIN_EXE_lanban-server"))
+            .args(["hosts", "--seconds", "3"])
+            .env_remove("LANBAN_DISCOVERY")
             .env("LANBAN_REQUIRE_NETNS", lan.namespace(CLIENT))
             .output()
             .expect("the browser runs");
+        assert!(
+            output.status.success(),
+            "hosts failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         found = String::from_utf8_lossy(&output.stdout)
             .lines()
-            .filter_map(|l| l.strip_prefix("FOUND "))
             .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
             .collect();
         if found.len() == 1 && found[0]["advert"]["boards"] == 1 {
@@ -173,24 +174,4 @@ fn plain_http_from_another_computer_is_refused_and_https_works() {
     assert_eq!(advert["boards"], 1);
     assert_eq!(advert["port"], 7420);
     assert_eq!(found[0]["addresses"], serde_json::json!(["10.201.0.1"]));
-}
-
-/// Run by the test above inside the other computer's namespace (`LANBAN_REQUIRE_NETNS` names it, and discovery
-/// refuses to start anywhere else): browses for 3 s and prints each host found as `FOUND <json>`.
-#[test]
-#[ignore = "run inside a network namespace by plain_http_from_another_computer_is_refused_and_https_works"]
-fn browse_inside_a_namespace() {
-    if std::env::var_os("LANBAN_REQUIRE_NETNS").is_none() {
-        // Never an mDNS daemon in the machine's own namespace.
-        return;
-    }
-    let discovery =
-        lanban_discovery::Discovery::start(&lanban_discovery::Interfaces::Lan).expect("inside");
-    for host in discovery
-        .browse_for(std::time::Duration::from_secs(3))
-        .expect("browse")
-    {
-        println!("FOUND {}", serde_json::to_string(&host).unwrap());
-    }
-    discovery.shutdown();
 }
