@@ -1,6 +1,6 @@
 /// <reference types="vitest/config" />
 // Vite builds the web view (served to the Tauri window in development, bundled into the app for release);
-// Vitest runs the store's unit tests in plain Node.
+// Vitest runs the unit tests in plain Node (a test that needs a DOM says `@vitest-environment happy-dom`).
 import { defineConfig } from "vite";
 import { svelte } from "@sveltejs/vite-plugin-svelte";
 

@@ -1,7 +1,7 @@
-//! The bridge: forwards a board session's changes to the window over a Tauri IPC channel, in order.
+//! The bridge: forwards a board session's changes to the window over a Tauri IPC channel, in order. The session
+//! orders, deduplicates and resyncs; the bridge only passes its results on, so the window never asks back.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use lanban_client::{BoardSession, ConnectionState, SyncEvent};
 use lanban_core::api::Snapshot;
@@ -12,30 +12,49 @@ use tauri::ipc::Channel;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::task::JoinHandle;
 
-/// Connection state as the header's pill shows it.
+/// Connection state as the header's pill shows it. `last_synced`: when the board was last known to be current
+/// with the host (while it is out of reach, the board shown is this computer's copy as of then).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(rename_all = "snake_case", tag = "status")]
 pub enum ConnectionView {
     Connecting,
     Connected,
-    Reconnecting { since: Timestamp, attempt: u32 },
-    Offline { since: Timestamp, attempt: u32 },
+    Reconnecting {
+        since: Timestamp,
+        attempt: u32,
+        last_synced: Option<Timestamp>,
+    },
+    Offline {
+        since: Timestamp,
+        attempt: u32,
+        last_synced: Option<Timestamp>,
+    },
     Removed,
     Closed,
 }
 
 impl From<&ConnectionState> for ConnectionView {
     fn from(state: &ConnectionState) -> Self {
-        match state {
+        match state.clone() {
             ConnectionState::Connecting => ConnectionView::Connecting,
             ConnectionState::Connected => ConnectionView::Connected,
-            ConnectionState::Reconnecting { since, attempt } => ConnectionView::Reconnecting {
-                since: since.clone(),
-                attempt: *attempt,
+            ConnectionState::Reconnecting {
+                since,
+                attempt,
+                last_synced,
+            } => ConnectionView::Reconnecting {
+                since,
+                attempt,
+                last_synced,
             },
-            ConnectionState::Offline { since, attempt } => ConnectionView::Offline {
-                since: since.clone(),
-                attempt: *attempt,
+            ConnectionState::Offline {
+                since,
+                attempt,
+                last_synced,
+            } => ConnectionView::Offline {
+                since,
+                attempt,
+                last_synced,
             },
             ConnectionState::Removed => ConnectionView::Removed,
             ConnectionState::Closed => ConnectionView::Closed,
@@ -43,13 +62,15 @@ impl From<&ConnectionState> for ConnectionView {
     }
 }
 
-/// What the bridge sends the window.
+/// What the bridge sends the window: the open board's changes, already ordered, deduplicated and resynced by the
+/// session, so the window applies each event as it comes.
 #[derive(Debug, Clone, Serialize, specta::Type)]
 #[serde(rename_all = "snake_case", tag = "type")]
 pub enum BridgeMessage {
-    /// A committed event, applied to the session's mirror; the UI applies it in seq order.
+    /// The next committed event: its seq is one above the last event or snapshot sent.
     Event { event: Event },
-    /// Replace the board with this snapshot.
+    /// Replace the board with this snapshot (the session resynced, or the window fell behind); later events
+    /// follow it.
     Resynced { snapshot: Snapshot },
     /// Who is connected and what they view.
     Presence { members: Vec<PresenceEntry> },
@@ -59,42 +80,140 @@ pub enum BridgeMessage {
     Removed,
 }
 
-/// Forwards `session`'s changes to `channel` until the session ends or the window goes away. `open` is
-/// cleared when the bridge stops.
+/// Forwards `session`'s changes to `channel` until the session ends or the window goes away, starting after
+/// `seen`, the seq of the snapshot the window painted: if the session has moved on since, the first message
+/// is that newer snapshot.
 pub fn spawn(
     session: Arc<BoardSession>,
     channel: Channel<BridgeMessage>,
-    open: Arc<AtomicBool>,
+    seen: u64,
 ) -> JoinHandle<()> {
-    let mut events = session.subscribe();
-    let mut connection = session.connection();
     tokio::spawn(async move {
-        let send = |message: BridgeMessage| channel.send(message).is_ok();
-        let initial = ConnectionView::from(&*connection.borrow_and_update());
-        if send(BridgeMessage::Connection { state: initial }) {
-            loop {
-                let message = tokio::select! {
-                    received = events.recv() => match received {
-                        Ok(SyncEvent::Applied(event)) => BridgeMessage::Event { event: (*event).clone() },
-                        Ok(SyncEvent::Resynced(snapshot)) => BridgeMessage::Resynced { snapshot: (*snapshot).clone() },
-                        Ok(SyncEvent::Presence(members)) => BridgeMessage::Presence { members },
-                        Ok(SyncEvent::Removed) => BridgeMessage::Removed,
-                        // The window fell behind the session: hand it the whole board instead.
-                        Err(RecvError::Lagged(_)) => BridgeMessage::Resynced { snapshot: session.state() },
-                        Err(RecvError::Closed) => break,
-                    },
-                    changed = connection.changed() => {
-                        if changed.is_err() {
-                            break;
-                        }
-                        BridgeMessage::Connection { state: ConnectionView::from(&*connection.borrow_and_update()) }
-                    }
-                };
-                if !send(message) {
-                    break;
+        forward(&session, |message| channel.send(message).is_ok(), seen).await;
+    })
+}
+
+/// The bridge's loop; `send` answers false once the window is gone.
+async fn forward(session: &BoardSession, send: impl Fn(BridgeMessage) -> bool, seen: u64) {
+    let mut connection = session.connection();
+    let (snapshot, mut events) = session.watch();
+    let presence = session.presence().borrow().clone();
+    let initial = ConnectionView::from(&*connection.borrow_and_update());
+    if !send(BridgeMessage::Connection { state: initial })
+        || !send(BridgeMessage::Presence { members: presence })
+    {
+        return;
+    }
+    if snapshot.seq != seen && !send(BridgeMessage::Resynced { snapshot }) {
+        return;
+    }
+    loop {
+        let message = tokio::select! {
+            received = events.recv() => match received {
+                Ok(SyncEvent::Applied(event)) => BridgeMessage::Event { event: (*event).clone() },
+                Ok(SyncEvent::Resynced(snapshot)) => BridgeMessage::Resynced { snapshot: (*snapshot).clone() },
+                Ok(SyncEvent::Presence(members)) => BridgeMessage::Presence { members },
+                Ok(SyncEvent::Removed) => BridgeMessage::Removed,
+                // The window fell behind the session: hand it the whole board, and follow on from there.
+                Err(RecvError::Lagged(_)) => {
+                    let (snapshot, rest) = session.watch();
+                    events = rest;
+                    BridgeMessage::Resynced { snapshot }
                 }
+                Err(RecvError::Closed) => return,
+            },
+            changed = connection.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+                BridgeMessage::Connection { state: ConnectionView::from(&*connection.borrow_and_update()) }
+            }
+        };
+        if !send(message) {
+            return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+    use std::time::Duration;
+
+    use lanban_client::Api;
+    use lanban_core::api::{CreateCard, CreateColumn};
+    use lanban_server::{Config, RunningServer};
+
+    use super::*;
+
+    /// Adds a card titled `title` to `column`.
+    async fn add_card(api: &Api, column: lanban_core::ids::ColumnId, title: &str) {
+        let card = CreateCard {
+            title: title.into(),
+            ..Default::default()
+        };
+        api.create_card(column, &card).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn the_window_gets_a_newer_board_first_then_each_following_event_once_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let server = RunningServer::start(Config::new(dir.path()), "127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap();
+        let host = Api::new(&server.url()).unwrap();
+        let created = host
+            .with_token(&server.host_token)
+            .create_board("Launch", "Ada")
+            .await
+            .unwrap();
+        let ada = host.with_token(&created.token);
+        let board = created.board.id;
+        let column = CreateColumn {
+            title: "Todo".into(),
+            ..Default::default()
+        };
+        let column = ada.create_column(board, &column).await.unwrap();
+        let session = BoardSession::open(ada.clone(), board).await.unwrap();
+        // The window painted the board at seq 1 (before the column); the session has moved on since.
+        let seen = 1;
+        assert!(session.seq() > seen);
+
+        let messages = Mutex::new(Vec::new());
+        let events = std::sync::atomic::AtomicUsize::new(0);
+        let send = |message: BridgeMessage| {
+            if matches!(message, BridgeMessage::Event { .. }) {
+                events.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+            messages.lock().unwrap().push(message);
+            // The window goes away after five events.
+            events.load(std::sync::atomic::Ordering::Relaxed) < 5
+        };
+        let writes = async {
+            for i in 0..5 {
+                add_card(&ada, column.id, &format!("Card {i}")).await;
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(15), async {
+            tokio::join!(forward(&session, send, seen), writes)
+        })
+        .await
+        .expect("five events in time");
+
+        let messages = messages.into_inner().unwrap();
+        assert!(matches!(messages[0], BridgeMessage::Connection { .. }));
+        assert!(matches!(messages[1], BridgeMessage::Presence { .. }));
+        let BridgeMessage::Resynced { snapshot } = &messages[2] else {
+            panic!("a newer board first: {:?}", messages[2]);
+        };
+        let mut seq = snapshot.seq;
+        for message in &messages[3..] {
+            if let BridgeMessage::Event { event } = message {
+                assert_eq!(event.seq, seq + 1, "each next event once");
+                seq = event.seq;
             }
         }
-        open.store(false, Ordering::Relaxed);
-    })
+        assert_eq!(seq, session.seq());
+        session.close().await;
+    }
 }

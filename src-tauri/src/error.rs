@@ -2,6 +2,9 @@
 //! error detail, so the UI shows the server's own words.
 
 use lanban_client::ClientError;
+use lanban_client::trust::TrustError;
+use lanban_core::api::ErrorCode;
+use lanban_core::fingerprint::Fingerprint;
 use lanban_core::model::Card;
 use serde::Serialize;
 
@@ -9,9 +12,8 @@ use serde::Serialize;
 #[derive(Debug, Clone, Serialize, specta::Type, thiserror::Error)]
 #[error("{message}")]
 pub struct CommandError {
-    /// The server's error code (e.g. `validation_failed`), or one of the app's own: `network`,
-    /// `not_open`, `not_hosting`, `storage`, `protocol`, `server_start`, `identity_changed`, `confirm_host`.
-    pub code: String,
+    /// The server's error code, or one of the app's own.
+    pub code: AppErrorCode,
     /// A sentence to show the person.
     pub message: String,
     /// The field at fault, for `validation_failed`.
@@ -26,6 +28,80 @@ pub struct CommandError {
     pub host: Option<Box<PresentedHost>>,
 }
 
+/// Every code a command can fail with: each of the server's `ErrorCode`s under the same name, then the app's
+/// own. Serialised as the same snake_case strings, so the UI can switch on them exhaustively.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum AppErrorCode {
+    // The server's codes, one for one (`lanban_core::api::ErrorCode` says what each means).
+    MalformedJson,
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    RoomNotFound,
+    MethodNotAllowed,
+    VersionConflict,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    ValidationFailed,
+    IdempotencyKeyReused,
+    UpgradeRequired,
+    TlsRequired,
+    RateLimited,
+    /// The server failed; or, in the UI, a command failed in a way no code names.
+    Internal,
+    Unavailable,
+    // The app's own.
+    /// The host cannot be reached, or did not answer in time.
+    Network,
+    /// No board is open (or the open one was closed).
+    NotOpen,
+    /// This computer hosts no board (its server is not running).
+    NotHosting,
+    /// This computer does not share its boards on the network.
+    NotSharing,
+    /// The app's own files (recent boards, settings) cannot be read or written.
+    Storage,
+    /// The host answered something that is not the protocol.
+    Protocol,
+    /// The embedded server cannot start.
+    ServerStart,
+    /// The host presented another certificate than the pinned one: nothing was sent.
+    IdentityChanged,
+    /// First time on this host: nothing was sent; `host` is the certificate to compare.
+    ConfirmHost,
+    /// Found by discovery, but the host does not give out codes with the room code's tag: nothing was sent.
+    WrongHost,
+    /// `LANBAN_DISCOVERY` sets discovery; the setting cannot change it.
+    DiscoveryLocked,
+    /// The person declined (set by the UI, never by a command).
+    Cancelled,
+}
+
+impl From<ErrorCode> for AppErrorCode {
+    fn from(code: ErrorCode) -> Self {
+        // Exhaustive on purpose: a new server code must be added above.
+        match code {
+            ErrorCode::MalformedJson => AppErrorCode::MalformedJson,
+            ErrorCode::Unauthorized => AppErrorCode::Unauthorized,
+            ErrorCode::Forbidden => AppErrorCode::Forbidden,
+            ErrorCode::NotFound => AppErrorCode::NotFound,
+            ErrorCode::RoomNotFound => AppErrorCode::RoomNotFound,
+            ErrorCode::MethodNotAllowed => AppErrorCode::MethodNotAllowed,
+            ErrorCode::VersionConflict => AppErrorCode::VersionConflict,
+            ErrorCode::PayloadTooLarge => AppErrorCode::PayloadTooLarge,
+            ErrorCode::UnsupportedMediaType => AppErrorCode::UnsupportedMediaType,
+            ErrorCode::ValidationFailed => AppErrorCode::ValidationFailed,
+            ErrorCode::IdempotencyKeyReused => AppErrorCode::IdempotencyKeyReused,
+            ErrorCode::UpgradeRequired => AppErrorCode::UpgradeRequired,
+            ErrorCode::TlsRequired => AppErrorCode::TlsRequired,
+            ErrorCode::RateLimited => AppErrorCode::RateLimited,
+            ErrorCode::Internal => AppErrorCode::Internal,
+            ErrorCode::Unavailable => AppErrorCode::Unavailable,
+        }
+    }
+}
+
 /// A host's certificate as people compare it.
 #[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct PresentedHost {
@@ -36,10 +112,10 @@ pub struct PresentedHost {
 }
 
 impl CommandError {
-    /// An error of the app's own.
-    pub fn new(code: &str, message: impl Into<String>) -> Self {
+    /// An error with `code` and a sentence for the person.
+    pub fn new(code: AppErrorCode, message: impl Into<String>) -> Self {
         Self {
-            code: code.to_owned(),
+            code,
             message: message.into(),
             field: None,
             current: None,
@@ -58,34 +134,87 @@ impl From<ClientError> for CommandError {
                 current,
                 ..
             } => Self {
-                code: serde_json::to_value(code)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_else(|| "internal".to_owned()),
+                code: code.into(),
                 message,
                 field,
                 current,
                 host: None,
             },
-            ClientError::Network(detail) => Self::new(
-                "network",
-                format!("Cannot reach the board's host ({detail})."),
-            ),
+            // A sentence about the board for the person; the library's words (with a URL) go to the log.
+            ClientError::Network(detail) => {
+                tracing::info!(%detail, "the host cannot be reached");
+                Self::new(
+                    AppErrorCode::Network,
+                    "The board's host can't be reached: their computer may be asleep, switched off or on \
+                     another network.",
+                )
+            }
             ClientError::Address(detail) => Self::new(
-                "validation_failed",
+                AppErrorCode::ValidationFailed,
                 format!("That address does not work: {detail}"),
             ),
-            ClientError::Closed => Self::new("not_open", "The board is closed."),
-            ClientError::Timeout => Self::new("network", "The host did not answer in time."),
-            ClientError::Protocol(detail) => Self::new(
-                "protocol",
-                format!("The host answered something unexpected: {detail}"),
-            ),
+            ClientError::Closed => Self::new(AppErrorCode::NotOpen, "The board is closed."),
+            ClientError::Timeout => {
+                Self::new(AppErrorCode::Network, "The host did not answer in time.")
+            }
+            ClientError::Protocol(detail) => {
+                tracing::warn!(%detail, "the host answered outside the protocol");
+                Self::new(
+                    AppErrorCode::Protocol,
+                    "The host answered something this version of Lanban does not understand.",
+                )
+            }
+            ClientError::Replica(err) => {
+                tracing::error!(error = %err, "the board's copy on this computer failed");
+                Self::new(
+                    AppErrorCode::Storage,
+                    "The copy of this board on your computer could not be read or saved.",
+                )
+            }
             ClientError::HostIdentityChanged { .. } => Self::new(
-                "identity_changed",
+                AppErrorCode::IdentityChanged,
                 "This is not the computer you joined before: its identity changed. Nothing was sent. Ask the \
                  host whether they reset Lanban; if not, someone may be posing as them.",
             ),
+        }
+    }
+}
+
+impl CommandError {
+    /// `confirm_host`: nothing was sent; the person compares the words of the certificate the host presented
+    /// with the host's share panel, and the app asks again with its fingerprint.
+    pub fn confirm_host(presented: Fingerprint) -> Self {
+        Self {
+            host: Some(Box::new(PresentedHost {
+                fingerprint: presented.to_string(),
+                phrase: presented.phrase(),
+            })),
+            ..Self::new(
+                AppErrorCode::ConfirmHost,
+                "First time on this host: check that its share panel shows the same words.",
+            )
+        }
+    }
+}
+
+impl From<TrustError> for CommandError {
+    fn from(err: TrustError) -> Self {
+        match err {
+            TrustError::NotAFingerprint => Self {
+                field: Some("fingerprint".into()),
+                ..Self::new(
+                    AppErrorCode::ValidationFailed,
+                    "That is not a host fingerprint.",
+                )
+            },
+            TrustError::WrongHost { address, tag } => Self::new(
+                AppErrorCode::WrongHost,
+                format!(
+                    "The computer at {address} does not give out codes starting with {tag}: the code was not sent. \
+                     Check the code."
+                ),
+            ),
+            TrustError::Client(err) => err.into(),
         }
     }
 }
@@ -96,7 +225,7 @@ pub type CommandResult<T> = Result<T, CommandError>;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use lanban_core::api::{ErrorBody, ErrorCode};
+    use lanban_core::api::ErrorBody;
 
     #[test]
     fn serialises_like_the_servers_error_detail() {
@@ -116,5 +245,56 @@ mod tests {
         // The server's own detail object has the same shape.
         let detail: ErrorBody = serde_json::from_value(serde_json::json!({"error": json})).unwrap();
         assert_eq!(detail.error.code, ErrorCode::ValidationFailed);
+    }
+
+    fn name(code: impl Serialize) -> String {
+        serde_json::to_value(code)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn server_codes_keep_their_names_and_the_apps_own_never_clash_with_them() {
+        use AppErrorCode as App;
+        let server = [
+            ErrorCode::MalformedJson,
+            ErrorCode::Unauthorized,
+            ErrorCode::Forbidden,
+            ErrorCode::NotFound,
+            ErrorCode::RoomNotFound,
+            ErrorCode::MethodNotAllowed,
+            ErrorCode::VersionConflict,
+            ErrorCode::PayloadTooLarge,
+            ErrorCode::UnsupportedMediaType,
+            ErrorCode::ValidationFailed,
+            ErrorCode::IdempotencyKeyReused,
+            ErrorCode::UpgradeRequired,
+            ErrorCode::TlsRequired,
+            ErrorCode::RateLimited,
+            ErrorCode::Internal,
+            ErrorCode::Unavailable,
+        ];
+        let server_names: Vec<String> = server.iter().map(name).collect();
+        for code in server {
+            assert_eq!(name(AppErrorCode::from(code)), name(code));
+        }
+        for (code, expected) in [
+            (App::Network, "network"),
+            (App::NotOpen, "not_open"),
+            (App::NotHosting, "not_hosting"),
+            (App::NotSharing, "not_sharing"),
+            (App::Storage, "storage"),
+            (App::Protocol, "protocol"),
+            (App::ServerStart, "server_start"),
+            (App::IdentityChanged, "identity_changed"),
+            (App::ConfirmHost, "confirm_host"),
+            (App::WrongHost, "wrong_host"),
+            (App::DiscoveryLocked, "discovery_locked"),
+            (App::Cancelled, "cancelled"),
+        ] {
+            assert_eq!(name(code), expected);
+            assert!(!server_names.contains(&name(code)), "{expected}");
+        }
     }
 }

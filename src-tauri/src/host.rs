@@ -4,7 +4,6 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 
-use lanban_client::Api;
 use lanban_core::fingerprint::Fingerprint;
 use lanban_core::ids::MemberId;
 use lanban_discovery::HostAdvert;
@@ -12,7 +11,7 @@ use lanban_server::{Config, RunningServer};
 use serde::Serialize;
 use tokio::sync::Mutex;
 
-use crate::error::{CommandError, CommandResult};
+use crate::error::{AppErrorCode, CommandError, CommandResult};
 
 /// The port a host listens on when it is free (teammates type it; keeping it stable helps).
 pub const DEFAULT_PORT: u16 = 7420;
@@ -49,7 +48,7 @@ struct Hosted {
 
 fn start_error(err: impl std::fmt::Display) -> CommandError {
     CommandError::new(
-        "server_start",
+        AppErrorCode::ServerStart,
         format!("Cannot start the board server: {err}"),
     )
 }
@@ -120,7 +119,7 @@ impl Host {
         let mut running = self.running.lock().await;
         let Some(hosted) = running.take() else {
             return Err(CommandError::new(
-                "not_hosting",
+                AppErrorCode::NotHosting,
                 "This computer is not hosting a board.",
             ));
         };
@@ -165,34 +164,12 @@ impl Host {
 
     /// What discovery announces while this computer shares its boards on the network: `None` while it does not.
     pub async fn advert(&self) -> Option<HostAdvert> {
-        let (url, token, mut advert) = {
-            let running = self.running.lock().await;
-            let hosted = running.as_ref().filter(|h| h.sharing)?;
-            let server = &hosted.server;
-            let fingerprint = server.fingerprint()?;
-            (
-                local_url(server.addr.port()),
-                server.host_token.clone(),
-                HostAdvert {
-                    name: crate::lan::computer_name(),
-                    server_id: server.server_id().to_owned(),
-                    fingerprint,
-                    tag: server.tag().to_string(),
-                    boards: 0,
-                    protocol: lanban_core::PROTOCOL_VERSION,
-                    port: server.addr.port(),
-                },
-            )
-        };
-        let boards = match Api::new(&url) {
-            Ok(api) => api.with_token(token).list_boards().await.map(|b| b.len()),
-            Err(err) => Err(err),
-        };
-        match boards {
-            Ok(count) => advert.boards = u32::try_from(count).unwrap_or(u32::MAX),
-            Err(err) => tracing::warn!(error = %err, "cannot count the boards to advertise"),
-        }
-        Some(advert)
+        let running = self.running.lock().await;
+        let hosted = running.as_ref().filter(|h| h.sharing)?;
+        hosted
+            .server
+            .advert(&lanban_discovery::computer_name())
+            .await
     }
 
     /// Members connected to this computer's server other than `mine` (this app's own members).

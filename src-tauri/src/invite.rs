@@ -9,7 +9,7 @@ use qrcode::QrCode;
 use qrcode::render::svg;
 use serde::Serialize;
 
-use crate::error::{CommandError, CommandResult};
+use crate::error::{AppErrorCode, CommandError, CommandResult};
 
 /// The URL scheme the app registers.
 pub const SCHEME: &str = "lanban";
@@ -32,7 +32,7 @@ fn bad_link(why: &str) -> CommandError {
     CommandError {
         field: Some("invite".into()),
         ..CommandError::new(
-            "validation_failed",
+            AppErrorCode::ValidationFailed,
             format!("This invite link does not work: {why}."),
         )
     }
@@ -148,7 +148,10 @@ pub fn parse(text: &str) -> CommandResult<Invite> {
 /// `text` as a QR code, an SVG document (dark modules on white, with the standard quiet zone).
 pub fn qr_svg(text: &str) -> CommandResult<String> {
     let code = QrCode::new(text.as_bytes()).map_err(|e| {
-        CommandError::new("validation_failed", format!("Cannot draw a QR code: {e}"))
+        CommandError::new(
+            AppErrorCode::ValidationFailed,
+            format!("Cannot draw a QR code: {e}"),
+        )
     })?;
     Ok(code
         .render::<svg::Color<'_>>()
@@ -221,7 +224,7 @@ mod tests {
             (&good.replace("&host=10.0.0.5", ""), "no host address"),
         ] {
             let err = parse(text).unwrap_err();
-            assert_eq!(err.code, "validation_failed", "{text}");
+            assert_eq!(err.code, AppErrorCode::ValidationFailed, "{text}");
             assert!(err.message.contains(why), "{text}: {}", err.message);
         }
     }
@@ -232,7 +235,10 @@ mod tests {
         let invites = Invites::default();
         assert_eq!(invites.take().unwrap(), None);
         invites.arrived("lanban://join?code=nonsense");
-        assert_eq!(invites.take().unwrap_err().code, "validation_failed");
+        assert_eq!(
+            invites.take().unwrap_err().code,
+            AppErrorCode::ValidationFailed
+        );
         invites.arrived(&link(&code, &["10.0.0.5".parse().unwrap()], 7420, &fp));
         assert_eq!(invites.take().unwrap().unwrap().code, "7KQ2-M9XD");
         assert_eq!(invites.take().unwrap(), None);

@@ -3,8 +3,9 @@
 //! of them needs it and stopped when neither does.
 //!
 //! Discovery can be turned off: a setting kept in `settings.json` in the app's data directory, or
-//! `LANBAN_DISCOVERY=0|1`, which overrides the setting (tests turn it off wherever they run in the machine's own
-//! network namespace: an mDNS daemon multicasts on every interface as it starts).
+//! `LANBAN_DISCOVERY=0|1` (read by `lanban_discovery::forced_by_environment`), which overrides the setting (tests
+//! turn it off wherever they run in the machine's own network namespace: an mDNS daemon multicasts on every
+//! interface as it starts).
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -13,7 +14,7 @@ use lanban_discovery::{Discovery, FoundHost, HostAdvert, Interfaces};
 use serde::{Deserialize, Serialize};
 use tauri::ipc::Channel;
 
-use crate::error::{CommandError, CommandResult};
+use crate::error::{AppErrorCode, CommandError, CommandResult};
 
 /// A host seen on the network, as the Join screen lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
@@ -107,15 +108,6 @@ pub struct Lan {
     announcing: tokio::sync::Mutex<()>,
 }
 
-/// `LANBAN_DISCOVERY`: `0`/`off`/`false` or `1`/`on`/`true`; anything else leaves the choice to the setting.
-pub fn forced_by_environment() -> Option<bool> {
-    match std::env::var("LANBAN_DISCOVERY").ok()?.trim() {
-        "0" | "off" | "false" => Some(false),
-        "1" | "on" | "true" => Some(true),
-        _ => None,
-    }
-}
-
 /// A daemon to stop once the locks are released (stopping waits for its goodbye to go out).
 #[must_use]
 pub struct Stopping(Option<Discovery>);
@@ -183,14 +175,18 @@ impl Lan {
     pub fn set_enabled(&self, enabled: bool) -> CommandResult<(LanStatus, Stopping)> {
         if self.locked {
             return Err(CommandError::new(
-                "discovery_locked",
+                AppErrorCode::DiscoveryLocked,
                 "Discovery is set by LANBAN_DISCOVERY in this app's environment.",
             ));
         }
         let bytes = serde_json::to_vec_pretty(&Settings { discovery: enabled })
-            .map_err(|e| CommandError::new("storage", e.to_string()))?;
-        std::fs::write(&self.settings_path, bytes)
-            .map_err(|e| CommandError::new("storage", format!("Cannot save the setting: {e}")))?;
+            .map_err(|e| CommandError::new(AppErrorCode::Storage, e.to_string()))?;
+        std::fs::write(&self.settings_path, bytes).map_err(|e| {
+            CommandError::new(
+                AppErrorCode::Storage,
+                format!("Cannot save the setting: {e}"),
+            )
+        })?;
         let mut inner = self.lock();
         inner.enabled = enabled;
         let stopping = self.reconcile(&mut inner, true, false);
@@ -336,20 +332,6 @@ fn lock_seen(seen: &Mutex<Seen>) -> MutexGuard<'_, Seen> {
     seen.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// This computer's name as teammates see it in their Join screen.
-pub fn computer_name() -> String {
-    let name = gethostname::gethostname()
-        .to_string_lossy()
-        .trim()
-        .to_owned();
-    let name = name.split('.').next().unwrap_or_default().to_owned();
-    if name.is_empty() {
-        "Lanban host".to_owned()
-    } else {
-        name
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -390,8 +372,8 @@ mod tests {
         let status = lan.status();
         assert!(!status.enabled && status.locked);
         assert_eq!(
-            lan.set_enabled(true).err().map(|e| e.code).as_deref(),
-            Some("discovery_locked")
+            lan.set_enabled(true).err().map(|e| e.code),
+            Some(AppErrorCode::DiscoveryLocked)
         );
         assert!(!dir.path().join("settings.json").exists());
     }

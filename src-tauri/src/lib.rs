@@ -8,6 +8,7 @@
 //! - [`lan`]: discovery: advertising this computer's server while shared, browsing on the Join screen.
 //! - [`invite`]: invite links (`lanban://join?…`) and their QR codes.
 //! - [`recent`]: recent boards and their tokens, in the app's data directory.
+//! - [`replicas`]: this computer's copies of the boards it joined, which open without their host.
 //! - [`state`]: the open board.
 //! - [`error`]: `CommandError`, shaped like the server's error detail.
 //!
@@ -20,6 +21,7 @@ pub mod host;
 pub mod invite;
 pub mod lan;
 pub mod recent;
+pub mod replicas;
 pub mod state;
 
 use std::path::{Path, PathBuf};
@@ -32,6 +34,7 @@ use crate::host::Host;
 use crate::invite::Invites;
 use crate::lan::Lan;
 use crate::recent::Recent;
+use crate::replicas::Replicas;
 use crate::state::Active;
 
 /// Sent when the window is asked to close while teammates are connected to this computer's server.
@@ -51,7 +54,7 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
             commands::start::list_recent,
             commands::start::forget_recent,
             commands::start::leave_board,
-            commands::board::board_snapshot,
+            commands::board::watch_board,
             commands::board::rename_board,
             commands::board::create_column,
             commands::board::update_column,
@@ -106,6 +109,7 @@ pub fn manage_state<R: Runtime>(
 ) {
     app.manage(Host::new(data_dir.join("server"), host_port));
     app.manage(Recent::load(data_dir));
+    app.manage(Replicas::open(data_dir));
     app.manage(Active::default());
     app.manage(Lan::load_with(data_dir, discovery));
 }
@@ -136,7 +140,12 @@ pub fn build_app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             specta.mount_events(app);
             let dir = data_dir(app)?;
             std::fs::create_dir_all(&dir)?;
-            manage_state(app, &dir, host_port(), lan::forced_by_environment());
+            manage_state(
+                app,
+                &dir,
+                host_port(),
+                lanban_discovery::forced_by_environment(),
+            );
             Ok(())
         })
         .on_window_event(|window, event| {

@@ -10,7 +10,7 @@ use lanban_core::ids::{BoardId, MemberId};
 use lanban_core::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{CommandError, CommandResult};
+use crate::error::{AppErrorCode, CommandError, CommandResult};
 
 /// A board this person has opened, as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,7 +63,10 @@ pub struct Recent {
 }
 
 fn storage(err: impl std::fmt::Display) -> CommandError {
-    CommandError::new("storage", format!("Cannot save recent boards: {err}"))
+    CommandError::new(
+        AppErrorCode::Storage,
+        format!("Cannot save recent boards: {err}"),
+    )
 }
 
 impl Recent {
@@ -125,7 +128,6 @@ impl Recent {
         self.save(&entries)
     }
 
-    /// The boards this computer hosts.
     /// True if this person confirmed the certificate `fingerprint` when joining some board (trust on first use).
     pub fn trusts(&self, fingerprint: &str) -> bool {
         self.entries()
@@ -133,6 +135,7 @@ impl Recent {
             .any(|entry| entry.fingerprint.as_deref() == Some(fingerprint))
     }
 
+    /// The boards this computer hosts.
     pub fn entries_hosted_here(&self) -> Vec<RecentEntry> {
         self.entries()
             .iter()

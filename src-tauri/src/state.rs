@@ -1,21 +1,21 @@
 //! The board this window has open (one managed state per concern: this one, `Host`, `Recent`).
 
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 
 use lanban_client::BoardSession;
 use lanban_core::model::Member;
+use tauri::ipc::Channel;
 use tokio::sync::Mutex;
 use tokio::task::JoinHandle;
 
-use crate::error::{CommandError, CommandResult};
+use crate::bridge::{self, BridgeMessage};
+use crate::error::{AppErrorCode, CommandError, CommandResult};
 
-/// An open board: its live session and the bridge feeding the window.
+/// An open board: its live session and, once the window watches it, the bridge feeding the window.
 pub struct ActiveBoard {
     pub session: Arc<BoardSession>,
-    pub bridge: JoinHandle<()>,
-    /// Cleared when the bridge stops (the window went away).
-    pub bridge_open: Arc<AtomicBool>,
+    /// Forwards the session's changes to the window (see [`Active::watch`]).
+    pub bridge: Option<JoinHandle<()>>,
     /// Who this person is on the board.
     pub me: Member,
 }
@@ -34,7 +34,7 @@ impl Active {
             .await
             .as_ref()
             .map(|b| b.session.clone())
-            .ok_or_else(|| CommandError::new("not_open", "No board is open."))
+            .ok_or_else(not_open)
     }
 
     /// The open board's member for this person.
@@ -46,8 +46,26 @@ impl Active {
     pub async fn replace(&self, board: Option<ActiveBoard>) {
         let old = std::mem::replace(&mut *self.board.lock().await, board);
         if let Some(old) = old {
-            old.bridge.abort();
+            if let Some(bridge) = old.bridge {
+                bridge.abort();
+            }
             old.session.stop();
         }
     }
+
+    /// Starts forwarding the open board's changes to `channel` after `seen` (the seq of the snapshot the window
+    /// painted), replacing an earlier bridge.
+    pub async fn watch(&self, channel: Channel<BridgeMessage>, seen: u64) -> CommandResult<()> {
+        let mut board = self.board.lock().await;
+        let board = board.as_mut().ok_or_else(not_open)?;
+        if let Some(old) = board.bridge.take() {
+            old.abort();
+        }
+        board.bridge = Some(bridge::spawn(board.session.clone(), channel, seen));
+        Ok(())
+    }
+}
+
+fn not_open() -> CommandError {
+    CommandError::new(AppErrorCode::NotOpen, "No board is open.")
 }

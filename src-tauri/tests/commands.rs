@@ -53,7 +53,7 @@ fn a_host_creates_a_board_works_on_it_and_a_teammate_joins_it() {
     let opened = ok(
         &window,
         "host_board",
-        json!({"boardName": "Launch", "memberName": "Ada", "onEvent": "__CHANNEL__:1"}),
+        json!({"boardName": "Launch", "memberName": "Ada"}),
     );
     assert_eq!(opened["hosting"], true);
     assert_eq!(opened["me"]["role"], "host");
@@ -84,15 +84,15 @@ fn a_host_creates_a_board_works_on_it_and_a_teammate_joins_it() {
         json!({"cardId": card["id"], "patch": {"title": "Write the plan v2", "version": 1}}),
     );
     assert_eq!(moved["version"], 2);
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    let snapshot = loop {
-        let snapshot = ok(&window, "board_snapshot", json!({}));
-        if snapshot["cards"][0]["version"] == 2 || std::time::Instant::now() > deadline {
-            break snapshot;
-        }
-        std::thread::yield_now();
-    };
-    assert_eq!(snapshot["cards"][0]["title"], "Write the plan v2");
+    // The window asks for the changes after the snapshot it painted.
+    assert_eq!(
+        ok(
+            &window,
+            "watch_board",
+            json!({"seen": opened["snapshot"]["seq"], "onEvent": "__CHANNEL__:1"})
+        ),
+        Value::Null
+    );
 
     // Errors come back in the server's shape and words.
     let err = invoke(
@@ -114,13 +114,18 @@ fn a_host_creates_a_board_works_on_it_and_a_teammate_joins_it() {
     );
     ok(&window, "leave_board", json!({}));
     assert_eq!(
-        invoke(&window, "board_snapshot", json!({})).unwrap_err()["code"],
+        invoke(
+            &window,
+            "watch_board",
+            json!({"seen": 0, "onEvent": "__CHANNEL__:2"})
+        )
+        .unwrap_err()["code"],
         "not_open"
     );
     let reopened = ok(
         &window,
         "open_recent",
-        json!({"boardId": opened["snapshot"]["board"]["id"], "onEvent": "__CHANNEL__:2"}),
+        json!({"boardId": opened["snapshot"]["board"]["id"]}),
     );
     assert_eq!(
         reopened["snapshot"]["cards"][0]["title"],
@@ -131,13 +136,13 @@ fn a_host_creates_a_board_works_on_it_and_a_teammate_joins_it() {
     let missing = invoke(
         &window,
         "join_board",
-        json!({"roomCode": code, "memberName": "Grace", "address": "", "discovered": false, "onEvent": "__CHANNEL__:3"}),
+        json!({"roomCode": code, "memberName": "Grace", "address": "", "discovered": false}),
     );
     assert_eq!(missing.unwrap_err()["field"], "address");
     let joined = ok(
         &window,
         "join_board",
-        json!({"roomCode": code, "memberName": "Grace", "address": local, "discovered": false, "onEvent": "__CHANNEL__:4"}),
+        json!({"roomCode": code, "memberName": "Grace", "address": local, "discovered": false}),
     );
     assert_eq!(joined["me"]["role"], "member");
     assert_eq!(joined["hosting"], false);
@@ -219,7 +224,7 @@ fn a_joined_hosts_fingerprint_is_pinned_and_remembered_across_restarts() {
             &window,
             "join_board",
             json!({"roomCode": code, "memberName": "Grace", "address": address, "fingerprint": "nope",
-                   "discovered": false, "onEvent": "__CHANNEL__:1"}),
+                   "discovered": false}),
         );
         assert_eq!(bad.unwrap_err()["field"], "fingerprint");
         // An address found by discovery is never this computer, and never a host whose certificate does not
@@ -228,7 +233,7 @@ fn a_joined_hosts_fingerprint_is_pinned_and_remembered_across_restarts() {
             &window,
             "join_board",
             json!({"roomCode": code, "memberName": "Grace", "address": address, "fingerprint": pin,
-                   "discovered": true, "onEvent": "__CHANNEL__:5"}),
+                   "discovered": true}),
         );
         assert_eq!(here.unwrap_err()["code"], "wrong_host");
         let code_tag = created.room_code.tag();
@@ -240,7 +245,7 @@ fn a_joined_hosts_fingerprint_is_pinned_and_remembered_across_restarts() {
             &window,
             "join_board",
             json!({"roomCode": code, "memberName": "Grace", "address": "192.0.2.1:7420",
-                   "fingerprint": impostor.to_string(), "discovered": true, "onEvent": "__CHANNEL__:6"}),
+                   "fingerprint": impostor.to_string(), "discovered": true}),
         );
         let refused = elsewhere.unwrap_err();
         assert_eq!(refused["code"], "wrong_host", "{refused}");
@@ -254,7 +259,7 @@ fn a_joined_hosts_fingerprint_is_pinned_and_remembered_across_restarts() {
             &window,
             "join_board",
             json!({"roomCode": code, "memberName": "Grace", "address": address, "fingerprint": pin,
-                   "discovered": false, "onEvent": "__CHANNEL__:2"}),
+                   "discovered": false}),
         );
         assert_eq!(joined["snapshot"]["board"]["name"], "Pinned");
         ok(&window, "leave_board", json!({}));
@@ -267,11 +272,7 @@ fn a_joined_hosts_fingerprint_is_pinned_and_remembered_across_restarts() {
 
     // The app restarts: the board reopens over HTTPS with the remembered pin, without asking.
     let (_app, window) = app(dir.path());
-    let reopened = ok(
-        &window,
-        "open_recent",
-        json!({"boardId": board, "onEvent": "__CHANNEL__:3"}),
-    );
+    let reopened = ok(&window, "open_recent", json!({"boardId": board}));
     assert_eq!(reopened["me"]["name"], "Grace");
     ok(&window, "leave_board", json!({}));
 
@@ -281,8 +282,7 @@ fn a_joined_hosts_fingerprint_is_pinned_and_remembered_across_restarts() {
     let refused = invoke(
         &window,
         "open_recent",
-        json!({"boardId": board, "fingerprint": host.server().fingerprint().unwrap().to_string(),
-               "onEvent": "__CHANNEL__:4"}),
+        json!({"boardId": board, "fingerprint": host.server().fingerprint().unwrap().to_string()}),
     );
     assert_eq!(refused.unwrap_err()["code"], "identity_changed");
 }

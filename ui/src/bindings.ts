@@ -8,7 +8,7 @@ import * as __TAURI_EVENT from "@tauri-apps/api/event";
 /** Commands */
 export const commands = {
 	/**  Creates a board on this computer's embedded server and opens it. */
-	hostBoard: (boardName: string, memberName: string, onEvent: Channel<BridgeMessage>) => typedError<OpenedBoard, CommandError>(__TAURI_INVOKE("host_board", { boardName, memberName, onEvent })),
+	hostBoard: (boardName: string, memberName: string) => typedError<OpenedBoard, CommandError>(__TAURI_INVOKE("host_board", { boardName, memberName })),
 	/**
 	 *  Joins a board by its room code on the host at `address` (`192.168.1.20:7420`) and opens it. Another
 	 *  computer is joined over HTTPS pinned to `fingerprint`; without one, to the certificate it presents if this
@@ -16,21 +16,25 @@ export const commands = {
 	 *  sent. `discovered`: the address came from discovery, so the host's certificate must make the code's tag
 	 *  (`wrong_host` otherwise, nothing sent).
 	 */
-	joinBoard: (roomCode: string, memberName: string, address: string, fingerprint: string | null, discovered: boolean, onEvent: Channel<BridgeMessage>) => typedError<OpenedBoard, CommandError>(__TAURI_INVOKE("join_board", { roomCode, memberName, address, fingerprint, discovered, onEvent })),
+	joinBoard: (roomCode: string, memberName: string, address: string, fingerprint: string | null, discovered: boolean) => typedError<OpenedBoard, CommandError>(__TAURI_INVOKE("join_board", { roomCode, memberName, address, fingerprint, discovered })),
 	/**
 	 *  Reopens a recent board with its remembered token (starting the embedded server if this computer hosts it),
 	 *  over HTTPS pinned to the fingerprint remembered when joining. A board joined before hosts used TLS has none
 	 *  yet: the answer is then `confirm_host`, and the confirmed `fingerprint` comes back with the next call.
 	 */
-	openRecent: (boardId: BoardId, fingerprint: string | null, onEvent: Channel<BridgeMessage>) => typedError<OpenedBoard, CommandError>(__TAURI_INVOKE("open_recent", { boardId, fingerprint, onEvent })),
+	openRecent: (boardId: BoardId, fingerprint: string | null) => typedError<OpenedBoard, CommandError>(__TAURI_INVOKE("open_recent", { boardId, fingerprint })),
 	/**  The start screen's list, most recent first. */
 	listRecent: () => __TAURI_INVOKE<RecentBoard[]>("list_recent"),
 	/**  Removes a board from the recent list. */
 	forgetRecent: (boardId: BoardId) => typedError<null, CommandError>(__TAURI_INVOKE("forget_recent", { boardId })),
 	/**  Closes the open board (the embedded server keeps serving teammates). */
 	leaveBoard: () => typedError<null, CommandError>(__TAURI_INVOKE("leave_board")),
-	/**  The board as the session's mirror has it now (for a resync). */
-	boardSnapshot: () => typedError<Snapshot, CommandError>(__TAURI_INVOKE("board_snapshot")),
+	/**
+	 *  Starts sending the open board's changes to the window, after `seen`: the seq of the snapshot the open
+	 *  command answered, which the window has painted. Events come in seq order, each once; when the session had to
+	 *  resync (or the window fell behind), a whole snapshot comes instead, and events follow it.
+	 */
+	watchBoard: (seen: number, onEvent: Channel<BridgeMessage>) => typedError<null, CommandError>(__TAURI_INVOKE("watch_board", { seen, onEvent })),
 	/**  Renames the board. */
 	renameBoard: (name: string) => typedError<Board, CommandError>(__TAURI_INVOKE("rename_board", { name })),
 	/**  Adds a column. */
@@ -79,6 +83,38 @@ export const events = {
 };
 
 /* Types */
+/**
+ *  Every code a command can fail with: each of the server's `ErrorCode`s under the same name, then the app's
+ *  own. Serialised as the same snake_case strings, so the UI can switch on them exhaustively.
+ */
+export type AppErrorCode = "malformed_json" | "unauthorized" | "forbidden" | "not_found" | "room_not_found" | "method_not_allowed" | "version_conflict" | "payload_too_large" | "unsupported_media_type" | "validation_failed" | "idempotency_key_reused" | "upgrade_required" | "tls_required" | "rate_limited" | 
+/**  The server failed; or, in the UI, a command failed in a way no code names. */
+"internal" | "unavailable" | 
+/**  The host cannot be reached, or did not answer in time. */
+"network" | 
+/**  No board is open (or the open one was closed). */
+"not_open" | 
+/**  This computer hosts no board (its server is not running). */
+"not_hosting" | 
+/**  This computer does not share its boards on the network. */
+"not_sharing" | 
+/**  The app's own files (recent boards, settings) cannot be read or written. */
+"storage" | 
+/**  The host answered something that is not the protocol. */
+"protocol" | 
+/**  The embedded server cannot start. */
+"server_start" | 
+/**  The host presented another certificate than the pinned one: nothing was sent. */
+"identity_changed" | 
+/**  First time on this host: nothing was sent; `host` is the certificate to compare. */
+"confirm_host" | 
+/**  Found by discovery, but the host does not give out codes with the room code's tag: nothing was sent. */
+"wrong_host" | 
+/**  `LANBAN_DISCOVERY` sets discovery; the setting cannot change it. */
+"discovery_locked" | 
+/**  The person declined (set by the UI, never by a command). */
+"cancelled";
+
 /**  A task board; each board is one room of live events. */
 export type Board = {
 	id: BoardId,
@@ -93,11 +129,17 @@ export type Board = {
 /**  Identifies a board (and its room). */
 export type BoardId = string;
 
-/**  What the bridge sends the window. */
+/**
+ *  What the bridge sends the window: the open board's changes, already ordered, deduplicated and resynced by the
+ *  session, so the window applies each event as it comes.
+ */
 export type BridgeMessage = 
-/**  A committed event, applied to the session's mirror; the UI applies it in seq order. */
+/**  The next committed event: its seq is one above the last event or snapshot sent. */
 { type: "event"; event: Event } | 
-/**  Replace the board with this snapshot. */
+/**
+ *  Replace the board with this snapshot (the session resynced, or the window fell behind); later events
+ *  follow it.
+ */
 { type: "resynced"; snapshot: Snapshot } | 
 /**  Who is connected and what they view. */
 { type: "presence"; members: PresenceEntry[] } | 
@@ -156,11 +198,8 @@ export type ColumnId = string;
 
 /**  A failed command. */
 export type CommandError = {
-	/**
-	 *  The server's error code (e.g. `validation_failed`), or one of the app's own: `network`,
-	 *  `not_open`, `not_hosting`, `storage`, `protocol`, `server_start`, `identity_changed`, `confirm_host`.
-	 */
-	code: string,
+	/**  The server's error code, or one of the app's own. */
+	code: AppErrorCode,
 	/**  A sentence to show the person. */
 	message: string,
 	/**  The field at fault, for `validation_failed`. */
@@ -174,8 +213,11 @@ export type CommandError = {
 	host?: PresentedHost | null,
 };
 
-/**  Connection state as the header's pill shows it. */
-export type ConnectionView = { status: "connecting" } | { status: "connected" } | { status: "reconnecting"; since: Timestamp; attempt: number } | { status: "offline"; since: Timestamp; attempt: number } | { status: "removed" } | { status: "closed" };
+/**
+ *  Connection state as the header's pill shows it. `last_synced`: when the board was last known to be current
+ *  with the host (while it is out of reach, the board shown is this computer's copy as of then).
+ */
+export type ConnectionView = { status: "connecting" } | { status: "connected" } | { status: "reconnecting"; since: Timestamp; attempt: number; last_synced: Timestamp | null } | { status: "offline"; since: Timestamp; attempt: number; last_synced: Timestamp | null } | { status: "removed" } | { status: "closed" };
 
 /**  `POST /api/columns/{column}/cards`. */
 export type CreateCard = {

@@ -192,7 +192,8 @@ impl Api {
         path: &str,
         body: Option<&(impl Serialize + Sync)>,
     ) -> Result<T, ClientError> {
-        let key = format!("{:016x}{:016x}", crate::random_u64(), crate::random_u64());
+        // A UUIDv7: unique per request even if two requests start in the same millisecond (74 random bits).
+        let key = uuid::Uuid::now_v7().to_string();
         let mut attempt = 0;
         loop {
             attempt += 1;

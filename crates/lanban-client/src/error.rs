@@ -42,6 +42,9 @@ pub enum ClientError {
         expected: lanban_core::fingerprint::Fingerprint,
         presented: lanban_core::fingerprint::Fingerprint,
     },
+    /// The board's copy on this computer could not be read or written.
+    #[error("the board's copy on this computer: {0}")]
+    Replica(#[from] crate::replica::ReplicaError),
 }
 
 impl ClientError {

@@ -7,23 +7,29 @@
 //! - [`session`]: [`BoardSession`], the live mirror of one board: snapshot, socket, apply in seq order, fill gaps,
 //!   resync, reconnect with backoff and jitter, presence, and a watchable [`ConnectionState`].
 //! - [`error`]: what can go wrong, as [`ClientError`].
+//! - [`replica`]: [`Replica`](replica::Replica), the durable copy of every board opened (snapshot, event log,
+//!   sync marks) and its outbox of mutations waiting for the host, in one private SQLite database.
 //! - [`tls`]: HTTPS and WSS to a host whose certificate fingerprint is pinned.
+//! - [`trust`]: trust on first use: which certificate to pin for which host, before anything is sent to it.
 //!
 //! This crate knows nothing about Tauri or any UI: the desktop app and the tests use it the same way.
 
 pub mod api;
 pub mod error;
+pub mod replica;
 pub mod session;
 pub mod tls;
+pub mod trust;
 
 pub use api::Api;
 pub use error::ClientError;
-pub use session::{BoardSession, ConnectionState, SessionOptions, SyncEvent};
+pub use session::{BoardSession, ConnectionState, Origin, ReplicaSlot, SessionOptions, SyncEvent};
 
-/// A random value from the OS, for jitter and idempotency keys.
+/// A random value from the OS, for reconnect jitter.
 pub(crate) fn random_u64() -> u64 {
     let mut bytes = [0u8; 8];
-    // If the OS random source fails, a fixed value only makes jitter less random.
+    // If the OS random source fails, a fixed value only makes jitter less random; nothing that must be unique
+    // (idempotency keys are UUIDs) comes from here.
     let _ = getrandom::fill(&mut bytes);
     u64::from_le_bytes(bytes)
 }

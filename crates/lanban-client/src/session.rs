@@ -1,30 +1,31 @@
 //! A live board: a local mirror kept current over the board's WebSocket.
 //!
-//! The session takes a snapshot, then keeps one socket open, always connecting with `since` = the mirror's seq
-//! so nothing committed in between is missed. Events apply in seq order through `lanban-core`'s
-//! [`Snapshot::apply`]: duplicates are ignored, a gap is filled from `/events`, and `resync` (or a gap that
-//! cannot be filled) replaces the mirror with a fresh snapshot. When the socket breaks, the session reconnects
-//! with exponential backoff and full jitter until it is closed or its member is removed.
+//! The session starts from a snapshot (the host's, or the replica's when the board is kept on disk), then keeps
+//! one socket open, always connecting with `since` = the mirror's seq so nothing committed in between is missed.
+//! Events apply in seq order through `lanban-core`'s [`Snapshot::apply`]: duplicates are ignored, a gap is filled
+//! from `/events`, and `resync` (or a gap that cannot be filled) replaces the mirror with a fresh snapshot. When
+//! the socket breaks, the session reconnects with exponential backoff and full jitter until it is closed or its
+//! member is removed. With a replica, every change to the mirror is also written to disk (`keep`).
+//!
+//! The session is the one place that orders, deduplicates and resyncs: subscribers ([`BoardSession::watch`])
+//! receive each next event once, or a whole snapshot.
+
+mod keep;
+mod socket;
 
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use futures_util::{SinkExt, StreamExt};
 use lanban_core::api::Snapshot;
-use lanban_core::event::{ClientMessage, Event, PresenceEntry, ServerMessage, close_code};
+use lanban_core::event::{Event, PresenceEntry};
 use lanban_core::ids::{BoardId, CardId};
-use lanban_core::state::{Applied, ApplyError};
 use lanban_core::time::Timestamp;
-use tokio::net::TcpStream;
 use tokio::sync::{broadcast, watch};
 use tokio::task::JoinHandle;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
-use tokio_tungstenite::tungstenite::{self, Message};
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-use crate::api::{Api, is_locked_out};
+use crate::api::Api;
 use crate::error::ClientError;
+use crate::replica::{HostKey, Replica};
 
 /// Where the session's connection stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,10 +34,19 @@ pub enum ConnectionState {
     Connecting,
     /// The socket is open and the mirror is current.
     Connected,
-    /// The socket broke at `since`; retrying.
-    Reconnecting { since: Timestamp, attempt: u32 },
+    /// The socket broke at `since` (or the host could not be reached since then); retrying. `last_synced`: when
+    /// the mirror was last known to be current with the host.
+    Reconnecting {
+        since: Timestamp,
+        attempt: u32,
+        last_synced: Option<Timestamp>,
+    },
     /// Still retrying, but the server has been unreachable for a while.
-    Offline { since: Timestamp, attempt: u32 },
+    Offline {
+        since: Timestamp,
+        attempt: u32,
+        last_synced: Option<Timestamp>,
+    },
     /// The member was removed or the board is gone: the session has stopped.
     Removed,
     /// Closed by [`BoardSession::close`].
@@ -89,10 +99,37 @@ pub struct BoardSession {
     task: Option<JoinHandle<()>>,
 }
 
+/// Where a session keeps its board on disk: the replica database and the host the board is stored under.
+#[derive(Clone)]
+pub struct ReplicaSlot {
+    pub replica: Replica,
+    pub host: HostKey,
+}
+
+/// Where an opened session's board came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// A snapshot the host just sent.
+    Host,
+    /// The replica on disk: painted without the network, then caught up from its seq once the host answers.
+    Replica {
+        /// When the replica was last known to be current with the host.
+        synced_at: Option<Timestamp>,
+        /// When the host was first found unreachable, if it has not been reached since.
+        unreachable_since: Option<Timestamp>,
+    },
+}
+
 struct Shared {
     api: Api,
     board_id: BoardId,
     options: SessionOptions,
+    /// Where the board came from when the session opened.
+    origin: Origin,
+    /// When the mirror was last known to be current with the host (a std lock: never held across an `.await`).
+    last_synced: std::sync::Mutex<Option<Timestamp>>,
+    /// Writes every change of the mirror to the replica, in order; `None` without a replica.
+    keep: Option<keep::Keeper>,
     /// The mirror (a std lock: never held across an `.await`).
     state: RwLock<Snapshot>,
     events: broadcast::Sender<SyncEvent>,
@@ -102,20 +139,6 @@ struct Shared {
     viewing: watch::Sender<Option<CardId>>,
     /// Tells the task to stop.
     stop: watch::Sender<bool>,
-}
-
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
-
-/// How one socket ended.
-enum End {
-    /// Reconnect (with backoff).
-    Broken,
-    /// Take a snapshot, then reconnect at once.
-    Resync,
-    /// Stop for good.
-    Removed,
-    /// The session was closed.
-    Stopped,
 }
 
 impl BoardSession {
@@ -131,7 +154,54 @@ impl BoardSession {
         options: SessionOptions,
     ) -> Result<BoardSession, ClientError> {
         let snapshot = api.snapshot(board_id).await?;
-        let shared = Arc::new(Shared {
+        Ok(Self::start(api, snapshot, options, Origin::Host, None))
+    }
+
+    /// Opens a board kept in a replica: from the replica at once when it holds the board (no network needed; the
+    /// session then catches up from the replica's seq once the host answers), else from the host's snapshot,
+    /// which the replica then keeps. Every change to the mirror is written to the replica from then on.
+    pub async fn open_replicated(
+        api: Api,
+        board_id: BoardId,
+        options: SessionOptions,
+        slot: ReplicaSlot,
+    ) -> Result<BoardSession, ClientError> {
+        let ReplicaSlot { replica, host } = &slot;
+        let stored = replica.load(host, board_id)?;
+        let (snapshot, origin) = match stored {
+            Some(snapshot) => {
+                let info = replica.info(host, board_id)?;
+                let origin = Origin::Replica {
+                    synced_at: info.as_ref().and_then(|i| i.synced_at.clone()),
+                    unreachable_since: info.and_then(|i| i.host_unreachable_since),
+                };
+                (snapshot, origin)
+            }
+            None => {
+                let snapshot = api.snapshot(board_id).await?;
+                replica.save_snapshot(host, &snapshot)?;
+                replica.mark_synced(host, board_id, &Timestamp::now())?;
+                (snapshot, Origin::Host)
+            }
+        };
+        Ok(Self::start(api, snapshot, options, origin, Some(slot)))
+    }
+
+    /// Starts the session's task from `snapshot`.
+    fn start(
+        api: Api,
+        snapshot: Snapshot,
+        options: SessionOptions,
+        origin: Origin,
+        slot: Option<ReplicaSlot>,
+    ) -> BoardSession {
+        let board_id = snapshot.board.id;
+        let last_synced = match &origin {
+            Origin::Host => Some(Timestamp::now()),
+            Origin::Replica { synced_at, .. } => synced_at.clone(),
+        };
+        let shared = Arc::new_cyclic(|weak| Shared {
+            keep: slot.map(|slot| keep::Keeper::spawn(slot, board_id, weak.clone())),
             api,
             board_id,
             state: RwLock::new(snapshot),
@@ -140,13 +210,25 @@ impl BoardSession {
             presence: watch::channel(Vec::new()).0,
             viewing: watch::channel(None).0,
             stop: watch::channel(false).0,
+            last_synced: std::sync::Mutex::new(last_synced),
+            origin,
             options,
         });
-        let task = tokio::spawn(run(shared.clone()));
-        Ok(BoardSession {
+        let task = tokio::spawn(socket::run(shared.clone()));
+        BoardSession {
             shared,
             task: Some(task),
-        })
+        }
+    }
+
+    /// Where the board came from when the session opened (the host, or the replica on disk).
+    pub fn origin(&self) -> &Origin {
+        &self.shared.origin
+    }
+
+    /// When the mirror was last known to be current with the host.
+    pub fn last_synced(&self) -> Option<Timestamp> {
+        self.shared.last_synced()
     }
 
     /// The server this session talks to, with its credential.
@@ -178,6 +260,17 @@ impl BoardSession {
     /// Changes to the mirror, from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<SyncEvent> {
         self.shared.events.subscribe()
+    }
+
+    /// The mirror and its changes from that point on, taken together: the receiver yields exactly the events
+    /// after the returned snapshot's seq (or a [`SyncEvent::Resynced`] that replaces it), each once, in order.
+    ///
+    /// Events are applied and sent under the mirror's lock, so subscribing under the same lock leaves nothing
+    /// between the copy and the first event received.
+    pub fn watch(&self) -> (Snapshot, broadcast::Receiver<SyncEvent>) {
+        let state = self.shared.state.read().unwrap_or_else(|e| e.into_inner());
+        let events = self.shared.events.subscribe();
+        (state.clone(), events)
     }
 
     /// The connection state, watchable.
@@ -250,241 +343,26 @@ impl BoardSession {
     }
 }
 
+impl Shared {
+    fn last_synced(&self) -> Option<Timestamp> {
+        self.last_synced
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Notes that the mirror is current with the host as of now (and tells the replica).
+    fn synced_now(&self) {
+        let now = Timestamp::now();
+        *self.last_synced.lock().unwrap_or_else(|e| e.into_inner()) = Some(now.clone());
+        if let Some(keep) = &self.keep {
+            keep.send(keep::Keep::Synced(now));
+        }
+    }
+}
+
 impl Drop for BoardSession {
     fn drop(&mut self) {
         self.shared.stop.send_replace(true);
     }
-}
-
-async fn run(shared: Arc<Shared>) {
-    let mut stop = shared.stop.subscribe();
-    let mut attempt: u32 = 0;
-    let mut down_since: Option<(Timestamp, tokio::time::Instant)> = None;
-    loop {
-        let stopping = *stop.borrow();
-        if stopping {
-            return;
-        }
-        let end = match connect(&shared).await {
-            Ok(socket) => {
-                attempt = 0;
-                down_since = None;
-                shared.connection.send_replace(ConnectionState::Connected);
-                live(&shared, socket, &mut stop).await
-            }
-            Err(ConnectError::LockedOut) => End::Removed,
-            Err(ConnectError::Failed(err)) => {
-                tracing::debug!(error = %err, "cannot connect");
-                End::Broken
-            }
-        };
-        match end {
-            End::Stopped => return,
-            End::Removed => {
-                shared.connection.send_replace(ConnectionState::Removed);
-                let _ = shared.events.send(SyncEvent::Removed);
-                return;
-            }
-            End::Resync => {
-                if resync(&shared).await.is_err() {
-                    // Fall through to a backoff; the next connection retries the snapshot too.
-                } else {
-                    continue;
-                }
-            }
-            End::Broken => {}
-        }
-        attempt = attempt.saturating_add(1);
-        let (since, at) = down_since
-            .get_or_insert_with(|| (Timestamp::now(), tokio::time::Instant::now()))
-            .clone();
-        let state = if at.elapsed() >= shared.options.offline_after {
-            ConnectionState::Offline { since, attempt }
-        } else {
-            ConnectionState::Reconnecting { since, attempt }
-        };
-        shared.connection.send_replace(state);
-        let delay = backoff(&shared.options, attempt);
-        tokio::select! {
-            () = tokio::time::sleep(delay) => {}
-            () = stopped(&mut stop) => return,
-        }
-    }
-}
-
-/// Resolves once the session is told to stop.
-async fn stopped(stop: &mut watch::Receiver<bool>) {
-    // The guard `wait_for` returns is dropped here, before any other `.await`.
-    let _ = stop.wait_for(|s| *s).await.map(|_| ());
-}
-
-/// Exponential backoff with full jitter in [delay/2, delay].
-fn backoff(options: &SessionOptions, attempt: u32) -> Duration {
-    let exp = options
-        .backoff_base
-        .saturating_mul(1u32 << attempt.min(16).saturating_sub(1));
-    let delay = exp.min(options.backoff_max);
-    let half = delay / 2;
-    let jitter_ms = half.as_millis() as u64;
-    let extra = if jitter_ms == 0 {
-        0
-    } else {
-        crate::random_u64() % (jitter_ms + 1)
-    };
-    half + Duration::from_millis(extra)
-}
-
-enum ConnectError {
-    LockedOut,
-    Failed(ClientError),
-}
-
-async fn connect(shared: &Shared) -> Result<Socket, ConnectError> {
-    let since = shared.state.read().unwrap_or_else(|e| e.into_inner()).seq;
-    let url = shared.api.socket_url(shared.board_id, Some(since));
-    let mut request = url
-        .into_client_request()
-        .map_err(|e| ConnectError::Failed(ClientError::Address(e.to_string())))?;
-    if let Some(token) = shared.api.token() {
-        let value = format!("Bearer {token}").parse().map_err(|_| {
-            ConnectError::Failed(ClientError::Address("token is not a header value".into()))
-        })?;
-        request.headers_mut().insert("authorization", value);
-    }
-    let config = WebSocketConfig::default().max_message_size(Some(16 << 20));
-    // A pinned host gets our TLS configuration; any other certificate fails the handshake.
-    let connector = shared
-        .api
-        .tls()
-        .map(|tls| tokio_tungstenite::Connector::Rustls(tls.clone()));
-    let connecting =
-        tokio_tungstenite::connect_async_tls_with_config(request, Some(config), true, connector);
-    match connecting.await {
-        Ok((socket, _)) => Ok(socket),
-        Err(tungstenite::Error::Http(response)) if is_locked_out(response.status()) => {
-            Err(ConnectError::LockedOut)
-        }
-        Err(err) => Err(ConnectError::Failed(
-            shared
-                .api
-                .identity_changed()
-                .unwrap_or_else(|| ClientError::Network(err.to_string())),
-        )),
-    }
-}
-
-async fn live(shared: &Shared, mut socket: Socket, stop: &mut watch::Receiver<bool>) -> End {
-    let mut viewing = shared.viewing.subscribe();
-    viewing.mark_changed();
-    loop {
-        tokio::select! {
-            () = stopped(stop) => {
-                let _ = socket.close(None).await;
-                return End::Stopped;
-            }
-            changed = viewing.changed() => {
-                if changed.is_err() {
-                    continue;
-                }
-                let card = *viewing.borrow_and_update();
-                let message = ClientMessage::Presence { viewing_card: card };
-                let Ok(text) = serde_json::to_string(&message) else { continue };
-                if socket.send(Message::Text(text.into())).await.is_err() {
-                    return End::Broken;
-                }
-            }
-            frame = tokio::time::timeout(shared.options.idle_timeout, socket.next()) => {
-                let frame = match frame {
-                    Err(_) => {
-                        tracing::info!("the server went silent; reconnecting");
-                        return End::Broken;
-                    }
-                    Ok(None) | Ok(Some(Err(_))) => return End::Broken,
-                    Ok(Some(Ok(frame))) => frame,
-                };
-                match frame {
-                    Message::Text(text) => match serde_json::from_str::<ServerMessage>(text.as_str()) {
-                        Ok(message) => {
-                            if let Some(end) = handle(shared, message).await {
-                                return end;
-                            }
-                        }
-                        Err(err) => {
-                            tracing::warn!(error = %err, "unreadable server message; reconnecting");
-                            return End::Broken;
-                        }
-                    },
-                    Message::Close(frame) => {
-                        let code = frame.map(|f| u16::from(f.code));
-                        return match code {
-                            Some(close_code::MEMBER_REMOVED) => End::Removed,
-                            Some(close_code::RESYNC) => End::Resync,
-                            _ => End::Broken,
-                        };
-                    }
-                    _ => {}
-                }
-            }
-        }
-    }
-}
-
-/// Applies one server message; `Some` ends the socket.
-async fn handle(shared: &Shared, message: ServerMessage) -> Option<End> {
-    match message {
-        ServerMessage::Hello { .. } => None,
-        ServerMessage::Presence { members } => {
-            shared.presence.send_replace(members.clone());
-            let _ = shared.events.send(SyncEvent::Presence(members));
-            None
-        }
-        ServerMessage::Resync { .. } => Some(End::Resync),
-        ServerMessage::Event(event) => match apply(shared, &event) {
-            Ok(()) => None,
-            Err(ApplyError::Gap { have, .. }) => {
-                // Fill the gap from the log, then apply the event that revealed it.
-                if fill(shared, have).await.is_err() || apply(shared, &event).is_err() {
-                    Some(End::Resync)
-                } else {
-                    None
-                }
-            }
-        },
-    }
-}
-
-fn apply(shared: &Shared, event: &Event) -> Result<(), ApplyError> {
-    let applied = {
-        let mut state = shared.state.write().unwrap_or_else(|e| e.into_inner());
-        state.apply(event)?
-    };
-    if applied == Applied::Applied {
-        let _ = shared
-            .events
-            .send(SyncEvent::Applied(Arc::new(event.clone())));
-    }
-    Ok(())
-}
-
-async fn fill(shared: &Shared, mut have: u64) -> Result<(), ClientError> {
-    loop {
-        let page = shared.api.events(shared.board_id, have, None).await?;
-        for event in &page.events {
-            apply(shared, event).map_err(|e| ClientError::Protocol(e.to_string()))?;
-        }
-        have = shared.state.read().unwrap_or_else(|e| e.into_inner()).seq;
-        if page.events.is_empty() || have >= page.seq {
-            return Ok(());
-        }
-    }
-}
-
-async fn resync(shared: &Shared) -> Result<(), ClientError> {
-    let snapshot = shared.api.snapshot(shared.board_id).await?;
-    {
-        let mut state = shared.state.write().unwrap_or_else(|e| e.into_inner());
-        *state = snapshot.clone();
-    }
-    let _ = shared.events.send(SyncEvent::Resynced(Arc::new(snapshot)));
-    Ok(())
 }

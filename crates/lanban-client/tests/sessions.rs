@@ -1,41 +1,16 @@
 //! Live sessions against a real server: mirrors converge, sessions ride out a server restart and catch up,
 //! removed members are told, presence flows.
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
-use lanban_client::{Api, BoardSession, ConnectionState, SessionOptions, SyncEvent};
+use lanban_client::{Api, BoardSession, ConnectionState, SyncEvent};
 use lanban_core::api::{CreateCard, CreateColumn, ErrorCode, UpdateCard};
 use lanban_core::ids::BoardId;
-use lanban_server::{Config, JoinLimits, RunningServer};
 use tokio::sync::broadcast;
 
-const PATIENCE: Duration = Duration::from_secs(15);
+mod common;
 
-fn config(dir: &std::path::Path) -> Config {
-    let mut config = Config::new(dir);
-    config.join_limits = JoinLimits {
-        per_address: 1000,
-        global: 10_000,
-        window: Duration::from_secs(60),
-    };
-    config
-}
-
-async fn start(dir: &std::path::Path, addr: SocketAddr) -> RunningServer {
-    RunningServer::start(config(dir), addr)
-        .await
-        .expect("server starts")
-}
-
-fn quick() -> SessionOptions {
-    SessionOptions {
-        backoff_base: Duration::from_millis(50),
-        backoff_max: Duration::from_millis(300),
-        offline_after: Duration::from_millis(400),
-        ..SessionOptions::default()
-    }
-}
+use common::{PATIENCE, quick, start};
 
 /// Collects applied seqs from a subscription until `seq` (or panics after the patience).
 async fn applied_until(events: &mut broadcast::Receiver<SyncEvent>, seq: u64) -> Vec<u64> {
@@ -373,4 +348,72 @@ async fn opening_a_board_that_is_not_yours_fails_cleanly() {
         Err(lanban_client::ClientError::Network(_))
     ));
     server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_watcher_starting_mid_stream_gets_the_board_and_then_exactly_the_events_after_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path(), "127.0.0.1:0".parse().unwrap()).await;
+    let host = Api::new(&server.url())
+        .unwrap()
+        .with_token(&server.host_token);
+    let launch = host.create_board("Launch", "Hana").await.unwrap();
+    let hana = Api::new(&server.url()).unwrap().with_token(&launch.token);
+    let board = launch.board.id;
+    let column = hana
+        .create_column(
+            board,
+            &CreateColumn {
+                title: "Todo".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let session = BoardSession::open_with(hana.clone(), board, quick())
+        .await
+        .unwrap();
+
+    // Hana writes 30 cards while three watchers (the app's window, reopened) start at different moments.
+    let writer = {
+        let hana = hana.clone();
+        tokio::spawn(async move {
+            for i in 0..30 {
+                let card = CreateCard {
+                    title: format!("Card {i}"),
+                    ..Default::default()
+                };
+                hana.create_card(column.id, &card).await.unwrap();
+            }
+        })
+    };
+    let mut watchers = Vec::new();
+    for _ in 0..3 {
+        watchers.push(session.watch());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    writer.await.unwrap();
+    let last = hana.snapshot(board).await.unwrap().seq;
+
+    // Each watcher's snapshot plus the events it receives after it is the whole board: no event twice, none
+    // missed, in order.
+    for (mut snapshot, mut events) in watchers {
+        tokio::time::timeout(PATIENCE, async {
+            while snapshot.seq < last {
+                match events.recv().await.expect("events flow") {
+                    SyncEvent::Applied(event) => {
+                        assert_eq!(event.seq, snapshot.seq + 1, "the next event, once");
+                        snapshot.apply(&event).unwrap();
+                    }
+                    SyncEvent::Resynced(fresh) => snapshot = (*fresh).clone(),
+                    _ => {}
+                }
+            }
+        })
+        .await
+        .expect("caught up in time");
+        assert_eq!(snapshot, session.state());
+        assert_eq!(snapshot.cards.len(), 30);
+    }
+    session.close().await;
 }

@@ -9,7 +9,8 @@
 //! - [`validate`]: the limits on user text (lengths, control characters, colours, dates).
 //! - [`order`]: fractional-index ordering keys for columns and cards.
 //! - [`room_code`]: the `XXXX-XXXX` codes teammates type to join a board.
-//! - [`state`]: `BoardState`, the board mirror every client keeps and updates with `apply(event)`.
+//! - [`state`]: `Snapshot::apply`, how every mirror of a board (the sync client's, the replica, the UI's, whose
+//!   agreement a fixture test checks) takes the next event.
 //! - [`time`]: RFC 3339 timestamps.
 //!
 //! This crate does no I/O and knows nothing about tokio, HTTP or SQLite: the server, the client and

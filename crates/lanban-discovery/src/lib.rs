@@ -5,7 +5,15 @@
 //! This is the only crate that opens multicast sockets, and it opens none until asked: an mDNS daemon joins the
 //! multicast group on every interface as it starts. With `LANBAN_REQUIRE_NETNS=<name>` (the tests set it) it
 //! refuses to start one anywhere but inside the network namespace `/run/netns/<name>`, so tests only ever
-//! multicast inside namespaces they created.
+//! multicast inside namespaces they created. With `LANBAN_DISCOVERY=0` ([`DISCOVERY_ENV`]) it starts none at all.
+//!
+//! # Layout
+//! - this file: the advert and its TXT record, the daemon ([`Discovery`]): advertise, withdraw, browse, watch.
+//! - [`setting`]: the one reading of `LANBAN_DISCOVERY`, and the name this computer announces.
+
+pub mod setting;
+
+pub use setting::{DISCOVERY_ENV, computer_name, forced_by_environment};
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -56,6 +64,8 @@ pub enum DiscoveryError {
          inside namespaces they create)"
     )]
     OutsideNamespace(String),
+    #[error("discovery is turned off ({DISCOVERY_ENV}=0)")]
+    TurnedOff,
 }
 
 /// Which interfaces to multicast on.
@@ -210,8 +220,12 @@ pub struct Discovery {
 }
 
 impl Discovery {
-    /// Starts the daemon on `interfaces` (IPv4 only: one answer per host).
+    /// Starts the daemon on `interfaces` (IPv4 only: one answer per host), unless [`DISCOVERY_ENV`] turns
+    /// discovery off.
     pub fn start(interfaces: &Interfaces) -> Result<Discovery, DiscoveryError> {
+        if forced_by_environment() == Some(false) {
+            return Err(DiscoveryError::TurnedOff);
+        }
         check_namespace(std::env::var("LANBAN_REQUIRE_NETNS").ok().as_deref())?;
         let daemon = ServiceDaemon::new()?;
         daemon.disable_interface(IfKind::IPv6)?;

@@ -17,6 +17,8 @@ fn probe(lan: &Lan, i: usize) -> Command {
     let mut command = lan.exec(i, "env");
     command
         .arg(format!("LANBAN_REQUIRE_NETNS={}", lan.namespace(i)))
+        // Inside the namespace discovery is wanted, whatever the test run turned off outside it.
+        .arg("LANBAN_DISCOVERY=1")
         .arg(PROBE)
         .args(["--interface", lan.interface(i)]);
     command

@@ -34,9 +34,9 @@ impl std::fmt::Debug for TokenHash {
 }
 
 /// A fresh token: 32 bytes from the OS CSPRNG, base64url without padding (43 characters).
-pub fn new_token() -> Result<String, ApiError> {
+pub fn new_token() -> Result<String, getrandom::Error> {
     let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| ApiError::Internal(format!("random source: {e}")))?;
+    getrandom::fill(&mut bytes)?;
     Ok(URL_SAFE_NO_PAD.encode(bytes))
 }
 
@@ -55,7 +55,7 @@ pub fn load_or_create_token_file(path: &Path) -> io::Result<String> {
             Ok(token)
         }
         Err(err) if err.kind() == io::ErrorKind::NotFound => {
-            let token = new_token().map_err(|e| io::Error::other(e.to_string()))?;
+            let token = new_token().map_err(|e| io::Error::other(format!("random source: {e}")))?;
             let mut options = fs::OpenOptions::new();
             options.write(true).create_new(true);
             #[cfg(unix)]

@@ -1,11 +1,14 @@
 //! The server's one error type: every failure becomes `{"error":{"code","message","field"?}}` with the status
-//! that goes with its code. Internal errors are logged in full and answered with a generic sentence.
+//! that goes with its code. Internal errors are logged in full and answered with a generic sentence. The store's
+//! own errors ([`store::Error`]) become these here, at the edge.
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use lanban_core::api::{ErrorBody, ErrorCode, ErrorDetail};
 use lanban_core::model::Card;
 use lanban_core::validate::ValidationError;
+
+use crate::store;
 
 /// A request that did not succeed, and why.
 #[derive(Debug, thiserror::Error)]
@@ -114,6 +117,26 @@ impl ApiError {
 impl From<ValidationError> for ApiError {
     fn from(err: ValidationError) -> Self {
         ApiError::invalid(err.field, err.message)
+    }
+}
+
+impl From<store::Error> for ApiError {
+    fn from(err: store::Error) -> Self {
+        match err {
+            store::Error::NotFound(what) => ApiError::not_found(what),
+            store::Error::UnknownCredential => ApiError::unauthorized(err.to_string()),
+            store::Error::NotBoardHost { .. } | store::Error::NotHostCredential { .. } => {
+                ApiError::forbidden(err.to_string())
+            }
+            store::Error::Validation { field, message } => ApiError::invalid(field, message),
+            store::Error::VersionConflict { current } => ApiError::VersionConflict(current),
+            store::Error::Busy | store::Error::ShuttingDown => {
+                ApiError::new(ErrorCode::Unavailable, err.to_string())
+            }
+            store::Error::Sqlite(_) | store::Error::Json(_) | store::Error::Internal(_) => {
+                ApiError::Internal(err.to_string())
+            }
+        }
     }
 }
 

@@ -57,6 +57,7 @@ struct Shared {
     rooms: Mutex<HashMap<BoardId, Room>>,
     /// Messages a room buffers for its slowest socket.
     buffer: usize,
+    /// The id the next socket gets.
     next_connection: AtomicU64,
 }
 
@@ -71,12 +72,15 @@ struct Room {
     /// Members whose removal was published since the server started: a socket authorised just before a removal
     /// committed, but subscribed just after it was published, learns it here.
     removed: std::collections::HashSet<MemberId>,
+    /// The presence clock: counts the changes of what this room's sockets view, so that of a member's sockets
+    /// the one that changed last says what the member views.
+    presence_clock: u64,
 }
 
 struct Connection {
     member_id: MemberId,
     viewing_card: Option<CardId>,
-    /// When this socket last changed what it views (a hub-wide counter), to pick a member's latest.
+    /// When this socket last changed what it views (its room's presence clock), to pick a member's latest.
     changed: u64,
 }
 
@@ -171,14 +175,14 @@ impl Hub {
 
     /// Records what a socket views and announces it.
     pub fn set_viewing(&self, board: BoardId, connection: ConnectionId, card: Option<CardId>) {
-        let changed = self.shared.next_connection.fetch_add(1, Ordering::Relaxed);
         let mut rooms = self.rooms();
         if let Some(room) = rooms.get_mut(&board)
             && let Some(conn) = room.connections.get_mut(&connection)
             && conn.viewing_card != card
         {
+            room.presence_clock += 1;
             conn.viewing_card = card;
-            conn.changed = changed;
+            conn.changed = room.presence_clock;
             announce_presence(room);
         }
     }
@@ -290,5 +294,24 @@ mod tests {
         assert!(!other.removed);
         assert_eq!(other.seq, 7);
         assert_eq!(hub.presence(board).len(), 1);
+    }
+
+    #[test]
+    fn a_member_with_two_sockets_views_what_they_opened_last() {
+        let hub = Hub::new(8);
+        let board = BoardId::new();
+        let member = MemberId::new();
+        let laptop = hub.subscribe(board, member);
+        let phone = hub.subscribe(board, member);
+        let (plan, budget) = (CardId::new(), CardId::new());
+        let viewing = || hub.presence(board)[0].viewing_card;
+
+        hub.set_viewing(board, laptop.connection, Some(plan));
+        assert_eq!(viewing(), Some(plan));
+        hub.set_viewing(board, phone.connection, Some(budget));
+        assert_eq!(viewing(), Some(budget), "the phone changed last");
+        hub.set_viewing(board, laptop.connection, None);
+        hub.set_viewing(board, laptop.connection, Some(plan));
+        assert_eq!(viewing(), Some(plan), "now the laptop changed last");
     }
 }

@@ -38,6 +38,7 @@ use axum::response::{IntoResponse, Response};
 use axum::serve::ListenerExt;
 use lanban_core::api::ErrorCode;
 use lanban_core::room_code::HostTag;
+use lanban_discovery::HostAdvert;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -309,17 +310,26 @@ pub async fn serve(
     result
 }
 
-/// A server running in this process (for the desktop app's host mode and for tests).
+/// A server running in this process: the headless `lanban-server`, the desktop app's host mode, and tests.
 pub struct RunningServer {
     /// Where it listens.
     pub addr: SocketAddr,
     /// The host credential.
     pub host_token: String,
+    /// Cancelled to stop it, and by the server itself once it stopped (so [`RunningServer::stopped`] sees a
+    /// failure too).
     shutdown: CancellationToken,
+    /// The rooms, to see who is connected.
     hub: Hub,
+    /// The database, to count the boards it announces.
+    store: Store,
+    /// The certificate it serves over TLS on `addr`, if it does.
     fingerprint: Option<lanban_core::fingerprint::Fingerprint>,
+    /// What starts its room codes.
     tag: HostTag,
+    /// Its id, stable across restarts.
     server_id: Arc<str>,
+    /// The serving task; its result is what [`RunningServer::stop`] returns.
     task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
@@ -338,20 +348,61 @@ impl RunningServer {
         let addr = listener.local_addr().map_err(StartError::Listen)?;
         let shutdown = state.shutdown.clone();
         let hub = state.hub.clone();
+        let store = state.store.clone();
         let fingerprint = state.tls_on(addr).map(|identity| identity.fingerprint);
         let tag = state.tag();
         let server_id = state.server_id.clone();
-        let task = tokio::spawn(serve(listener, state, std::future::pending()));
+        let task = tokio::spawn({
+            let stopped = shutdown.clone();
+            async move {
+                let served = serve(listener, state, std::future::pending()).await;
+                stopped.cancel();
+                served
+            }
+        });
         Ok(RunningServer {
             addr,
             host_token,
             shutdown,
             hub,
+            store,
             fingerprint,
             tag,
             server_id,
             task,
         })
+    }
+
+    /// What discovery announces for this server under `name`: `None` unless it serves TLS on its address
+    /// (discovery only ever steers teammates to a pinned certificate). If the boards cannot be counted, the
+    /// failure is logged and the advert says 0.
+    pub async fn advert(&self, name: &str) -> Option<HostAdvert> {
+        let fingerprint = self.fingerprint?;
+        // A COUNT of a table of a few rows, on a read connection.
+        let counted = self
+            .store
+            .read(|conn| -> store::Result<u32> {
+                Ok(conn.query_row("SELECT COUNT(*) FROM boards", [], |r| r.get(0))?)
+            })
+            .await;
+        let boards = counted.unwrap_or_else(|err| {
+            tracing::warn!(error = %err, "cannot count the boards to announce");
+            0
+        });
+        Some(HostAdvert {
+            name: name.to_owned(),
+            server_id: self.server_id.to_string(),
+            fingerprint,
+            tag: self.tag.to_string(),
+            boards,
+            protocol: lanban_core::PROTOCOL_VERSION,
+            port: self.addr.port(),
+        })
+    }
+
+    /// Resolves once the server has stopped: after [`RunningServer::stop`], or by itself when serving failed.
+    pub async fn stopped(&self) {
+        self.shutdown.cancelled().await;
     }
 
     /// The rooms, to see who is connected.

@@ -5,9 +5,9 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Parser;
-use lanban_discovery::{Discovery, HostAdvert, Interfaces};
+use lanban_discovery::{Discovery, HostAdvert, Interfaces, computer_name, forced_by_environment};
 use lanban_server::tls::TlsMode;
-use lanban_server::{AppState, Config, Synchronous};
+use lanban_server::{Config, RunningServer, StartError, Synchronous};
 
 /// Lanban's sync server.
 #[derive(Debug, Parser)]
@@ -78,6 +78,15 @@ enum Task {
     },
 }
 
+/// `println!` for the lines a serving server says about itself, except that a closed stdout (`lanban-server |
+/// head -1`) does not stop the server.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 fn run_task(task: Task) -> anyhow::Result<()> {
     use lanban_server::store::portable;
     match task {
@@ -103,11 +112,9 @@ fn run_task(task: Task) -> anyhow::Result<()> {
             println!("imported board {board} into {}", data.display());
         }
         Task::Hosts { seconds } => {
-            anyhow::ensure!(
-                !discovery_off_by_environment(),
-                "LANBAN_DISCOVERY=0: not listening on the network"
-            );
-            let discovery = Discovery::start(&Interfaces::Lan)?;
+            // `Discovery::start` refuses while LANBAN_DISCOVERY=0, saying so.
+            let discovery =
+                Discovery::start(&Interfaces::Lan).context("not listening on the network")?;
             let found = discovery.browse_for(std::time::Duration::from_secs_f64(seconds.max(0.1)));
             discovery.shutdown();
             for host in found? {
@@ -116,11 +123,6 @@ fn run_task(task: Task) -> anyhow::Result<()> {
         }
     }
     Ok(())
-}
-
-/// `LANBAN_DISCOVERY=0` (or `off`, `false`): no mDNS at all.
-fn discovery_off_by_environment() -> bool {
-    std::env::var("LANBAN_DISCOVERY").is_ok_and(|v| matches!(v.trim(), "0" | "off" | "false"))
 }
 
 fn default_data_dir() -> anyhow::Result<PathBuf> {
@@ -151,63 +153,56 @@ async fn main() -> anyhow::Result<()> {
     let mut config = Config::new(&data);
     config.synchronous = cli.synchronous;
     config.tls = cli.tls;
-    let state = AppState::open(config).with_context(|| format!("opening {}", data.display()))?;
-    let listener =
-        lanban_server::listen(cli.bind).with_context(|| format!("binding {}", cli.bind))?;
-    let addr = listener.local_addr()?;
-    match state.tls_on(addr) {
-        Some(identity) => {
-            println!("listening on https://{addr} (plain http:// from this computer only)");
-            println!(
-                "certificate fingerprint (teammates pin it): {}",
-                identity.fingerprint
-            );
+    let server = RunningServer::start(config, cli.bind)
+        .await
+        .map_err(|err| match err {
+            StartError::Listen(_) => {
+                anyhow::Error::new(err).context(format!("binding {}", cli.bind))
+            }
+            err => anyhow::Error::new(err).context(format!("opening {}", data.display())),
+        })?;
+    let addr = server.addr;
+    match server.fingerprint() {
+        Some(fingerprint) => {
+            say!("listening on https://{addr} (plain http:// from this computer only)");
+            say!("certificate fingerprint (teammates pin it): {fingerprint}");
         }
-        None => println!("listening on http://{addr}"),
+        None => say!("listening on http://{addr}"),
     }
-    println!("room codes start with {} (this server's tag)", state.tag());
-    let announcer = announce(cli.no_discovery, cli.name, &state, addr).await;
+    say!("room codes start with {} (this server's tag)", server.tag());
+    let discovery_wanted = !cli.no_discovery && forced_by_environment() != Some(false);
+    let name = cli.name.unwrap_or_else(computer_name);
+    let mut announcer = if discovery_wanted {
+        announce(&server, &name).await
+    } else {
+        None
+    };
     tracing::info!(data = %data.display(), %addr, "serving");
-    let served = lanban_server::serve(listener, state, shutdown_signal()).await;
-    if let Some(announcer) = announcer {
-        announcer.abort();
-        // Teammates' Join screens see the server leave.
-        let discovery = announcer.discovery.lock().await.take();
-        if let Some(discovery) = discovery {
-            tokio::task::spawn_blocking(move || discovery.shutdown()).await?;
-        }
+    tokio::select! {
+        () = shutdown_signal() => {}
+        // Serving failed; `stop` says why.
+        () = server.stopped() => {}
+        () = keep_announced(announcer.as_mut(), &server) => {}
     }
-    served?;
+    if let Some(announcer) = announcer {
+        // Teammates' Join screens see the server leave before it stops answering.
+        tokio::task::spawn_blocking(move || announcer.discovery.shutdown()).await?;
+    }
+    server.stop().await?;
     tracing::info!("stopped");
     Ok(())
 }
 
-/// The server's mDNS announcement, kept up to date with its board count.
+/// The server's mDNS announcement and what it says now.
 struct Announcer {
-    discovery: std::sync::Arc<tokio::sync::Mutex<Option<Discovery>>>,
-    refresh: tokio::task::JoinHandle<()>,
+    discovery: Discovery,
+    advert: HostAdvert,
 }
 
-impl Announcer {
-    fn abort(&self) {
-        self.refresh.abort();
-    }
-}
-
-/// Announces the server on the network while it serves TLS beyond loopback, unless turned off; a failure to
-/// start mDNS is logged, never fatal (teammates can still type the address).
-async fn announce(
-    no_discovery: bool,
-    name: Option<String>,
-    state: &AppState,
-    addr: SocketAddr,
-) -> Option<Announcer> {
-    let off_by_environment =
-        std::env::var("LANBAN_DISCOVERY").is_ok_and(|v| matches!(v.trim(), "0" | "off" | "false"));
-    let identity = state.tls_on(addr)?;
-    if no_discovery || off_by_environment {
-        return None;
-    }
+/// Announces the server on the network if it serves TLS beyond loopback (`server.advert` is `None` otherwise);
+/// a failure to start mDNS is logged, never fatal (teammates can still type the address).
+async fn announce(server: &RunningServer, name: &str) -> Option<Announcer> {
+    let advert = server.advert(name).await?;
     let mut discovery = match Discovery::start(&Interfaces::Lan) {
         Ok(discovery) => discovery,
         Err(err) => {
@@ -215,60 +210,39 @@ async fn announce(
             return None;
         }
     };
-    let name = name.unwrap_or_else(|| {
-        let host = gethostname::gethostname().to_string_lossy().into_owned();
-        host.split('.').next().unwrap_or("lanban").to_owned()
-    });
-    let mut advert = HostAdvert {
-        name,
-        server_id: state.server_id.to_string(),
-        fingerprint: identity.fingerprint,
-        tag: state.tag().to_string(),
-        boards: 0,
-        protocol: lanban_core::PROTOCOL_VERSION,
-        port: addr.port(),
-    };
-    let store = state.store.clone();
-    advert.boards = count_boards(&store).await.unwrap_or(0);
     if let Err(err) = discovery.advertise(&advert) {
         tracing::warn!(error = %err, "not announced on the network");
-        discovery.shutdown();
+        tokio::task::spawn_blocking(move || discovery.shutdown())
+            .await
+            .ok();
         return None;
     }
-    println!(
+    say!(
         "announced on the network as \"{}\" ({})",
         advert.name,
         lanban_discovery::SERVICE_TYPE
     );
-    let discovery = std::sync::Arc::new(tokio::sync::Mutex::new(Some(discovery)));
-    let shared = discovery.clone();
-    // The board count in the announcement follows boards being created (checked every 5 s: a COUNT of a table
-    // of a few rows).
-    let refresh = tokio::spawn(async move {
-        loop {
-            tokio::time::sleep(std::time::Duration::from_secs(5)).await;
-            let Ok(boards) = count_boards(&store).await else {
-                continue;
-            };
-            if boards != advert.boards {
-                advert.boards = boards;
-                if let Some(discovery) = shared.lock().await.as_mut()
-                    && let Err(err) = discovery.advertise(&advert)
-                {
-                    tracing::warn!(error = %err, "cannot update the announcement");
-                }
-            }
-        }
-    });
-    Some(Announcer { discovery, refresh })
+    Some(Announcer { discovery, advert })
 }
 
-async fn count_boards(
-    store: &lanban_server::store::Store,
-) -> Result<u32, lanban_server::error::ApiError> {
-    store
-        .read(|conn| Ok(conn.query_row("SELECT COUNT(*) FROM boards", [], |r| r.get(0))?))
-        .await
+/// Keeps the announcement's board count current, checking every 5 s; never returns (nor does it without an
+/// announcement).
+async fn keep_announced(announcer: Option<&mut Announcer>, server: &RunningServer) {
+    let Some(announcer) = announcer else {
+        return std::future::pending().await;
+    };
+    loop {
+        tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+        let Some(advert) = server.advert(&announcer.advert.name).await else {
+            continue;
+        };
+        if advert != announcer.advert {
+            if let Err(err) = announcer.discovery.advertise(&advert) {
+                tracing::warn!(error = %err, "cannot update the announcement");
+            }
+            announcer.advert = advert;
+        }
+    }
 }
 
 async fn shutdown_signal() {

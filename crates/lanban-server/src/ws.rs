@@ -1,19 +1,21 @@
 //! A board's WebSocket session: hello, replay from the log, then live events and presence, with pings.
 //! Transport only: every decision about the board was made by a route and the store before the event got here.
 
+use std::ops::ControlFlow;
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
-use futures_util::stream::SplitSink;
+use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use lanban_core::event::{ClientMessage, ServerMessage, close_code};
+use lanban_core::ids::BoardId;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::time::{Instant, MissedTickBehavior, timeout};
 use tracing::Instrument;
 
 use crate::AppState;
-use crate::hub::{RoomMessage, Subscription};
-use crate::store::{Actor, rows};
+use crate::hub::{ConnectionId, RoomMessage, Subscription};
+use crate::store::{self, Actor, rows};
 
 /// Largest message a client may send.
 pub const MAX_CLIENT_MESSAGE: usize = 64 * 1024;
@@ -34,36 +36,41 @@ enum End {
     WriteFailed,
 }
 
+/// What each step of a session leads to: go on, or end the session this way.
+type Step<T = ()> = ControlFlow<End, T>;
+
 struct Outbox {
     sink: SplitSink<WebSocket, Message>,
     write_timeout: Duration,
 }
 
 impl Outbox {
-    async fn send(&mut self, message: Message) -> Result<(), End> {
+    async fn send(&mut self, message: Message) -> Step {
         match timeout(self.write_timeout, self.sink.send(message)).await {
-            Ok(Ok(())) => Ok(()),
-            _ => Err(End::WriteFailed),
+            Ok(Ok(())) => Step::Continue(()),
+            _ => Step::Break(End::WriteFailed),
         }
     }
 
     /// Queues a message without flushing: it goes out when the write buffer fills or at the next flush.
-    async fn feed(&mut self, message: Message) -> Result<(), End> {
+    async fn feed(&mut self, message: Message) -> Step {
         match timeout(self.write_timeout, self.sink.feed(message)).await {
-            Ok(Ok(())) => Ok(()),
-            _ => Err(End::WriteFailed),
+            Ok(Ok(())) => Step::Continue(()),
+            _ => Step::Break(End::WriteFailed),
         }
     }
 
-    async fn flush(&mut self) -> Result<(), End> {
+    async fn flush(&mut self) -> Step {
         match timeout(self.write_timeout, self.sink.flush()).await {
-            Ok(Ok(())) => Ok(()),
-            _ => Err(End::WriteFailed),
+            Ok(Ok(())) => Step::Continue(()),
+            _ => Step::Break(End::WriteFailed),
         }
     }
 
-    async fn send_json(&mut self, message: &ServerMessage) -> Result<(), End> {
-        let text = serde_json::to_string(message).map_err(|_| End::WriteFailed)?;
+    async fn send_json(&mut self, message: &ServerMessage) -> Step {
+        let Ok(text) = serde_json::to_string(message) else {
+            return Step::Break(End::WriteFailed);
+        };
         self.send(Message::Text(text.into())).await
     }
 
@@ -89,7 +96,7 @@ pub async fn session(socket: WebSocket, state: AppState, actor: Actor, since: Op
             sink,
             write_timeout: state.config.write_timeout,
         };
-        let end = match drive(
+        let end = drive(
             &mut outbox,
             &mut stream,
             &state,
@@ -97,10 +104,7 @@ pub async fn session(socket: WebSocket, state: AppState, actor: Actor, since: Op
             since,
             subscription,
         )
-        .await
-        {
-            Ok(end) | Err(end) => end,
-        };
+        .await;
         if let End::Closed(..) = end {
             // Finish the closing handshake: wait (briefly) for the peer's close frame, so it reads ours
             // before the connection goes away.
@@ -120,40 +124,20 @@ pub async fn session(socket: WebSocket, state: AppState, actor: Actor, since: Op
     .await
 }
 
+/// Greets the peer, replays what it missed, then forwards live events and presence until the session ends.
 async fn drive(
     outbox: &mut Outbox,
-    stream: &mut futures_util::stream::SplitStream<WebSocket>,
+    stream: &mut SplitStream<WebSocket>,
     state: &AppState,
     actor: &Actor,
     since: Option<u64>,
     mut subscription: Subscription,
-) -> Result<End, End> {
-    let board = actor.board_id;
-    // The member may have been removed between the check before the upgrade and the subscription: the hub
-    // remembers removals it published, so no second database read is needed.
-    if subscription.removed {
-        return Ok(outbox
-            .close(close_code::MEMBER_REMOVED, "not a member of this board")
-            .await);
-    }
-    outbox
-        .send_json(&ServerMessage::Hello {
-            board_id: board,
-            member_id: actor.member_id,
-            seq: subscription.seq,
-        })
-        .await?;
-    let mut last_seq = match since {
-        // Boxed: most sockets never replay, and the replay's state would otherwise enlarge every session.
-        Some(since) => {
-            match Box::pin(catch_up(outbox, state, board, since, subscription.seq)).await? {
-                CaughtUp::From(seq) => seq,
-                CaughtUp::Closed(end) => return Ok(end),
-            }
-        }
-        None => subscription.seq,
+) -> End {
+    let mut last_seq = match greet(outbox, state, actor, since, &subscription).await {
+        Step::Continue(seq) => seq,
+        Step::Break(end) => return end,
     };
-
+    let connection = subscription.connection;
     let mut ping = tokio::time::interval_at(
         Instant::now() + state.config.ping_interval,
         state.config.ping_interval,
@@ -161,94 +145,172 @@ async fn drive(
     ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut last_heard = Instant::now();
     loop {
-        tokio::select! {
+        let step = tokio::select! {
             () = state.shutdown.cancelled() => {
-                return Ok(outbox.close(close_code::GOING_AWAY, "the server is shutting down").await);
+                Step::Break(outbox.close(close_code::GOING_AWAY, "the server is shutting down").await)
             }
-            message = subscription.receiver.recv() => match message {
-                Ok(RoomMessage::Event(event)) => {
-                    if event.seq <= last_seq {
-                        continue;
-                    }
-                    outbox.send(Message::Text(event.text.clone())).await?;
-                    last_seq = event.seq;
-                    if event.closes == Some(actor.member_id) {
-                        return Ok(outbox.close(close_code::MEMBER_REMOVED, "removed from the board").await);
-                    }
-                }
-                Ok(RoomMessage::Presence(text)) => outbox.send(Message::Text((*text).clone())).await?,
-                Err(RecvError::Lagged(missed)) => {
-                    tracing::info!(missed, "socket fell behind; asking it to resync");
-                    let seq = state.hub.seq(board);
-                    outbox.send_json(&ServerMessage::Resync { seq }).await?;
-                    return Ok(outbox.close(close_code::RESYNC, "fell behind; take a snapshot").await);
-                }
-                Err(RecvError::Closed) => {
-                    return Ok(outbox.close(close_code::GOING_AWAY, "the room closed").await);
-                }
-            },
+            message = subscription.receiver.recv() => {
+                forward(outbox, state, actor, &mut last_seq, message).await
+            }
             frame = stream.next() => {
-                let Some(frame) = frame else {
-                    return Ok(End::PeerLeft);
-                };
                 last_heard = Instant::now();
-                match frame {
-                    Ok(Message::Text(text)) => match serde_json::from_str::<ClientMessage>(text.as_str()) {
-                        Ok(ClientMessage::Presence { viewing_card }) => {
-                            state.hub.set_viewing(board, subscription.connection, viewing_card);
-                        }
-                        Err(_) => {
-                            return Ok(outbox.close(close_code::POLICY_VIOLATION, "not a valid client message").await);
-                        }
-                    },
-                    Ok(Message::Binary(_)) => {
-                        return Ok(outbox.close(close_code::UNSUPPORTED_DATA, "binary frames are not accepted").await);
-                    }
-                    Ok(Message::Ping(_) | Message::Pong(_)) => {}
-                    Ok(Message::Close(_)) => return Ok(End::PeerLeft),
-                    Err(err) => {
-                        let (code, reason) = classify(&err);
-                        return Ok(outbox.close(code, reason).await);
-                    }
-                }
+                heard(outbox, state, actor.board_id, connection, frame).await
             }
             _ = ping.tick() => {
                 if last_heard.elapsed() >= state.config.idle_timeout {
-                    return Ok(outbox.close(close_code::IDLE, "no answer to pings").await);
+                    Step::Break(outbox.close(close_code::IDLE, "no answer to pings").await)
+                } else {
+                    outbox.send(Message::Ping(Default::default())).await
                 }
-                outbox.send(Message::Ping(Default::default())).await?;
             }
+        };
+        if let Step::Break(end) = step {
+            return end;
         }
     }
 }
 
-/// Where a socket's live events start after `?since=`.
-enum CaughtUp {
-    /// Live events after this seq are sent.
-    From(u64),
-    /// The socket was closed instead.
-    Closed(End),
+/// Sends the hello and replays what the peer missed since `since`; live events go on after the seq returned.
+async fn greet(
+    outbox: &mut Outbox,
+    state: &AppState,
+    actor: &Actor,
+    since: Option<u64>,
+    subscription: &Subscription,
+) -> Step<u64> {
+    // The member may have been removed between the check before the upgrade and the subscription: the hub
+    // remembers removals it published, so no second database read is needed.
+    if subscription.removed {
+        let end = outbox
+            .close(close_code::MEMBER_REMOVED, "not a member of this board")
+            .await;
+        return Step::Break(end);
+    }
+    outbox
+        .send_json(&ServerMessage::Hello {
+            board_id: actor.board_id,
+            member_id: actor.member_id,
+            seq: subscription.seq,
+        })
+        .await?;
+    match since {
+        // Boxed: most sockets never replay, and the replay's state would otherwise enlarge every session.
+        Some(since) => {
+            Box::pin(catch_up(
+                outbox,
+                state,
+                actor.board_id,
+                since,
+                subscription.seq,
+            ))
+            .await
+        }
+        None => Step::Continue(subscription.seq),
+    }
+}
+
+/// Forwards one room message to the peer; `last_seq` is the last event it has.
+async fn forward(
+    outbox: &mut Outbox,
+    state: &AppState,
+    actor: &Actor,
+    last_seq: &mut u64,
+    message: Result<RoomMessage, RecvError>,
+) -> Step {
+    match message {
+        Ok(RoomMessage::Event(event)) => {
+            if event.seq <= *last_seq {
+                return Step::Continue(());
+            }
+            outbox.send(Message::Text(event.text.clone())).await?;
+            *last_seq = event.seq;
+            if event.closes == Some(actor.member_id) {
+                return Step::Break(
+                    outbox
+                        .close(close_code::MEMBER_REMOVED, "removed from the board")
+                        .await,
+                );
+            }
+            Step::Continue(())
+        }
+        Ok(RoomMessage::Presence(text)) => outbox.send(Message::Text((*text).clone())).await,
+        Err(RecvError::Lagged(missed)) => {
+            tracing::info!(missed, "socket fell behind; asking it to resync");
+            let seq = state.hub.seq(actor.board_id);
+            outbox.send_json(&ServerMessage::Resync { seq }).await?;
+            Step::Break(
+                outbox
+                    .close(close_code::RESYNC, "fell behind; take a snapshot")
+                    .await,
+            )
+        }
+        Err(RecvError::Closed) => Step::Break(
+            outbox
+                .close(close_code::GOING_AWAY, "the room closed")
+                .await,
+        ),
+    }
+}
+
+/// Handles one frame from the peer (`None`: the peer has gone).
+async fn heard(
+    outbox: &mut Outbox,
+    state: &AppState,
+    board: BoardId,
+    connection: ConnectionId,
+    frame: Option<Result<Message, axum::Error>>,
+) -> Step {
+    let Some(frame) = frame else {
+        return Step::Break(End::PeerLeft);
+    };
+    match frame {
+        Ok(Message::Text(text)) => match serde_json::from_str::<ClientMessage>(text.as_str()) {
+            Ok(ClientMessage::Presence { viewing_card }) => {
+                state.hub.set_viewing(board, connection, viewing_card);
+                Step::Continue(())
+            }
+            Err(_) => Step::Break(
+                outbox
+                    .close(close_code::POLICY_VIOLATION, "not a valid client message")
+                    .await,
+            ),
+        },
+        Ok(Message::Binary(_)) => Step::Break(
+            outbox
+                .close(
+                    close_code::UNSUPPORTED_DATA,
+                    "binary frames are not accepted",
+                )
+                .await,
+        ),
+        Ok(Message::Ping(_) | Message::Pong(_)) => Step::Continue(()),
+        Ok(Message::Close(_)) => Step::Break(End::PeerLeft),
+        Err(err) => {
+            let (code, reason) = classify(&err);
+            Step::Break(outbox.close(code, reason).await)
+        }
+    }
 }
 
 /// Replays stored events after `since` up to `subscribed` (the seq at subscription), or handles a `since`
-/// ahead of the board.
+/// ahead of the board; live events go on after the seq returned.
 async fn catch_up(
     outbox: &mut Outbox,
     state: &AppState,
-    board: lanban_core::ids::BoardId,
+    board: BoardId,
     since: u64,
     subscribed: u64,
-) -> Result<CaughtUp, End> {
+) -> Step<u64> {
     if since > subscribed {
         // A change can be committed (and seen in a snapshot) an instant before the writer publishes it: such
         // a `since` is not ahead of the board, and those events still arrive through the subscription.
         let committed = state
             .store
-            .read(move |conn| rows::board_seq(conn, board))
+            .read(move |conn| rows::board_seq(conn, board).map_err(store::Error::from))
             .await
             .unwrap_or(subscribed);
         if since <= committed {
-            return Ok(CaughtUp::From(since));
+            return Step::Continue(since);
         }
         outbox
             .send_json(&ServerMessage::Resync { seq: subscribed })
@@ -256,21 +318,25 @@ async fn catch_up(
         let end = outbox
             .close(close_code::RESYNC, "since is ahead of the board")
             .await;
-        return Ok(CaughtUp::Closed(end));
+        return Step::Break(end);
     }
     let mut from = since;
     while from < subscribed {
         let page = state
             .store
-            .read(move |conn| rows::event_texts(conn, board, from, subscribed, REPLAY_PAGE))
+            .read(move |conn| {
+                rows::event_texts(conn, board, from, subscribed, REPLAY_PAGE)
+                    .map_err(store::Error::from)
+            })
             .await;
         let page = match page {
             Ok(page) if !page.is_empty() => page,
             _ => {
-                let end = outbox
-                    .close(close_code::INTERNAL_ERROR, "cannot read the event log")
-                    .await;
-                return Ok(CaughtUp::Closed(end));
+                return Step::Break(
+                    outbox
+                        .close(close_code::INTERNAL_ERROR, "cannot read the event log")
+                        .await,
+                );
             }
         };
         // A page goes out in buffer-sized writes rather than one system call per event.
@@ -280,7 +346,7 @@ async fn catch_up(
         }
         outbox.flush().await?;
     }
-    Ok(CaughtUp::From(subscribed))
+    Step::Continue(subscribed)
 }
 
 fn classify(err: &axum::Error) -> (u16, &'static str) {

@@ -1,18 +1,26 @@
 //! The open board: every change a person can make, and what they look at (presence).
 
-use lanban_core::api::{CreateCard, CreateColumn, Snapshot, UpdateCard, UpdateColumn};
+use lanban_core::api::{CreateCard, CreateColumn, UpdateCard, UpdateColumn};
 use lanban_core::ids::{CardId, ColumnId, MemberId};
 use lanban_core::model::{Board, Card, Column};
 use tauri::State;
+use tauri::ipc::Channel;
 
+use crate::bridge::BridgeMessage;
 use crate::error::CommandResult;
 use crate::state::Active;
 
-/// The board as the session's mirror has it now (for a resync).
+/// Starts sending the open board's changes to the window, after `seen`: the seq of the snapshot the open
+/// command answered, which the window has painted. Events come in seq order, each once; when the session had to
+/// resync (or the window fell behind), a whole snapshot comes instead, and events follow it.
 #[tauri::command]
 #[specta::specta]
-pub async fn board_snapshot(active: State<'_, Active>) -> CommandResult<Snapshot> {
-    Ok(active.session().await?.state())
+pub async fn watch_board(
+    active: State<'_, Active>,
+    seen: u64,
+    on_event: Channel<BridgeMessage>,
+) -> CommandResult<()> {
+    active.watch(on_event, seen).await
 }
 
 /// Renames the board.

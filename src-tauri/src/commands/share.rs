@@ -5,7 +5,7 @@ use tauri::State;
 use lanban_core::room_code::RoomCode;
 use serde::Serialize;
 
-use crate::error::{CommandError, CommandResult};
+use crate::error::{AppErrorCode, CommandError, CommandResult};
 use crate::host::{Host, ShareStatus};
 use crate::invite::{self, Invite, Invites};
 use crate::lan::Lan;
@@ -44,11 +44,11 @@ pub async fn invite_link(host: State<'_, Host>, room_code: String) -> CommandRes
         room_code
             .parse()
             .map_err(|e: lanban_core::room_code::RoomCodeError| {
-                CommandError::new("validation_failed", e.to_string())
+                CommandError::new(AppErrorCode::ValidationFailed, e.to_string())
             })?;
     let Some((hosts, port, fingerprint)) = host.invite_parts().await else {
         return Err(CommandError::new(
-            "not_sharing",
+            AppErrorCode::NotSharing,
             "Turn on sharing on the network first: the link points teammates at this computer's address.",
         ));
     };

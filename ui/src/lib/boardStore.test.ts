@@ -1,9 +1,10 @@
-// The board store, told as what a teammate's window sees: events arrive in order, twice, or with a hole; the
-// person's own changes show at once and are reconciled with the server's events.
+// The board store, told as what a teammate's window sees: the bridge's events arrive in order, or a fresh snapshot
+// after a resync; the person's own changes show at once and are reconciled with the server's events.
 
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Board, Card, Change, Column, CommandError, Event, Member, OpenedBoard, Snapshot } from "../bindings";
-import { BoardStore, applyEvent, confirmedBy, draft, type Result } from "./boardStore";
+import { applyEvent } from "./applyEvent";
+import { BoardStore, confirmedBy, draft, type Result } from "./boardStore";
 
 const T = "2026-11-26T11:07:30.123Z";
 const BOARD = "board-1";
@@ -53,18 +54,15 @@ function opened(snapshot: Snapshot): OpenedBoard {
   return { snapshot, me: host, server: "127.0.0.1:7420", hosting: true, presence: [] };
 }
 
-/** A store at `snapshot`, with a resync that answers `resyncTo` (or never, by default). */
-function storeAt(snapshot: Snapshot, resync?: () => Promise<Snapshot>) {
+/** A store opened at `snapshot`. */
+function storeAt(snapshot: Snapshot) {
   const errors: CommandError[] = [];
   let removed = 0;
-  const resyncFn = vi.fn(resync ?? (() => new Promise<Snapshot>(() => {})));
-  const store = new BoardStore({
-    resync: resyncFn,
+  const store = new BoardStore(opened(snapshot), {
     onError: (e) => errors.push(e),
     onRemoved: () => removed++,
   });
-  store.load(opened(snapshot));
-  return { store, errors, resyncFn, removedCount: () => removed };
+  return { store, errors, removedCount: () => removed };
 }
 
 const titles = (cards: Card[]) => cards.map((c) => c.title);
@@ -112,19 +110,6 @@ describe("applying events", () => {
     store.receive({ type: "event", event: ev(12, { kind: "card.updated", data: moved }) });
     expect(titles(store.view.byColumn.get(done.id)!)).toEqual(["shipped", "plan"]);
     expect(titles(store.view.byColumn.get(todo.id)!)).toEqual(["write"]);
-  });
-
-  it("ignores an event whose seq it already has", () => {
-    const { store } = storeAt(emptySnapshot());
-    const todo = column("c-todo", "Todo", "a1");
-    const created = ev(3, { kind: "column.created", data: todo });
-    store.receive({ type: "event", event: created });
-    const before = store.view;
-    store.receive({ type: "event", event: { ...created, data: { ...todo, title: "Changed" } } as Event });
-    store.receive({ type: "event", event: ev(2, { kind: "column.deleted", data: { id: todo.id } }) });
-    expect(store.view).toBe(before);
-    expect(store.view.columns.map((c) => c.title)).toEqual(["Todo"]);
-    expect(store.view.seq).toBe(3);
   });
 
   it("deleting a column drops its cards", () => {
@@ -180,49 +165,7 @@ describe("applying events", () => {
   });
 });
 
-describe("missed events", () => {
-  it("a gap triggers a resync whose snapshot replaces the state; held later events then apply", async () => {
-    const todo = column("c-todo", "Todo", "a0");
-    let answer!: (s: Snapshot) => void;
-    const { store, resyncFn } = storeAt(emptySnapshot(2), () => new Promise((r) => (answer = r)));
-
-    // Seq 3 and 4 were missed; 5 and 6 arrive.
-    store.receive({ type: "event", event: ev(5, { kind: "card.created", data: card("k5", todo.id, "five", "a5") }) });
-    store.receive({ type: "event", event: ev(6, { kind: "card.created", data: card("k6", todo.id, "six", "a6") }) });
-    expect(resyncFn).toHaveBeenCalledTimes(1);
-    expect(store.view.seq).toBe(2);
-    expect(store.view.cards).toEqual([]);
-
-    // The snapshot covers up to seq 5 (the column and card five); six applies on top.
-    answer({
-      ...emptySnapshot(5),
-      columns: [todo],
-      cards: [card("k3", todo.id, "three", "a3"), card("k5", todo.id, "five", "a5")],
-    });
-    await flush();
-    expect(store.view.seq).toBe(6);
-    expect(titles(store.view.cards)).toEqual(["three", "five", "six"]);
-    expect(resyncFn).toHaveBeenCalledTimes(1);
-  });
-
-  it("a failed resync is reported and the next gap tries again", async () => {
-    let calls = 0;
-    const { store, errors, resyncFn } = storeAt(emptySnapshot(2), () => {
-      calls += 1;
-      return calls === 1
-        ? Promise.reject({ code: "network", message: "The host did not answer." })
-        : Promise.resolve(emptySnapshot(9));
-    });
-    store.receive({ type: "event", event: ev(4, { kind: "column.created", data: column("c", "C", "a0") }) });
-    await flush();
-    expect(errors.map((e) => e.code)).toEqual(["network"]);
-    store.receive({ type: "event", event: ev(10, { kind: "column.created", data: column("c", "C", "a0") }) });
-    await flush();
-    expect(resyncFn).toHaveBeenCalledTimes(2);
-    expect(store.view.seq).toBe(10);
-    expect(store.view.columns.map((c) => c.title)).toEqual(["C"]);
-  });
-
+describe("a resync", () => {
   it("a resynced message replaces the state", () => {
     const { store } = storeAt(emptySnapshot(2));
     const todo = column("c-todo", "Todo", "a0");
@@ -236,18 +179,6 @@ describe("missed events", () => {
     // Events continue from the snapshot's seq.
     store.receive({ type: "event", event: ev(41, { kind: "card.deleted", data: { id: "k" } }) });
     expect(store.view.cards).toEqual([]);
-  });
-
-  it("messages that arrive before the board is loaded are applied after it", () => {
-    const store = new BoardStore({ resync: () => new Promise(() => {}) });
-    const todo = column("c-todo", "Todo", "a0");
-    store.receive({ type: "connection", state: { status: "connected" } });
-    store.receive({ type: "event", event: ev(2, { kind: "member.joined", data: host }) });
-    store.receive({ type: "event", event: ev(3, { kind: "column.created", data: todo }) });
-    store.load(opened(emptySnapshot(2)));
-    expect(store.connection.status).toBe("connected");
-    expect(store.view.seq).toBe(3);
-    expect(store.view.columns).toEqual([todo]);
   });
 });
 
@@ -362,8 +293,7 @@ describe("optimistic changes", () => {
 
   it("an answered change whose event never comes is dropped after the settle timeout", async () => {
     vi.useFakeTimers();
-    const store = new BoardStore({ resync: () => new Promise(() => {}), settleTimeoutMs: 1000 });
-    store.load(opened(base()));
+    const store = new BoardStore(opened(base()), { settleTimeoutMs: 1000 });
     store.optimistic(
       (d) => draft.patchColumn(d, todo.id, { title: "Later" }),
       confirmedBy.column(todo.id),
@@ -388,7 +318,7 @@ describe("presence, connection and removal", () => {
     const seen: number[] = [];
     store.subscribe(() => seen.push(1));
     store.receive({ type: "presence", members: [{ member_id: host.id, viewing_card: "k1" }] });
-    store.receive({ type: "connection", state: { status: "reconnecting", since: T, attempt: 2 } });
+    store.receive({ type: "connection", state: { status: "reconnecting", since: T, attempt: 2, last_synced: T } });
     expect(store.presence[0].viewing_card).toBe("k1");
     expect(store.connection.status).toBe("reconnecting");
     expect(seen.length).toBe(2);

@@ -1,13 +1,16 @@
-// The board store: the confirmed board (a Snapshot kept current by applying the bridge's events in seq order,
-// exactly like `Snapshot::apply` in crates/lanban-core/src/state.rs), plus optimistic overlays for changes this
-// person made whose events have not arrived yet.
+// The board store: the confirmed board (a Snapshot kept current by applying the bridge's events with `applyEvent`,
+// the twin of `Snapshot::apply`), plus optimistic overlays for changes this person made whose events have not
+// arrived yet. The overlay lives here and only here; ordering, dedupe and resync live in the Rust session, whose
+// bridge hands this store each next event, or a whole snapshot after a resync.
 //
 // Framework-free on purpose: the Svelte wrapper (board.svelte.ts) subscribes to it, and the unit tests drive it
-// with plain messages. It never calls a command itself: the resync is injected.
+// with plain messages. It never calls a command itself.
 //
 // Immutability: every change produces new arrays for what changed and keeps the identity of everything else, so
 // keyed `{#each}` blocks repaint only the items that changed.
 
+import { applyEvent } from "./applyEvent";
+import { toCommandError } from "./errors";
 import type {
   BoardId,
   BridgeMessage,
@@ -49,9 +52,7 @@ const NO_PENDING: ReadonlySet<CardId> = new Set();
 export const NO_CARDS: Card[] = Object.freeze([]) as unknown as Card[];
 
 export interface StoreOptions {
-  /** Fetches the whole board (wraps `commands.boardSnapshot`); called when a seq is missed. */
-  resync: () => Promise<Snapshot>;
-  /** A change was refused (optimistic change rolled back) or a resync failed. */
+  /** A change was refused (the optimistic change was rolled back). */
   onError?: (error: CommandError) => void;
   /** This member was removed from the board. Called once. */
   onRemoved?: () => void;
@@ -76,105 +77,6 @@ interface PendingOp {
 
 type Listener = () => void;
 type EventListener = (event: Event) => void;
-
-// ---------------------------------------------------------------------------------------------------------------
-// Applying events: the TypeScript twin of `Snapshot::apply`.
-
-/** Where a card sorts: by its column's index (unknown columns last), then by its position (bytewise). */
-function cardBefore(order: Map<ColumnId, number>, a: Card, b: Card): boolean {
-  const oa = order.get(a.column_id) ?? Number.MAX_SAFE_INTEGER;
-  const ob = order.get(b.column_id) ?? Number.MAX_SAFE_INTEGER;
-  return oa < ob || (oa === ob && a.position < b.position);
-}
-
-function columnOrder(columns: Column[]): Map<ColumnId, number> {
-  const order = new Map<ColumnId, number>();
-  columns.forEach((c, i) => order.set(c.id, i));
-  return order;
-}
-
-/** The first index whose item is not before `pivot` (Rust's `partition_point`). */
-function partitionPoint<T>(items: T[], isBefore: (item: T) => boolean): number {
-  let lo = 0;
-  let hi = items.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (isBefore(items[mid])) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** Re-sorts cards by (column order, position), returning the same array when the order did not change. */
-function sortCards(cards: Card[], columns: Column[]): Card[] {
-  const order = columnOrder(columns);
-  const sorted = [...cards].sort((a, b) => (cardBefore(order, a, b) ? -1 : cardBefore(order, b, a) ? 1 : 0));
-  return sorted.every((c, i) => c === cards[i]) ? cards : sorted;
-}
-
-function insertColumn(columns: Column[], column: Column): Column[] {
-  const rest = columns.filter((c) => c.id !== column.id);
-  const at = partitionPoint(rest, (c) => c.position < column.position);
-  rest.splice(at, 0, column);
-  return rest;
-}
-
-function insertCard(cards: Card[], columns: Column[], card: Card): Card[] {
-  const rest = cards.filter((c) => c.id !== card.id);
-  const order = columnOrder(columns);
-  const at = partitionPoint(rest, (c) => cardBefore(order, c, card));
-  rest.splice(at, 0, card);
-  return rest;
-}
-
-/**
- * Applies the next event to `state`, returning the new state (unchanged parts keep their identity). The caller
- * checks the seq: this function applies whatever it is given and sets `seq` to the event's.
- */
-export function applyEvent(state: Snapshot, event: Event): Snapshot {
-  const next: Snapshot = { ...state, seq: event.seq };
-  switch (event.kind) {
-    case "board.created":
-    case "board.updated":
-      next.board = event.data;
-      break;
-    case "room_code.rotated":
-      next.board = { ...state.board, room_code: event.data.room_code };
-      break;
-    case "column.created":
-    case "column.updated":
-      next.columns = insertColumn(state.columns, event.data);
-      next.cards = sortCards(state.cards, next.columns);
-      break;
-    case "column.deleted": {
-      const id = event.data.id;
-      next.columns = state.columns.filter((c) => c.id !== id);
-      if (state.cards.some((c) => c.column_id === id)) next.cards = state.cards.filter((c) => c.column_id !== id);
-      break;
-    }
-    case "card.created":
-    case "card.updated":
-      next.cards = insertCard(state.cards, state.columns, event.data);
-      break;
-    case "card.deleted": {
-      const id = event.data.id;
-      if (state.cards.some((c) => c.id === id)) next.cards = state.cards.filter((c) => c.id !== id);
-      break;
-    }
-    case "member.joined":
-      next.members = [...state.members.filter((m) => m.id !== event.data.id), event.data];
-      break;
-    case "member.removed": {
-      const id = event.data.id;
-      next.members = state.members.filter((m) => m.id !== id);
-      if (state.cards.some((c) => c.assignee_id === id)) {
-        next.cards = state.cards.map((c) => (c.assignee_id === id ? { ...c, assignee_id: null } : c));
-      }
-      break;
-    }
-  }
-  return next;
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Drafts: the edits optimistic changes make to the view. Each takes a draft (fresh arrays) and replaces elements.
@@ -271,23 +173,11 @@ export const confirmedBy = {
 
 // ---------------------------------------------------------------------------------------------------------------
 
-function errorOf(thrown: unknown): CommandError {
-  if (thrown && typeof thrown === "object" && "message" in thrown && "code" in thrown) {
-    return thrown as CommandError;
-  }
-  return { code: "internal", message: thrown instanceof Error ? thrown.message : String(thrown) };
-}
-
 let tempIds = 0;
 
 export class BoardStore {
-  private state: Snapshot | null = null;
+  private state: Snapshot;
   private options: StoreOptions;
-  /** Messages that arrived before `load` (the bridge starts before the open command answers). */
-  private early: BridgeMessage[] = [];
-  /** Events held while a resync runs. */
-  private held: Event[] = [];
-  private resyncing = false;
   private ops: PendingOp[] = [];
   private nextOp = 1;
   private cached: BoardView | null = null;
@@ -300,52 +190,40 @@ export class BoardStore {
   private detached = false;
 
   /** This person on the board. */
-  me: Member | null = null;
+  readonly me: Member;
   /** `host:port` of the board's server. */
-  server = "";
+  readonly server: string;
   /** This computer hosts the board. */
-  hosting = false;
-  presence: PresenceEntry[] = [];
+  readonly hosting: boolean;
+  presence: PresenceEntry[];
   connection: ConnectionView = { status: "connecting" };
   /** When the last event was committed (`Event.at`), for the connection popover. */
   lastEventAt: string | null = null;
   /** When a message last came over the bridge (local clock, ms). */
   lastMessageAt: number | null = null;
 
-  constructor(options: StoreOptions) {
+  /** Starts from the board an open command answered; the bridge's messages follow on from its seq. */
+  constructor(opened: OpenedBoard, options: StoreOptions = {}) {
     this.options = options;
+    this.state = opened.snapshot;
+    this.me = opened.me;
+    this.server = opened.server;
+    this.hosting = opened.hosting;
+    this.presence = opened.presence;
   }
 
-  get loaded(): boolean {
-    return this.state !== null;
-  }
-
-  get boardId(): BoardId | null {
-    return this.state?.board.id ?? null;
+  get boardId(): BoardId {
+    return this.state.board.id;
   }
 
   /** The confirmed state (no optimistic changes). */
   get confirmed(): Snapshot {
-    if (!this.state) throw new Error("the board is not loaded");
     return this.state;
   }
 
   /** Number of optimistic changes not yet confirmed. */
   get pendingCount(): number {
     return this.ops.length;
-  }
-
-  /** Starts from the board an open command returned, then replays what the bridge sent meanwhile. */
-  load(opened: OpenedBoard): void {
-    this.state = opened.snapshot;
-    this.me = opened.me;
-    this.server = opened.server;
-    this.hosting = opened.hosting;
-    this.presence = opened.presence;
-    const early = this.early;
-    this.early = [];
-    this.changed();
-    for (const message of early) this.receive(message);
   }
 
   /** Stops reacting to the bridge (after leaving the board). */
@@ -360,10 +238,6 @@ export class BoardStore {
   /** Handles one message of the bridge channel. */
   receive = (message: BridgeMessage): void => {
     if (this.detached) return;
-    if (!this.state) {
-      this.early.push(message);
-      return;
-    }
     this.lastMessageAt = Date.now();
     switch (message.type) {
       case "event":
@@ -463,7 +337,7 @@ export class BoardStore {
     this.ops.push(op);
     this.changed();
     return request
-      .catch((thrown): Result<T> => ({ status: "error", error: errorOf(thrown) }))
+      .catch((thrown): Result<T> => ({ status: "error", error: toCommandError(thrown) }))
       .then((result) => {
         if (this.detached || !this.ops.includes(op)) return result;
         if (result.status === "error") {
@@ -473,7 +347,7 @@ export class BoardStore {
         }
         op.answered = true;
         op.data = result.data;
-        if (this.state && confirmed(this.state, result.data)) {
+        if (confirmed(this.state, result.data)) {
           this.drop(op);
         } else {
           // Events can stall (reconnecting): never let an overlay hide the confirmed state for long.
@@ -491,68 +365,29 @@ export class BoardStore {
 
   // -------------------------------------------------------------------------------------------------------------
 
+  /** Applies the next event (the bridge sends them in seq order, each once). */
   private event(event: Event): void {
-    const state = this.state!;
-    if (this.resyncing) {
-      this.held.push(event);
-      return;
+    if (event.seq !== this.state.seq + 1) {
+      // The session never sends this; say so loudly rather than paint a board that skipped a change.
+      console.error(`board store: event ${event.seq} after ${this.state.seq}`);
     }
-    if (event.seq <= state.seq) return;
-    if (event.seq !== state.seq + 1) {
-      this.held.push(event);
-      void this.resync();
-      return;
-    }
-    this.apply(event);
-    this.settle();
-    this.changed();
-  }
-
-  private apply(event: Event): void {
-    this.state = applyEvent(this.state!, event);
+    this.state = applyEvent(this.state, event);
     this.lastEventAt = event.at;
     for (const listener of this.eventListeners) listener(event);
-  }
-
-  private async resync(): Promise<void> {
-    this.resyncing = true;
-    let snapshot: Snapshot;
-    try {
-      snapshot = await this.options.resync();
-    } catch (thrown) {
-      this.resyncing = false;
-      if (!this.detached) this.options.onError?.(errorOf(thrown));
-      return;
-    }
-    this.resyncing = false;
-    if (this.detached) return;
-    this.replace(snapshot);
-  }
-
-  /** Replaces the confirmed state with a snapshot, then applies held events that follow it. */
-  private replace(snapshot: Snapshot): void {
-    const state = this.state!;
-    if (snapshot.seq >= state.seq) this.state = snapshot;
-    const held = this.held.sort((a, b) => a.seq - b.seq);
-    this.held = [];
-    let gap = false;
-    for (const event of held) {
-      if (event.seq <= this.state!.seq) continue;
-      if (event.seq !== this.state!.seq + 1) {
-        gap = true;
-        this.held.push(event);
-        continue;
-      }
-      this.apply(event);
-    }
     this.settle();
     this.changed();
-    if (gap && !this.resyncing) void this.resync();
+  }
+
+  /** Replaces the confirmed state with the session's fresh snapshot. */
+  private replace(snapshot: Snapshot): void {
+    this.state = snapshot;
+    this.settle();
+    this.changed();
   }
 
   /** Drops answered changes that the confirmed state now contains. */
   private settle(): void {
-    const state = this.state!;
+    const state = this.state;
     const done = this.ops.filter((op) => op.answered && op.confirmed(state, op.data));
     for (const op of done) clearTimeout(op.timer);
     if (done.length) this.ops = this.ops.filter((op) => !done.includes(op));

@@ -1,8 +1,10 @@
-// Opening a board: creates the store, the bridge channel that feeds it, and calls the host/join/reopen command.
+// Opening a board: calls the host/join/reopen command, makes the store from its answer, then opens the bridge
+// channel that feeds the store from there on.
 
 import { Channel } from "@tauri-apps/api/core";
-import { commands, type BoardId, type BridgeMessage, type CommandError, type Snapshot } from "../bindings";
+import { commands, type BoardId, type BridgeMessage, type CommandError, type OpenedBoard } from "../bindings";
 import { BoardStore, type Result } from "./boardStore";
+import { toCommandError } from "./errors";
 
 /** `fingerprint`: the host certificate the person confirmed (trust on first use), when the app asked. */
 export type OpenRequest =
@@ -23,51 +25,51 @@ export interface SessionHooks {
   onRemoved: (store: BoardStore) => void;
 }
 
-async function snapshot(): Promise<Snapshot> {
-  const result = await commands.boardSnapshot();
-  if (result.status === "error") throw result.error;
-  return result.data;
+/** The open command for a request; it answers the board to paint. */
+function open(request: OpenRequest): Promise<Result<OpenedBoard>> {
+  switch (request.kind) {
+    case "host":
+      return commands.hostBoard(request.boardName, request.memberName);
+    case "join":
+      return commands.joinBoard(
+        request.roomCode,
+        request.memberName,
+        request.address,
+        request.fingerprint ?? null,
+        request.discovered ?? false,
+      );
+    case "recent":
+      return commands.openRecent(request.boardId, request.fingerprint ?? null);
+  }
 }
 
-/** Opens a board; on success the store is loaded and receiving the bridge's messages. */
+/**
+ * Opens a board: the store starts from the snapshot the open command answers, then the bridge sends what
+ * happened after it (each next event, or a fresh snapshot), so nothing arrives before the store exists.
+ */
 export async function openBoard(request: OpenRequest, hooks: SessionHooks): Promise<Result<BoardStore>> {
-  const store: BoardStore = new BoardStore({
-    resync: snapshot,
+  let opened: Result<OpenedBoard>;
+  try {
+    opened = await open(request);
+  } catch (thrown) {
+    opened = { status: "error", error: toCommandError(thrown) };
+  }
+  if (opened.status === "error") return opened;
+  const store: BoardStore = new BoardStore(opened.data, {
     onError: hooks.onError,
     onRemoved: () => hooks.onRemoved(store),
   });
   const channel = new Channel<BridgeMessage>();
   channel.onmessage = store.receive;
-  let result;
+  let watching: Result<null>;
   try {
-    switch (request.kind) {
-      case "host":
-        result = await commands.hostBoard(request.boardName, request.memberName, channel);
-        break;
-      case "join":
-        result = await commands.joinBoard(
-          request.roomCode,
-          request.memberName,
-          request.address,
-          request.fingerprint ?? null,
-          request.discovered ?? false,
-          channel,
-        );
-        break;
-      case "recent":
-        result = await commands.openRecent(request.boardId, request.fingerprint ?? null, channel);
-        break;
-    }
+    watching = await commands.watchBoard(opened.data.snapshot.seq, channel);
   } catch (thrown) {
-    result = {
-      status: "error" as const,
-      error: { code: "internal", message: thrown instanceof Error ? thrown.message : String(thrown) },
-    };
+    watching = { status: "error", error: toCommandError(thrown) };
   }
-  if (result.status === "error") {
+  if (watching.status === "error") {
     store.detach();
-    return result;
+    return watching;
   }
-  store.load(result.data);
   return { status: "ok", data: store };
 }

@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, State};
+use axum::http::StatusCode;
 use lanban_core::api::{
     BoardCreated, CreateBoard, ErrorBody, ErrorCode, JoinBoard, Joined, RoomCodeBody, Snapshot,
     UpdateBoard,
@@ -34,12 +35,18 @@ pub async fn create_board(
 ) -> ApiResult<Reply> {
     let JsonBody { value, idempotency } = body;
     let tag = state.tag();
-    super::mutate(&state, credential, idempotency, move |tx, principal| {
-        principal.require_host_credential("create boards")?;
-        let name = validate::name("name", &value.name)?;
-        let member_name = validate::name("member_name", &value.member_name)?;
-        boards::create_board(tx, tag, name, member_name)
-    })
+    super::mutate(
+        &state,
+        credential,
+        idempotency,
+        StatusCode::CREATED,
+        move |tx, principal| {
+            principal.require_host_credential("create boards")?;
+            let name = validate::name("name", &value.name)?;
+            let member_name = validate::name("member_name", &value.member_name)?;
+            boards::create_board(tx, tag, name, member_name)
+        },
+    )
     .await
 }
 
@@ -50,13 +57,14 @@ pub async fn list_boards(
     State(state): State<AppState>,
     credential: Credential,
 ) -> ApiResult<Reply> {
-    state
+    let boards = state
         .store
         .read(move |conn| {
             store::principal(conn, &credential)?.require_host_credential("list every board")?;
-            Reply::json(axum::http::StatusCode::OK, &rows::all_boards(conn)?)
+            rows::all_boards(conn).map_err(store::Error::from)
         })
-        .await
+        .await?;
+    Reply::json(StatusCode::OK, &boards)
 }
 
 /// Joins a board by its room code; failed joins are throttled per address and globally.
@@ -84,11 +92,15 @@ pub async fn join_board(
             })?;
     let result = state
         .store
-        .write(move |tx| {
-            boards::join_board(tx, &code, member_name)?.ok_or_else(|| {
-                ApiError::new(ErrorCode::RoomNotFound, "no board has this room code")
-            })
-        })
+        .write(
+            move |tx| match boards::join_board(tx, &code, member_name)? {
+                Some(joined) => Reply::json(StatusCode::OK, &joined),
+                None => Err(ApiError::new(
+                    ErrorCode::RoomNotFound,
+                    "no board has this room code",
+                )),
+            },
+        )
         .await;
     if !matches!(&result, Err(err) if err.code() == ErrorCode::RoomNotFound) {
         state.throttle.succeeded(ip);
@@ -105,15 +117,14 @@ pub async fn get_board(
     credential: Credential,
     PathId(board): PathId<BoardId>,
 ) -> ApiResult<Reply> {
-    state
+    let snapshot = state
         .store
         .read(move |conn| {
             store::actor(conn, &credential, board)?;
-            let snapshot =
-                rows::snapshot(conn, board)?.ok_or_else(|| ApiError::not_found("board"))?;
-            Reply::json(axum::http::StatusCode::OK, &snapshot)
+            rows::snapshot(conn, board)?.ok_or(store::Error::NotFound("board"))
         })
-        .await
+        .await?;
+    Reply::json(StatusCode::OK, &snapshot)
 }
 
 /// Renames the board.
@@ -128,11 +139,17 @@ pub async fn update_board(
     body: JsonBody<UpdateBoard>,
 ) -> ApiResult<Reply> {
     let JsonBody { value, idempotency } = body;
-    super::mutate(&state, credential, idempotency, move |tx, principal| {
-        let actor = principal.on_board(tx, board)?;
-        let name = validate::name("name", &value.name)?;
-        boards::rename_board(tx, &actor, name)
-    })
+    super::mutate(
+        &state,
+        credential,
+        idempotency,
+        StatusCode::OK,
+        move |tx, principal| {
+            let actor = principal.on_board(tx, board)?;
+            let name = validate::name("name", &value.name)?;
+            boards::rename_board(tx, &actor, name)
+        },
+    )
     .await
 }
 
@@ -148,11 +165,17 @@ pub async fn rotate_room_code(
     Idempotency(idempotency): Idempotency,
 ) -> ApiResult<Reply> {
     let tag = state.tag();
-    super::mutate(&state, credential, idempotency, move |tx, principal| {
-        let actor = principal.on_board(tx, board)?;
-        actor.require_host("rotate the room code")?;
-        boards::rotate_room_code(tx, tag, &actor)
-    })
+    super::mutate(
+        &state,
+        credential,
+        idempotency,
+        StatusCode::OK,
+        move |tx, principal| {
+            let actor = principal.on_board(tx, board)?;
+            let room_code = boards::rotate_room_code(tx, tag, &actor)?;
+            Ok(RoomCodeBody { room_code })
+        },
+    )
     .await
 }
 
@@ -168,10 +191,15 @@ pub async fn remove_member(
     PathIds(board, member): PathIds<BoardId, MemberId>,
     Idempotency(idempotency): Idempotency,
 ) -> ApiResult<Reply> {
-    super::mutate(&state, credential, idempotency, move |tx, principal| {
-        let actor = principal.on_board(tx, board)?;
-        actor.require_host("remove members")?;
-        boards::remove_member(tx, &actor, member)
-    })
+    super::mutate(
+        &state,
+        credential,
+        idempotency,
+        StatusCode::NO_CONTENT,
+        move |tx, principal| {
+            let actor = principal.on_board(tx, board)?;
+            boards::remove_member(tx, &actor, member)
+        },
+    )
     .await
 }

@@ -1,6 +1,7 @@
 //! Cards: create, edit and/or move, delete.
 
 use axum::extract::State;
+use axum::http::StatusCode;
 use lanban_core::api::{CreateCard, ErrorBody, UpdateCard};
 use lanban_core::ids::{CardId, ColumnId};
 use lanban_core::model::{Card, Label};
@@ -8,7 +9,7 @@ use lanban_core::validate::{self, MAX_LABELS, ValidationError};
 
 use crate::AppState;
 use crate::auth::Credential;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::extract::{Idempotency, JsonBody, PathId};
 use crate::response::Reply;
 use crate::store::cards::{CardEdit, NewCard};
@@ -104,11 +105,17 @@ pub async fn create_card(
     body: JsonBody<CreateCard>,
 ) -> ApiResult<Reply> {
     let JsonBody { value, idempotency } = body;
-    super::mutate(&state, credential, idempotency, move |tx, principal| {
-        let actor = principal.on_board(tx, columns::board_of(tx, column)?)?;
-        let new = new_card(value)?;
-        cards::create_card(tx, &actor, column, new)
-    })
+    super::mutate(
+        &state,
+        credential,
+        idempotency,
+        StatusCode::CREATED,
+        move |tx, principal| {
+            let actor = principal.on_board(tx, columns::board_of(tx, column)?)?;
+            let new = new_card(value)?;
+            cards::create_card(tx, &actor, column, new)
+        },
+    )
     .await
 }
 
@@ -126,11 +133,17 @@ pub async fn update_card(
     body: JsonBody<UpdateCard>,
 ) -> ApiResult<Reply> {
     let JsonBody { value, idempotency } = body;
-    super::mutate(&state, credential, idempotency, move |tx, principal| {
-        let actor = principal.on_board(tx, cards::board_of(tx, card)?)?;
-        let edit = card_edit(value).map_err(ApiError::from)?;
-        cards::update_card(tx, &actor, card, edit)
-    })
+    super::mutate(
+        &state,
+        credential,
+        idempotency,
+        StatusCode::OK,
+        move |tx, principal| {
+            let actor = principal.on_board(tx, cards::board_of(tx, card)?)?;
+            let edit = card_edit(value)?;
+            cards::update_card(tx, &actor, card, edit)
+        },
+    )
     .await
 }
 
@@ -145,9 +158,15 @@ pub async fn delete_card(
     PathId(card): PathId<CardId>,
     Idempotency(idempotency): Idempotency,
 ) -> ApiResult<Reply> {
-    super::mutate(&state, credential, idempotency, move |tx, principal| {
-        let actor = principal.on_board(tx, cards::board_of(tx, card)?)?;
-        cards::delete_card(tx, &actor, card)
-    })
+    super::mutate(
+        &state,
+        credential,
+        idempotency,
+        StatusCode::NO_CONTENT,
+        move |tx, principal| {
+            let actor = principal.on_board(tx, cards::board_of(tx, card)?)?;
+            cards::delete_card(tx, &actor, card)
+        },
+    )
     .await
 }

@@ -1,14 +1,15 @@
 //! Columns: create, rename or move, delete.
 
 use axum::extract::State;
+use axum::http::StatusCode;
 use lanban_core::api::{CreateColumn, ErrorBody, UpdateColumn};
 use lanban_core::ids::{BoardId, ColumnId};
 use lanban_core::model::Column;
-use lanban_core::validate;
+use lanban_core::validate::{self, ValidationError};
 
 use crate::AppState;
 use crate::auth::Credential;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::extract::{Idempotency, JsonBody, PathId};
 use crate::response::Reply;
 use crate::store::columns;
@@ -18,6 +19,15 @@ fn placement(before: Option<ColumnId>, after: Option<ColumnId>) -> Placement {
     Placement {
         before: before.map(|id| id.to_string()),
         after: after.map(|id| id.to_string()),
+    }
+}
+
+/// The new title, if the edit sends one; a title cannot be cleared.
+fn new_title(title: Option<Option<&str>>) -> Result<Option<String>, ValidationError> {
+    match title {
+        None => Ok(None),
+        Some(None) => Err(ValidationError::new("title", "cannot be null")),
+        Some(Some(title)) => validate::title("title", title).map(Some),
     }
 }
 
@@ -33,11 +43,17 @@ pub async fn create_column(
     body: JsonBody<CreateColumn>,
 ) -> ApiResult<Reply> {
     let JsonBody { value, idempotency } = body;
-    super::mutate(&state, credential, idempotency, move |tx, principal| {
-        let actor = principal.on_board(tx, board)?;
-        let title = validate::title("title", &value.title)?;
-        columns::create_column(tx, &actor, title, placement(value.before, value.after))
-    })
+    super::mutate(
+        &state,
+        credential,
+        idempotency,
+        StatusCode::CREATED,
+        move |tx, principal| {
+            let actor = principal.on_board(tx, board)?;
+            let title = validate::title("title", &value.title)?;
+            columns::create_column(tx, &actor, title, placement(value.before, value.after))
+        },
+    )
     .await
 }
 
@@ -53,17 +69,19 @@ pub async fn update_column(
     body: JsonBody<UpdateColumn>,
 ) -> ApiResult<Reply> {
     let JsonBody { value, idempotency } = body;
-    super::mutate(&state, credential, idempotency, move |tx, principal| {
-        let actor = principal.on_board(tx, columns::board_of(tx, column)?)?;
-        let title = match &value.title {
-            None => None,
-            Some(None) => return Err(ApiError::invalid("title", "cannot be null")),
-            Some(Some(title)) => Some(validate::title("title", title)?),
-        };
-        let moved = (value.before.is_some() || value.after.is_some())
-            .then(|| placement(value.before, value.after));
-        columns::update_column(tx, &actor, column, title, moved)
-    })
+    super::mutate(
+        &state,
+        credential,
+        idempotency,
+        StatusCode::OK,
+        move |tx, principal| {
+            let actor = principal.on_board(tx, columns::board_of(tx, column)?)?;
+            let title = new_title(value.title.as_ref().map(Option::as_deref))?;
+            let moved = (value.before.is_some() || value.after.is_some())
+                .then(|| placement(value.before, value.after));
+            columns::update_column(tx, &actor, column, title, moved)
+        },
+    )
     .await
 }
 
@@ -78,9 +96,15 @@ pub async fn delete_column(
     PathId(column): PathId<ColumnId>,
     Idempotency(idempotency): Idempotency,
 ) -> ApiResult<Reply> {
-    super::mutate(&state, credential, idempotency, move |tx, principal| {
-        let actor = principal.on_board(tx, columns::board_of(tx, column)?)?;
-        columns::delete_column(tx, &actor, column)
-    })
+    super::mutate(
+        &state,
+        credential,
+        idempotency,
+        StatusCode::NO_CONTENT,
+        move |tx, principal| {
+            let actor = principal.on_board(tx, columns::board_of(tx, column)?)?;
+            columns::delete_column(tx, &actor, column)
+        },
+    )
     .await
 }

@@ -42,36 +42,37 @@ pub async fn list_events(
     PathId(board): PathId<BoardId>,
     QueryParams(query): QueryParams<EventsQuery>,
 ) -> ApiResult<Reply> {
-    state
+    let (seq, events) = state
         .store
         .read(move |conn| {
             store::actor(conn, &credential, board)?;
             let limit = match query.limit {
-                Some(0) => return Err(ApiError::invalid("limit", "must be at least 1")),
+                Some(0) => return Err(store::Error::invalid("limit", "must be at least 1")),
                 Some(limit) => limit.min(MAX_PAGE),
                 None => MAX_PAGE,
             };
             let seq = rows::board_seq(conn, board)?;
             let events = rows::event_texts(conn, board, query.since, seq, limit as usize)?;
-            // The stored texts are the events exactly as sent on sockets: splice them in unparsed.
-            let mut body =
-                String::with_capacity(events.iter().map(|(_, t)| t.len() + 1).sum::<usize>() + 32);
-            body.push_str("{\"events\":[");
-            for (i, (_, text)) in events.iter().enumerate() {
-                if i > 0 {
-                    body.push(',');
-                }
-                body.push_str(text);
-            }
-            body.push_str("],\"seq\":");
-            body.push_str(&seq.to_string());
-            body.push('}');
-            Ok(Reply {
-                status: StatusCode::OK,
-                body,
-            })
+            Ok((seq, events))
         })
-        .await
+        .await?;
+    // The stored texts are the events exactly as sent on sockets: splice them in unparsed.
+    let mut body =
+        String::with_capacity(events.iter().map(|(_, t)| t.len() + 1).sum::<usize>() + 32);
+    body.push_str("{\"events\":[");
+    for (i, (_, text)) in events.iter().enumerate() {
+        if i > 0 {
+            body.push(',');
+        }
+        body.push_str(text);
+    }
+    body.push_str("],\"seq\":");
+    body.push_str(&seq.to_string());
+    body.push('}');
+    Ok(Reply {
+        status: StatusCode::OK,
+        body,
+    })
 }
 
 /// `?since=N` on the socket.

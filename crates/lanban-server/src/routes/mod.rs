@@ -1,6 +1,7 @@
 //! The HTTP API under `/api`: one module per resource, each handler a free function documented for OpenAPI.
 //! Handlers authorise and validate inside the store's transaction, so what they check still holds when the
-//! change commits.
+//! change commits. The store answers in the board's own values and errors; [`mutate`] is where a change becomes
+//! an HTTP answer, and where answers are kept and replayed for idempotency keys.
 
 pub mod boards;
 pub mod cards;
@@ -8,9 +9,11 @@ pub mod columns;
 pub mod events;
 pub mod meta;
 
-use lanban_core::api;
+use axum::http::StatusCode;
+use lanban_core::api::{self, ErrorCode};
 use lanban_core::event;
 use lanban_core::model;
+use serde::Serialize;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
@@ -18,28 +21,66 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::auth::Credential;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::extract::IdempotencyKey;
 use crate::response::Reply;
+use crate::store::idempotency::{self, Kept};
 use crate::store::{self, Principal, Tx};
 
-/// Runs a mutation as a store job: resolves the credential (401), replays the stored answer for a repeated
-/// idempotency key, and otherwise runs `f`, which authorises on its board, validates and writes.
-pub(crate) async fn mutate(
+/// Runs a change as a store job and answers it. Resolves the credential (401); for a repeated idempotency key,
+/// replays the kept answer (or refuses a different request under the same key); otherwise runs `change`, which
+/// authorises on its board, validates and writes, and answers its value as JSON with `status` (with 204, no
+/// body), keeping the answer under the key in the same transaction.
+pub(crate) async fn mutate<T: Serialize>(
     state: &AppState,
     credential: Credential,
     idempotency: Option<IdempotencyKey>,
-    f: impl FnOnce(&mut Tx<'_>, Principal) -> ApiResult<Reply> + Send + 'static,
+    status: StatusCode,
+    change: impl FnOnce(&mut Tx<'_>, Principal) -> store::Result<T> + Send + 'static,
 ) -> ApiResult<Reply> {
     state
         .store
         .write(move |tx| {
             let principal = store::principal(tx, &credential)?;
-            tx.once(idempotency.as_ref(), &principal.scope(), |tx| {
-                f(tx, principal)
-            })
+            let scope = principal.scope();
+            if let Some(key) = &idempotency
+                && let Some(kept) = idempotency::recall(tx, &scope, &key.key)?
+            {
+                return replay(key, kept);
+            }
+            let value = change(tx, principal)?;
+            let reply = if status == StatusCode::NO_CONTENT {
+                Reply::no_content()
+            } else {
+                Reply::json(status, &value)?
+            };
+            if let Some(key) = &idempotency {
+                let kept = Kept {
+                    request_hash: key.request_hash.to_vec(),
+                    status: reply.status.as_u16(),
+                    body: reply.body.clone(),
+                };
+                idempotency::remember(tx, &scope, &key.key, &kept)?;
+            }
+            Ok(reply)
         })
         .await
+}
+
+/// The answer kept for `key`, if it was kept for this same request.
+fn replay(key: &IdempotencyKey, kept: Kept) -> ApiResult<Reply> {
+    if kept.request_hash != key.request_hash {
+        return Err(ApiError::new(
+            ErrorCode::IdempotencyKeyReused,
+            "this Idempotency-Key was already used for a different request",
+        ));
+    }
+    let status = StatusCode::from_u16(kept.status)
+        .map_err(|e| ApiError::Internal(format!("stored status: {e}")))?;
+    Ok(Reply {
+        status,
+        body: kept.body,
+    })
 }
 
 /// The OpenAPI document's fixed parts; the paths come from the router.

@@ -1,24 +1,22 @@
 //! Board-level mutations: create, join, rename, rotate the room code, remove a member.
 
-use axum::http::StatusCode;
-use lanban_core::api::{BoardCreated, Joined, RoomCodeBody};
+use lanban_core::api::{BoardCreated, Joined};
 use lanban_core::event::{Change, Deleted, RoomCodeRotated};
 use lanban_core::ids::{BoardId, MemberId};
-use lanban_core::model::{Board, MEMBER_COLORS, Member, Role};
+use lanban_core::model::{Board, Card, MEMBER_COLORS, Member, Role};
 use lanban_core::room_code::{HostTag, RoomCode};
 use lanban_core::time::Timestamp;
 use rusqlite::OptionalExtension;
 
 use crate::auth::{TokenHash, new_token};
-use crate::error::{ApiError, ApiResult};
-use crate::response::Reply;
 use crate::store::access::Actor;
-use crate::store::{Tx, rows};
+use crate::store::rows::{self, Entity};
+use crate::store::{Error, Result, Tx};
 
 /// A room code of this host (starting with its tag) that no board uses yet.
-fn fresh_room_code(tx: &Tx<'_>, tag: HostTag) -> ApiResult<RoomCode> {
+fn fresh_room_code(tx: &Tx<'_>, tag: HostTag) -> Result<RoomCode> {
     for _ in 0..16 {
-        let code = RoomCode::generate_for(tag).map_err(|e| ApiError::Internal(e.to_string()))?;
+        let code = RoomCode::generate_for(tag).map_err(|e| Error::Internal(e.to_string()))?;
         let taken: bool = tx
             .prepare_cached("SELECT EXISTS (SELECT 1 FROM boards WHERE room_code = ?1)")?
             .query_row([code.canonical()], |r| r.get(0))?;
@@ -26,9 +24,7 @@ fn fresh_room_code(tx: &Tx<'_>, tag: HostTag) -> ApiResult<RoomCode> {
             return Ok(code);
         }
     }
-    Err(ApiError::Internal(
-        "no free room code after 16 tries".into(),
-    ))
+    Err(Error::Internal("no free room code after 16 tries".into()))
 }
 
 /// Adds a member with a fresh token; returns the member and the token.
@@ -37,7 +33,7 @@ fn add_member(
     board_id: BoardId,
     name: String,
     role: Role,
-) -> ApiResult<(Member, String)> {
+) -> Result<(Member, String)> {
     let count: usize = tx
         .prepare_cached("SELECT COUNT(*) FROM members WHERE board_id = ?1")?
         .query_row([board_id.to_string()], |r| r.get(0))?;
@@ -49,18 +45,8 @@ fn add_member(
         role,
         joined_at: Timestamp::now(),
     };
-    tx.prepare_cached(
-        "INSERT INTO members (id, board_id, name, color, role, joined_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )?
-    .execute(rusqlite::params![
-        member.id.to_string(),
-        board_id.to_string(),
-        member.name,
-        member.color,
-        role.as_str(),
-        member.joined_at.as_str()
-    ])?;
-    let token = new_token()?;
+    rows::insert_member(tx, &member, None)?;
+    let token = new_token().map_err(|e| Error::Internal(format!("random source: {e}")))?;
     tx.prepare_cached("INSERT INTO tokens (hash, member_id) VALUES (?1, ?2)")?
         .execute(rusqlite::params![
             TokenHash::of(&token).0.as_slice(),
@@ -75,7 +61,7 @@ pub fn create_board(
     tag: HostTag,
     name: String,
     member_name: String,
-) -> ApiResult<Reply> {
+) -> Result<BoardCreated> {
     let now = Timestamp::now();
     let board = Board {
         id: BoardId::new(),
@@ -84,65 +70,41 @@ pub fn create_board(
         created_at: now.clone(),
         updated_at: now,
     };
-    tx.prepare_cached(
-        "INSERT INTO boards (id, name, room_code, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?
-    .execute(rusqlite::params![
-        board.id.to_string(),
-        board.name,
-        board.room_code.canonical(),
-        board.created_at.as_str(),
-        board.updated_at.as_str()
-    ])?;
+    rows::insert_board(tx, &board, 0)?;
     let (member, token) = add_member(tx, board.id, member_name, Role::Host)?;
     tx.emit(board.id, member.id, Change::BoardCreated(board.clone()))?;
     tx.emit(board.id, member.id, Change::MemberJoined(member.clone()))?;
-    Reply::json(
-        StatusCode::CREATED,
-        &BoardCreated {
-            room_code: board.room_code.clone(),
-            board,
-            member,
-            token,
-        },
-    )
+    Ok(BoardCreated {
+        room_code: board.room_code.clone(),
+        board,
+        member,
+        token,
+    })
 }
 
 /// Joins the board with this code as a new member; `None` if no board has it.
-pub fn join_board(
-    tx: &mut Tx<'_>,
-    code: &RoomCode,
-    member_name: String,
-) -> ApiResult<Option<Reply>> {
+pub fn join_board(tx: &mut Tx<'_>, code: &RoomCode, member_name: String) -> Result<Option<Joined>> {
     let board = tx
         .prepare_cached(&format!(
             "SELECT {} FROM boards WHERE room_code = ?1",
-            rows::BOARD_FIELDS
+            Board::COLUMNS
         ))?
-        .query_row([code.canonical()], rows::board)
+        .query_row([code.canonical()], Board::from_row)
         .optional()?;
     let Some(board) = board else {
         return Ok(None);
     };
     let (member, token) = add_member(tx, board.id, member_name, Role::Member)?;
     tx.emit(board.id, member.id, Change::MemberJoined(member.clone()))?;
-    Reply::json(
-        StatusCode::OK,
-        &Joined {
-            board,
-            member,
-            token,
-        },
-    )
-    .map(Some)
-}
-
-fn load_board(tx: &Tx<'_>, id: BoardId) -> ApiResult<Board> {
-    rows::find_board(tx, id)?.ok_or_else(|| ApiError::not_found("board"))
+    Ok(Some(Joined {
+        board,
+        member,
+        token,
+    }))
 }
 
 /// Renames the board.
-pub fn rename_board(tx: &mut Tx<'_>, actor: &Actor, name: String) -> ApiResult<Reply> {
+pub fn rename_board(tx: &mut Tx<'_>, actor: &Actor, name: String) -> Result<Board> {
     let now = Timestamp::now();
     tx.prepare_cached("UPDATE boards SET name = ?1, updated_at = ?2 WHERE id = ?3")?
         .execute(rusqlite::params![
@@ -150,17 +112,17 @@ pub fn rename_board(tx: &mut Tx<'_>, actor: &Actor, name: String) -> ApiResult<R
             now.as_str(),
             actor.board_id.to_string()
         ])?;
-    let board = load_board(tx, actor.board_id)?;
+    let board = rows::find_board(tx, actor.board_id)?.ok_or(Error::NotFound("board"))?;
     tx.emit(
         actor.board_id,
         actor.member_id,
         Change::BoardUpdated(board.clone()),
     )?;
-    Reply::json(StatusCode::OK, &board)
+    Ok(board)
 }
 
-/// Gives the board a new room code; the old one joins no one from now on.
-pub fn rotate_room_code(tx: &mut Tx<'_>, tag: HostTag, actor: &Actor) -> ApiResult<Reply> {
+/// Gives the board a new room code (host only); the old one joins no one from now on.
+pub fn rotate_room_code(tx: &mut Tx<'_>, tag: HostTag, actor: &Actor) -> Result<RoomCode> {
     actor.require_host("rotate the room code")?;
     let code = fresh_room_code(tx, tag)?;
     // `updated_at` is left alone: the event carries only the code, and every mirror must end up equal.
@@ -176,17 +138,17 @@ pub fn rotate_room_code(tx: &mut Tx<'_>, tag: HostTag, actor: &Actor) -> ApiResu
             room_code: code.clone(),
         }),
     )?;
-    Reply::json(StatusCode::OK, &RoomCodeBody { room_code: code })
+    Ok(code)
 }
 
-/// Removes a member: their cards are unassigned (one `card.updated` each), their token dies, and
+/// Removes a member (host only): their cards are unassigned (one `card.updated` each), their token dies, and
 /// `member.removed` closes their sockets.
-pub fn remove_member(tx: &mut Tx<'_>, actor: &Actor, member_id: MemberId) -> ApiResult<Reply> {
+pub fn remove_member(tx: &mut Tx<'_>, actor: &Actor, member_id: MemberId) -> Result<()> {
     actor.require_host("remove members")?;
-    let member = rows::find_member(tx, actor.board_id, member_id)?
-        .ok_or_else(|| ApiError::not_found("member"))?;
+    let member =
+        rows::find_member(tx, actor.board_id, member_id)?.ok_or(Error::NotFound("member"))?;
     if member.role == Role::Host {
-        return Err(ApiError::invalid(
+        return Err(Error::invalid(
             "member",
             "the board's host cannot be removed",
         ));
@@ -201,9 +163,9 @@ pub fn remove_member(tx: &mut Tx<'_>, actor: &Actor, member_id: MemberId) -> Api
             .prepare_cached(&format!(
                 "UPDATE cards SET assignee_id = NULL, version = version + 1, updated_at = ?1
                  WHERE id = ?2 RETURNING {}",
-                rows::CARD_FIELDS
+                Card::COLUMNS
             ))?
-            .query_row(rusqlite::params![now.as_str(), card_id], rows::card)?;
+            .query_row(rusqlite::params![now.as_str(), card_id], Card::from_row)?;
         tx.emit(actor.board_id, actor.member_id, Change::CardUpdated(card))?;
     }
     tx.prepare_cached("UPDATE members SET removed_at = ?1 WHERE id = ?2")?
@@ -215,5 +177,5 @@ pub fn remove_member(tx: &mut Tx<'_>, actor: &Actor, member_id: MemberId) -> Api
         actor.member_id,
         Change::MemberRemoved(Deleted { id: member_id }),
     )?;
-    Ok(Reply::no_content())
+    Ok(())
 }

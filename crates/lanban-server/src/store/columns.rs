@@ -1,21 +1,19 @@
 //! Column mutations: create, rename or move, delete (with its cards).
 
-use axum::http::StatusCode;
 use lanban_core::event::{Change, Deleted};
-use lanban_core::ids::ColumnId;
+use lanban_core::ids::{BoardId, ColumnId};
 use lanban_core::model::Column;
+use rusqlite::Connection;
 
-use crate::error::{ApiError, ApiResult};
-use crate::response::Reply;
 use crate::store::access::Actor;
 use crate::store::order::{Placement, Siblings, place};
-use crate::store::{Tx, rows};
+use crate::store::{Error, Result, Tx, rows};
 
-/// A column's board, or 404.
-pub fn board_of(tx: &rusqlite::Connection, id: ColumnId) -> ApiResult<lanban_core::ids::BoardId> {
-    rows::find_column(tx, id)?
+/// A column's board; not found if there is no such column.
+pub fn board_of(conn: &Connection, id: ColumnId) -> Result<BoardId> {
+    rows::find_column(conn, id)?
         .map(|c| c.board_id)
-        .ok_or_else(|| ApiError::not_found("column"))
+        .ok_or(Error::NotFound("column"))
 }
 
 /// Adds a column at `placement` (the end if none).
@@ -24,7 +22,7 @@ pub fn create_column(
     actor: &Actor,
     title: String,
     placement: Placement,
-) -> ApiResult<Reply> {
+) -> Result<Column> {
     let board_id = actor.board_id.to_string();
     let position = place(
         tx,
@@ -40,21 +38,13 @@ pub fn create_column(
         title,
         position,
     };
-    tx.prepare_cached(
-        "INSERT INTO columns (id, board_id, title, position) VALUES (?1, ?2, ?3, ?4)",
-    )?
-    .execute(rusqlite::params![
-        column.id.to_string(),
-        board_id,
-        column.title,
-        column.position
-    ])?;
+    rows::insert_column(tx, &column)?;
     tx.emit(
         actor.board_id,
         actor.member_id,
         Change::ColumnCreated(column.clone()),
     )?;
-    Reply::json(StatusCode::CREATED, &column)
+    Ok(column)
 }
 
 /// Renames and/or moves a column; with nothing to change, answers the column as it is.
@@ -64,10 +54,10 @@ pub fn update_column(
     id: ColumnId,
     title: Option<String>,
     placement: Option<Placement>,
-) -> ApiResult<Reply> {
-    let mut column = rows::find_column(tx, id)?.ok_or_else(|| ApiError::not_found("column"))?;
+) -> Result<Column> {
+    let mut column = rows::find_column(tx, id)?.ok_or(Error::NotFound("column"))?;
     if title.is_none() && placement.is_none() {
-        return Reply::json(StatusCode::OK, &column);
+        return Ok(column);
     }
     if let Some(title) = title {
         column.title = title;
@@ -95,21 +85,21 @@ pub fn update_column(
         actor.member_id,
         Change::ColumnUpdated(column.clone()),
     )?;
-    Reply::json(StatusCode::OK, &column)
+    Ok(column)
 }
 
 /// Deletes a column and its cards.
-pub fn delete_column(tx: &mut Tx<'_>, actor: &Actor, id: ColumnId) -> ApiResult<Reply> {
+pub fn delete_column(tx: &mut Tx<'_>, actor: &Actor, id: ColumnId) -> Result<()> {
     let deleted = tx
         .prepare_cached("DELETE FROM columns WHERE id = ?1 AND board_id = ?2")?
         .execute([id.to_string(), actor.board_id.to_string()])?;
     if deleted == 0 {
-        return Err(ApiError::not_found("column"));
+        return Err(Error::NotFound("column"));
     }
     tx.emit(
         actor.board_id,
         actor.member_id,
         Change::ColumnDeleted(Deleted { id }),
     )?;
-    Ok(Reply::no_content())
+    Ok(())
 }

@@ -4,13 +4,18 @@
 //! Every mutation runs as a job on the writer thread, inside a savepoint of the current group transaction. A job
 //! appends its events with [`Tx::emit`]; they reach the hub only after the group's `COMMIT` returns, and in
 //! commit order, because the same thread commits and publishes. A job that fails is rolled back to its
-//! savepoint and publishes nothing. The HTTP answer is sent after the events are published.
+//! savepoint and publishes nothing. The caller is answered after the events are published.
+//!
+//! Business rules ([`boards`], [`columns`], [`cards`]) return the board's own values and [`Error`]s; they know
+//! nothing of HTTP, which the routes add around them.
 
 mod access;
 pub mod boards;
 pub mod cards;
 mod checkpoint;
 pub mod columns;
+mod error;
+pub mod idempotency;
 pub mod order;
 pub mod portable;
 pub mod rows;
@@ -27,12 +32,11 @@ use rusqlite_migration::{M, Migrations};
 use tokio::sync::{mpsc, oneshot};
 
 pub use access::{Actor, Principal, actor, principal};
+pub use error::{Error, Result};
 
 use crate::config::{Config, Synchronous};
-use crate::error::{ApiError, ApiResult};
-use crate::extract::IdempotencyKey;
 use crate::hub::{Hub, Published};
-use crate::response::Reply;
+use crate::store::writer::{Job, Pending};
 
 /// The numbered files of `/migrations`, in order. Append only.
 const MIGRATIONS: &[(&str, &str)] = &[(
@@ -43,7 +47,7 @@ const MIGRATIONS: &[(&str, &str)] = &[(
 /// How long idempotency keys are kept.
 pub const IDEMPOTENCY_TTL_SECS: i64 = 24 * 60 * 60 + 60;
 
-/// Why the store could not open.
+/// Why the store could not open (what goes wrong in a job or a read is an [`Error`]).
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("cannot open the database {path}: {source}")]
@@ -59,17 +63,6 @@ pub enum StoreError {
     Thread(#[from] std::io::Error),
     #[error("cannot create the data directory: {0}")]
     DataDir(std::io::Error),
-}
-
-/// A job for the writer: runs in a savepoint and produces the answer.
-type JobFn = Box<dyn FnOnce(&mut Tx<'_>) -> ApiResult<Reply> + Send>;
-
-struct Job {
-    run: JobFn,
-    reply: oneshot::Sender<ApiResult<Reply>>,
-    /// A job still queued at this moment is not run: its caller is about to time out, and must not be told
-    /// "failed" about a change that then commits.
-    deadline: std::time::Instant,
 }
 
 /// What the writer thread is asked to do.
@@ -135,63 +128,66 @@ impl Store {
     }
 
     /// Runs `job` on the writer thread in its own savepoint of a group transaction; answers after the
-    /// commit and after the job's events are published.
-    pub async fn write(
+    /// commit and after the job's events are published. A job that returns an error is rolled back to its
+    /// savepoint and publishes nothing.
+    pub async fn write<T, E>(
         &self,
-        job: impl FnOnce(&mut Tx<'_>) -> ApiResult<Reply> + Send + 'static,
-    ) -> ApiResult<Reply> {
+        job: impl FnOnce(&mut Tx<'_>) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<Error> + Send + 'static,
+    {
         let (reply, answer) = oneshot::channel();
         let job = Job {
-            run: Box::new(job),
-            reply,
+            work: Box::new(Pending::new(job, reply)),
             deadline: std::time::Instant::now() + self.shared.queue_deadline,
         };
         self.shared
             .jobs
             .send(Command::Job(job))
             .await
-            .map_err(|_| ApiError::Internal("the writer has stopped".into()))?;
+            .map_err(|_| Error::Internal("the writer has stopped".into()))?;
         answer
             .await
-            .map_err(|_| ApiError::Internal("the writer dropped a job".into()))?
+            .map_err(|_| Error::Internal("the writer dropped a job".into()))?
     }
 
     /// Runs `f` on a read connection inside one read transaction (a consistent view).
-    pub async fn read<T: Send + 'static>(
+    pub async fn read<T, E>(
         &self,
-        f: impl FnOnce(&Connection) -> ApiResult<T> + Send + 'static,
-    ) -> ApiResult<T> {
+        f: impl FnOnce(&Connection) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<Error> + Send + 'static,
+    {
         let shared = self.shared.clone();
         let _permit = self
             .shared
             .read_permits
             .acquire()
             .await
-            .map_err(|_| ApiError::Internal("the read pool is closed".into()))?;
+            .map_err(|_| Error::Internal("the read pool is closed".into()))?;
         tokio::task::spawn_blocking(move || {
             let conn = shared.take_reader()?;
             let result = (|| {
-                let txn = conn.unchecked_transaction()?;
+                let txn = conn.unchecked_transaction().map_err(Error::from)?;
                 let value = f(&txn)?;
-                txn.finish()?;
+                txn.finish().map_err(Error::from)?;
                 Ok(value)
             })();
             shared.put_reader(conn);
             result
         })
         .await
-        .map_err(|e| ApiError::Internal(format!("read task failed: {e}")))?
+        .map_err(|e| Error::Internal(format!("read task failed: {e}")))?
     }
 
     /// Deletes idempotency records older than a day.
-    pub async fn purge_idempotency(&self) -> ApiResult<()> {
-        self.write(|tx| {
-            let cutoff = unix_now() - IDEMPOTENCY_TTL_SECS;
-            tx.execute("DELETE FROM idempotency WHERE created_at < ?1", [cutoff])?;
-            Ok(Reply::no_content())
-        })
-        .await
-        .map(|_| ())
+    pub async fn purge_idempotency(&self) -> Result<()> {
+        self.write(|tx| idempotency::forget_before(tx, unix_now() - IDEMPOTENCY_TTL_SECS))
+            .await
     }
 
     /// Stops the writer once the jobs already queued are committed, and waits for it. Later writes fail.
@@ -205,12 +201,12 @@ impl Store {
 }
 
 impl Shared {
-    fn take_reader(&self) -> ApiResult<Connection> {
+    fn take_reader(&self) -> Result<Connection> {
         if let Some(conn) = self.readers.lock().ok().and_then(|mut idle| idle.pop()) {
             return Ok(conn);
         }
         open_connection(&self.path, true, Synchronous::Full)
-            .map_err(|e| ApiError::Internal(e.to_string()))
+            .map_err(|e| Error::Internal(e.to_string()))
     }
 
     fn put_reader(&self, conn: Connection) {
@@ -296,7 +292,7 @@ impl std::ops::Deref for Tx<'_> {
 
 impl Tx<'_> {
     /// Appends the board's next event; it is published after the commit.
-    pub fn emit(&mut self, board_id: BoardId, actor: MemberId, change: Change) -> ApiResult<u64> {
+    pub fn emit(&mut self, board_id: BoardId, actor: MemberId, change: Change) -> Result<u64> {
         let seq: u64 = self
             .conn
             .prepare_cached("UPDATE boards SET seq = seq + 1 WHERE id = ?1 RETURNING seq")?
@@ -322,58 +318,6 @@ impl Tx<'_> {
             closes,
         });
         Ok(seq)
-    }
-
-    /// Runs `f` once per idempotency key: a retry with the same key and request gets the stored answer and
-    /// changes nothing; the same key with another request is refused.
-    pub fn once(
-        &mut self,
-        key: Option<&IdempotencyKey>,
-        scope: &str,
-        f: impl FnOnce(&mut Self) -> ApiResult<Reply>,
-    ) -> ApiResult<Reply> {
-        let Some(key) = key else {
-            return f(self);
-        };
-        let stored: Option<(Vec<u8>, u16, String)> = self
-            .conn
-            .prepare_cached(
-                "SELECT request_hash, status, body FROM idempotency WHERE scope = ?1 AND key = ?2",
-            )?
-            .query_row(rusqlite::params![scope, key.key], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-            })
-            .map(Some)
-            .or_else(|e| match e {
-                rusqlite::Error::QueryReturnedNoRows => Ok(None),
-                e => Err(e),
-            })?;
-        if let Some((hash, status, body)) = stored {
-            if hash != key.request_hash {
-                return Err(ApiError::new(
-                    lanban_core::api::ErrorCode::IdempotencyKeyReused,
-                    "this Idempotency-Key was already used for a different request",
-                ));
-            }
-            let status = axum::http::StatusCode::from_u16(status)
-                .map_err(|e| ApiError::Internal(format!("stored status: {e}")))?;
-            return Ok(Reply { status, body });
-        }
-        let reply = f(self)?;
-        self.conn
-            .prepare_cached(
-                "INSERT INTO idempotency (scope, key, request_hash, status, body, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?
-            .execute(rusqlite::params![
-                scope,
-                key.key,
-                key.request_hash.as_slice(),
-                reply.status.as_u16(),
-                reply.body,
-                unix_now()
-            ])?;
-        Ok(reply)
     }
 }
 

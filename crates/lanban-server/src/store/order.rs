@@ -3,7 +3,7 @@
 use lanban_core::order::key_between;
 use rusqlite::{Connection, OptionalExtension};
 
-use crate::error::{ApiError, ApiResult};
+use crate::store::{Error, Result};
 
 /// The siblings an item is placed among: a board's columns or a column's cards.
 #[derive(Debug, Clone, Copy)]
@@ -45,24 +45,21 @@ pub fn place(
     siblings: Siblings<'_>,
     moving: Option<&str>,
     placement: &Placement,
-) -> ApiResult<String> {
+) -> Result<String> {
     let (table, scope_field, scope) = siblings.table_and_scope();
     let moving = moving.unwrap_or("");
-    let anchor = |field: &str, id: &str| -> ApiResult<String> {
+    let anchor = |field: &str, id: &str| -> Result<String> {
         if id == moving {
-            return Err(ApiError::invalid(
-                field,
-                "cannot place an item next to itself",
-            ));
+            return Err(Error::invalid(field, "cannot place an item next to itself"));
         }
         conn.prepare_cached(&format!(
             "SELECT position FROM {table} WHERE id = ?1 AND {scope_field} = ?2"
         ))?
         .query_row([id, scope], |r| r.get(0))
         .optional()?
-        .ok_or_else(|| ApiError::invalid(field, format!("must be {}", siblings.kind())))
+        .ok_or_else(|| Error::invalid(field, format!("must be {}", siblings.kind())))
     };
-    let neighbour = |position: Option<&str>, forward: bool| -> ApiResult<Option<String>> {
+    let neighbour = |position: Option<&str>, forward: bool| -> Result<Option<String>> {
         let sql = match (position.is_some(), forward) {
             (true, true) => format!(
                 "SELECT position FROM {table} WHERE {scope_field} = ?1 AND id != ?2 AND position > ?3
@@ -98,7 +95,7 @@ pub fn place(
             let a = anchor("after", after)?;
             let b = anchor("before", before)?;
             if neighbour(Some(&a), true)?.as_deref() != Some(b.as_str()) {
-                return Err(ApiError::invalid(
+                return Err(Error::invalid(
                     "before",
                     "`after` and `before` must be neighbours, with `after` first",
                 ));
@@ -107,5 +104,5 @@ pub fn place(
         }
     };
     key_between(after.as_deref(), before.as_deref())
-        .map_err(|e| ApiError::Internal(format!("ordering key: {e}")))
+        .map_err(|e| Error::Internal(format!("ordering key: {e}")))
 }

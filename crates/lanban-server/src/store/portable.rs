@@ -5,13 +5,14 @@ use std::path::Path;
 
 use lanban_core::api::Snapshot;
 use lanban_core::ids::BoardId;
-use lanban_core::model::Member;
+use lanban_core::model::{Card, Column, Member};
 use lanban_core::time::Timestamp;
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
-use crate::store::{StoreError, rows};
+use crate::store::StoreError;
+use crate::store::rows::{self, Entity};
 
 /// The format marker of an exported board.
 pub const EXPORT_FORMAT: &str = "lanban-board";
@@ -54,8 +55,6 @@ pub enum PortableError {
     Format { format: String, version: u32 },
     #[error("the export is inconsistent: {0}")]
     Inconsistent(String),
-    #[error("cannot read the board: {0}")]
-    Read(String),
 }
 
 /// Copies the database at `data_dir` to `out` while it may be in use (a consistent snapshot).
@@ -74,19 +73,16 @@ pub fn backup(data_dir: &Path, out: &Path) -> Result<(), PortableError> {
 /// One board as an export document (read in one transaction, so it is consistent).
 pub fn export_board(conn: &mut Connection, board: BoardId) -> Result<BoardExport, PortableError> {
     let txn = conn.transaction()?;
-    let snapshot = rows::snapshot(&txn, board)
-        .map_err(|e| PortableError::Read(e.to_string()))?
-        .ok_or(PortableError::NoBoard(board))?;
+    let snapshot = rows::snapshot(&txn, board)?.ok_or(PortableError::NoBoard(board))?;
     let members = txn
         .prepare(&format!(
-            "SELECT {}, removed_at FROM members WHERE board_id = ?1 ORDER BY joined_at, id",
-            rows::MEMBER_FIELDS
+            "SELECT {}, members.removed_at FROM members WHERE board_id = ?1 ORDER BY joined_at, id",
+            Member::COLUMNS
         ))?
         .query_map([board.to_string()], |r| {
-            let removed_at: Option<String> = r.get(6)?;
             Ok(ExportedMember {
-                member: rows::member(r)?,
-                removed_at: removed_at.and_then(|t| Timestamp::parse(&t)),
+                member: Member::from_row(r)?,
+                removed_at: rows::optional_timestamp(r, 6)?,
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;
@@ -138,64 +134,28 @@ pub fn import_board(conn: &mut Connection, export: &BoardExport) -> Result<Board
     if exists.is_some() {
         return Err(PortableError::Exists(board.id));
     }
-    txn.execute(
-        "INSERT INTO boards (id, name, room_code, seq, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        rusqlite::params![
-            board.id.to_string(),
-            board.name,
-            board.room_code.canonical(),
-            snapshot.seq,
-            board.created_at.as_str(),
-            board.updated_at.as_str()
-        ],
-    )?;
+    // Everything is filed under the board's id, whatever board id an exported row claims.
+    rows::insert_board(&txn, board, snapshot.seq)?;
     for exported in &export.members {
-        let m = &exported.member;
-        txn.execute(
-            "INSERT INTO members (id, board_id, name, color, role, joined_at, removed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            rusqlite::params![
-                m.id.to_string(),
-                board.id.to_string(),
-                m.name,
-                m.color,
-                m.role.as_str(),
-                m.joined_at.as_str(),
-                exported.removed_at.as_ref().map(Timestamp::as_str)
-            ],
-        )?;
+        let member = Member {
+            board_id: board.id,
+            ..exported.member.clone()
+        };
+        rows::insert_member(&txn, &member, exported.removed_at.as_ref())?;
     }
     for column in &snapshot.columns {
-        txn.execute(
-            "INSERT INTO columns (id, board_id, title, position) VALUES (?1, ?2, ?3, ?4)",
-            rusqlite::params![
-                column.id.to_string(),
-                board.id.to_string(),
-                column.title,
-                column.position
-            ],
-        )?;
+        let column = Column {
+            board_id: board.id,
+            ..column.clone()
+        };
+        rows::insert_column(&txn, &column)?;
     }
     for card in &snapshot.cards {
-        txn.execute(
-            "INSERT INTO cards (id, board_id, column_id, title, description, labels, assignee_id, due_date,
-                                position, version, created_by, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-            rusqlite::params![
-                card.id.to_string(),
-                board.id.to_string(),
-                card.column_id.to_string(),
-                card.title,
-                card.description,
-                serde_json::to_string(&card.labels).map_err(|e| PortableError::Inconsistent(e.to_string()))?,
-                card.assignee_id.map(|m| m.to_string()),
-                card.due_date,
-                card.position,
-                card.version,
-                card.created_by.to_string(),
-                card.created_at.as_str(),
-                card.updated_at.as_str()
-            ],
-        )?;
+        let card = Card {
+            board_id: board.id,
+            ..card.clone()
+        };
+        rows::save_card(&txn, &card, true)?;
     }
     for (i, event) in export.events.iter().enumerate() {
         txn.execute(

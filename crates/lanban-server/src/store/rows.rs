@@ -1,16 +1,94 @@
-//! Reading entities out of SQLite rows, and the read queries shared by routes and mutations.
+//! The one mapping between each entity and its table's rows: which columns are read, in what order, how a row
+//! becomes the entity, and how the entity is inserted. Mapping is strict: a stored value that does not parse is
+//! an error, never a default. Also the read queries shared by routes, mutations and the socket.
 
 use std::str::FromStr;
 
 use lanban_core::api::Snapshot;
 use lanban_core::ids::{BoardId, CardId, ColumnId, MemberId};
-use lanban_core::model::{Board, Card, Column, Label, Member, Role};
-use lanban_core::room_code::RoomCode;
+use lanban_core::model::{Board, Card, Column, Member, Role};
 use lanban_core::time::Timestamp;
 use rusqlite::types::Type;
 use rusqlite::{Connection, OptionalExtension, Row};
 
-use crate::error::ApiResult;
+/// An entity stored one per row of its table.
+pub trait Entity: Sized {
+    /// The columns [`Entity::from_row`] reads, in order. They are qualified by their table, so the same list
+    /// reads from a plain `SELECT`, a join and a `RETURNING` clause.
+    const COLUMNS: &'static str;
+
+    /// The entity from a row whose first columns are [`Entity::COLUMNS`].
+    fn from_row(row: &Row<'_>) -> rusqlite::Result<Self>;
+}
+
+impl Entity for Board {
+    const COLUMNS: &'static str =
+        "boards.id, boards.name, boards.room_code, boards.created_at, boards.updated_at";
+
+    fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Board {
+            id: parsed(row, 0)?,
+            name: row.get(1)?,
+            room_code: parsed(row, 2)?,
+            created_at: timestamp(row, 3)?,
+            updated_at: timestamp(row, 4)?,
+        })
+    }
+}
+
+impl Entity for Column {
+    const COLUMNS: &'static str = "columns.id, columns.board_id, columns.title, columns.position";
+
+    fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Column {
+            id: parsed(row, 0)?,
+            board_id: parsed(row, 1)?,
+            title: row.get(2)?,
+            position: row.get(3)?,
+        })
+    }
+}
+
+impl Entity for Card {
+    const COLUMNS: &'static str = "cards.id, cards.board_id, cards.column_id, cards.title, \
+        cards.description, cards.labels, cards.assignee_id, cards.due_date, cards.position, cards.version, \
+        cards.created_by, cards.created_at, cards.updated_at";
+
+    fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
+        let labels: String = row.get(5)?;
+        Ok(Card {
+            id: parsed(row, 0)?,
+            board_id: parsed(row, 1)?,
+            column_id: parsed(row, 2)?,
+            title: row.get(3)?,
+            description: row.get(4)?,
+            labels: serde_json::from_str(&labels).map_err(|e| conversion(5, e))?,
+            assignee_id: parsed_opt(row, 6)?,
+            due_date: row.get(7)?,
+            position: row.get(8)?,
+            version: row.get(9)?,
+            created_by: parsed(row, 10)?,
+            created_at: timestamp(row, 11)?,
+            updated_at: timestamp(row, 12)?,
+        })
+    }
+}
+
+impl Entity for Member {
+    const COLUMNS: &'static str = "members.id, members.board_id, members.name, members.color, \
+        members.role, members.joined_at";
+
+    fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Member {
+            id: parsed(row, 0)?,
+            board_id: parsed(row, 1)?,
+            name: row.get(2)?,
+            color: row.get(3)?,
+            role: role(row, 4)?,
+            joined_at: timestamp(row, 5)?,
+        })
+    }
+}
 
 fn conversion(idx: usize, err: impl std::error::Error + Send + Sync + 'static) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(idx, Type::Text, Box::new(err))
@@ -43,78 +121,104 @@ fn timestamp(row: &Row<'_>, idx: usize) -> rusqlite::Result<Timestamp> {
     Timestamp::parse(&text).ok_or_else(|| conversion(idx, BadValue(text)))
 }
 
-/// The columns [`board`] reads, in order.
-pub const BOARD_FIELDS: &str = "id, name, room_code, created_at, updated_at";
-/// The columns [`column`] reads, in order.
-pub const COLUMN_FIELDS: &str = "id, board_id, title, position";
-/// The columns [`card`] reads, in order.
-pub const CARD_FIELDS: &str = "id, board_id, column_id, title, description, labels, assignee_id, \
-                               due_date, position, version, created_by, created_at, updated_at";
-/// A board's cards in snapshot order: column by column (by column position), then by position.
-const SNAPSHOT_CARDS: &str = "SELECT c.id, c.board_id, c.column_id, c.title, c.description, c.labels, c.assignee_id, \
-     c.due_date, c.position, c.version, c.created_by, c.created_at, c.updated_at \
-     FROM cards c JOIN columns k ON k.id = c.column_id WHERE c.board_id = ?1 ORDER BY k.position, c.position";
-/// The columns [`member`] reads, in order.
-pub const MEMBER_FIELDS: &str = "id, board_id, name, color, role, joined_at";
-
-/// A `boards` row.
-pub fn board(row: &Row<'_>) -> rusqlite::Result<Board> {
-    Ok(Board {
-        id: parsed(row, 0)?,
-        name: row.get(1)?,
-        room_code: parsed::<RoomCode>(row, 2)?,
-        created_at: timestamp(row, 3)?,
-        updated_at: timestamp(row, 4)?,
-    })
+/// A column holding a time that may be absent (`members.removed_at`).
+pub fn optional_timestamp(row: &Row<'_>, idx: usize) -> rusqlite::Result<Option<Timestamp>> {
+    let text: Option<String> = row.get(idx)?;
+    text.map(|text| Timestamp::parse(&text).ok_or_else(|| conversion(idx, BadValue(text))))
+        .transpose()
 }
 
-/// A `columns` row.
-pub fn column(row: &Row<'_>) -> rusqlite::Result<Column> {
-    Ok(Column {
-        id: parsed(row, 0)?,
-        board_id: parsed(row, 1)?,
-        title: row.get(2)?,
-        position: row.get(3)?,
-    })
+fn role(row: &Row<'_>, idx: usize) -> rusqlite::Result<Role> {
+    let text: String = row.get(idx)?;
+    [Role::Host, Role::Member]
+        .into_iter()
+        .find(|role| role.as_str() == text)
+        .ok_or_else(|| conversion(idx, BadValue(text)))
 }
 
-/// A `cards` row.
-pub fn card(row: &Row<'_>) -> rusqlite::Result<Card> {
-    let labels: String = row.get(5)?;
-    let labels: Vec<Label> = serde_json::from_str(&labels).map_err(|e| conversion(5, e))?;
-    Ok(Card {
-        id: parsed(row, 0)?,
-        board_id: parsed(row, 1)?,
-        column_id: parsed(row, 2)?,
-        title: row.get(3)?,
-        description: row.get(4)?,
-        labels,
-        assignee_id: parsed_opt(row, 6)?,
-        due_date: row.get(7)?,
-        position: row.get(8)?,
-        version: row.get(9)?,
-        created_by: parsed(row, 10)?,
-        created_at: timestamp(row, 11)?,
-        updated_at: timestamp(row, 12)?,
-    })
+/// Inserts a board at `seq` (0 for a new board, whose events then count up from 1).
+pub fn insert_board(conn: &Connection, board: &Board, seq: u64) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO boards (id, name, room_code, seq, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(rusqlite::params![
+        board.id.to_string(),
+        board.name,
+        board.room_code.canonical(),
+        seq,
+        board.created_at.as_str(),
+        board.updated_at.as_str()
+    ])?;
+    Ok(())
 }
 
-/// A `members` row.
-pub fn member(row: &Row<'_>) -> rusqlite::Result<Member> {
-    let role: String = row.get(4)?;
-    let role = match role.as_str() {
-        "host" => Role::Host,
-        "member" => Role::Member,
-        _ => return Err(conversion(4, BadValue(role))),
+/// Inserts a member, current unless `removed_at` is given.
+pub fn insert_member(
+    conn: &Connection,
+    member: &Member,
+    removed_at: Option<&Timestamp>,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO members (id, board_id, name, color, role, joined_at, removed_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(rusqlite::params![
+        member.id.to_string(),
+        member.board_id.to_string(),
+        member.name,
+        member.color,
+        member.role.as_str(),
+        member.joined_at.as_str(),
+        removed_at.map(Timestamp::as_str)
+    ])?;
+    Ok(())
+}
+
+/// Inserts a column.
+pub fn insert_column(conn: &Connection, column: &Column) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO columns (id, board_id, title, position) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(rusqlite::params![
+        column.id.to_string(),
+        column.board_id.to_string(),
+        column.title,
+        column.position
+    ])?;
+    Ok(())
+}
+
+/// Inserts a new card (`insert`), or overwrites the card with its id.
+pub fn save_card(conn: &Connection, card: &Card, insert: bool) -> rusqlite::Result<()> {
+    let sql = if insert {
+        "INSERT INTO cards (id, board_id, column_id, title, description, labels, assignee_id, due_date,
+                            position, version, created_by, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
+    } else {
+        "UPDATE cards SET board_id = ?2, column_id = ?3, title = ?4, description = ?5, labels = ?6,
+                          assignee_id = ?7, due_date = ?8, position = ?9, version = ?10, created_by = ?11,
+                          created_at = ?12, updated_at = ?13
+         WHERE id = ?1"
     };
-    Ok(Member {
-        id: parsed(row, 0)?,
-        board_id: parsed(row, 1)?,
-        name: row.get(2)?,
-        color: row.get(3)?,
-        role,
-        joined_at: timestamp(row, 5)?,
-    })
+    let labels = serde_json::to_string(&card.labels)
+        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+    conn.prepare_cached(sql)?.execute(rusqlite::params![
+        card.id.to_string(),
+        card.board_id.to_string(),
+        card.column_id.to_string(),
+        card.title,
+        card.description,
+        labels,
+        card.assignee_id.map(|m| m.to_string()),
+        card.due_date,
+        card.position,
+        card.version,
+        card.created_by.to_string(),
+        card.created_at.as_str(),
+        card.updated_at.as_str(),
+    ])?;
+    Ok(())
 }
 
 /// Every board's id and seq, to seed the hub at start.
@@ -125,77 +229,101 @@ pub fn board_seqs(conn: &Connection) -> rusqlite::Result<Vec<(BoardId, u64)>> {
 }
 
 /// A board by id.
-pub fn find_board(conn: &Connection, id: BoardId) -> ApiResult<Option<Board>> {
-    Ok(conn
-        .prepare_cached(&format!("SELECT {BOARD_FIELDS} FROM boards WHERE id = ?1"))?
-        .query_row([id.to_string()], board)
-        .optional()?)
+pub fn find_board(conn: &Connection, id: BoardId) -> rusqlite::Result<Option<Board>> {
+    conn.prepare_cached(&format!(
+        "SELECT {} FROM boards WHERE id = ?1",
+        Board::COLUMNS
+    ))?
+    .query_row([id.to_string()], Board::from_row)
+    .optional()
 }
 
 /// Every board, oldest first.
-pub fn all_boards(conn: &Connection) -> ApiResult<Vec<Board>> {
-    let mut stmt =
-        conn.prepare_cached(&format!("SELECT {BOARD_FIELDS} FROM boards ORDER BY id"))?;
-    let boards = stmt.query_map([], board)?.collect::<Result<_, _>>()?;
-    Ok(boards)
+pub fn all_boards(conn: &Connection) -> rusqlite::Result<Vec<Board>> {
+    conn.prepare_cached(&format!(
+        "SELECT {} FROM boards ORDER BY id",
+        Board::COLUMNS
+    ))?
+    .query_map([], Board::from_row)?
+    .collect()
 }
 
 /// A column by id.
-pub fn find_column(conn: &Connection, id: ColumnId) -> ApiResult<Option<Column>> {
-    Ok(conn
-        .prepare_cached(&format!(
-            "SELECT {COLUMN_FIELDS} FROM columns WHERE id = ?1"
-        ))?
-        .query_row([id.to_string()], column)
-        .optional()?)
+pub fn find_column(conn: &Connection, id: ColumnId) -> rusqlite::Result<Option<Column>> {
+    conn.prepare_cached(&format!(
+        "SELECT {} FROM columns WHERE id = ?1",
+        Column::COLUMNS
+    ))?
+    .query_row([id.to_string()], Column::from_row)
+    .optional()
 }
 
 /// A card by id.
-pub fn find_card(conn: &Connection, id: CardId) -> ApiResult<Option<Card>> {
-    Ok(conn
-        .prepare_cached(&format!("SELECT {CARD_FIELDS} FROM cards WHERE id = ?1"))?
-        .query_row([id.to_string()], card)
-        .optional()?)
+pub fn find_card(conn: &Connection, id: CardId) -> rusqlite::Result<Option<Card>> {
+    conn.prepare_cached(&format!(
+        "SELECT {} FROM cards WHERE id = ?1",
+        Card::COLUMNS
+    ))?
+    .query_row([id.to_string()], Card::from_row)
+    .optional()
+}
+
+/// The board a card is on, without reading the rest of the card.
+pub fn board_of_card(conn: &Connection, id: CardId) -> rusqlite::Result<Option<BoardId>> {
+    conn.prepare_cached("SELECT board_id FROM cards WHERE id = ?1")?
+        .query_row([id.to_string()], |r| parsed(r, 0))
+        .optional()
 }
 
 /// A current (not removed) member of `board`.
-pub fn find_member(conn: &Connection, board: BoardId, id: MemberId) -> ApiResult<Option<Member>> {
-    Ok(conn
-        .prepare_cached(&format!(
-            "SELECT {MEMBER_FIELDS} FROM members WHERE id = ?1 AND board_id = ?2 AND removed_at IS NULL"
-        ))?
-        .query_row([id.to_string(), board.to_string()], member)
-        .optional()?)
+pub fn find_member(
+    conn: &Connection,
+    board: BoardId,
+    id: MemberId,
+) -> rusqlite::Result<Option<Member>> {
+    conn.prepare_cached(&format!(
+        "SELECT {} FROM members WHERE id = ?1 AND board_id = ?2 AND removed_at IS NULL",
+        Member::COLUMNS
+    ))?
+    .query_row([id.to_string(), board.to_string()], Member::from_row)
+    .optional()
 }
 
 /// The whole board, consistent as of its seq (call inside one transaction).
-pub fn snapshot(conn: &Connection, board_id: BoardId) -> ApiResult<Option<Snapshot>> {
+pub fn snapshot(conn: &Connection, board_id: BoardId) -> rusqlite::Result<Option<Snapshot>> {
     let id = board_id.to_string();
     let Some((board, seq)) = conn
         .prepare_cached(&format!(
-            "SELECT {BOARD_FIELDS}, seq FROM boards WHERE id = ?1"
+            "SELECT {}, boards.seq FROM boards WHERE id = ?1",
+            Board::COLUMNS
         ))?
-        .query_row([&id], |r| Ok((board(r)?, r.get::<_, u64>(5)?)))
+        .query_row([&id], |r| Ok((Board::from_row(r)?, r.get::<_, u64>(5)?)))
         .optional()?
     else {
         return Ok(None);
     };
     let columns = conn
         .prepare_cached(&format!(
-            "SELECT {COLUMN_FIELDS} FROM columns WHERE board_id = ?1 ORDER BY position"
+            "SELECT {} FROM columns WHERE board_id = ?1 ORDER BY position",
+            Column::COLUMNS
         ))?
-        .query_map([&id], column)?
+        .query_map([&id], Column::from_row)?
         .collect::<Result<Vec<_>, _>>()?;
+    // Column by column (by column position), then by position within the column.
     let cards = conn
-        .prepare_cached(SNAPSHOT_CARDS)?
-        .query_map([&id], card)?
+        .prepare_cached(&format!(
+            "SELECT {} FROM cards JOIN columns ON columns.id = cards.column_id
+             WHERE cards.board_id = ?1 ORDER BY columns.position, cards.position",
+            Card::COLUMNS
+        ))?
+        .query_map([&id], Card::from_row)?
         .collect::<Result<Vec<_>, _>>()?;
     let members = conn
         .prepare_cached(&format!(
-            "SELECT {MEMBER_FIELDS} FROM members WHERE board_id = ?1 AND removed_at IS NULL
-             ORDER BY joined_at, id"
+            "SELECT {} FROM members WHERE board_id = ?1 AND removed_at IS NULL ORDER BY joined_at, id",
+            Member::COLUMNS
         ))?
-        .query_map([&id], member)?
+        .query_map([&id], Member::from_row)?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Some(Snapshot {
         board,
@@ -207,10 +335,9 @@ pub fn snapshot(conn: &Connection, board_id: BoardId) -> ApiResult<Option<Snapsh
 }
 
 /// The board's current seq.
-pub fn board_seq(conn: &Connection, board_id: BoardId) -> ApiResult<u64> {
-    Ok(conn
-        .prepare_cached("SELECT seq FROM boards WHERE id = ?1")?
-        .query_row([board_id.to_string()], |r| r.get(0))?)
+pub fn board_seq(conn: &Connection, board_id: BoardId) -> rusqlite::Result<u64> {
+    conn.prepare_cached("SELECT seq FROM boards WHERE id = ?1")?
+        .query_row([board_id.to_string()], |r| r.get(0))
 }
 
 /// Stored events with `since < seq <= until`, ascending, at most `limit`, as their JSON text.
@@ -220,16 +347,43 @@ pub fn event_texts(
     since: u64,
     until: u64,
     limit: usize,
-) -> ApiResult<Vec<(u64, String)>> {
-    let mut stmt = conn.prepare_cached(
+) -> rusqlite::Result<Vec<(u64, String)>> {
+    conn.prepare_cached(
         "SELECT seq, json FROM events WHERE board_id = ?1 AND seq > ?2 AND seq <= ?3
          ORDER BY seq LIMIT ?4",
-    )?;
-    let rows = stmt
-        .query_map(
-            rusqlite::params![board_id.to_string(), since, until, limit as i64],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?
-        .collect::<Result<_, _>>()?;
-    Ok(rows)
+    )?
+    .query_map(
+        rusqlite::params![board_id.to_string(), since, until, limit as i64],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?
+    .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_member_with_an_unknown_role_is_refused_not_demoted() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = crate::store::open_migrated(dir.path()).unwrap();
+        conn.execute_batch(
+            "PRAGMA ignore_check_constraints = ON;
+             INSERT INTO boards (id, name, room_code, created_at, updated_at)
+             VALUES ('0190e3c4-5f6a-7b8c-9d0e-1f2a3b4c5d6e', 'b', 'ABCDEFGH', 't', 't');
+             INSERT INTO members (id, board_id, name, color, role, joined_at)
+             VALUES ('0190e3c4-5f6a-7b8c-9d0e-1f2a3b4c5d6f', '0190e3c4-5f6a-7b8c-9d0e-1f2a3b4c5d6e',
+                     'm', '#000000', 'admin', '2026-01-01T00:00:00Z');",
+        )
+        .unwrap();
+        let read = conn.query_row(
+            &format!("SELECT {} FROM members", Member::COLUMNS),
+            [],
+            Member::from_row,
+        );
+        assert!(
+            matches!(read, Err(rusqlite::Error::FromSqlConversionFailure(4, ..))),
+            "{read:?}"
+        );
+    }
 }

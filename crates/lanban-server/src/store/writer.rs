@@ -4,18 +4,93 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use rusqlite::{Connection, TransactionBehavior};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
-use crate::error::{ApiError, ApiResult};
 use crate::hub::{Hub, Published};
-use crate::response::Reply;
 use crate::store::checkpoint::Checkpointer;
-use crate::store::{Command, Job, Tx};
+use crate::store::{Command, Error, Tx};
 
 /// Most jobs committed together; bounds the latency one group adds to its first job.
 const MAX_GROUP: usize = 256;
 
-type Outcome = (Job, ApiResult<Reply>, Vec<Published>);
+/// A queued job.
+pub(super) struct Job {
+    /// What to run, and whom to answer.
+    pub(super) work: Box<dyn Work>,
+    /// A job still queued at this moment is not run: its caller is about to time out, and must not be told
+    /// "failed" about a change that then commits.
+    pub(super) deadline: std::time::Instant,
+}
+
+/// A job with its answer's type hidden, so the writer runs every kind of job alike.
+pub(super) trait Work: Send {
+    /// Runs the job in its savepoint; false if it failed (or panicked), so that its writes are rolled back.
+    fn run(&mut self, tx: &mut Tx<'_>) -> bool;
+    /// Sends the job's outcome to its caller, once it is committed and its events are published.
+    fn answer(self: Box<Self>);
+    /// Tells the caller the job was not applied, and why.
+    fn refuse(self: Box<Self>, why: Error);
+    /// True when no one waits for the answer any more.
+    fn abandoned(&self) -> bool;
+}
+
+/// A job that answers `Result<T, E>`: first the closure, then its outcome until the answer is sent.
+pub(super) struct Pending<F, T, E> {
+    job: Option<F>,
+    outcome: Option<Result<T, E>>,
+    reply: oneshot::Sender<Result<T, E>>,
+}
+
+impl<F, T, E> Pending<F, T, E> {
+    pub(super) fn new(job: F, reply: oneshot::Sender<Result<T, E>>) -> Self {
+        Self {
+            job: Some(job),
+            outcome: None,
+            reply,
+        }
+    }
+}
+
+impl<F, T, E> Work for Pending<F, T, E>
+where
+    F: FnOnce(&mut Tx<'_>) -> Result<T, E> + Send,
+    T: Send,
+    E: From<Error> + Send,
+{
+    fn run(&mut self, tx: &mut Tx<'_>) -> bool {
+        let Some(job) = self.job.take() else {
+            return false;
+        };
+        let outcome = catch_unwind(AssertUnwindSafe(|| job(tx)))
+            .unwrap_or_else(|_| Err(Error::Internal("a write job panicked".into()).into()));
+        let succeeded = outcome.is_ok();
+        self.outcome = Some(outcome);
+        succeeded
+    }
+
+    fn answer(self: Box<Self>) {
+        let outcome = self.outcome.unwrap_or_else(|| {
+            Err(Error::Internal("the job was answered without running".into()).into())
+        });
+        let _ = self.reply.send(outcome);
+    }
+
+    fn refuse(self: Box<Self>, why: Error) {
+        let _ = self.reply.send(Err(why.into()));
+    }
+
+    fn abandoned(&self) -> bool {
+        self.reply.is_closed()
+    }
+}
+
+/// What became of a job of a group.
+enum Done {
+    /// It ran, successfully or not; the events it appended (none if it failed).
+    Ran(Vec<Published>),
+    /// It was not run: its caller had gone, or was about to give up.
+    Skipped,
+}
 
 pub(super) fn run(
     mut conn: Connection,
@@ -46,21 +121,25 @@ pub(super) fn run(
         let span = tracing::debug_span!("commit", jobs = group.len());
         let _enter = span.enter();
         match commit_group(&mut conn, group) {
-            Ok(outcomes) => {
+            Ok(done) => {
                 checkpointer.nudge();
-                for (job, result, events) in outcomes {
-                    for event in events {
-                        hub.publish(event);
+                for (job, done) in done {
+                    match done {
+                        Done::Ran(events) => {
+                            for event in events {
+                                hub.publish(event);
+                            }
+                            job.work.answer();
+                        }
+                        Done::Skipped => job.work.refuse(Error::Busy),
                     }
-                    let _ = job.reply.send(result);
                 }
             }
             Err((jobs, err)) => {
                 tracing::error!(error = %err, "group commit failed; nothing in it was applied");
                 for job in jobs {
-                    let _ = job
-                        .reply
-                        .send(Err(ApiError::Internal(format!("commit failed: {err}"))));
+                    job.work
+                        .refuse(Error::Internal(format!("commit failed: {err}")));
                 }
             }
         }
@@ -69,10 +148,7 @@ pub(super) fn run(
     rx.close();
     while let Ok(command) = rx.try_recv() {
         if let Command::Job(job) = command {
-            let _ = job.reply.send(Err(ApiError::new(
-                lanban_core::api::ErrorCode::Unavailable,
-                "the server is shutting down",
-            )));
+            job.work.refuse(Error::ShuttingDown);
         }
     }
     checkpointer.stop();
@@ -81,65 +157,55 @@ pub(super) fn run(
     }
 }
 
-/// Runs the group in one transaction; on success every job's outcome, on failure the jobs back and why.
-fn commit_group(
-    conn: &mut Connection,
-    group: Vec<Job>,
-) -> Result<Vec<Outcome>, (Vec<Job>, rusqlite::Error)> {
+/// A group that did not commit: every job of it, to refuse, and why.
+type Failed = (Vec<Job>, rusqlite::Error);
+
+/// Runs the group in one transaction; on success what became of each job, on failure the jobs back and why.
+fn commit_group(conn: &mut Connection, group: Vec<Job>) -> Result<Vec<(Job, Done)>, Failed> {
     let txn = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
         Ok(txn) => txn,
         Err(err) => return Err((group, err)),
     };
-    let mut outcomes: Vec<Outcome> = Vec::with_capacity(group.len());
+    let mut done: Vec<(Job, Done)> = Vec::with_capacity(group.len());
     let mut rest = group.into_iter();
     while let Some(mut job) = rest.next() {
         // A caller that has gone (disconnected, or timed out) gets nothing run on its behalf; it retries with
         // its idempotency key if it still cares.
-        if job.reply.is_closed() || std::time::Instant::now() >= job.deadline {
-            outcomes.push((
-                job,
-                Err(ApiError::new(
-                    lanban_core::api::ErrorCode::Unavailable,
-                    "the server is too busy; nothing was changed, try again",
-                )),
-                Vec::new(),
-            ));
+        if job.work.abandoned() || std::time::Instant::now() >= job.deadline {
+            done.push((job, Done::Skipped));
             continue;
         }
-        if let Err(err) = run_cached(&txn, "SAVEPOINT job") {
-            let mut jobs: Vec<Job> = outcomes.into_iter().map(|(job, ..)| job).collect();
-            jobs.push(job);
-            jobs.extend(rest);
-            return Err((jobs, err));
-        }
-        let run = std::mem::replace(&mut job.run, Box::new(|_| Ok(Reply::no_content())));
-        let mut tx = Tx {
-            conn: &txn,
-            events: Vec::new(),
-        };
-        let result = catch_unwind(AssertUnwindSafe(|| run(&mut tx)))
-            .unwrap_or_else(|_| Err(ApiError::Internal("a write job panicked".into())));
-        let events = tx.events;
-        let settled = match &result {
-            Ok(_) => run_cached(&txn, "RELEASE job"),
-            Err(_) => {
-                run_cached(&txn, "ROLLBACK TO job").and_then(|()| run_cached(&txn, "RELEASE job"))
+        match run_job(&txn, &mut job) {
+            Ok(events) => done.push((job, Done::Ran(events))),
+            Err(err) => {
+                let mut jobs: Vec<Job> = done.into_iter().map(|(job, _)| job).collect();
+                jobs.push(job);
+                jobs.extend(rest);
+                return Err((jobs, err));
             }
-        };
-        if let Err(err) = settled {
-            let mut jobs: Vec<Job> = outcomes.into_iter().map(|(job, ..)| job).collect();
-            jobs.push(job);
-            jobs.extend(rest);
-            return Err((jobs, err));
-        }
-        match result {
-            Ok(reply) => outcomes.push((job, Ok(reply), events)),
-            Err(err) => outcomes.push((job, Err(err), Vec::new())),
         }
     }
     match txn.commit() {
-        Ok(()) => Ok(outcomes),
-        Err(err) => Err((outcomes.into_iter().map(|(job, ..)| job).collect(), err)),
+        Ok(()) => Ok(done),
+        Err(err) => Err((done.into_iter().map(|(job, _)| job).collect(), err)),
+    }
+}
+
+/// Runs one job in its own savepoint, released if the job succeeded and rolled back if it failed; the events it
+/// appended, to publish after the commit (none if it failed).
+fn run_job(txn: &Connection, job: &mut Job) -> rusqlite::Result<Vec<Published>> {
+    run_cached(txn, "SAVEPOINT job")?;
+    let mut tx = Tx {
+        conn: txn,
+        events: Vec::new(),
+    };
+    if job.work.run(&mut tx) {
+        run_cached(txn, "RELEASE job")?;
+        Ok(tx.events)
+    } else {
+        run_cached(txn, "ROLLBACK TO job")?;
+        run_cached(txn, "RELEASE job")?;
+        Ok(Vec::new())
     }
 }
 

@@ -1,0 +1,323 @@
+//! Board histories for testing the mirror's rules: random steps, the changes they make, and the rules written
+//! plainly. The property test replays random histories against [`Snapshot::apply`]; the fixture test writes
+//! seeded ones, with the state after each step, for the UI's TypeScript mirror to replay.
+
+use std::collections::HashMap;
+
+use proptest::prelude::*;
+use uuid::Uuid;
+
+use crate::api::Snapshot;
+use crate::event::{Change, Deleted, Event, RoomCodeRotated};
+use crate::ids::{BoardId, CardId, ColumnId, MemberId};
+use crate::model::{Board, Card, Column, Member, Role};
+use crate::time::Timestamp;
+
+/// One step of a history. Columns, cards, members and positions come from small pools, so steps often touch the
+/// same card or column and cards often share a position.
+#[derive(Debug, Clone)]
+pub enum Step {
+    PutColumn {
+        column: usize,
+        position: usize,
+    },
+    DeleteColumn {
+        column: usize,
+    },
+    /// `column` may be the pool's last column, which no step creates: the card's column is unknown. `created`
+    /// asks for a `card.created`, which the step sends only if the card is not in the mirror (it may have been
+    /// deleted); otherwise it sends a `card.updated`, as a server would.
+    PutCard {
+        card: usize,
+        column: usize,
+        position: usize,
+        created: bool,
+        assignee: Option<usize>,
+    },
+    DeleteCard {
+        card: usize,
+    },
+    JoinMember {
+        member: usize,
+    },
+    RemoveMember {
+        member: usize,
+    },
+    RenameBoard,
+    RotateCode {
+        code: usize,
+    },
+}
+
+pub const POSITIONS: [&str; 4] = ["a0", "a1", "a2", "a3"];
+const CODES: [&str; 3] = ["7KQ2-M9XD", "AB3C-DE4F", "ZZ99-0000"];
+const COLUMNS: usize = 4;
+const CARDS: usize = 8;
+const MEMBERS: usize = 2;
+
+/// A random step, weighted towards card changes as on a real board.
+pub fn step() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        2 => (0..COLUMNS - 1, 0..POSITIONS.len())
+            .prop_map(|(column, position)| Step::PutColumn { column, position }),
+        1 => (0..COLUMNS - 1).prop_map(|column| Step::DeleteColumn { column }),
+        8 => (0..CARDS, 0..COLUMNS, 0..POSITIONS.len(), any::<bool>(), proptest::option::of(0..MEMBERS))
+            .prop_map(|(card, column, position, created, assignee)| Step::PutCard {
+                card, column, position, created, assignee,
+            }),
+        1 => (0..CARDS).prop_map(|card| Step::DeleteCard { card }),
+        1 => (0..MEMBERS).prop_map(|member| Step::JoinMember { member }),
+        1 => (0..MEMBERS).prop_map(|member| Step::RemoveMember { member }),
+        1 => Just(Step::RenameBoard),
+        1 => (0..CODES.len()).prop_map(|code| Step::RotateCode { code }),
+    ]
+}
+
+/// A small deterministic generator (xorshift64*), so that seeded histories are the same on every machine and
+/// with every version of proptest.
+pub struct Seeded(u64);
+
+impl Seeded {
+    pub fn new(seed: u64) -> Self {
+        Self(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 33) as usize % n
+    }
+
+    /// A step drawn with the same weights as [`step`].
+    pub fn step(&mut self) -> Step {
+        match self.below(16) {
+            0..=1 => Step::PutColumn {
+                column: self.below(COLUMNS - 1),
+                position: self.below(POSITIONS.len()),
+            },
+            2 => Step::DeleteColumn {
+                column: self.below(COLUMNS - 1),
+            },
+            3..=10 => Step::PutCard {
+                card: self.below(CARDS),
+                column: self.below(COLUMNS),
+                position: self.below(POSITIONS.len()),
+                created: self.below(2) == 0,
+                assignee: match self.below(3) {
+                    0 => None,
+                    m => Some(m - 1),
+                },
+            },
+            11 => Step::DeleteCard {
+                card: self.below(CARDS),
+            },
+            12 => Step::JoinMember {
+                member: self.below(MEMBERS),
+            },
+            13 => Step::RemoveMember {
+                member: self.below(MEMBERS),
+            },
+            14 => Step::RenameBoard,
+            _ => Step::RotateCode {
+                code: self.below(CODES.len()),
+            },
+        }
+    }
+}
+
+/// The ids and the clock one history draws from.
+pub struct Pools {
+    pub board: BoardId,
+    pub columns: Vec<ColumnId>,
+    pub cards: Vec<CardId>,
+    pub members: Vec<MemberId>,
+    pub at: Timestamp,
+}
+
+impl Pools {
+    /// Fresh random ids.
+    pub fn random() -> Self {
+        Pools {
+            board: BoardId::new(),
+            columns: (0..COLUMNS).map(|_| ColumnId::new()).collect(),
+            cards: (0..CARDS).map(|_| CardId::new()).collect(),
+            members: (0..MEMBERS).map(|_| MemberId::new()).collect(),
+            at: Timestamp::now(),
+        }
+    }
+
+    /// Ids numbered from `history`, the same on every run; each id's last four hex digits are its kind and index.
+    pub fn numbered(history: u64) -> Self {
+        let id = |kind: u128, n: usize| {
+            Uuid::from_u128(u128::from(history) << 16 | kind << 8 | n as u128)
+        };
+        Pools {
+            board: BoardId(id(0, 0)),
+            columns: (0..COLUMNS).map(|n| ColumnId(id(1, n))).collect(),
+            cards: (0..CARDS).map(|n| CardId(id(2, n))).collect(),
+            members: (0..MEMBERS).map(|n| MemberId(id(3, n))).collect(),
+            at: Timestamp::parse("2026-12-01T09:00:00.000Z").unwrap_or_else(Timestamp::now),
+        }
+    }
+
+    /// The board before its first event.
+    pub fn empty(&self) -> Snapshot {
+        Snapshot {
+            board: Board {
+                id: self.board,
+                name: "Launch".into(),
+                room_code: CODES[0].parse().unwrap(),
+                created_at: self.at.clone(),
+                updated_at: self.at.clone(),
+            },
+            columns: vec![],
+            cards: vec![],
+            members: vec![],
+            seq: 0,
+        }
+    }
+
+    /// Event `seq` of a history, made by the first member.
+    pub fn event(&self, seq: u64, change: Change) -> Event {
+        Event {
+            seq,
+            actor: self.members[0],
+            at: self.at.clone(),
+            change,
+        }
+    }
+
+    /// The change a step makes to `state`; `n` numbers the step so that every write is distinguishable.
+    pub fn change(&self, state: &Snapshot, step: &Step, n: usize) -> Change {
+        match *step {
+            Step::PutColumn { column, position } => Change::ColumnUpdated(Column {
+                id: self.columns[column],
+                board_id: state.board.id,
+                title: format!("Column {n}"),
+                position: POSITIONS[position].into(),
+            }),
+            Step::DeleteColumn { column } => Change::ColumnDeleted(Deleted {
+                id: self.columns[column],
+            }),
+            Step::PutCard {
+                card,
+                column,
+                position,
+                created,
+                assignee,
+            } => {
+                let card = Card {
+                    id: self.cards[card],
+                    board_id: state.board.id,
+                    column_id: self.columns[column],
+                    title: format!("Card {n}"),
+                    description: String::new(),
+                    labels: vec![],
+                    assignee_id: assignee.map(|m| self.members[m]),
+                    due_date: None,
+                    position: POSITIONS[position].into(),
+                    version: n as u64,
+                    created_by: self.members[0],
+                    created_at: self.at.clone(),
+                    updated_at: self.at.clone(),
+                };
+                if created && state.cards.iter().all(|c| c.id != card.id) {
+                    Change::CardCreated(card)
+                } else {
+                    Change::CardUpdated(card)
+                }
+            }
+            Step::DeleteCard { card } => Change::CardDeleted(Deleted {
+                id: self.cards[card],
+            }),
+            Step::JoinMember { member } => Change::MemberJoined(Member {
+                id: self.members[member],
+                board_id: state.board.id,
+                name: format!("Member {n}"),
+                color: "#3b82f6".into(),
+                role: Role::Member,
+                joined_at: self.at.clone(),
+            }),
+            Step::RemoveMember { member } => Change::MemberRemoved(Deleted {
+                id: self.members[member],
+            }),
+            Step::RenameBoard => Change::BoardUpdated(Board {
+                name: format!("Board {n}"),
+                ..state.board.clone()
+            }),
+            Step::RotateCode { code } => Change::RoomCodeRotated(RoomCodeRotated {
+                room_code: CODES[code].parse().unwrap(),
+            }),
+        }
+    }
+}
+
+/// The mirror's rules written plainly rather than fast: a card event removes the id and inserts the card before
+/// the first card not below it, and a column event re-sorts every card. `apply` must always agree with this.
+///
+/// A `card.created` must carry an id the mirror does not hold, as in the server's streams; the histories keep to
+/// that, and this checks they do.
+pub fn reference_apply(state: &mut Snapshot, change: &Change) {
+    fn order(state: &Snapshot) -> HashMap<ColumnId, usize> {
+        state
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.id, i))
+            .collect()
+    }
+    fn key<'a>(order: &HashMap<ColumnId, usize>, card: &'a Card) -> (usize, &'a str) {
+        let column = order.get(&card.column_id).copied();
+        (column.unwrap_or(usize::MAX), card.position.as_str())
+    }
+    fn put_card(state: &mut Snapshot, card: &Card) {
+        state.cards.retain(|c| c.id != card.id);
+        let order = order(state);
+        let at = state
+            .cards
+            .partition_point(|c| key(&order, c) < key(&order, card));
+        state.cards.insert(at, card.clone());
+    }
+    match change {
+        Change::BoardCreated(board) | Change::BoardUpdated(board) => state.board = board.clone(),
+        Change::RoomCodeRotated(rotated) => state.board.room_code = rotated.room_code.clone(),
+        Change::ColumnCreated(column) | Change::ColumnUpdated(column) => {
+            state.columns.retain(|c| c.id != column.id);
+            let at = state
+                .columns
+                .partition_point(|c| c.position < column.position);
+            state.columns.insert(at, column.clone());
+            let order = order(state);
+            state
+                .cards
+                .sort_by(|a, b| key(&order, a).cmp(&key(&order, b)));
+        }
+        Change::ColumnDeleted(deleted) => {
+            state.columns.retain(|c| c.id != deleted.id);
+            state.cards.retain(|c| c.column_id != deleted.id);
+        }
+        Change::CardCreated(card) => {
+            assert!(
+                state.cards.iter().all(|c| c.id != card.id),
+                "the history created card {} while the mirror held it",
+                card.id,
+            );
+            put_card(state, card);
+        }
+        Change::CardUpdated(card) => put_card(state, card),
+        Change::CardDeleted(deleted) => state.cards.retain(|c| c.id != deleted.id),
+        Change::MemberJoined(member) => {
+            state.members.retain(|m| m.id != member.id);
+            state.members.push(member.clone());
+        }
+        Change::MemberRemoved(removed) => {
+            state.members.retain(|m| m.id != removed.id);
+            for card in &mut state.cards {
+                if card.assignee_id == Some(removed.id) {
+                    card.assignee_id = None;
+                }
+            }
+        }
+    }
+}

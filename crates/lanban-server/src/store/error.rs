@@ -1,0 +1,62 @@
+//! Why a store job or read did not succeed, in the board's own terms; the HTTP edge (`error::ApiError`) decides
+//! what each of these is called on the wire.
+
+use lanban_core::model::Card;
+use lanban_core::validate::ValidationError;
+
+/// A refused or failed store operation.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// No such thing, or none the asker may see: a board of someone else's looks exactly like no board.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The credential is no one's: unknown, revoked, or its member was removed.
+    #[error("this token is not valid (the member may have been removed)")]
+    UnknownCredential,
+    /// Only the board's host may do this.
+    #[error("only the board's host may {action}")]
+    NotBoardHost { action: &'static str },
+    /// Only the server's host credential may do this.
+    #[error("only the server's host credential may {action}")]
+    NotHostCredential { action: &'static str },
+    /// A value the rules refuse, and the request field it came from.
+    #[error("{field}: {message}")]
+    Validation { field: String, message: String },
+    /// The card changed since the version the client edited; `current` is the card as it is now.
+    #[error("the card is at version {}, not the version edited", current.version)]
+    VersionConflict { current: Box<Card> },
+    /// The job waited in the queue until its caller gave up (or went away), so it was not run.
+    #[error("the server is too busy; nothing was changed, try again")]
+    Busy,
+    /// The writer is stopping and runs nothing more.
+    #[error("the server is shutting down")]
+    ShuttingDown,
+    /// SQLite failed.
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// Encoding JSON failed.
+    #[error("json: {0}")]
+    Json(#[from] serde_json::Error),
+    /// Anything else that should not happen; the text is for the log.
+    #[error("{0}")]
+    Internal(String),
+}
+
+/// The result of a store operation.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// A value of `field` that the rules refuse, and why.
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Validation {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl From<ValidationError> for Error {
+    fn from(err: ValidationError) -> Self {
+        Error::invalid(err.field, err.message)
+    }
+}

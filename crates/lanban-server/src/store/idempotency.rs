@@ -1,0 +1,56 @@
+//! Answers kept per idempotency key, so a retried request can be answered again without being applied twice.
+//! The store keeps them as opaque records; what an answer means, and when one is replayed, is the routes' concern.
+
+use rusqlite::{Connection, OptionalExtension};
+
+use crate::store::{Result, unix_now};
+
+/// An answer as it was given, with the hash of the request it answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Kept {
+    /// The hash of the request the key first came with; a retry must match it.
+    pub request_hash: Vec<u8>,
+    /// The answer's status.
+    pub status: u16,
+    /// The answer's body, exactly as sent.
+    pub body: String,
+}
+
+/// The answer kept for `key` in `scope` (a member, or the host credential), if any.
+pub fn recall(conn: &Connection, scope: &str, key: &str) -> Result<Option<Kept>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT request_hash, status, body FROM idempotency WHERE scope = ?1 AND key = ?2",
+        )?
+        .query_row(rusqlite::params![scope, key], |r| {
+            Ok(Kept {
+                request_hash: r.get(0)?,
+                status: r.get(1)?,
+                body: r.get(2)?,
+            })
+        })
+        .optional()?)
+}
+
+/// Keeps `answer` for `key` in `scope`, in the same transaction as the change it answers.
+pub fn remember(conn: &Connection, scope: &str, key: &str, answer: &Kept) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO idempotency (scope, key, request_hash, status, body, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(rusqlite::params![
+        scope,
+        key,
+        answer.request_hash.as_slice(),
+        answer.status,
+        answer.body,
+        unix_now()
+    ])?;
+    Ok(())
+}
+
+/// Forgets the answers kept before `cutoff` (Unix seconds).
+pub fn forget_before(conn: &Connection, cutoff: i64) -> Result<()> {
+    conn.execute("DELETE FROM idempotency WHERE created_at < ?1", [cutoff])?;
+    Ok(())
+}

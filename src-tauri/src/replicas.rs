@@ -1,0 +1,59 @@
+//! This computer's copies of the boards it joined (`replicas.sqlite` in the app's data directory, private to
+//! its user): a joined board opens from its copy at once, and when its host is out of reach. Boards hosted here
+//! need none: their server's own database is on this computer.
+
+use std::path::Path;
+
+use lanban_client::ReplicaSlot;
+use lanban_client::replica::{HostKey, Replica};
+use lanban_core::ids::BoardId;
+
+use crate::recent::RecentEntry;
+
+/// The replica database, if it could be opened (without it, boards open from their host as before).
+pub struct Replicas {
+    replica: Option<Replica>,
+}
+
+impl Replicas {
+    /// Opens (or creates) `replicas.sqlite` in `data_dir`.
+    pub fn open(data_dir: &Path) -> Self {
+        let replica = match Replica::open(data_dir.join("replicas.sqlite")) {
+            Ok(replica) => Some(replica),
+            Err(err) => {
+                tracing::error!(error = %err, "cannot open the boards' copies; boards open from their hosts only");
+                None
+            }
+        };
+        Self { replica }
+    }
+
+    /// Where a joined board is kept: under its host's pinned certificate, or under its address for a host on this
+    /// computer reached without TLS. `None` for a board hosted here.
+    pub fn slot(&self, entry: &RecentEntry) -> Option<ReplicaSlot> {
+        if entry.hosting {
+            return None;
+        }
+        let host = match &entry.fingerprint {
+            Some(fingerprint) => HostKey::new(fingerprint.clone()),
+            None => HostKey::new(format!("plain:{}", entry.server)),
+        };
+        Some(ReplicaSlot {
+            replica: self.replica.clone()?,
+            host,
+        })
+    }
+
+    /// Deletes the copy of a board the person forgot.
+    pub fn forget(&self, entry: &RecentEntry) {
+        if let Some(slot) = self.slot(entry) {
+            forget(&slot, entry.board_id);
+        }
+    }
+}
+
+fn forget(slot: &ReplicaSlot, board: BoardId) {
+    if let Err(err) = slot.replica.forget(&slot.host, board) {
+        tracing::warn!(error = %err, %board, "cannot delete the board's copy");
+    }
+}
