@@ -14,6 +14,8 @@ use tokio::task::JoinHandle;
 
 /// Connection state as the header's pill shows it. `last_synced`: when the board was last known to be current
 /// with the host (while it is out of reach, the board shown is this computer's copy as of then).
+/// `identity_changed`: another computer answered at the host's address (its certificate is not the pinned one);
+/// nothing is sent to it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(rename_all = "snake_case", tag = "status")]
 pub enum ConnectionView {
@@ -27,6 +29,10 @@ pub enum ConnectionView {
     Offline {
         since: Timestamp,
         attempt: u32,
+        last_synced: Option<Timestamp>,
+    },
+    IdentityChanged {
+        since: Timestamp,
         last_synced: Option<Timestamp>,
     },
     Removed,
@@ -56,6 +62,9 @@ impl From<&ConnectionState> for ConnectionView {
                 attempt,
                 last_synced,
             },
+            ConnectionState::IdentityChanged { since, last_synced } => {
+                ConnectionView::IdentityChanged { since, last_synced }
+            }
             ConnectionState::Removed => ConnectionView::Removed,
             ConnectionState::Closed => ConnectionView::Closed,
         }

@@ -271,18 +271,45 @@ fn a_joined_hosts_fingerprint_is_pinned_and_remembered_across_restarts() {
     );
 
     // The app restarts: the board reopens over HTTPS with the remembered pin, without asking.
-    let (_app, window) = app(dir.path());
+    let (restarted, window) = app(dir.path());
     let reopened = ok(&window, "open_recent", json!({"boardId": board}));
     assert_eq!(reopened["me"]["name"], "Grace");
     ok(&window, "leave_board", json!({}));
 
-    // The host comes back with another certificate: refused, however the app is asked.
+    // The host comes back with another certificate. The board still opens, from this computer's copy, and the
+    // session refuses the impostor (nothing is sent to it); the remembered pin is never replaced, however the app
+    // is asked.
     let host = host.restart(true);
-    assert_ne!(host.server().fingerprint().unwrap().to_string(), pin);
+    let impostor = host.server().fingerprint().unwrap().to_string();
+    assert_ne!(impostor, pin);
+    let reopened = ok(
+        &window,
+        "open_recent",
+        json!({"boardId": board, "fingerprint": impostor}),
+    );
+    assert_eq!(reopened["snapshot"]["board"]["name"], "Pinned");
+    ok(&window, "leave_board", json!({}));
+    let stored = std::fs::read_to_string(dir.path().join("recent.json")).unwrap();
+    assert!(
+        stored.contains(&pin) && !stored.contains(&impostor),
+        "{stored}"
+    );
+
+    // Without a copy, the app asks the host itself: refused.
+    drop((restarted, window));
+    for file in [
+        "replicas.sqlite",
+        "replicas.sqlite-wal",
+        "replicas.sqlite-shm",
+    ] {
+        let _ = std::fs::remove_file(dir.path().join(file));
+    }
+    let (_app, window) = app(dir.path());
     let refused = invoke(
         &window,
         "open_recent",
-        json!({"boardId": board, "fingerprint": host.server().fingerprint().unwrap().to_string()}),
+        json!({"boardId": board, "fingerprint": impostor}),
     );
     assert_eq!(refused.unwrap_err()["code"], "identity_changed");
+    drop(host);
 }

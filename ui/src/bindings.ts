@@ -216,8 +216,10 @@ export type CommandError = {
 /**
  *  Connection state as the header's pill shows it. `last_synced`: when the board was last known to be current
  *  with the host (while it is out of reach, the board shown is this computer's copy as of then).
+ *  `identity_changed`: another computer answered at the host's address (its certificate is not the pinned one);
+ *  nothing is sent to it.
  */
-export type ConnectionView = { status: "connecting" } | { status: "connected" } | { status: "reconnecting"; since: Timestamp; attempt: number; last_synced: Timestamp | null } | { status: "offline"; since: Timestamp; attempt: number; last_synced: Timestamp | null } | { status: "removed" } | { status: "closed" };
+export type ConnectionView = { status: "connecting" } | { status: "connected" } | { status: "reconnecting"; since: Timestamp; attempt: number; last_synced: Timestamp | null } | { status: "offline"; since: Timestamp; attempt: number; last_synced: Timestamp | null } | { status: "identity_changed"; since: Timestamp; last_synced: Timestamp | null } | { status: "removed" } | { status: "closed" };
 
 /**  `POST /api/columns/{column}/cards`. */
 export type CreateCard = {

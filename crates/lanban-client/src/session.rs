@@ -47,6 +47,13 @@ pub enum ConnectionState {
         attempt: u32,
         last_synced: Option<Timestamp>,
     },
+    /// The computer at the host's address presented another certificate than the one pinned for it: nothing was
+    /// sent to it. The session keeps trying (the real host may come back); the board shown is this computer's
+    /// copy as of `last_synced`.
+    IdentityChanged {
+        since: Timestamp,
+        last_synced: Option<Timestamp>,
+    },
     /// The member was removed or the board is gone: the session has stopped.
     Removed,
     /// Closed by [`BoardSession::close`].

@@ -4,8 +4,9 @@
 
 use std::time::Duration;
 
+use lanban_client::replica::{HostKey, Replica};
 use lanban_client::tls::probe_fingerprint;
-use lanban_client::{Api, BoardSession, ClientError};
+use lanban_client::{Api, BoardSession, ClientError, ConnectionState, ReplicaSlot, SessionOptions};
 use lanban_core::api::{CreateCard, CreateColumn};
 use lanban_core::fingerprint::Fingerprint;
 use lanban_server::tls::TlsMode;
@@ -158,4 +159,71 @@ async fn a_pinned_client_speaks_only_https() {
             .next(),
         Some("wss")
     );
+}
+
+#[tokio::test]
+async fn a_kept_board_opens_from_its_copy_and_says_so_when_another_computer_poses_as_its_host() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = tls_server(dir.path()).await;
+    let addr = server.addr;
+    let pin = server.fingerprint().expect("it serves TLS");
+    let https = format!("https://{addr}");
+    let host = Api::pinned(&https, pin)
+        .unwrap()
+        .with_token(&server.host_token);
+    let created = host.create_board("Kept", "Ada").await.unwrap();
+    let joined = Api::pinned(&https, pin)
+        .unwrap()
+        .join(&created.room_code.to_string(), "Bo")
+        .await
+        .unwrap();
+    let bo = Api::pinned(&https, pin).unwrap().with_token(&joined.token);
+    let copies = tempfile::tempdir().unwrap();
+    let slot = ReplicaSlot {
+        replica: Replica::open(copies.path().join("replicas.sqlite")).unwrap(),
+        host: HostKey::from(pin),
+    };
+    let options = SessionOptions {
+        backoff_base: Duration::from_millis(50),
+        backoff_max: Duration::from_millis(300),
+        ..SessionOptions::default()
+    };
+    let session =
+        BoardSession::open_replicated(bo.clone(), created.board.id, options.clone(), slot.clone())
+            .await
+            .unwrap();
+    let board = session.state();
+    session.close().await;
+
+    // Another computer takes the host's address with a certificate of its own.
+    server.stop().await.unwrap();
+    for file in ["tls-cert.der", "tls-key.der"] {
+        std::fs::remove_file(dir.path().join(file)).unwrap();
+    }
+    let mut config = Config::new(dir.path());
+    config.tls = TlsMode::Always;
+    let impostor = RunningServer::start(config, addr).await.unwrap();
+    assert_ne!(impostor.fingerprint(), Some(pin));
+
+    // Bo's board opens from the copy; the session refuses the impostor and says so.
+    let session = BoardSession::open_replicated(bo, created.board.id, options, slot)
+        .await
+        .unwrap();
+    assert_eq!(session.state(), board);
+    let state = session
+        .wait_for_connection(
+            |s| matches!(s, ConnectionState::IdentityChanged { .. }),
+            PATIENCE,
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        state,
+        ConnectionState::IdentityChanged {
+            last_synced: Some(_),
+            ..
+        }
+    ));
+    session.close().await;
+    impostor.stop().await.unwrap();
 }

@@ -26,6 +26,8 @@ type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 enum End {
     /// Reconnect (with backoff).
     Broken,
+    /// The host's address answered with another certificate than the pinned one; try again later (with backoff).
+    Impostor,
     /// Take a snapshot, then reconnect at once.
     Resync,
     /// Stop for good.
@@ -58,6 +60,13 @@ pub(crate) async fn run(shared: Arc<Shared>) {
                 end
             }
             Err(ConnectError::LockedOut) => End::Removed,
+            Err(ConnectError::Failed(ClientError::HostIdentityChanged {
+                expected,
+                presented,
+            })) => {
+                tracing::warn!(%expected, %presented, "the host's address presented another certificate");
+                End::Impostor
+            }
             Err(ConnectError::Failed(err)) => {
                 tracing::debug!(error = %err, "cannot connect");
                 End::Broken
@@ -71,15 +80,20 @@ pub(crate) async fn run(shared: Arc<Shared>) {
             }
             End::Resync if resync(&shared).await.is_ok() => continue,
             // A failed resync falls through to a backoff; the next connection retries the snapshot too.
-            End::Resync | End::Broken => {}
+            End::Resync | End::Broken | End::Impostor => {}
         }
         attempt = attempt.saturating_add(1);
         let (since, at) = down
             .get_or_insert_with(|| (Timestamp::now(), tokio::time::Instant::now()))
             .clone();
-        shared
-            .connection
-            .send_replace(unreachable(&shared, since, at, attempt));
+        let state = match end {
+            End::Impostor => ConnectionState::IdentityChanged {
+                since,
+                last_synced: shared.last_synced(),
+            },
+            _ => unreachable(&shared, since, at, attempt),
+        };
+        shared.connection.send_replace(state);
         let delay = backoff(&shared.options, attempt);
         tokio::select! {
             () = tokio::time::sleep(delay) => {}
