@@ -1,8 +1,9 @@
 """The host's laptop goes away: B's board stays on B's computer.
 
 A hosts and B joins and works; A quits. B's pill says the host is offline, and B reopens the board from Recent
-boards without the host: from B's own copy, with everything B saw. A starts again (on the same port); B's app
-finds it by itself and catches up with what A adds. Screenshots of each step under target/e2e/.
+boards without the host: from B's own copy, with everything B saw. B makes three changes offline; they show at once,
+marked as not yet synced. A starts again (on the same port); B's app finds it by itself, B's changes land (the marks
+go away) and A sees them, and B catches up with what A adds. Screenshots of each step under target/e2e/.
 """
 
 import time
@@ -82,7 +83,23 @@ def test_a_members_board_outlives_its_host(pair):
     wait(B, lambda d: pill(d) == "offline", "B's reopened board never said the host is offline")
     shots_b(b, "away-b-reopens-from-its-copy")
 
-    # A starts again and opens the board; B's app finds it by itself and catches up with A's new card.
+    # Still without the host, B makes three changes: adds two cards and renames one. Each shows at once, marked as
+    # not yet synced, and the pill counts them.
+    for title in ["Order lanyards", "Book a caterer"]:
+        click(B, "add-card", inside=("column", '[data-column-title="Todo"]'))
+        find(B, "new-card-title").send_keys(title, Keys.ENTER)
+        find(B, "card", f'[data-card-title="{title}"] [data-testid="unsynced"]')
+    find(B, "new-card-title").send_keys(Keys.ESCAPE)
+    click(B, "card", '[data-card-title="Book the venue"]')
+    type_into(find(B, "card-dialog-title"), "Book the old mill")
+    wait(B, lambda d: d.find_element(*tid("save-state")).text.strip().lower().startswith("saved"), "never saved")
+    click(B, "card-dialog-close")
+    find(B, "card", '[data-card-title="Book the old mill"] [data-testid="unsynced"]')
+    wait(B, lambda d: "3 changes waiting" in d.find_element(*tid("connection")).text, "the pill never counted 3")
+    shots_b(b, "away-b-edits-offline")
+
+    # A starts again and opens the board; B's app finds it by itself, its changes land (the marks go), and A sees
+    # them; B catches up with A's new card.
     a.driver = a.new_session()
     A = a.driver
     find(A, "start-screen")
@@ -92,6 +109,10 @@ def test_a_members_board_outlives_its_host(pair):
     find(A, "new-card-title").send_keys("Print badges", Keys.ENTER)
     wait(B, lambda d: pill(d) == "connected", "B never reconnected to A")
     wait(B, lambda d: card_in_column(d, "Todo", "Print badges"), "B never caught up with A's card")
+    for title in ["Order lanyards", "Book a caterer", "Book the old mill"]:
+        wait(A, lambda d: card_in_column(d, "Todo", title), f"A never got B's offline change: {title}")
+    wait(B, lambda d: not d.find_elements(*tid("unsynced")), "B's not-yet-synced marks never went away")
+    assert not A.find_elements(*tid("card", '[data-card-title="Book the venue"]')), "the rename did not land"
     shots(a, b, "away-host-back")
 
 

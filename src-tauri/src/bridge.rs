@@ -3,11 +3,15 @@
 
 use std::sync::Arc;
 
-use lanban_client::{BoardSession, ConnectionState, SyncEvent};
+use lanban_client::{BoardSession, ChangeState, ConnectionState, PendingChange, SyncEvent};
 use lanban_core::api::Snapshot;
 use lanban_core::event::{Event, PresenceEntry};
+use lanban_core::model::Card;
+use lanban_core::mutation::Mutation;
 use lanban_core::time::Timestamp;
 use serde::Serialize;
+
+use crate::error::AppErrorCode;
 use tauri::ipc::Channel;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::task::JoinHandle;
@@ -87,6 +91,64 @@ pub enum BridgeMessage {
     Connection { state: ConnectionView },
     /// This member was removed from the board.
     Removed,
+    /// The changes this person made that the board does not show yet, in order: queued (the host is away),
+    /// sent (its event is on the way), or failed (refused, or a teammate changed the same thing meanwhile).
+    Changes { changes: Vec<PendingChangeView> },
+}
+
+/// A change the board does not show yet.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct PendingChangeView {
+    /// The key the window chose for it.
+    pub key: String,
+    pub mutation: Mutation,
+    pub state: ChangeStateView,
+    pub queued_at: Timestamp,
+}
+
+/// Where a pending change stands.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "snake_case", tag = "state")]
+pub enum ChangeStateView {
+    Queued,
+    Sent,
+    /// `current`: the card as the board has it now, when the change is about a card.
+    Failed {
+        code: Option<AppErrorCode>,
+        message: String,
+        current: Option<Box<Card>>,
+    },
+}
+
+impl From<&PendingChange> for PendingChangeView {
+    fn from(change: &PendingChange) -> Self {
+        let state = match &change.state {
+            ChangeState::Queued => ChangeStateView::Queued,
+            ChangeState::Sent => ChangeStateView::Sent,
+            ChangeState::Failed {
+                code,
+                message,
+                current,
+                ..
+            } => ChangeStateView::Failed {
+                code: code.map(AppErrorCode::from),
+                message: message.clone(),
+                current: current.clone(),
+            },
+        };
+        Self {
+            key: change.key.to_string(),
+            mutation: change.mutation.clone(),
+            state,
+            queued_at: change.queued_at.clone(),
+        }
+    }
+}
+
+fn changes(list: &[PendingChange]) -> BridgeMessage {
+    BridgeMessage::Changes {
+        changes: list.iter().map(PendingChangeView::from).collect(),
+    }
 }
 
 /// Forwards `session`'s changes to `channel` until the session ends or the window goes away, starting after
@@ -110,6 +172,7 @@ async fn forward(session: &BoardSession, send: impl Fn(BridgeMessage) -> bool, s
     let initial = ConnectionView::from(&*connection.borrow_and_update());
     if !send(BridgeMessage::Connection { state: initial })
         || !send(BridgeMessage::Presence { members: presence })
+        || !send(changes(&session.changes()))
     {
         return;
     }
@@ -123,10 +186,15 @@ async fn forward(session: &BoardSession, send: impl Fn(BridgeMessage) -> bool, s
                 Ok(SyncEvent::Resynced(snapshot)) => BridgeMessage::Resynced { snapshot: (*snapshot).clone() },
                 Ok(SyncEvent::Presence(members)) => BridgeMessage::Presence { members },
                 Ok(SyncEvent::Removed) => BridgeMessage::Removed,
+                Ok(SyncEvent::Changes(list)) => changes(&list),
                 // The window fell behind the session: hand it the whole board, and follow on from there.
                 Err(RecvError::Lagged(_)) => {
                     let (snapshot, rest) = session.watch();
                     events = rest;
+                    // The list may have changed meanwhile too.
+                    if !send(changes(&session.changes())) {
+                        return;
+                    }
                     BridgeMessage::Resynced { snapshot }
                 }
                 Err(RecvError::Closed) => return,
@@ -212,11 +280,12 @@ mod tests {
         let messages = messages.into_inner().unwrap();
         assert!(matches!(messages[0], BridgeMessage::Connection { .. }));
         assert!(matches!(messages[1], BridgeMessage::Presence { .. }));
-        let BridgeMessage::Resynced { snapshot } = &messages[2] else {
-            panic!("a newer board first: {:?}", messages[2]);
+        assert!(matches!(&messages[2], BridgeMessage::Changes { changes } if changes.is_empty()));
+        let BridgeMessage::Resynced { snapshot } = &messages[3] else {
+            panic!("a newer board first: {:?}", messages[3]);
         };
         let mut seq = snapshot.seq;
-        for message in &messages[3..] {
+        for message in &messages[4..] {
             if let BridgeMessage::Event { event } = message {
                 assert_eq!(event.seq, seq + 1, "each next event once");
                 seq = event.seq;

@@ -67,23 +67,26 @@ fn a_host_creates_a_board_works_on_it_and_a_teammate_joins_it() {
     let local = share["local"].as_str().unwrap().to_owned();
     assert!(local.starts_with("127.0.0.1:"), "{local}");
 
-    // She adds a column and a card; the session's mirror has them.
-    let column = ok(
-        &window,
-        "create_column",
-        json!({"column": {"title": "Todo"}}),
-    );
-    let card = ok(
-        &window,
-        "create_card",
-        json!({"columnId": column["id"], "card": {"title": "Write the plan"}}),
-    );
-    let moved = ok(
-        &window,
-        "update_card",
-        json!({"cardId": card["id"], "patch": {"title": "Write the plan v2", "version": 1}}),
-    );
-    assert_eq!(moved["version"], 2);
+    // She adds a column and a card, with ids the window chose, and retitles the card: each change is kept, sent
+    // and answered at once (her own computer's server is always reachable).
+    let board = opened["snapshot"]["board"]["id"].clone();
+    let column = uuid::Uuid::now_v7().to_string();
+    let card = uuid::Uuid::now_v7().to_string();
+    for mutation in [
+        json!({"kind": "create_column", "board": board, "column": {"id": column, "title": "Todo"}}),
+        json!({"kind": "create_card", "column": column, "card": {"id": card, "title": "Write the plan"}}),
+        json!({"kind": "update_card", "card": card, "patch": {"title": "Write the plan v2"}, "base": null}),
+    ] {
+        let key = uuid::Uuid::now_v7().to_string();
+        assert_eq!(
+            ok(
+                &window,
+                "submit_change",
+                json!({"key": key, "mutation": mutation})
+            ),
+            "done"
+        );
+    }
     // The window asks for the changes after the snapshot it painted.
     assert_eq!(
         ok(
@@ -95,10 +98,11 @@ fn a_host_creates_a_board_works_on_it_and_a_teammate_joins_it() {
     );
 
     // Errors come back in the server's shape and words.
+    let blank = json!({"kind": "create_card", "column": column, "card": {"title": "  "}});
     let err = invoke(
         &window,
-        "create_card",
-        json!({"columnId": column["id"], "card": {"title": "  "}}),
+        "submit_change",
+        json!({"key": uuid::Uuid::now_v7().to_string(), "mutation": blank}),
     )
     .unwrap_err();
     assert_eq!(err["code"], "validation_failed");

@@ -35,20 +35,17 @@ export const commands = {
 	 *  resync (or the window fell behind), a whole snapshot comes instead, and events follow it.
 	 */
 	watchBoard: (seen: number, onEvent: Channel<BridgeMessage>) => typedError<null, CommandError>(__TAURI_INVOKE("watch_board", { seen, onEvent })),
-	/**  Renames the board. */
-	renameBoard: (name: string) => typedError<Board, CommandError>(__TAURI_INVOKE("rename_board", { name })),
-	/**  Adds a column. */
-	createColumn: (column: CreateColumn) => typedError<Column, CommandError>(__TAURI_INVOKE("create_column", { column })),
-	/**  Renames and/or moves a column. */
-	updateColumn: (columnId: ColumnId, patch: UpdateColumn) => typedError<Column, CommandError>(__TAURI_INVOKE("update_column", { columnId, patch })),
-	/**  Deletes a column and its cards. */
-	deleteColumn: (columnId: ColumnId) => typedError<null, CommandError>(__TAURI_INVOKE("delete_column", { columnId })),
-	/**  Adds a card to a column. */
-	createCard: (columnId: ColumnId, card: CreateCard) => typedError<Card, CommandError>(__TAURI_INVOKE("create_card", { columnId, card })),
-	/**  Edits and/or moves a card. */
-	updateCard: (cardId: CardId, patch: UpdateCard) => typedError<Card, CommandError>(__TAURI_INVOKE("update_card", { cardId, patch })),
-	/**  Deletes a card. */
-	deleteCard: (cardId: CardId) => typedError<null, CommandError>(__TAURI_INVOKE("delete_card", { cardId })),
+	/**
+	 *  Makes a change to the open board (rename it, add, edit, move or delete a column or card). `key` (a UUID the
+	 *  window chose) names the change in the bridge's `changes` list and is its `Idempotency-Key`; creates carry the
+	 *  id the window chose for the new card or column. The change is kept before it is sent, so it survives the host
+	 *  being away and the app being closed. A refusal while the host answers is the error (and the change is dropped).
+	 */
+	submitChange: (key: string, mutation: Mutation) => typedError<SubmitOutcome, CommandError>(__TAURI_INVOKE("submit_change", { key, mutation })),
+	/**  Drops a change that could not be applied ("Discard mine"). */
+	discardChange: (key: string) => typedError<null, CommandError>(__TAURI_INVOKE("discard_change", { key })),
+	/**  Sends a change that could not be applied again, on top of the board as it is now ("Apply mine again"). */
+	applyChangeAgain: (key: string) => typedError<SubmitOutcome, CommandError>(__TAURI_INVOKE("apply_change_again", { key })),
 	/**  Gives the board a new room code (host only); returns it as shown, `XXXX-XXXX`. */
 	rotateRoomCode: () => typedError<string, CommandError>(__TAURI_INVOKE("rotate_room_code")),
 	/**  Removes a member from the board (host only). */
@@ -87,7 +84,7 @@ export const events = {
  *  Every code a command can fail with: each of the server's `ErrorCode`s under the same name, then the app's
  *  own. Serialised as the same snake_case strings, so the UI can switch on them exhaustively.
  */
-export type AppErrorCode = "malformed_json" | "unauthorized" | "forbidden" | "not_found" | "room_not_found" | "method_not_allowed" | "version_conflict" | "payload_too_large" | "unsupported_media_type" | "validation_failed" | "idempotency_key_reused" | "upgrade_required" | "tls_required" | "rate_limited" | 
+export type AppErrorCode = "malformed_json" | "unauthorized" | "forbidden" | "not_found" | "room_not_found" | "method_not_allowed" | "version_conflict" | "id_taken" | "gone" | "payload_too_large" | "unsupported_media_type" | "validation_failed" | "idempotency_key_reused" | "upgrade_required" | "tls_required" | "rate_limited" | 
 /**  The server failed; or, in the UI, a command failed in a way no code names. */
 "internal" | "unavailable" | 
 /**  The host cannot be reached, or did not answer in time. */
@@ -146,7 +143,12 @@ export type BridgeMessage =
 /**  The connection changed. */
 { type: "connection"; state: ConnectionView } | 
 /**  This member was removed from the board. */
-{ type: "removed" };
+{ type: "removed" } | 
+/**
+ *  The changes this person made that the board does not show yet, in order: queued (the host is away),
+ *  sent (its event is on the way), or failed (refused, or a teammate changed the same thing meanwhile).
+ */
+{ type: "changes"; changes: PendingChangeView[] };
 
 /**  A task on a board. */
 export type Card = {
@@ -182,6 +184,11 @@ export type Change =
 { kind: "column.deleted"; data: Deleted<ColumnId> } | { kind: "card.created"; data: Card } | { kind: "card.updated"; data: Card } | { kind: "card.deleted"; data: Deleted<CardId> } | 
 /**  The host member's own join is seq 2. */
 { kind: "member.joined"; data: Member } | { kind: "member.removed"; data: Deleted<MemberId> };
+
+/**  Where a pending change stands. */
+export type ChangeStateView = { state: "queued" } | { state: "sent" } | 
+/**  `current`: the card as the board has it now, when the change is about a card. */
+{ state: "failed"; code: AppErrorCode | null; message: string; current: Card | null };
 
 /**  A column of a board. */
 export type Column = {
@@ -223,6 +230,11 @@ export type ConnectionView = { status: "connecting" } | { status: "connected" } 
 
 /**  `POST /api/columns/{column}/cards`. */
 export type CreateCard = {
+	/**
+	 *  The new card's id, chosen by the client (a UUIDv7) so that changes queued before the create is answered
+	 *  can name it; sent again, it is the same create. Absent: the server chooses.
+	 */
+	id?: CardId | null,
 	/**  1–200 characters. */
 	title: string,
 	/**  Markdown, at most 20,000 characters. */
@@ -241,6 +253,11 @@ export type CreateCard = {
 
 /**  `POST /api/boards/{board}/columns`. `before`/`after` name neighbouring columns; neither puts it last. */
 export type CreateColumn = {
+	/**
+	 *  The new column's id, chosen by the client (a UUIDv7) so that changes queued before the create is answered
+	 *  can name it; sent again, it is the same create. Absent: the server chooses.
+	 */
+	id?: ColumnId | null,
 	/**  1–200 characters. */
 	title: string,
 	/**  Place the column just before this one. */
@@ -343,6 +360,17 @@ export type Member = {
 /**  Identifies a member of one board; the same person on two boards has two member ids. */
 export type MemberId = string;
 
+/**
+ *  A change to a board that any member may make. Creates carry the id the client chose, so later changes can
+ *  name what they create before the host has answered.
+ */
+export type Mutation = { kind: "rename_board"; board: BoardId; name: string } | { kind: "create_column"; board: BoardId; column: CreateColumn } | { kind: "update_column"; column: ColumnId; patch: UpdateColumn } | { kind: "delete_column"; column: ColumnId } | { kind: "create_card"; column: ColumnId; card: CreateCard } | 
+/**
+ *  `base`: the card as the person saw it when they made the change, which tells a teammate's change to the
+ *  same field (a collision) from one to other fields (merged without asking).
+ */
+{ kind: "update_card"; card: CardId; patch: UpdateCard; base: Card | null } | { kind: "delete_card"; card: CardId };
+
 /**  A board just opened: everything the board view needs to paint at once. */
 export type OpenedBoard = {
 	snapshot: Snapshot,
@@ -353,6 +381,15 @@ export type OpenedBoard = {
 	/**  This computer hosts the board. */
 	hosting: boolean,
 	presence: PresenceEntry[],
+};
+
+/**  A change the board does not show yet. */
+export type PendingChangeView = {
+	/**  The key the window chose for it. */
+	key: string,
+	mutation: Mutation,
+	state: ChangeStateView,
+	queued_at: Timestamp,
 };
 
 /**  One member's presence: they have at least one open socket, and maybe a card open. */
@@ -429,6 +466,16 @@ export type Snapshot = {
 	/**  The seq of the last event this snapshot includes. */
 	seq: number,
 };
+
+/**  What became of a change while the window waited. */
+export type SubmitOutcome = 
+/**  The host applied it (its event follows on the bridge). */
+"done" | 
+/**
+ *  The host is out of reach: the change is kept on this computer and goes when the host is back; the
+ *  bridge's `changes` list says what becomes of it.
+ */
+"queued";
 
 /**  A moment in UTC, written like `2026-11-26T11:07:30.123Z`. */
 export type Timestamp = string;

@@ -33,6 +33,7 @@ CREATE TABLE outbox (
     body            BLOB,                    -- the exact request body; null when the request has none
     created_at      TEXT NOT NULL,
     creates         TEXT,                    -- the client-chosen id of the card or column the request creates
+    mutation        TEXT,                    -- the change as the JSON of lanban_core::mutation::Mutation
     state           TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'failed')),
     answer_status   INTEGER,                 -- with 'failed': the server's HTTP status
     answer_body     TEXT,                    -- with 'failed': the server's answer, JSON

@@ -226,6 +226,33 @@ impl Api {
         }
     }
 
+    /// Sends a kept request once, exactly as kept (key, method, path, body bytes), and answers the host's status
+    /// and body whatever they are; only a request that did not get an answer is an error. The outbox decides what
+    /// an answer means.
+    pub async fn send_kept(
+        &self,
+        key: &str,
+        method: Method,
+        path: &str,
+        body: Option<&[u8]>,
+    ) -> Result<(u16, serde_json::Value), ClientError> {
+        let mut request = self.request(method, path).header("idempotency-key", key);
+        if let Some(body) = body {
+            request = request
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body.to_vec());
+        }
+        let response = request.send().await.map_err(|e| self.failed(e))?;
+        let status = response.status().as_u16();
+        let bytes = response.bytes().await.map_err(|e| self.failed(e))?;
+        let body = if bytes.is_empty() {
+            serde_json::Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null)
+        };
+        Ok((status, body))
+    }
+
     /// `GET /api/health`.
     pub async fn health(&self) -> Result<Health, ClientError> {
         self.get("/api/health").await

@@ -4,8 +4,9 @@
 //! # Layout
 //! - [`api`]: [`Api`], one method per HTTP route, typed with `lanban-core`'s bodies; mutations carry an
 //!   `Idempotency-Key` and are retried safely when the connection fails.
-//! - [`session`]: [`BoardSession`], the live mirror of one board: snapshot, socket, apply in seq order, fill gaps,
-//!   resync, reconnect with backoff and jitter, presence, and a watchable [`ConnectionState`].
+//! - [`session`]: [`BoardSession`], the live mirror of one board: snapshot (or the replica), socket, apply in seq
+//!   order, fill gaps, resync, reconnect with backoff and jitter, presence, a watchable [`ConnectionState`], and
+//!   the outbox: changes kept before they are sent, sent in order, checked for collisions ([`PendingChange`]).
 //! - [`error`]: what can go wrong, as [`ClientError`].
 //! - [`replica`]: [`Replica`](replica::Replica), the durable copy of every board opened (snapshot, event log,
 //!   sync marks) and its outbox of mutations waiting for the host, in one private SQLite database.
@@ -23,7 +24,10 @@ pub mod trust;
 
 pub use api::Api;
 pub use error::ClientError;
-pub use session::{BoardSession, ConnectionState, Origin, ReplicaSlot, SessionOptions, SyncEvent};
+pub use session::{
+    BoardSession, ChangeState, ConnectionState, Origin, PendingChange, ReplicaSlot, SessionOptions,
+    Submitted, SyncEvent,
+};
 
 /// A random value from the OS, for reconnect jitter.
 pub(crate) fn random_u64() -> u64 {

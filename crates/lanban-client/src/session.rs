@@ -11,7 +11,10 @@
 //! receive each next event once, or a whole snapshot.
 
 mod keep;
+mod outbox;
 mod socket;
+
+pub use outbox::{ChangeState, PendingChange, Submitted};
 
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -22,6 +25,9 @@ use lanban_core::ids::{BoardId, CardId};
 use lanban_core::time::Timestamp;
 use tokio::sync::{broadcast, watch};
 use tokio::task::JoinHandle;
+
+use lanban_core::mutation::Mutation;
+use uuid::Uuid;
 
 use crate::api::Api;
 use crate::error::ClientError;
@@ -71,6 +77,8 @@ pub enum SyncEvent {
     Presence(Vec<PresenceEntry>),
     /// This member was removed from the board; the session has stopped.
     Removed,
+    /// The changes this person made that the board does not show yet (queued, sent, or failed), in order.
+    Changes(Arc<Vec<PendingChange>>),
 }
 
 /// Timing of a session (the defaults suit people; tests shorten them).
@@ -137,6 +145,18 @@ struct Shared {
     last_synced: std::sync::Mutex<Option<Timestamp>>,
     /// Writes every change of the mirror to the replica, in order; `None` without a replica.
     keep: Option<keep::Keeper>,
+    /// Where the board is kept, for the outbox's entries.
+    keep_slot: Option<ReplicaSlot>,
+    /// The changes this person made that the board does not show yet (a std lock: never held across an `.await`;
+    /// taken after the mirror's lock when both are needed).
+    outbox: std::sync::Mutex<outbox::Outbox>,
+    /// Wakes the outbox's task when a change is queued.
+    outbox_wake: tokio::sync::Notify,
+    /// True once the mirror has caught up with the host after (re)connecting: the outbox sends only then, so a
+    /// change is checked against the board as the host has it.
+    caught_up: watch::Sender<bool>,
+    /// The seq the host's hello named on this connection.
+    catch_up_to: std::sync::atomic::AtomicU64,
     /// The mirror (a std lock: never held across an `.await`).
     state: RwLock<Snapshot>,
     events: broadcast::Sender<SyncEvent>,
@@ -208,7 +228,14 @@ impl BoardSession {
             Origin::Replica { synced_at, .. } => synced_at.clone(),
         };
         let shared = Arc::new_cyclic(|weak| Shared {
-            keep: slot.map(|slot| keep::Keeper::spawn(slot, board_id, weak.clone())),
+            keep: slot
+                .clone()
+                .map(|slot| keep::Keeper::spawn(slot, board_id, weak.clone())),
+            keep_slot: slot,
+            outbox: std::sync::Mutex::default(),
+            outbox_wake: tokio::sync::Notify::new(),
+            caught_up: watch::channel(false).0,
+            catch_up_to: std::sync::atomic::AtomicU64::new(u64::MAX),
             api,
             board_id,
             state: RwLock::new(snapshot),
@@ -221,11 +248,61 @@ impl BoardSession {
             origin,
             options,
         });
+        if let Err(err) = shared.load_kept() {
+            tracing::error!(error = %err, "cannot read the changes kept for this board");
+        }
         let task = tokio::spawn(socket::run(shared.clone()));
+        tokio::spawn(outbox::drain(shared.clone()));
         BoardSession {
             shared,
             task: Some(task),
         }
+    }
+
+    /// Makes a change: kept first (on disk with a replica), then sent in order. While the host is reachable this
+    /// waits for its answer (up to 10 s): `Done` with the answer, or the refusal as an error (the change is then
+    /// dropped). When the host is out of reach (or slow), the answer is `Queued`: the change goes when the host is
+    /// back, and [`SyncEvent::Changes`] tells what becomes of it.
+    pub async fn submit(&self, key: Uuid, mutation: Mutation) -> Result<Submitted, ClientError> {
+        // While the host answers (or the first connection is being made), wait for its answer.
+        let reachable = |s: &ConnectionState| {
+            matches!(s, ConnectionState::Connected | ConnectionState::Connecting)
+        };
+        let mut connection = self.connection();
+        let outcome = self.shared.enqueue(key, mutation)?;
+        if !reachable(&connection.borrow_and_update()) {
+            return Ok(Submitted::Queued);
+        }
+        tokio::select! {
+            answer = outcome => match answer {
+                Ok(Ok(answer)) => Ok(Submitted::Done(answer)),
+                Ok(Err(err)) => Err(err),
+                Err(_) => Ok(Submitted::Queued),
+            },
+            _ = connection.wait_for(|s| !reachable(s)) => Ok(Submitted::Queued),
+            () = tokio::time::sleep(Duration::from_secs(10)) => Ok(Submitted::Queued),
+        }
+    }
+
+    /// The changes this person made that the board does not show yet, in order.
+    pub fn changes(&self) -> Vec<PendingChange> {
+        self.shared.outbox().list()
+    }
+
+    /// Drops a change that could not be applied (or is still queued) without sending it; false if there is none
+    /// with this key.
+    pub fn discard_change(&self, key: Uuid) -> Result<bool, ClientError> {
+        Ok(self.shared.discard(key)?.is_some())
+    }
+
+    /// Sends a change that could not be applied again, on top of the board as it is now (a new key: the host
+    /// refused the old request, so it applied nothing).
+    pub async fn apply_again(&self, key: Uuid) -> Result<Submitted, ClientError> {
+        let Some(mutation) = self.shared.discard(key)? else {
+            return Err(ClientError::Closed);
+        };
+        let again = self.read(|board| outbox::on_top(mutation, board));
+        self.submit(Uuid::now_v7(), again).await
     }
 
     /// Where the board came from when the session opened (the host, or the replica on disk).

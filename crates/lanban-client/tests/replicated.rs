@@ -100,11 +100,21 @@ async fn a_members_board_reopens_from_disk_without_its_host_and_catches_up_from_
             ..
         }
     ));
-    let info = slot.replica.info(&slot.host, board).unwrap().unwrap();
-    assert!(
-        info.host_unreachable_since.is_some(),
-        "the copy notes since when the host is away"
-    );
+    // The copy notes since when the host is away (written by its own thread, just after the state changed).
+    tokio::time::timeout(PATIENCE, async {
+        while slot
+            .replica
+            .info(&slot.host, board)
+            .unwrap()
+            .unwrap()
+            .host_unreachable_since
+            .is_none()
+        {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("the copy notes since when the host is away");
 
     // The host returns on the same address; Hana adds more. Bea's session catches up from its seq: each missed
     // event once, no fresh snapshot.

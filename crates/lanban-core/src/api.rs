@@ -99,6 +99,10 @@ pub struct RoomCodeBody {
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(deny_unknown_fields)]
 pub struct CreateColumn {
+    /// The new column's id, chosen by the client (a UUIDv7) so that changes queued before the create is answered
+    /// can name it; sent again, it is the same create. Absent: the server chooses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<ColumnId>,
     /// 1–200 characters.
     pub title: String,
     /// Place the column just before this one.
@@ -134,6 +138,10 @@ pub struct UpdateColumn {
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(deny_unknown_fields)]
 pub struct CreateCard {
+    /// The new card's id, chosen by the client (a UUIDv7) so that changes queued before the create is answered
+    /// can name it; sent again, it is the same create. Absent: the server chooses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<CardId>,
     /// 1–200 characters.
     pub title: String,
     /// Markdown, at most 20,000 characters.
@@ -284,6 +292,10 @@ pub enum ErrorCode {
     MethodNotAllowed,
     /// 409: the card changed since the version the client sent; the body carries `current`.
     VersionConflict,
+    /// 409: a create's client-chosen `id` belongs to something else (another board, another member's create).
+    IdTaken,
+    /// 410: the card or column was created and has since been deleted.
+    Gone,
     /// 413: the body is larger than 256 KiB.
     PayloadTooLarge,
     /// 415: the body is not `application/json`.
@@ -313,7 +325,8 @@ impl ErrorCode {
             ErrorCode::Forbidden => 403,
             ErrorCode::NotFound | ErrorCode::RoomNotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
-            ErrorCode::VersionConflict => 409,
+            ErrorCode::VersionConflict | ErrorCode::IdTaken => 409,
+            ErrorCode::Gone => 410,
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::UnsupportedMediaType => 415,
             ErrorCode::ValidationFailed | ErrorCode::IdempotencyKeyReused => 422,

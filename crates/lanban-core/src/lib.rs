@@ -7,6 +7,7 @@
 //! - [`event`]: the room event envelope, its kinds, and the messages of the WebSocket protocol.
 //! - [`api`]: request and response bodies of the HTTP API, and the error body.
 //! - [`validate`]: the limits on user text (lengths, control characters, colours, dates).
+//! - [`mutation`]: the changes a member makes, as a client queues them (request bytes, collision checks).
 //! - [`order`]: fractional-index ordering keys for columns and cards.
 //! - [`room_code`]: the `XXXX-XXXX` codes teammates type to join a board.
 //! - [`state`]: `Snapshot::apply`, how every mirror of a board (the sync client's, the replica, the UI's, whose
@@ -21,6 +22,7 @@ pub mod event;
 pub mod fingerprint;
 pub mod ids;
 pub mod model;
+pub mod mutation;
 pub mod order;
 pub mod room_code;
 pub mod state;

@@ -115,6 +115,22 @@ pub fn due_date(field: &str, value: &str) -> Result<String, ValidationError> {
     }
 }
 
+/// An id a client chose for something it creates: a UUIDv7, like every id the server makes, so ids keep sorting
+/// by creation time.
+pub fn client_id(field: &str, id: uuid::Uuid) -> Result<uuid::Uuid, ValidationError> {
+    if id.get_version_num() == 7 {
+        Ok(id)
+    } else {
+        Err(ValidationError::new(
+            field,
+            format!(
+                "must be a UUIDv7 (this is version {})",
+                id.get_version_num()
+            ),
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -166,5 +182,21 @@ mod tests {
         check(due_date("d", "2026-02-30"), Err("d"));
         check(due_date("d", "2026-2-3"), Err("d"));
         check(due_date("d", "+2026-02-03"), Err("d"));
+    }
+
+    #[test]
+    fn client_ids_are_version_7() {
+        let v7 = uuid::Uuid::now_v7();
+        assert_eq!(client_id("id", v7), Ok(v7));
+        for other in [
+            uuid::Uuid::nil(),
+            uuid::Uuid::max(),
+            uuid::Uuid::from_u128(0x0190f0e0_0000_4000_8000_000000000000),
+        ] {
+            assert_eq!(
+                client_id("id", other).map_err(|e| e.field),
+                Err("id".into())
+            );
+        }
     }
 }

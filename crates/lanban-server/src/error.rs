@@ -124,6 +124,8 @@ impl From<store::Error> for ApiError {
     fn from(err: store::Error) -> Self {
         match err {
             store::Error::NotFound(what) => ApiError::not_found(what),
+            store::Error::Gone(_) => ApiError::new(ErrorCode::Gone, err.to_string()),
+            store::Error::IdTaken => ApiError::new(ErrorCode::IdTaken, err.to_string()),
             store::Error::UnknownCredential => ApiError::unauthorized(err.to_string()),
             store::Error::NotBoardHost { .. } | store::Error::NotHostCredential { .. } => {
                 ApiError::forbidden(err.to_string())

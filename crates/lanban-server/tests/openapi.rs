@@ -49,6 +49,34 @@ async fn the_document_lists_every_route() {
     .map(String::from)
     .collect();
     assert_eq!(listed, contract);
+    // Replayed creates (200), taken ids (409) and deleted targets (410) are part of the contract too.
+    for (route, statuses) in [
+        (
+            "POST /api/boards/{board}/columns",
+            &["200", "201", "409", "410"][..],
+        ),
+        (
+            "POST /api/columns/{column}/cards",
+            &["200", "201", "409", "410"],
+        ),
+        ("PATCH /api/columns/{column}", &["410"]),
+        ("DELETE /api/columns/{column}", &["410"]),
+        ("PATCH /api/cards/{card}", &["409", "410"]),
+        ("DELETE /api/cards/{card}", &["410"]),
+    ] {
+        let (method, path) = route.split_once(' ').unwrap();
+        let responses = &document["paths"][path][method.to_lowercase()]["responses"];
+        for status in statuses {
+            assert!(responses[status].is_object(), "{route} lists no {status}");
+        }
+    }
+    let codes = &document["components"]["schemas"]["ErrorCode"]["enum"];
+    for code in ["id_taken", "gone"] {
+        assert!(
+            codes.as_array().unwrap().iter().any(|c| c == code),
+            "ErrorCode lacks {code}: {codes}"
+        );
+    }
     // Every schema a route refers to is defined.
     let text = document.to_string();
     for schema in [

@@ -10,7 +10,8 @@ use std::process::Command;
 
 use common::process::{Server, free_port, wait_healthy};
 use lanban_client::Api;
-use lanban_core::api::{CreateCard, CreateColumn, UpdateCard};
+use lanban_core::api::{CreateCard, CreateColumn, ErrorCode, UpdateCard};
+use lanban_core::ids::{CardId, ColumnId};
 use lanban_core::model::Label;
 
 fn cli(args: &[&str], data: &Path, extra: &[&str]) {
@@ -103,6 +104,20 @@ async fn backups_restore_and_exports_round_trip() {
         }
     }
     host.remove_member(id, leaver.member.id).await.unwrap();
+    // A column and a card named by the client; the card deleted, which leaves a tombstone.
+    let named_column = CreateColumn {
+        id: Some(ColumnId::new()),
+        title: "Named".into(),
+        ..Default::default()
+    };
+    host.create_column(id, &named_column).await.unwrap();
+    let short_lived = CreateCard {
+        id: Some(CardId::new()),
+        title: "Short-lived".into(),
+        ..Default::default()
+    };
+    let card = host.create_card(todo.id, &short_lived).await.unwrap();
+    host.delete_card(card.id).await.unwrap();
     let before = host.snapshot(id).await.unwrap();
 
     // A backup taken while the server runs restores to the same board.
@@ -165,6 +180,7 @@ async fn backups_restore_and_exports_round_trip() {
         first_json["events"].as_array().unwrap().len() as u64,
         before.seq
     );
+    assert_eq!(first_json["tombstones"].as_array().unwrap().len(), 1);
     assert!(first.metadata().unwrap().len() > 1000);
     assert!(
         !std::fs::read_to_string(&first)
@@ -194,6 +210,15 @@ async fn backups_restore_and_exports_round_trip() {
         )
         .await
         .unwrap();
+    // Creates sent again to the board's new server apply once there too: the column as it is, the deleted card
+    // gone.
+    let again = other_host.create_column(id, &named_column).await.unwrap();
+    assert_eq!(Some(again.id), named_column.id);
+    let gone = other_host
+        .create_card(todo.id, &short_lived)
+        .await
+        .unwrap_err();
+    assert_eq!(gone.code(), Some(ErrorCode::Gone));
     let page = other_host.events(id, before.seq, None).await.unwrap();
     assert_eq!(page.events.len(), 1);
     assert_eq!(page.events[0].seq, before.seq + 1);

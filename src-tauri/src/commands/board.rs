@@ -1,13 +1,15 @@
 //! The open board: every change a person can make, and what they look at (presence).
 
-use lanban_core::api::{CreateCard, CreateColumn, UpdateCard, UpdateColumn};
-use lanban_core::ids::{CardId, ColumnId, MemberId};
-use lanban_core::model::{Board, Card, Column};
+use lanban_client::Submitted;
+use lanban_core::ids::{CardId, MemberId};
+use lanban_core::mutation::Mutation;
+use serde::Serialize;
 use tauri::State;
 use tauri::ipc::Channel;
+use uuid::Uuid;
 
 use crate::bridge::BridgeMessage;
-use crate::error::CommandResult;
+use crate::error::{AppErrorCode, CommandError, CommandResult};
 use crate::state::Active;
 
 /// Starts sending the open board's changes to the window, after `seen`: the seq of the snapshot the open
@@ -23,81 +25,64 @@ pub async fn watch_board(
     active.watch(on_event, seen).await
 }
 
-/// Renames the board.
-#[tauri::command]
-#[specta::specta]
-pub async fn rename_board(active: State<'_, Active>, name: String) -> CommandResult<Board> {
-    let session = active.session().await?;
-    Ok(session
-        .api()
-        .rename_board(session.board_id(), &name)
-        .await?)
+/// What became of a change while the window waited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum SubmitOutcome {
+    /// The host applied it (its event follows on the bridge).
+    Done,
+    /// The host is out of reach: the change is kept on this computer and goes when the host is back; the
+    /// bridge's `changes` list says what becomes of it.
+    Queued,
 }
 
-/// Adds a column.
+/// Makes a change to the open board (rename it, add, edit, move or delete a column or card). `key` (a UUID the
+/// window chose) names the change in the bridge's `changes` list and is its `Idempotency-Key`; creates carry the
+/// id the window chose for the new card or column. The change is kept before it is sent, so it survives the host
+/// being away and the app being closed. A refusal while the host answers is the error (and the change is dropped).
 #[tauri::command]
 #[specta::specta]
-pub async fn create_column(
+pub async fn submit_change(
     active: State<'_, Active>,
-    column: CreateColumn,
-) -> CommandResult<Column> {
+    key: String,
+    mutation: Mutation,
+) -> CommandResult<SubmitOutcome> {
     let session = active.session().await?;
-    Ok(session
-        .api()
-        .create_column(session.board_id(), &column)
-        .await?)
+    let key = parse_key(&key)?;
+    match session.submit(key, mutation).await? {
+        Submitted::Done(_) => Ok(SubmitOutcome::Done),
+        Submitted::Queued => Ok(SubmitOutcome::Queued),
+    }
 }
 
-/// Renames and/or moves a column.
+/// Drops a change that could not be applied ("Discard mine").
 #[tauri::command]
 #[specta::specta]
-pub async fn update_column(
+pub async fn discard_change(active: State<'_, Active>, key: String) -> CommandResult<()> {
+    let session = active.session().await?;
+    session.discard_change(parse_key(&key)?)?;
+    Ok(())
+}
+
+/// Sends a change that could not be applied again, on top of the board as it is now ("Apply mine again").
+#[tauri::command]
+#[specta::specta]
+pub async fn apply_change_again(
     active: State<'_, Active>,
-    column_id: ColumnId,
-    patch: UpdateColumn,
-) -> CommandResult<Column> {
+    key: String,
+) -> CommandResult<SubmitOutcome> {
     let session = active.session().await?;
-    Ok(session.api().update_column(column_id, &patch).await?)
+    match session.apply_again(parse_key(&key)?).await? {
+        Submitted::Done(_) => Ok(SubmitOutcome::Done),
+        Submitted::Queued => Ok(SubmitOutcome::Queued),
+    }
 }
 
-/// Deletes a column and its cards.
-#[tauri::command]
-#[specta::specta]
-pub async fn delete_column(active: State<'_, Active>, column_id: ColumnId) -> CommandResult<()> {
-    let session = active.session().await?;
-    Ok(session.api().delete_column(column_id).await?)
-}
-
-/// Adds a card to a column.
-#[tauri::command]
-#[specta::specta]
-pub async fn create_card(
-    active: State<'_, Active>,
-    column_id: ColumnId,
-    card: CreateCard,
-) -> CommandResult<Card> {
-    let session = active.session().await?;
-    Ok(session.api().create_card(column_id, &card).await?)
-}
-
-/// Edits and/or moves a card.
-#[tauri::command]
-#[specta::specta]
-pub async fn update_card(
-    active: State<'_, Active>,
-    card_id: CardId,
-    patch: UpdateCard,
-) -> CommandResult<Card> {
-    let session = active.session().await?;
-    Ok(session.api().update_card(card_id, &patch).await?)
-}
-
-/// Deletes a card.
-#[tauri::command]
-#[specta::specta]
-pub async fn delete_card(active: State<'_, Active>, card_id: CardId) -> CommandResult<()> {
-    let session = active.session().await?;
-    Ok(session.api().delete_card(card_id).await?)
+fn parse_key(key: &str) -> CommandResult<Uuid> {
+    Uuid::parse_str(key).map_err(|_| CommandError {
+        field: Some("key".into()),
+        ..CommandError::new(AppErrorCode::ValidationFailed, "A change's key is a UUID.")
+    })
 }
 
 /// Gives the board a new room code (host only); returns it as shown, `XXXX-XXXX`.

@@ -1,6 +1,6 @@
 // The open board for Svelte components: mirrors the BoardStore's view into `$state.raw` fields (so only what
-// changed re-renders), and offers every change a person can make, each sent through `commands` and shown
-// optimistically where that is safe.
+// changed re-renders), and offers every change a person can make, each a `Mutation` drawn at once and kept by the
+// session until the host has it.
 
 import {
   commands,
@@ -13,9 +13,11 @@ import {
   type Member,
   type MemberId,
   type PresenceEntry,
+  type SubmitOutcome,
   type UpdateCard,
 } from "../bindings";
-import { BoardStore, NO_CARDS, confirmedBy, draft, type Result } from "./boardStore";
+import { BoardStore, NO_CARDS, type FailedChange, type Result } from "./boardStore";
+import { uuidv7 } from "./mutations";
 
 /** Who (other than me) has each card open. */
 export type Viewers = Map<CardId, Member[]>;
@@ -29,7 +31,12 @@ export class BoardModel {
   cardById = $state.raw<Map<CardId, Card>>(new Map());
   members = $state.raw<Member[]>([]);
   memberById = $state.raw<Map<MemberId, Member>>(new Map());
+  /** Cards with a change the host does not have yet (the "not yet synced" mark). */
   pendingCards = $state.raw<ReadonlySet<CardId>>(new Set());
+  /** How many changes wait for the host. */
+  waiting = $state.raw(0);
+  /** Changes that could not be applied, for the person to apply again or discard. */
+  failed = $state.raw<FailedChange[]>([]);
   presence = $state.raw<PresenceEntry[]>([]);
   connection = $state.raw<ConnectionView>({ status: "connecting" });
   lastEventAt = $state.raw<string | null>(null);
@@ -75,6 +82,8 @@ export class BoardModel {
     this.members = v.members;
     this.memberById = v.memberById;
     this.pendingCards = v.pendingCards;
+    this.waiting = v.waiting;
+    this.failed = v.failed;
     this.presence = this.store.presence;
     this.connection = this.store.connection;
     this.lastEventAt = this.store.lastEventAt;
@@ -90,93 +99,65 @@ export class BoardModel {
   }
 
   // ------------------------------------------------------------------------------------------------------------
-  // Changes. Each answers the command's Result; failures are already reported by the store's onError.
+  // Changes. Each is drawn at once and kept by the session before it is sent, so it survives the host being away;
+  // each answers the command's Result (a refusal is already reported by the store's onError).
 
-  renameBoard(name: string): Promise<Result<Board>> {
-    return this.store.optimistic(
-      (d) => (d.board = { ...d.board, name }),
-      confirmedBy.board,
-      commands.renameBoard(name),
-    );
+  renameBoard(name: string): Promise<Result<SubmitOutcome>> {
+    return this.store.submit({ kind: "rename_board", board: this.board.id, name });
   }
 
-  createColumn(title: string): Promise<Result<Column>> {
-    return commands.createColumn({ title });
+  createColumn(title: string): Promise<Result<SubmitOutcome>> {
+    return this.store.submit({ kind: "create_column", board: this.board.id, column: { id: uuidv7(), title } });
   }
 
-  renameColumn(id: ColumnId, title: string): Promise<Result<Column>> {
-    return this.store.optimistic(
-      (d) => draft.patchColumn(d, id, { title }),
-      confirmedBy.column(id),
-      commands.updateColumn(id, { title }),
-    );
+  renameColumn(id: ColumnId, title: string): Promise<Result<SubmitOutcome>> {
+    return this.store.submit({ kind: "update_column", column: id, patch: { title } });
   }
 
   /** Moves a column just before `before` or just after `after`. */
-  moveColumn(id: ColumnId, place: { before?: ColumnId; after?: ColumnId }): Promise<Result<Column>> {
-    return this.store.optimistic(
-      (d) => draft.moveColumn(d, id, place.before, place.after),
-      confirmedBy.column(id),
-      commands.updateColumn(id, { before: place.before ?? null, after: place.after ?? null }),
-    );
+  moveColumn(id: ColumnId, place: { before?: ColumnId; after?: ColumnId }): Promise<Result<SubmitOutcome>> {
+    return this.store.submit({
+      kind: "update_column",
+      column: id,
+      patch: { before: place.before ?? null, after: place.after ?? null },
+    });
   }
 
-  deleteColumn(id: ColumnId): Promise<Result<null>> {
-    return this.store.optimistic((d) => draft.removeColumn(d, id), confirmedBy.columnGone(id), commands.deleteColumn(id));
+  deleteColumn(id: ColumnId): Promise<Result<SubmitOutcome>> {
+    return this.store.submit({ kind: "delete_column", column: id });
   }
 
-  /** Adds a card at the end of a column, shown at once as pending. */
-  createCard(column: ColumnId, title: string): Promise<Result<Card>> {
-    const temp = BoardStore.tempCardId();
-    const now = new Date().toISOString();
-    const pending: Card = {
-      id: temp,
-      board_id: this.board.id,
-      column_id: column,
-      title,
-      description: "",
-      labels: [],
-      assignee_id: null,
-      due_date: null,
-      position: "~",
-      version: 0,
-      created_by: this.me.id,
-      created_at: now,
-      updated_at: now,
-    };
-    return this.store.optimistic(
-      (d) => draft.placeCard(d, pending),
-      confirmedBy.cardExists,
-      commands.createCard(column, { title }),
-      temp,
-    );
+  /** Adds a card at the end of a column (its id chosen here, so it can be opened and edited at once). */
+  createCard(column: ColumnId, title: string): Promise<Result<SubmitOutcome>> {
+    return this.store.submit({ kind: "create_card", column, card: { id: uuidv7(), title } });
   }
 
   /** Moves a card to a column, just before/after a sibling (neither: at the end). */
-  moveCard(id: CardId, column: ColumnId, place: { before?: CardId; after?: CardId }): Promise<Result<Card>> {
-    return this.store.optimistic(
-      (d) => draft.moveCard(d, id, column, place.before, place.after),
-      confirmedBy.cardVersion(id),
-      commands.updateCard(id, { column_id: column, before: place.before ?? null, after: place.after ?? null }),
-    );
+  moveCard(id: CardId, column: ColumnId, place: { before?: CardId; after?: CardId }): Promise<Result<SubmitOutcome>> {
+    return this.store.submit({
+      kind: "update_card",
+      card: id,
+      patch: { column_id: column, before: place.before ?? null, after: place.after ?? null },
+      base: null,
+    });
   }
 
   /** Edits fields of a card (title, description, labels, assignee, due date). */
-  updateCard(id: CardId, patch: UpdateCard): Promise<Result<Card>> {
-    const shown: Partial<Card> = {};
-    if (patch.title != null) shown.title = patch.title;
-    if ("description" in patch) shown.description = patch.description ?? "";
-    if ("labels" in patch) shown.labels = patch.labels ?? [];
-    if ("assignee_id" in patch) shown.assignee_id = patch.assignee_id ?? null;
-    if ("due_date" in patch) shown.due_date = patch.due_date ?? null;
-    return this.store.optimistic(
-      (d) => draft.patchCard(d, id, shown),
-      confirmedBy.cardVersion(id),
-      commands.updateCard(id, patch),
-    );
+  updateCard(id: CardId, patch: UpdateCard): Promise<Result<SubmitOutcome>> {
+    return this.store.submit({ kind: "update_card", card: id, patch, base: null });
   }
 
-  deleteCard(id: CardId): Promise<Result<null>> {
-    return this.store.optimistic((d) => draft.removeCard(d, id), confirmedBy.cardGone(id), commands.deleteCard(id));
+  deleteCard(id: CardId): Promise<Result<SubmitOutcome>> {
+    return this.store.submit({ kind: "delete_card", card: id });
+  }
+
+  /** Sends a change that could not be applied again, on top of the board as it is now. */
+  applyAgain(key: string): Promise<Result<SubmitOutcome>> {
+    return commands.applyChangeAgain(key);
+  }
+
+  /** Drops a change that could not be applied. */
+  discard(key: string): Promise<Result<null>> {
+    return commands.discardChange(key);
   }
 }

@@ -1,10 +1,23 @@
 // The board store, told as what a teammate's window sees: the bridge's events arrive in order, or a fresh snapshot
 // after a resync; the person's own changes show at once and are reconciled with the server's events.
 
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { Board, Card, Change, Column, CommandError, Event, Member, OpenedBoard, Snapshot } from "../bindings";
+import { describe, expect, it } from "vitest";
+import type {
+  Board,
+  Card,
+  Change,
+  Column,
+  CommandError,
+  Event,
+  Member,
+  Mutation,
+  OpenedBoard,
+  PendingChangeView,
+  Snapshot,
+  SubmitOutcome,
+} from "../bindings";
 import { applyEvent } from "./applyEvent";
-import { BoardStore, confirmedBy, draft, type Result } from "./boardStore";
+import { BoardStore, type Result } from "./boardStore";
 
 const T = "2026-11-26T11:07:30.123Z";
 const BOARD = "board-1";
@@ -182,67 +195,64 @@ describe("a resync", () => {
   });
 });
 
-describe("optimistic changes", () => {
+describe("pending changes", () => {
   const todo = column("c-todo", "Todo", "a0");
   const done = column("c-done", "Done", "a1");
   const one = card("k1", todo.id, "one", "a0");
   const two = card("k2", todo.id, "two", "a1");
   const base = (): Snapshot => ({ ...emptySnapshot(5), columns: [todo, done], cards: [one, two] });
 
-  beforeEach(() => vi.useRealTimers());
-  afterEach(() => vi.useRealTimers());
+  /** A store whose `send` the test answers by hand; `sent` holds each change's key and mutation. */
+  function storeWithSend() {
+    const errors: CommandError[] = [];
+    const sent: { key: string; mutation: Mutation; answer: ReturnType<typeof deferred<SubmitOutcome>> }[] = [];
+    const store = new BoardStore(opened(base()), {
+      onError: (e) => errors.push(e),
+      send: (key, mutation) => {
+        const answer = deferred<SubmitOutcome>();
+        sent.push({ key, mutation, answer });
+        return answer.promise;
+      },
+    });
+    return { store, errors, sent };
+  }
 
-  it("a move shows at once, stays until its event arrives, then the confirmed card is in its place", async () => {
-    const { store } = storeAt(base());
-    const request = deferred<Card>();
-    store.optimistic((d) => draft.moveCard(d, one.id, done.id), confirmedBy.cardVersion(one.id), request.promise);
+  const listed = (key: string, mutation: Mutation, state: PendingChangeView["state"]): PendingChangeView => ({
+    key,
+    mutation,
+    state,
+    queued_at: T,
+  });
 
+  it("a move shows at once, then as the session lists it, until its event arrives", async () => {
+    const { store, sent } = storeWithSend();
+    void store.submit({ kind: "update_card", card: one.id, patch: { column_id: done.id }, base: null });
     expect(titles(store.view.byColumn.get(done.id)!)).toEqual(["one"]);
     expect(titles(store.view.byColumn.get(todo.id)!)).toEqual(["two"]);
 
-    // The server answers before its event arrives: still shown moved, still pending.
-    const moved = { ...one, column_id: done.id, position: "b0", version: 2 };
-    request.resolve({ status: "ok", data: moved });
+    // The session lists it as sent (the host has it); the command answers; still drawn.
+    const { key, mutation } = sent[0];
+    store.receive({ type: "changes", changes: [listed(key, mutation, { state: "sent" })] });
+    sent[0].answer.resolve({ status: "ok", data: "done" });
     await flush();
     expect(store.pendingCount).toBe(1);
     expect(store.view.cardById.get(one.id)!.column_id).toBe(done.id);
 
-    // The event confirms it: the overlay goes, the confirmed card is shown.
+    // Its event arrives and the session's list empties: the confirmed card is shown.
+    const moved = { ...one, column_id: done.id, position: "b0", version: 2 };
     store.receive({ type: "event", event: ev(6, { kind: "card.updated", data: moved }) });
+    store.receive({ type: "changes", changes: [] });
     expect(store.pendingCount).toBe(0);
     expect(store.view.byColumn.get(done.id)).toEqual([moved]);
     expect(store.view.cardById.get(one.id)).toBe(moved);
   });
 
-  it("an edit confirmed by its event before the answer goes when the answer comes", async () => {
-    const { store } = storeAt(base());
-    const request = deferred<Card>();
-    store.optimistic(
-      (d) => draft.patchCard(d, one.id, { title: "one, renamed" }),
-      confirmedBy.cardVersion(one.id),
-      request.promise,
-    );
-    expect(store.view.cardById.get(one.id)!.title).toBe("one, renamed");
-    const renamed = { ...one, title: "one, renamed", version: 2 };
-    store.receive({ type: "event", event: ev(6, { kind: "card.updated", data: renamed }) });
-    expect(store.pendingCount).toBe(1);
-    request.resolve({ status: "ok", data: renamed });
-    await flush();
-    expect(store.pendingCount).toBe(0);
-    expect(store.view.cardById.get(one.id)).toBe(renamed);
-  });
-
   it("a refused change slides back and reports the server's message", async () => {
-    const { store, errors } = storeAt(base());
-    const request = deferred<Card>();
-    const answer = store.optimistic(
-      (d) => draft.moveCard(d, two.id, done.id),
-      confirmedBy.cardVersion(two.id),
-      request.promise,
-    );
+    const { store, errors, sent } = storeWithSend();
+    const answer = store.submit({ kind: "update_card", card: two.id, patch: { column_id: done.id }, base: null });
     expect(titles(store.view.byColumn.get(done.id)!)).toEqual(["two"]);
     const error: CommandError = { code: "not_found", message: "That column was deleted." };
-    request.resolve({ status: "error", error });
+    sent[0].answer.resolve({ status: "error", error });
     expect((await answer).status).toBe("error");
     expect(store.pendingCount).toBe(0);
     expect(store.view.byColumn.get(done.id)).toBeUndefined();
@@ -250,65 +260,69 @@ describe("optimistic changes", () => {
     expect(errors).toEqual([error]);
   });
 
-  it("a created card shows as pending under a temporary id until the server's card arrives", async () => {
-    const { store } = storeAt(base());
-    const request = deferred<Card>();
-    const temp = BoardStore.tempCardId();
-    store.optimistic(
-      (d) => draft.placeCard(d, card(temp, todo.id, "three", "~")),
-      confirmedBy.cardExists,
-      request.promise,
-      temp,
-    );
-    expect(titles(store.view.byColumn.get(todo.id)!)).toEqual(["one", "two", "three"]);
-    expect(store.view.pendingCards.has(temp)).toBe(true);
-
-    const created = card("k3", todo.id, "three", "a2");
-    request.resolve({ status: "ok", data: created });
+  it("a card made while the host is away has its own id, can be edited, and carries the not-synced mark", async () => {
+    const { store, sent } = storeWithSend();
+    void store.submit({ kind: "create_card", column: todo.id, card: { id: "k3", title: "three" } });
+    void store.submit({ kind: "update_card", card: "k3", patch: { title: "three, edited" }, base: null });
+    expect(titles(store.view.byColumn.get(todo.id)!)).toEqual(["one", "two", "three, edited"]);
+    // The session keeps both for the host (queued): the card is marked, two changes wait.
+    store.receive({
+      type: "changes",
+      changes: sent.map((s) => listed(s.key, s.mutation, { state: "queued" })),
+    });
+    for (const s of sent) s.answer.resolve({ status: "ok", data: "queued" });
     await flush();
+    expect(store.view.pendingCards.has("k3")).toBe(true);
+    expect(store.view.waiting).toBe(2);
+
+    // The host is back: the card arrives, the list empties, the mark goes.
+    const created = card("k3", todo.id, "three, edited", "a2", { version: 2 });
     store.receive({ type: "event", event: ev(6, { kind: "card.created", data: created }) });
+    store.receive({ type: "changes", changes: [] });
     expect(store.view.pendingCards.size).toBe(0);
+    expect(store.view.waiting).toBe(0);
     expect(store.view.byColumn.get(todo.id)!.map((c) => c.id)).toEqual(["k1", "k2", "k3"]);
   });
 
-  it("a delete hides the card at once and a column rename shows at once", async () => {
-    const { store } = storeAt(base());
-    const del = deferred<null>();
-    store.optimistic((d) => draft.removeCard(d, one.id), confirmedBy.cardGone(one.id), del.promise);
-    const rename = deferred<Column>();
-    store.optimistic((d) => draft.patchColumn(d, todo.id, { title: "Later" }), confirmedBy.column(todo.id), rename.promise);
-    expect(store.view.cardById.has(one.id)).toBe(false);
-    expect(store.view.columns[0].title).toBe("Later");
-
-    del.resolve({ status: "ok", data: null });
-    rename.resolve({ status: "ok", data: { ...todo, title: "Later" } });
-    await flush();
-    expect(store.pendingCount).toBe(2);
-    store.receive({ type: "event", event: ev(6, { kind: "card.deleted", data: { id: one.id } }) });
-    store.receive({ type: "event", event: ev(7, { kind: "column.updated", data: { ...todo, title: "Later" } }) });
+  it("a change that could not be applied is listed for the person, not drawn", () => {
+    const { store } = storeWithSend();
+    const mine: Mutation = { kind: "update_card", card: one.id, patch: { title: "mine" }, base: one };
+    const theirs = { ...one, title: "theirs", version: 2 };
+    store.receive({
+      type: "changes",
+      changes: [
+        listed("f1", mine, {
+          state: "failed",
+          code: "version_conflict",
+          message: "A teammate changed this card in the same place meanwhile.",
+          current: theirs,
+        }),
+      ],
+    });
+    expect(store.view.failed.map((f) => f.key)).toEqual(["f1"]);
+    expect(store.view.cardById.get(one.id)!.title).toBe("one");
     expect(store.pendingCount).toBe(0);
-    expect(store.view.columns[0].title).toBe("Later");
-    expect(titles(store.view.cards)).toEqual(["two"]);
   });
 
-  it("an answered change whose event never comes is dropped after the settle timeout", async () => {
-    vi.useFakeTimers();
-    const store = new BoardStore(opened(base()), { settleTimeoutMs: 1000 });
-    store.optimistic(
-      (d) => draft.patchColumn(d, todo.id, { title: "Later" }),
-      confirmedBy.column(todo.id),
-      Promise.resolve({ status: "ok", data: { ...todo, title: "Later" } } as Result<Column>),
-    );
-    await vi.advanceTimersByTimeAsync(0);
-    expect(store.view.columns[0].title).toBe("Later");
-    await vi.advanceTimersByTimeAsync(1000);
-    expect(store.view.columns[0].title).toBe("Todo");
+  it("a delete hides the card at once, a column rename and a move show at once", () => {
+    const { store } = storeWithSend();
+    void store.submit({ kind: "delete_card", card: one.id });
+    void store.submit({ kind: "update_column", column: todo.id, patch: { title: "Later" } });
+    void store.submit({ kind: "update_column", column: done.id, patch: { before: todo.id } });
+    expect(store.view.cardById.has(one.id)).toBe(false);
+    expect(store.view.columns.map((c) => c.title)).toEqual(["Done", "Later"]);
   });
 
-  it("moves a column before another", () => {
-    const { store } = storeAt(base());
-    store.optimistic((d) => draft.moveColumn(d, done.id, todo.id), confirmedBy.column(done.id), new Promise(() => {}));
-    expect(store.view.columns.map((c) => c.title)).toEqual(["Done", "Todo"]);
+  it("a change the session has taken goes with the next list that does not name it", async () => {
+    const { store, sent } = storeWithSend();
+    void store.submit({ kind: "rename_board", board: BOARD, name: "Launch v2" });
+    sent[0].answer.resolve({ status: "ok", data: "done" });
+    await flush();
+    expect(store.view.board.name).toBe("Launch v2");
+    store.receive({ type: "event", event: ev(6, { kind: "board.updated", data: board("Launch v2") }) });
+    store.receive({ type: "changes", changes: [] });
+    expect(store.pendingCount).toBe(0);
+    expect(store.view.board.name).toBe("Launch v2");
   });
 });
 

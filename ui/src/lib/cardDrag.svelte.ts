@@ -57,7 +57,7 @@ export class CardDrag {
 
   /** A press on a card: it becomes a move once the pointer travels. */
   pointerDown(e: PointerEvent, card: Card, el: HTMLElement): void {
-    if (e.button !== 0 || this.mode || this.host.model.pendingCards.has(card.id)) return;
+    if (e.button !== 0 || this.mode) return;
     followPointer(e, el, {
       start: (startX, startY) => this.lift(card, el, startX, startY),
       move: (ev) => this.follow(ev),
@@ -117,7 +117,7 @@ export class CardDrag {
 
   /** Space on a focused card picks it up. */
   pickUp(card: Card): void {
-    if (this.mode || this.host.model.pendingCards.has(card.id)) return;
+    if (this.mode) return;
     this.pick(card);
     this.mode = "keyboard";
     this.cardId = card.id;
@@ -197,7 +197,7 @@ export class CardDrag {
       if (mode === "keyboard") focus.refocus(card.id);
       return;
     }
-    const others = filter.cardsOf(column).filter((c) => c.id !== card.id && !model.pendingCards.has(c.id));
+    const others = filter.cardsOf(column).filter((c) => c.id !== card.id);
     const place =
       index < others.length ? { before: others[index].id } : others.length ? { after: others[others.length - 1].id } : {};
     const target = model.columns.find((c) => c.id === column);

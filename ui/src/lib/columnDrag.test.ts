@@ -28,7 +28,7 @@ function board() {
   document.body.append(scroller);
   const model = {
     columns: [{ id: "todo" }, { id: "doing" }, { id: "done" }] as Column[],
-    moveColumn: vi.fn(async () => ({ status: "ok" as const, data: {} as Column })),
+    moveColumn: vi.fn(async () => ({ status: "ok" as const, data: "done" as const })),
   };
   const drag = new ColumnDrag(model, () => scroller);
   /** Presses To do's header and drags it to x = 700, past Doing's middle. */

@@ -48,6 +48,8 @@ export function recoveryFor(error: CommandError): Recovery {
     case "room_not_found":
     case "method_not_allowed":
     case "version_conflict":
+    case "id_taken":
+    case "gone":
     case "payload_too_large":
     case "unsupported_media_type":
     case "validation_failed":

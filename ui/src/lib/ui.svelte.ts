@@ -23,6 +23,8 @@ export class BoardUi {
   /** The card whose dialog is open. */
   openCardId = $state<CardId | null>(null);
   shareOpen = $state(false);
+  /** The list of changes that could not be applied is open. */
+  failedOpen = $state(false);
   /** The column whose "add card" input is open. */
   composerColumn = $state<ColumnId | null>(null);
   addingColumn = $state(false);
@@ -70,9 +72,10 @@ export class BoardUi {
     e.stopPropagation();
   }
 
-  /** Opens a card's dialog (not for the click that ends a drag, nor for a card the server has not confirmed). */
+  /** Opens a card's dialog (not for the click that ends a drag). A card not yet synced opens too: its id is its
+   *  own from the start, so its edits queue behind its creation. */
   openCard(id: CardId): void {
-    if (this.cardDrag.suppressClick || this.model.pendingCards.has(id)) return;
+    if (this.cardDrag.suppressClick) return;
     this.focus.cardId = id;
     this.openCardId = id;
   }

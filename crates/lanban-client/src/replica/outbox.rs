@@ -9,6 +9,7 @@
 use std::fmt;
 
 use lanban_core::ids::BoardId;
+use lanban_core::mutation::Mutation;
 use lanban_core::time::Timestamp;
 use reqwest::Method;
 use rusqlite::{OptionalExtension, params};
@@ -40,6 +41,31 @@ pub struct OutboxRequest {
     /// The id the client chose for the card or column this request creates, so later entries can refer to it
     /// before the host has answered.
     pub creates: Option<Uuid>,
+    /// The change the request makes, as the client shows it until the host has it (and checks it for
+    /// collisions before sending).
+    pub mutation: Option<Mutation>,
+}
+
+impl OutboxRequest {
+    /// The request that makes `mutation`, sent with `key`.
+    pub fn new(key: Uuid, mutation: Mutation) -> Result<OutboxRequest, ReplicaError> {
+        let request = mutation.request()?;
+        let method = Method::from_bytes(request.method.as_bytes())
+            .map_err(|_| ReplicaError::Corrupt(format!("not a method: {}", request.method)))?;
+        let creates = match &mutation {
+            Mutation::CreateCard { card, .. } => card.id.map(|id| id.0),
+            Mutation::CreateColumn { column, .. } => column.id.map(|id| id.0),
+            _ => None,
+        };
+        Ok(OutboxRequest {
+            idempotency_key: key,
+            method,
+            path: request.path,
+            body: request.body,
+            creates,
+            mutation: Some(mutation),
+        })
+    }
 }
 
 /// A stored mutation and where it stands.
@@ -82,7 +108,7 @@ pub struct ServerAnswer {
 /// The columns of `outbox` that make an [`OutboxEntry`].
 const ENTRY_SELECT: &str =
     "SELECT id, host, board_id, idempotency_key, method, path, body, created_at, creates,
-        answer_status, answer_body, answered_at
+        answer_status, answer_body, answered_at, mutation
     FROM outbox";
 
 impl Replica {
@@ -107,8 +133,9 @@ impl Replica {
             }
             let id = tx
                 .prepare_cached(
-                    "INSERT INTO outbox (host, board_id, idempotency_key, method, path, body, created_at, creates)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
+                    "INSERT INTO outbox
+                         (host, board_id, idempotency_key, method, path, body, created_at, creates, mutation)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id",
                 )?
                 .query_row(
                     params![
@@ -120,6 +147,11 @@ impl Replica {
                         request.body,
                         Timestamp::now().as_str(),
                         request.creates.map(|id| id.to_string()),
+                        request
+                            .mutation
+                            .as_ref()
+                            .map(serde_json::to_string)
+                            .transpose()?,
                     ],
                     |row| row.get(0),
                 )?;
@@ -219,6 +251,7 @@ struct EntryRow {
     answer_status: Option<u16>,
     answer_body: Option<String>,
     answered_at: Option<String>,
+    mutation: Option<String>,
 }
 
 impl EntryRow {
@@ -236,6 +269,7 @@ impl EntryRow {
             answer_status: row.get(9)?,
             answer_body: row.get(10)?,
             answered_at: row.get(11)?,
+            mutation: row.get(12)?,
         })
     }
 
@@ -260,6 +294,11 @@ impl EntryRow {
                 path: self.path,
                 body: self.body,
                 creates: self.creates.as_deref().map(parse_uuid).transpose()?,
+                mutation: self
+                    .mutation
+                    .as_deref()
+                    .map(serde_json::from_str)
+                    .transpose()?,
             },
             created_at: parse_time(&self.created_at)?,
             state,

@@ -48,6 +48,10 @@ pub(crate) async fn run(shared: Arc<Shared>) {
         if *stop.borrow() {
             return;
         }
+        shared.caught_up.send_replace(false);
+        shared
+            .catch_up_to
+            .store(u64::MAX, std::sync::atomic::Ordering::Relaxed);
         let end = match connect(&shared).await {
             Ok(socket) => {
                 attempt = 0;
@@ -55,6 +59,7 @@ pub(crate) async fn run(shared: Arc<Shared>) {
                 shared.synced_now();
                 shared.connection.send_replace(ConnectionState::Connected);
                 let end = live(&shared, socket, &mut stop).await;
+                shared.caught_up.send_replace(false);
                 // The mirror was current until the socket ended.
                 shared.synced_now();
                 end
@@ -272,7 +277,16 @@ async fn live(shared: &Shared, mut socket: Socket, stop: &mut watch::Receiver<bo
 /// Applies one server message; `Some` ends the socket.
 async fn handle(shared: &Shared, message: ServerMessage) -> Option<End> {
     match message {
-        ServerMessage::Hello { .. } => None,
+        ServerMessage::Hello { seq, .. } => {
+            shared
+                .catch_up_to
+                .store(seq, std::sync::atomic::Ordering::Relaxed);
+            let have = shared.state.read().unwrap_or_else(|e| e.into_inner()).seq;
+            if have >= seq {
+                shared.caught_up.send_replace(true);
+            }
+            None
+        }
         ServerMessage::Presence { members } => {
             shared.presence.send_replace(members.clone());
             let _ = shared.events.send(SyncEvent::Presence(members));
@@ -303,6 +317,16 @@ fn apply(shared: &Shared, event: &Event) -> Result<(), ApplyError> {
             keep.send(Keep::Event(event.clone()));
         }
         let _ = shared.events.send(SyncEvent::Applied(event));
+        shared.settle(&state);
+        if state.seq
+            >= shared
+                .catch_up_to
+                .load(std::sync::atomic::Ordering::Relaxed)
+        {
+            shared
+                .caught_up
+                .send_if_modified(|c| !std::mem::replace(c, true));
+        }
     }
     Ok(())
 }
@@ -328,5 +352,6 @@ async fn resync(shared: &Shared) -> Result<(), ClientError> {
         keep.send(Keep::Snapshot(snapshot.clone()));
     }
     let _ = shared.events.send(SyncEvent::Resynced(snapshot));
+    shared.settle(&state);
     Ok(())
 }

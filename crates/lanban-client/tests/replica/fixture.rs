@@ -114,6 +114,7 @@ pub fn request(path: &str, body: serde_json::Value) -> OutboxRequest {
         path: path.into(),
         body: Some(serde_json::to_vec(&body).unwrap()),
         creates: None,
+        mutation: None,
     }
 }
 

@@ -44,6 +44,10 @@ fn placement(before: Option<CardId>, after: Option<CardId>) -> Placement {
 
 fn new_card(body: CreateCard) -> Result<NewCard, ValidationError> {
     Ok(NewCard {
+        id: body
+            .id
+            .map(|id| validate::client_id("id", id.0).map(CardId))
+            .transpose()?,
         title: validate::title("title", &body.title)?,
         description: validate::description(
             "description",
@@ -93,11 +97,19 @@ fn card_edit(body: UpdateCard) -> Result<CardEdit, ValidationError> {
     })
 }
 
-/// Adds a card to a column; `before`/`after` name cards of that column, neither puts it last.
+/// Adds a card to a column; `before`/`after` name cards of that column, neither puts it last. With `id` (a
+/// UUIDv7 the client chose), sending the same create again is safe at any time.
 #[utoipa::path(post, path = "/api/columns/{column}/cards", tag = "cards", security(("bearer" = [])),
     params(("column" = String, Path, description = "Column id")), request_body = CreateCard,
     responses((status = 201, description = "Created; event card.created", body = Card),
-        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 200, description = "The same create (this `id`, by this member) was already applied: the card \
+            as it is now; no event", body = Card),
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "`id_taken`: the `id` is another board's, another kind's or another \
+            member's", body = ErrorBody),
+        (status = 410, description = "`gone`: a card with this `id` was created here and has since been deleted, \
+            or the column was", body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 pub async fn create_card(
     State(state): State<AppState>,
     credential: Credential,
@@ -105,17 +117,11 @@ pub async fn create_card(
     body: JsonBody<CreateCard>,
 ) -> ApiResult<Reply> {
     let JsonBody { value, idempotency } = body;
-    super::mutate(
-        &state,
-        credential,
-        idempotency,
-        StatusCode::CREATED,
-        move |tx, principal| {
-            let actor = principal.on_board(tx, columns::board_of(tx, column)?)?;
-            let new = new_card(value)?;
-            cards::create_card(tx, &actor, column, new)
-        },
-    )
+    super::create(&state, credential, idempotency, move |tx, principal| {
+        let actor = principal.on_board(tx, columns::board_of(tx, column)?)?;
+        let new = new_card(value)?;
+        cards::create_card(tx, &actor, column, new)
+    })
     .await
 }
 
@@ -125,6 +131,7 @@ pub async fn create_card(
     responses((status = 200, description = "Updated; event card.updated", body = Card),
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, description = "`version_conflict`; `current` holds the card as it is", body = ErrorBody),
+        (status = 410, description = "`gone`: the card was deleted", body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 pub async fn update_card(
     State(state): State<AppState>,
@@ -151,7 +158,8 @@ pub async fn update_card(
 #[utoipa::path(delete, path = "/api/cards/{card}", tag = "cards", security(("bearer" = [])),
     params(("card" = String, Path, description = "Card id")),
     responses((status = 204, description = "Deleted; event card.deleted"),
-        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 410, description = "`gone`: the card was already deleted", body = ErrorBody)))]
 pub async fn delete_card(
     State(state): State<AppState>,
     credential: Credential,

@@ -31,11 +31,19 @@ fn new_title(title: Option<Option<&str>>) -> Result<Option<String>, ValidationEr
     }
 }
 
-/// Adds a column; `before`/`after` place it (both: between two neighbours), neither puts it last.
+/// Adds a column; `before`/`after` place it (both: between two neighbours), neither puts it last. With `id` (a
+/// UUIDv7 the client chose), sending the same create again is safe at any time.
 #[utoipa::path(post, path = "/api/boards/{board}/columns", tag = "columns", security(("bearer" = [])),
     params(("board" = String, Path, description = "Board id")), request_body = CreateColumn,
     responses((status = 201, description = "Created; event column.created", body = Column),
-        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 200, description = "The same create (this `id`, by this member) was already applied: the column \
+            as it is now; no event", body = Column),
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "`id_taken`: the `id` is another board's, another kind's or another \
+            member's", body = ErrorBody),
+        (status = 410, description = "`gone`: a column with this `id` was created here and has since been \
+            deleted", body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 pub async fn create_column(
     State(state): State<AppState>,
     credential: Credential,
@@ -43,17 +51,15 @@ pub async fn create_column(
     body: JsonBody<CreateColumn>,
 ) -> ApiResult<Reply> {
     let JsonBody { value, idempotency } = body;
-    super::mutate(
-        &state,
-        credential,
-        idempotency,
-        StatusCode::CREATED,
-        move |tx, principal| {
-            let actor = principal.on_board(tx, board)?;
-            let title = validate::title("title", &value.title)?;
-            columns::create_column(tx, &actor, title, placement(value.before, value.after))
-        },
-    )
+    super::create(&state, credential, idempotency, move |tx, principal| {
+        let actor = principal.on_board(tx, board)?;
+        let id = value
+            .id
+            .map(|id| validate::client_id("id", id.0).map(ColumnId))
+            .transpose()?;
+        let title = validate::title("title", &value.title)?;
+        columns::create_column(tx, &actor, id, title, placement(value.before, value.after))
+    })
     .await
 }
 
@@ -61,7 +67,9 @@ pub async fn create_column(
 #[utoipa::path(patch, path = "/api/columns/{column}", tag = "columns", security(("bearer" = [])),
     params(("column" = String, Path, description = "Column id")), request_body = UpdateColumn,
     responses((status = 200, description = "Updated; event column.updated", body = Column),
-        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 410, description = "`gone`: the column was deleted", body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 pub async fn update_column(
     State(state): State<AppState>,
     credential: Credential,
@@ -89,7 +97,8 @@ pub async fn update_column(
 #[utoipa::path(delete, path = "/api/columns/{column}", tag = "columns", security(("bearer" = [])),
     params(("column" = String, Path, description = "Column id")),
     responses((status = 204, description = "Deleted; event column.deleted"),
-        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 410, description = "`gone`: the column was already deleted", body = ErrorBody)))]
 pub async fn delete_column(
     State(state): State<AppState>,
     credential: Credential,

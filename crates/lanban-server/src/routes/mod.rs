@@ -25,7 +25,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::IdempotencyKey;
 use crate::response::Reply;
 use crate::store::idempotency::{self, Kept};
-use crate::store::{self, Principal, Tx};
+use crate::store::{self, Created, Principal, Tx};
 
 /// Runs a change as a store job and answers it. Resolves the credential (401); for a repeated idempotency key,
 /// replays the kept answer (or refuses a different request under the same key); otherwise runs `change`, which
@@ -38,6 +38,36 @@ pub(crate) async fn mutate<T: Serialize>(
     status: StatusCode,
     change: impl FnOnce(&mut Tx<'_>, Principal) -> store::Result<T> + Send + 'static,
 ) -> ApiResult<Reply> {
+    answer(state, credential, idempotency, move |tx, principal| {
+        change(tx, principal).map(|value| (status, value))
+    })
+    .await
+}
+
+/// Runs a create as [`mutate`] does: `201` with the new entity, or `200` with the entity as it is now when the
+/// create had already been applied (the same client-chosen id sent again, however long after).
+pub(crate) async fn create<T: Serialize>(
+    state: &AppState,
+    credential: Credential,
+    idempotency: Option<IdempotencyKey>,
+    change: impl FnOnce(&mut Tx<'_>, Principal) -> store::Result<Created<T>> + Send + 'static,
+) -> ApiResult<Reply> {
+    answer(state, credential, idempotency, move |tx, principal| {
+        Ok(match change(tx, principal)? {
+            Created::New(value) => (StatusCode::CREATED, value),
+            Created::AlreadyThere(value) => (StatusCode::OK, value),
+        })
+    })
+    .await
+}
+
+/// The job behind [`mutate`] and [`create`]: `change` picks the status its value is answered with.
+async fn answer<T: Serialize>(
+    state: &AppState,
+    credential: Credential,
+    idempotency: Option<IdempotencyKey>,
+    change: impl FnOnce(&mut Tx<'_>, Principal) -> store::Result<(StatusCode, T)> + Send + 'static,
+) -> ApiResult<Reply> {
     state
         .store
         .write(move |tx| {
@@ -48,7 +78,7 @@ pub(crate) async fn mutate<T: Serialize>(
             {
                 return replay(key, kept);
             }
-            let value = change(tx, principal)?;
+            let (status, value) = change(tx, principal)?;
             let reply = if status == StatusCode::NO_CONTENT {
                 Reply::no_content()
             } else {

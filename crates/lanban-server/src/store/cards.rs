@@ -1,4 +1,5 @@
-//! Card mutations: create, edit and/or move (with optimistic version checks), delete.
+//! Card mutations: create (with an id the client chose, or a new one), edit and/or move (with optimistic version
+//! checks), delete (leaving a tombstone).
 
 use lanban_core::event::{Change, Deleted};
 use lanban_core::ids::{BoardId, CardId, ColumnId, MemberId};
@@ -7,12 +8,16 @@ use lanban_core::time::Timestamp;
 use rusqlite::Connection;
 
 use crate::store::access::Actor;
+use crate::store::columns::live_column;
+use crate::store::ids::{self, Claim, Created, Item};
 use crate::store::order::{Placement, Siblings, place};
 use crate::store::{Error, Result, Tx, rows};
 
 /// A validated new card.
 #[derive(Debug, Clone)]
 pub struct NewCard {
+    /// The id the client chose (a UUIDv7), if it chose one.
+    pub id: Option<CardId>,
     pub title: String,
     pub description: String,
     pub labels: Vec<Label>,
@@ -46,9 +51,21 @@ impl CardEdit {
     }
 }
 
-/// A card's board; not found if there is no such card.
+/// The board a card is on, or was on if it was deleted (so that only that board's members learn it is gone); not
+/// found if there never was such a card.
 pub fn board_of(conn: &Connection, id: CardId) -> Result<BoardId> {
-    rows::board_of_card(conn, id)?.ok_or(Error::NotFound("card"))
+    match rows::board_of_card(conn, id)? {
+        Some(board) => Ok(board),
+        None => ids::buried_on(conn, Item::Card(id))?.ok_or(Error::NotFound("card")),
+    }
+}
+
+/// The live card `id`; gone if it was deleted.
+fn live_card(conn: &Connection, id: CardId) -> Result<Card> {
+    match rows::find_card(conn, id)? {
+        Some(card) => Ok(card),
+        None => Err(ids::absent(conn, Item::Card(id))?),
+    }
 }
 
 fn check_assignee(tx: &Tx<'_>, board: BoardId, assignee: Option<MemberId>) -> Result<()> {
@@ -61,13 +78,24 @@ fn check_assignee(tx: &Tx<'_>, board: BoardId, assignee: Option<MemberId>) -> Re
     }
 }
 
-/// Adds a card to `column_id` (which must be on the actor's board).
+/// Adds a card to `column_id` (a column of the actor's board; gone if it was deleted), with the id the client
+/// chose if it sent one. An id this member already created a card with here is the same create again, answered
+/// with the card as it is now (wherever it moved), before anything else is checked: what changed since on the
+/// board (a removed assignee, a deleted neighbour) does not fail a create that was applied.
 pub fn create_card(
     tx: &mut Tx<'_>,
     actor: &Actor,
     column_id: ColumnId,
     new: NewCard,
-) -> Result<Card> {
+) -> Result<Created<Card>> {
+    let id = match new.id {
+        None => CardId::new(),
+        Some(id) => match ids::claim(tx, actor, Item::Card(id))? {
+            Claim::Replayed => return Ok(Created::AlreadyThere(live_card(tx, id)?)),
+            Claim::Free => id,
+        },
+    };
+    live_column(tx, actor, column_id)?;
     check_assignee(tx, actor.board_id, new.assignee_id)?;
     let column = column_id.to_string();
     let position = place(
@@ -78,7 +106,7 @@ pub fn create_card(
     )?;
     let now = Timestamp::now();
     let card = Card {
-        id: CardId::new(),
+        id,
         board_id: actor.board_id,
         column_id,
         title: new.title,
@@ -98,13 +126,13 @@ pub fn create_card(
         actor.member_id,
         Change::CardCreated(card.clone()),
     )?;
-    Ok(card)
+    Ok(Created::New(card))
 }
 
 /// Edits and/or moves a card. A stale `version` changes nothing and is a conflict carrying the current card;
 /// an edit that changes nothing answers the card as it is.
 pub fn update_card(tx: &mut Tx<'_>, actor: &Actor, id: CardId, edit: CardEdit) -> Result<Card> {
-    let mut card = rows::find_card(tx, id)?.ok_or(Error::NotFound("card"))?;
+    let mut card = live_card(tx, id)?;
     if let Some(version) = edit.version
         && version != card.version
     {
@@ -163,14 +191,15 @@ pub fn update_card(tx: &mut Tx<'_>, actor: &Actor, id: CardId, edit: CardEdit) -
     Ok(card)
 }
 
-/// Deletes a card.
+/// Deletes a card, leaving a tombstone.
 pub fn delete_card(tx: &mut Tx<'_>, actor: &Actor, id: CardId) -> Result<()> {
     let deleted = tx
         .prepare_cached("DELETE FROM cards WHERE id = ?1 AND board_id = ?2")?
         .execute([id.to_string(), actor.board_id.to_string()])?;
     if deleted == 0 {
-        return Err(Error::NotFound("card"));
+        return Err(ids::absent(tx, Item::Card(id))?);
     }
+    ids::bury(tx, actor.board_id, Item::Card(id), &Timestamp::now())?;
     tx.emit(
         actor.board_id,
         actor.member_id,

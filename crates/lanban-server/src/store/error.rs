@@ -10,6 +10,14 @@ pub enum Error {
     /// No such thing, or none the asker may see: a board of someone else's looks exactly like no board.
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// The card or column was created on this board and has since been deleted (by anyone; a column's cards go
+    /// with it).
+    #[error("this {0} has been deleted")]
+    Gone(&'static str),
+    /// A create named an id that something else has: on another board, of another kind, or created by another
+    /// member.
+    #[error("this id is already taken by another card or column; choose a new one")]
+    IdTaken,
     /// The credential is no one's: unknown, revoked, or its member was removed.
     #[error("this token is not valid (the member may have been removed)")]
     UnknownCredential,

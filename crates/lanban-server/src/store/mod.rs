@@ -16,6 +16,7 @@ mod checkpoint;
 pub mod columns;
 mod error;
 pub mod idempotency;
+pub mod ids;
 pub mod order;
 pub mod portable;
 pub mod rows;
@@ -33,16 +34,23 @@ use tokio::sync::{mpsc, oneshot};
 
 pub use access::{Actor, Principal, actor, principal};
 pub use error::{Error, Result};
+pub use ids::Created;
 
 use crate::config::{Config, Synchronous};
 use crate::hub::{Hub, Published};
 use crate::store::writer::{Job, Pending};
 
 /// The numbered files of `/migrations`, in order. Append only.
-const MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_init.sql",
-    include_str!("../../../../migrations/0001_init.sql"),
-)];
+const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_init.sql",
+        include_str!("../../../../migrations/0001_init.sql"),
+    ),
+    (
+        "0002_client_ids.sql",
+        include_str!("../../../../migrations/0002_client_ids.sql"),
+    ),
+];
 
 /// How long idempotency keys are kept.
 pub const IDEMPOTENCY_TTL_SECS: i64 = 24 * 60 * 60 + 60;
@@ -337,5 +345,43 @@ mod tests {
         let listed: Vec<&str> = MIGRATIONS.iter().map(|(name, _)| *name).collect();
         assert_eq!(files, listed);
         assert!(migrations().validate().is_ok());
+    }
+
+    #[test]
+    fn columns_made_before_client_ids_get_their_creator_from_the_log() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "foreign_keys", true).unwrap();
+        migrations().to_version(&mut conn, 1).unwrap();
+        conn.execute_batch(
+            "INSERT INTO boards (id, name, room_code, seq, created_at, updated_at)
+                 VALUES ('b0', 'B', 'R', 2, 't', 't');
+             INSERT INTO members (id, board_id, name, color, role, joined_at)
+                 VALUES ('m0', 'b0', 'H', '#000000', 'host', 't');
+             INSERT INTO columns (id, board_id, title, position)
+                 VALUES ('c0', 'b0', 'Todo', 'a0'), ('c1', 'b0', 'Lost', 'a1');",
+        )
+        .unwrap();
+        for (seq, kind, id) in [(1, "member.joined", "m0"), (2, "column.created", "c0")] {
+            let event = serde_json::json!(
+                {"type": "event", "seq": seq, "kind": kind, "actor": "m0", "data": {"id": id}}
+            );
+            conn.execute(
+                "INSERT INTO events (board_id, seq, json) VALUES ('b0', ?1, ?2)",
+                rusqlite::params![seq, event.to_string()],
+            )
+            .unwrap();
+        }
+        migrations().to_latest(&mut conn).unwrap();
+        let creators: Vec<(String, Option<String>)> = conn
+            .prepare("SELECT id, created_by FROM columns ORDER BY id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            creators,
+            [("c0".into(), Some("m0".into())), ("c1".into(), None)]
+        );
     }
 }

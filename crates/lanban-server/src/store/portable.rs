@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use crate::store::StoreError;
+use crate::store::ids::{self, Tombstone};
 use crate::store::rows::{self, Entity};
 
 /// The format marker of an exported board.
@@ -38,6 +39,10 @@ pub struct BoardExport {
     pub members: Vec<ExportedMember>,
     /// The board's event log (its activity history), exactly as stored.
     pub events: Vec<Box<RawValue>>,
+    /// The cards and columns deleted from the board, so that on the importing server too a create or change
+    /// sent again for one of them is `gone`, not applied anew. Absent from exports made before tombstones.
+    #[serde(default)]
+    pub tombstones: Vec<Tombstone>,
 }
 
 /// Why an export or import failed.
@@ -95,6 +100,7 @@ pub fn export_board(conn: &mut Connection, board: BoardId) -> Result<BoardExport
                 .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
         })
         .collect::<Result<Vec<_>, _>>()?;
+    let tombstones = ids::tombstones_of(&txn, board)?;
     txn.finish()?;
     Ok(BoardExport {
         format: EXPORT_FORMAT.to_owned(),
@@ -102,6 +108,7 @@ pub fn export_board(conn: &mut Connection, board: BoardId) -> Result<BoardExport
         snapshot,
         members,
         events,
+        tombstones,
     })
 }
 
@@ -148,7 +155,7 @@ pub fn import_board(conn: &mut Connection, export: &BoardExport) -> Result<Board
             board_id: board.id,
             ..column.clone()
         };
-        rows::insert_column(&txn, &column)?;
+        rows::insert_column(&txn, &column, None)?;
     }
     for card in &snapshot.cards {
         let card = Card {
@@ -163,8 +170,29 @@ pub fn import_board(conn: &mut Connection, export: &BoardExport) -> Result<Board
             rusqlite::params![board.id.to_string(), i as u64 + 1, event.get()],
         )?;
     }
+    column_creators_from_log(&txn, board.id)?;
+    for tombstone in &export.tombstones {
+        ids::insert_tombstone(&txn, board.id, tombstone)?;
+    }
     txn.commit()?;
     Ok(board.id)
+}
+
+/// Sets the creator of each column of `board` to the actor of its `column.created` event (as migration 0002 did
+/// for every board), so a create its member sends again is recognised on this server too.
+fn column_creators_from_log(conn: &Connection, board: BoardId) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE columns SET created_by = created.actor
+         FROM (
+             SELECT json_extract(json, '$.data.id') AS id, json_extract(json, '$.actor') AS actor
+             FROM events
+             WHERE board_id = ?1 AND json_extract(json, '$.kind') = 'column.created'
+         ) AS created
+         WHERE columns.board_id = ?1 AND columns.id = created.id
+           AND created.actor IN (SELECT id FROM members WHERE board_id = ?1)",
+        [board.to_string()],
+    )?;
+    Ok(())
 }
 
 /// Opens the database of `data_dir` for the CLI (migrating it if needed).

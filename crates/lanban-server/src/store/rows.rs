@@ -175,16 +175,21 @@ pub fn insert_member(
     Ok(())
 }
 
-/// Inserts a column.
-pub fn insert_column(conn: &Connection, column: &Column) -> rusqlite::Result<()> {
+/// Inserts a column, with the member who created it if known (an import learns it from the event log).
+pub fn insert_column(
+    conn: &Connection,
+    column: &Column,
+    created_by: Option<MemberId>,
+) -> rusqlite::Result<()> {
     conn.prepare_cached(
-        "INSERT INTO columns (id, board_id, title, position) VALUES (?1, ?2, ?3, ?4)",
+        "INSERT INTO columns (id, board_id, title, position, created_by) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
     .execute(rusqlite::params![
         column.id.to_string(),
         column.board_id.to_string(),
         column.title,
-        column.position
+        column.position,
+        created_by.map(|m| m.to_string())
     ])?;
     Ok(())
 }

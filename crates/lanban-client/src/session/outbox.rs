@@ -1,0 +1,498 @@
+//! The session's outbox: every change the person makes is kept (in the replica when there is one) before it is
+//! sent, then sent in order, one at a time, whenever the host is reachable and the mirror has caught up. A change
+//! answered by the host stays listed until the mirror shows it; one the host refuses, or that collides with a
+//! teammate's change, stays listed as failed until the person applies it again or discards it.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use lanban_core::api::{ErrorBody, ErrorCode, Snapshot};
+use lanban_core::model::Card;
+use lanban_core::mutation::{Mutation, Standing, patch_card, standing};
+use lanban_core::time::Timestamp;
+use tokio::sync::oneshot;
+use uuid::Uuid;
+
+use crate::error::ClientError;
+use crate::replica::{OutboxId, OutboxRequest, OutboxState};
+use crate::session::{ConnectionState, Shared, SyncEvent};
+
+/// How long an answered change is shown on top of the mirror at most, should its event be slow to arrive.
+const SETTLE: Duration = Duration::from_secs(10);
+
+/// A change the person made that the board does not show yet, as subscribers see it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct PendingChange {
+    /// Its `Idempotency-Key`, which also names it.
+    pub key: Uuid,
+    pub mutation: Mutation,
+    pub state: ChangeState,
+    pub queued_at: Timestamp,
+}
+
+/// Where a pending change stands.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum ChangeState {
+    /// Kept, waiting for the host.
+    Queued,
+    /// The host has it; its event has not reached the mirror yet.
+    Sent,
+    /// The host refused it, or a teammate changed the same thing meanwhile; `current` is the card as the board
+    /// has it now, when the change is about a card.
+    Failed {
+        status: u16,
+        code: Option<ErrorCode>,
+        message: String,
+        current: Option<Box<Card>>,
+    },
+}
+
+/// What became of a submitted change while its submitter waited.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Submitted {
+    /// The host applied it; its answer.
+    Done(serde_json::Value),
+    /// The host is out of reach: it is kept and goes when the host is back.
+    Queued,
+}
+
+/// The outbox's entries, in the order they were made.
+#[derive(Default)]
+pub(crate) struct Outbox {
+    entries: Vec<Entry>,
+}
+
+struct Entry {
+    change: PendingChange,
+    /// Its row in the replica's outbox, when the session keeps one.
+    kept: Option<OutboxId>,
+    /// The exact request.
+    request: OutboxRequest,
+    /// When the host answered it (for `SETTLE`), and what.
+    answered: Option<(Instant, serde_json::Value)>,
+    /// The submitter, while it waits for the outcome.
+    waiter: Option<oneshot::Sender<Result<serde_json::Value, ClientError>>>,
+}
+
+/// The outcome of one attempt to send an entry.
+enum Outcome {
+    Done(serde_json::Value),
+    Refused(ChangeState, ClientError),
+    /// No answer (the host is out of reach, busy, or restarting): send it again later.
+    Retry,
+}
+
+impl Outbox {
+    /// The pending changes, as subscribers see them.
+    pub(crate) fn list(&self) -> Vec<PendingChange> {
+        self.entries.iter().map(|e| e.change.clone()).collect()
+    }
+
+    /// Drops answered changes that `mirror` now shows (or that were answered long enough ago); true if any went.
+    pub(crate) fn settle(&mut self, mirror: &Snapshot) -> bool {
+        let before = self.entries.len();
+        self.entries.retain(|entry| match &entry.answered {
+            Some((at, answer)) => {
+                at.elapsed() < SETTLE && !shows(mirror, &entry.change.mutation, answer)
+            }
+            None => true,
+        });
+        self.entries.len() != before
+    }
+}
+
+/// Whether the mirror shows a change the host answered with `answer`.
+fn shows(mirror: &Snapshot, mutation: &Mutation, answer: &serde_json::Value) -> bool {
+    let version = answer.get("version").and_then(serde_json::Value::as_u64);
+    match mutation {
+        Mutation::CreateCard { card, .. } => card
+            .id
+            .is_none_or(|id| mirror.cards.iter().any(|c| c.id == id)),
+        Mutation::CreateColumn { column, .. } => column
+            .id
+            .is_none_or(|id| mirror.columns.iter().any(|c| c.id == id)),
+        Mutation::UpdateCard { card, .. } => match mirror.cards.iter().find(|c| c.id == *card) {
+            Some(now) => version.is_none_or(|v| now.version >= v),
+            None => true,
+        },
+        Mutation::UpdateColumn { column, .. } => {
+            match mirror.columns.iter().find(|c| c.id == *column) {
+                Some(now) => {
+                    answer.get("title").and_then(|t| t.as_str()) == Some(now.title.as_str())
+                        && answer.get("position").and_then(|p| p.as_str())
+                            == Some(now.position.as_str())
+                }
+                None => true,
+            }
+        }
+        Mutation::DeleteCard { card } => mirror.cards.iter().all(|c| c.id != *card),
+        Mutation::DeleteColumn { column } => mirror.columns.iter().all(|c| c.id != *column),
+        Mutation::RenameBoard { .. } => answer
+            .get("updated_at")
+            .and_then(|t| t.as_str())
+            .is_none_or(|at| mirror.board.updated_at.as_str() >= at),
+    }
+}
+
+impl Shared {
+    /// Tells subscribers the outbox changed; call with the outbox locked, so lists go out in order.
+    fn announce(&self, outbox: &Outbox) {
+        let _ = self
+            .events
+            .send(SyncEvent::Changes(Arc::new(outbox.list())));
+    }
+
+    /// Locks the outbox (a std lock: never held across an `.await`).
+    pub(crate) fn outbox(&self) -> std::sync::MutexGuard<'_, Outbox> {
+        self.outbox.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Drops answered changes the mirror now shows; called after every change to the mirror.
+    pub(crate) fn settle(&self, mirror: &Snapshot) {
+        let mut outbox = self.outbox();
+        if outbox.settle(mirror) {
+            self.announce(&outbox);
+        }
+    }
+
+    /// The card as the person sees it: the mirror's, with their queued edits of it on top.
+    fn shown_card(&self, card: lanban_core::ids::CardId) -> Option<Card> {
+        let mut shown = self
+            .state
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .cards
+            .iter()
+            .find(|c| c.id == card)
+            .cloned()?;
+        for entry in &self.outbox().entries {
+            if let Mutation::UpdateCard {
+                card: id, patch, ..
+            } = &entry.change.mutation
+                && *id == card
+                && entry.answered.is_none()
+            {
+                patch_card(&mut shown, patch);
+            }
+        }
+        Some(shown)
+    }
+
+    /// Keeps a change and queues it; the receiver answers its outcome.
+    pub(crate) fn enqueue(
+        &self,
+        key: Uuid,
+        mut mutation: Mutation,
+    ) -> Result<oneshot::Receiver<Result<serde_json::Value, ClientError>>, ClientError> {
+        if let Mutation::UpdateCard { card, base, .. } = &mut mutation
+            && base.is_none()
+        {
+            *base = self.shown_card(*card).map(Box::new);
+        }
+        let request = OutboxRequest::new(key, mutation.clone())?;
+        let kept = match &self.keep_slot {
+            Some(slot) => Some(slot.replica.enqueue(&slot.host, self.board_id, &request)?),
+            None => None,
+        };
+        let (waiter, outcome) = oneshot::channel();
+        let mut outbox = self.outbox();
+        outbox.entries.push(Entry {
+            change: PendingChange {
+                key,
+                mutation,
+                state: ChangeState::Queued,
+                queued_at: Timestamp::now(),
+            },
+            kept,
+            request,
+            answered: None,
+            waiter: Some(waiter),
+        });
+        self.announce(&outbox);
+        drop(outbox);
+        self.outbox_wake.notify_one();
+        Ok(outcome)
+    }
+
+    /// Loads the changes kept in the replica (the app was closed, or killed, with changes waiting).
+    pub(crate) fn load_kept(&self) -> Result<(), ClientError> {
+        let Some(slot) = &self.keep_slot else {
+            return Ok(());
+        };
+        let mut kept = slot.replica.pending(&slot.host, self.board_id)?;
+        kept.extend(slot.replica.failed(&slot.host, self.board_id)?);
+        kept.sort_by_key(|e| e.id);
+        let mut outbox = self.outbox();
+        for entry in kept {
+            let Some(mutation) = entry.request.mutation.clone() else {
+                continue;
+            };
+            let state = match &entry.state {
+                OutboxState::Pending => ChangeState::Queued,
+                OutboxState::Failed(answer) => failed_state(answer.status, &answer.body, None),
+            };
+            outbox.entries.push(Entry {
+                change: PendingChange {
+                    key: entry.request.idempotency_key,
+                    mutation,
+                    state,
+                    queued_at: entry.created_at.clone(),
+                },
+                kept: Some(entry.id),
+                request: entry.request,
+                answered: None,
+                waiter: None,
+            });
+        }
+        Ok(())
+    }
+
+    /// Removes a failed (or queued) change without sending it.
+    pub(crate) fn discard(&self, key: Uuid) -> Result<Option<Mutation>, ClientError> {
+        let mut outbox = self.outbox();
+        let Some(at) = outbox
+            .entries
+            .iter()
+            .position(|e| e.change.key == key && e.answered.is_none())
+        else {
+            return Ok(None);
+        };
+        if let (Some(slot), Some(id)) = (&self.keep_slot, outbox.entries[at].kept) {
+            slot.replica.discard(id)?;
+        }
+        let entry = outbox.entries.remove(at);
+        self.announce(&outbox);
+        Ok(Some(entry.change.mutation))
+    }
+}
+
+/// The failed state for an answer.
+fn failed_state(status: u16, body: &serde_json::Value, current: Option<Card>) -> ChangeState {
+    let error = serde_json::from_value::<ErrorBody>(body.clone()).ok();
+    let current = current.or_else(|| error.as_ref().and_then(|e| e.current.clone().map(|c| *c)));
+    ChangeState::Failed {
+        status,
+        code: error.as_ref().map(|e| e.error.code),
+        message: error.map_or_else(
+            || format!("The host answered {status}."),
+            |e| e.error.message,
+        ),
+        current: current.map(Box::new),
+    }
+}
+
+/// The task that sends the outbox, in order, whenever the host is reachable and the mirror has caught up.
+pub(crate) async fn drain(shared: Arc<Shared>) {
+    let mut stop = shared.stop.subscribe();
+    let mut connection = shared.connection.subscribe();
+    let mut caught_up = shared.caught_up.subscribe();
+    loop {
+        let next = {
+            let ready = *connection.borrow() == ConnectionState::Connected && *caught_up.borrow();
+            let outbox = shared.outbox();
+            let queued = outbox
+                .entries
+                .iter()
+                .find(|e| e.change.state == ChangeState::Queued);
+            queued
+                .filter(|_| ready)
+                .map(|e| (e.change.clone(), e.request.clone()))
+        };
+        let Some((change, request)) = next else {
+            tokio::select! {
+                () = shared.outbox_wake.notified() => {}
+                _ = connection.changed() => {}
+                _ = caught_up.changed() => {}
+                _ = stop.wait_for(|s| *s) => return,
+            }
+            continue;
+        };
+        match send(&shared, &change, &request).await {
+            Outcome::Retry => {
+                tokio::select! {
+                    () = tokio::time::sleep(Duration::from_millis(500)) => {}
+                    _ = stop.wait_for(|s| *s) => return,
+                }
+            }
+            outcome => record(&shared, change.key, outcome),
+        }
+    }
+}
+
+/// Sends one change (or finds it need not go).
+async fn send(shared: &Shared, change: &PendingChange, request: &OutboxRequest) -> Outcome {
+    if let Mutation::UpdateCard {
+        card,
+        patch,
+        base: Some(base),
+    } = &change.mutation
+    {
+        let now = shared
+            .state
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .cards
+            .iter()
+            .find(|c| c.id == *card)
+            .cloned();
+        if let Some(now) = now {
+            match standing(patch, base, &now) {
+                Standing::Send => {}
+                Standing::Applied => {
+                    return Outcome::Done(serde_json::to_value(&now).unwrap_or_default());
+                }
+                Standing::Collides => {
+                    let message =
+                        "A teammate changed this card in the same place meanwhile.".to_owned();
+                    let state = ChangeState::Failed {
+                        status: 409,
+                        code: Some(ErrorCode::VersionConflict),
+                        message: message.clone(),
+                        current: Some(Box::new(now)),
+                    };
+                    return Outcome::Refused(state, ClientError::Protocol(message));
+                }
+            }
+        }
+    }
+    let key = request.idempotency_key.to_string();
+    let method = request.method.clone();
+    let sent = shared
+        .api
+        .send_kept(&key, method, &request.path, request.body.as_deref())
+        .await;
+    let (status, body) = match sent {
+        Ok(answer) => answer,
+        Err(err) => {
+            tracing::debug!(error = %err, "a kept change did not get an answer; it goes again later");
+            return Outcome::Retry;
+        }
+    };
+    let mutation = &change.mutation;
+    match status {
+        200..=299 => Outcome::Done(body),
+        // The target is gone: a delete has reached its goal; a create was applied once and deleted since.
+        404 | 410 if mutation.is_delete() => Outcome::Done(serde_json::Value::Null),
+        410 if mutation.is_create() => Outcome::Done(serde_json::Value::Null),
+        // Not run (busy, restarting, rate limited, or the member's access is being checked): try again later.
+        429 | 500..=599 | 401 => Outcome::Retry,
+        _ => {
+            let error = serde_json::from_value::<ErrorBody>(body.clone()).ok();
+            let err = match error {
+                Some(error) => ClientError::from_body(status, error, None),
+                None => ClientError::Protocol(format!("HTTP {status}")),
+            };
+            Outcome::Refused(failed_state(status, &body, None), err)
+        }
+    }
+}
+
+/// Records an outcome: in the replica, in the list, and for a submitter still waiting.
+fn record(shared: &Shared, key: Uuid, outcome: Outcome) {
+    let mut outbox = shared.outbox();
+    let Some(at) = outbox.entries.iter().position(|e| e.change.key == key) else {
+        return;
+    };
+    let entry = &mut outbox.entries[at];
+    let kept = entry.kept.zip(shared.keep_slot.as_ref());
+    match outcome {
+        Outcome::Done(answer) => {
+            if let Some((id, slot)) = kept
+                && let Err(err) = slot.replica.record_answer(id, 200, &answer)
+            {
+                tracing::warn!(error = %err, "cannot record a change's answer");
+            }
+            entry.change.state = ChangeState::Sent;
+            entry.answered = Some((Instant::now(), answer.clone()));
+            if let Some(waiter) = entry.waiter.take() {
+                let _ = waiter.send(Ok(answer));
+            }
+        }
+        Outcome::Refused(state, err) => {
+            // A submitter still waiting hears the refusal at once (and the change is dropped, as before the
+            // outbox); otherwise it stays listed as failed for the person to decide.
+            let told = entry
+                .waiter
+                .take()
+                .is_some_and(|waiter| waiter.send(Err(err)).is_ok());
+            let (status, body) = match &state {
+                ChangeState::Failed {
+                    status, message, ..
+                } => (*status, serde_json::json!({"error": {"message": message}})),
+                _ => (409, serde_json::Value::Null),
+            };
+            if let Some((id, slot)) = kept {
+                let recorded = if told {
+                    slot.replica.discard(id)
+                } else {
+                    slot.replica.record_answer(id, status, &body)
+                };
+                if let Err(err) = recorded {
+                    tracing::warn!(error = %err, "cannot record a change's refusal");
+                }
+            }
+            if told {
+                outbox.entries.remove(at);
+            } else {
+                entry.change.state = state;
+            }
+        }
+        Outcome::Retry => return,
+    }
+    shared.announce(&outbox);
+    drop(outbox);
+    // The event may have come before the answer: settle now (the mirror's lock first, as everywhere).
+    let mirror = shared.state.read().unwrap_or_else(|e| e.into_inner());
+    shared.settle(&mirror);
+}
+
+/// A refused change made again on top of `board` as it is now: a card edit against the card as it is (so it no
+/// longer collides), moves without neighbours that may be gone, creates with a fresh id (in the first column if
+/// theirs was deleted).
+pub(crate) fn on_top(mutation: Mutation, board: &Snapshot) -> Mutation {
+    match mutation {
+        Mutation::UpdateCard {
+            card, mut patch, ..
+        } => {
+            patch.before = None;
+            patch.after = None;
+            if let Some(Some(column)) = patch.column_id
+                && board.columns.iter().all(|c| c.id != column)
+            {
+                patch.column_id = None;
+            }
+            Mutation::UpdateCard {
+                card,
+                patch,
+                base: None,
+            }
+        }
+        Mutation::UpdateColumn { column, mut patch } => {
+            patch.before = None;
+            patch.after = None;
+            Mutation::UpdateColumn { column, patch }
+        }
+        Mutation::CreateCard { column, mut card } => {
+            card.id = Some(lanban_core::ids::CardId::new());
+            card.before = None;
+            card.after = None;
+            let column = if board.columns.iter().any(|c| c.id == column) {
+                column
+            } else {
+                board.columns.first().map_or(column, |c| c.id)
+            };
+            Mutation::CreateCard { column, card }
+        }
+        Mutation::CreateColumn {
+            board: id,
+            mut column,
+        } => {
+            column.id = Some(lanban_core::ids::ColumnId::new());
+            column.before = None;
+            column.after = None;
+            Mutation::CreateColumn { board: id, column }
+        }
+        other => other,
+    }
+}

@@ -1,0 +1,310 @@
+//! The changes a member makes to a board's content, as a client keeps them until the host has answered (the
+//! outbox): each knows its request (method, path, exact body) and how to tell whether it collides with what a
+//! teammate changed meanwhile.
+
+use serde::{Deserialize, Serialize};
+
+use crate::api::{CreateCard, CreateColumn, UpdateBoard, UpdateCard, UpdateColumn};
+use crate::ids::{BoardId, CardId, ColumnId};
+use crate::model::Card;
+
+/// A change to a board that any member may make. Creates carry the id the client chose, so later changes can
+/// name what they create before the host has answered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Mutation {
+    RenameBoard {
+        board: BoardId,
+        name: String,
+    },
+    CreateColumn {
+        board: BoardId,
+        column: CreateColumn,
+    },
+    UpdateColumn {
+        column: ColumnId,
+        patch: UpdateColumn,
+    },
+    DeleteColumn {
+        column: ColumnId,
+    },
+    CreateCard {
+        column: ColumnId,
+        card: CreateCard,
+    },
+    /// `base`: the card as the person saw it when they made the change, which tells a teammate's change to the
+    /// same field (a collision) from one to other fields (merged without asking).
+    UpdateCard {
+        card: CardId,
+        patch: Box<UpdateCard>,
+        base: Option<Box<Card>>,
+    },
+    DeleteCard {
+        card: CardId,
+    },
+}
+
+/// An HTTP request as it is kept and sent: the exact bytes, so a resend is the same request (§7).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    pub method: &'static str,
+    pub path: String,
+    pub body: Option<Vec<u8>>,
+}
+
+/// How a queued card edit stands against the card as the board has it now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    /// Send it: nobody else changed what it changes.
+    Send,
+    /// The board already shows it (the edit was applied and its answer lost): nothing to send.
+    Applied,
+    /// A teammate changed a field it changes (or moved the card it moves): ask the person.
+    Collides,
+}
+
+impl Mutation {
+    /// The request that makes this change.
+    pub fn request(&self) -> Result<Request, serde_json::Error> {
+        let (method, path, body) = match self {
+            Mutation::RenameBoard { board, name } => {
+                let body = UpdateBoard { name: name.clone() };
+                (
+                    "PATCH",
+                    format!("/api/boards/{board}"),
+                    Some(serde_json::to_vec(&body)?),
+                )
+            }
+            Mutation::CreateColumn { board, column } => (
+                "POST",
+                format!("/api/boards/{board}/columns"),
+                Some(serde_json::to_vec(column)?),
+            ),
+            Mutation::UpdateColumn { column, patch } => (
+                "PATCH",
+                format!("/api/columns/{column}"),
+                Some(serde_json::to_vec(patch)?),
+            ),
+            Mutation::DeleteColumn { column } => ("DELETE", format!("/api/columns/{column}"), None),
+            Mutation::CreateCard { column, card } => (
+                "POST",
+                format!("/api/columns/{column}/cards"),
+                Some(serde_json::to_vec(card)?),
+            ),
+            Mutation::UpdateCard { card, patch, .. } => (
+                "PATCH",
+                format!("/api/cards/{card}"),
+                Some(serde_json::to_vec(patch)?),
+            ),
+            Mutation::DeleteCard { card } => ("DELETE", format!("/api/cards/{card}"), None),
+        };
+        Ok(Request { method, path, body })
+    }
+
+    /// A delete: done once its target is gone, whoever deleted it.
+    pub fn is_delete(&self) -> bool {
+        matches!(
+            self,
+            Mutation::DeleteColumn { .. } | Mutation::DeleteCard { .. }
+        )
+    }
+
+    /// A create: sent again, it is the same create (the host answers 200, or 410 once it was deleted).
+    pub fn is_create(&self) -> bool {
+        matches!(
+            self,
+            Mutation::CreateColumn { .. } | Mutation::CreateCard { .. }
+        )
+    }
+
+    /// The card this change is about, if any (for the "not yet synced" mark).
+    pub fn card(&self) -> Option<CardId> {
+        match self {
+            Mutation::CreateCard { card, .. } => card.id,
+            Mutation::UpdateCard { card, .. } | Mutation::DeleteCard { card } => Some(*card),
+            _ => None,
+        }
+    }
+}
+
+/// Shows an edit on a card as the host would make it (the fields it sets; moves are left to the host's ordering).
+pub fn patch_card(card: &mut Card, patch: &UpdateCard) {
+    if let Some(Some(title)) = &patch.title {
+        card.title.clone_from(title);
+    }
+    if let Some(description) = &patch.description {
+        card.description = description.clone().unwrap_or_default();
+    }
+    if let Some(labels) = &patch.labels {
+        card.labels = labels.clone().unwrap_or_default();
+    }
+    if let Some(assignee) = patch.assignee_id {
+        card.assignee_id = assignee;
+    }
+    if let Some(due) = &patch.due_date {
+        card.due_date.clone_from(due);
+    }
+    if let Some(Some(column)) = patch.column_id {
+        card.column_id = column;
+    }
+}
+
+/// How a card edit made on `base` stands against `now`, the card as the board has it.
+pub fn standing(patch: &UpdateCard, base: &Card, now: &Card) -> Standing {
+    let fields = fields(patch, now);
+    if fields.iter().all(|f| f.mine_equals_now) && !moves(patch) {
+        return Standing::Applied;
+    }
+    let theirs_changed = fields.iter().any(|f| f.base_differs(base, now));
+    let moved_meanwhile =
+        moves(patch) && (now.column_id != base.column_id || now.position != base.position);
+    if theirs_changed || moved_meanwhile {
+        Standing::Collides
+    } else {
+        Standing::Send
+    }
+}
+
+/// Whether the edit moves the card.
+fn moves(patch: &UpdateCard) -> bool {
+    patch.column_id.is_some() || patch.before.is_some() || patch.after.is_some()
+}
+
+/// One field an edit sets: whether the board already has the edit's value, and how to read the field.
+struct Field {
+    mine_equals_now: bool,
+    read: fn(&Card) -> String,
+}
+
+impl Field {
+    fn base_differs(&self, base: &Card, now: &Card) -> bool {
+        (self.read)(base) != (self.read)(now)
+    }
+}
+
+/// The fields `patch` sets, compared as their JSON text (absent and `null` alike for optional fields).
+fn fields(patch: &UpdateCard, now: &Card) -> Vec<Field> {
+    fn text<T: Serialize>(value: &T) -> String {
+        serde_json::to_string(value).unwrap_or_default()
+    }
+    let mut fields = Vec::new();
+    let mut add = |set: Option<String>, read: fn(&Card) -> String| {
+        if let Some(mine) = set {
+            fields.push(Field {
+                mine_equals_now: mine == read(now),
+                read,
+            });
+        }
+    };
+    add(patch.title.as_ref().map(text), |c| text(&Some(&c.title)));
+    add(patch.description.as_ref().map(text), |c| {
+        text(&Some(&c.description))
+    });
+    add(patch.labels.as_ref().map(text), |c| text(&Some(&c.labels)));
+    add(patch.assignee_id.as_ref().map(text), |c| {
+        text(&c.assignee_id)
+    });
+    add(patch.due_date.as_ref().map(text), |c| text(&c.due_date));
+    fields
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::MemberId;
+    use crate::time::Timestamp;
+
+    fn card(title: &str, due: Option<&str>) -> Card {
+        Card {
+            id: CardId(uuid::Uuid::from_u128(1)),
+            board_id: BoardId(uuid::Uuid::from_u128(2)),
+            column_id: ColumnId(uuid::Uuid::from_u128(3)),
+            title: title.into(),
+            description: String::new(),
+            labels: vec![],
+            assignee_id: None,
+            due_date: due.map(str::to_owned),
+            position: "a0".into(),
+            version: 1,
+            created_by: MemberId(uuid::Uuid::from_u128(4)),
+            created_at: Timestamp::now(),
+            updated_at: Timestamp::now(),
+        }
+    }
+
+    fn retitle(title: &str) -> UpdateCard {
+        UpdateCard {
+            title: Some(Some(title.into())),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_card_edit_stands_against_the_board_as_it_is_now() {
+        let base = card("Plan", None);
+        // Nobody else touched the title: send.
+        let now = card("Plan", Some("2026-12-24"));
+        assert_eq!(standing(&retitle("Plan v2"), &base, &now), Standing::Send);
+        // The board already shows my title: it was applied, its answer lost.
+        let now = card("Plan v2", None);
+        assert_eq!(
+            standing(&retitle("Plan v2"), &base, &now),
+            Standing::Applied
+        );
+        // A teammate retitled it meanwhile: ask.
+        let now = card("Plan (final)", None);
+        assert_eq!(
+            standing(&retitle("Plan v2"), &base, &now),
+            Standing::Collides
+        );
+        // Clearing a due date a teammate set meanwhile collides; clearing it when nobody changed it does not.
+        let clear = UpdateCard {
+            due_date: Some(None),
+            ..Default::default()
+        };
+        let dated = card("Plan", Some("2026-12-24"));
+        assert_eq!(standing(&clear, &base, &dated), Standing::Collides);
+        assert_eq!(standing(&clear, &dated, &dated), Standing::Send);
+        // A move collides with a teammate's move, not with a retitle.
+        let to_done = UpdateCard {
+            column_id: Some(Some(ColumnId(uuid::Uuid::from_u128(9)))),
+            ..Default::default()
+        };
+        assert_eq!(
+            standing(&to_done, &base, &card("Other", None)),
+            Standing::Send
+        );
+        let mut moved = base.clone();
+        moved.position = "a5".into();
+        assert_eq!(standing(&to_done, &base, &moved), Standing::Collides);
+    }
+
+    #[test]
+    fn requests_carry_the_exact_body_and_path() {
+        let column = ColumnId(uuid::Uuid::from_u128(3));
+        let create = Mutation::CreateCard {
+            column,
+            card: CreateCard {
+                id: Some(CardId(uuid::Uuid::from_u128(7))),
+                title: "Write".into(),
+                ..Default::default()
+            },
+        };
+        let request = create.request().unwrap();
+        assert_eq!(request.method, "POST");
+        assert_eq!(request.path, format!("/api/columns/{column}/cards"));
+        assert_eq!(
+            request.body.unwrap(),
+            br#"{"id":"00000000-0000-0000-0000-000000000007","title":"Write"}"#
+        );
+        let delete = Mutation::DeleteCard {
+            card: CardId(uuid::Uuid::from_u128(7)),
+        };
+        assert_eq!(delete.request().unwrap().body, None);
+        assert!(delete.is_delete() && create.is_create());
+        // A mutation travels as tagged JSON (the outbox keeps it so).
+        let json = serde_json::to_value(&delete).unwrap();
+        assert_eq!(json["kind"], "delete_card");
+    }
+}

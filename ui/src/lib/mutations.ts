@@ -1,0 +1,177 @@
+// The changes a person makes, as the UI shows them before the board does: each is a `Mutation` (the same value
+// the Rust outbox keeps and sends), drawn on a draft of the board by `applyMutation`. Creates carry an id chosen
+// here (a UUIDv7), so a card made while the host is away can be edited and moved before it syncs.
+
+import type { Card, CardId, Column, ColumnId, Mutation, Snapshot } from "../bindings";
+
+/** A UUIDv7: 48 bits of milliseconds, then random bits (ids sort by creation time, as the server's do). */
+export function uuidv7(now = Date.now()): string {
+  const bytes = new Uint8Array(16);
+  crypto.getRandomValues(bytes);
+  for (let i = 0; i < 6; i++) bytes[i] = Math.floor(now / 2 ** (8 * (5 - i))) & 0xff;
+  bytes[6] = (bytes[6] & 0x0f) | 0x70;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+// Drafts: the edits pending changes make to the view. Each takes a draft (fresh arrays) and replaces elements.
+
+export const draft = {
+  /** Sets fields of a card. */
+  patchCard(d: Snapshot, id: CardId, patch: Partial<Card>): void {
+    const i = d.cards.findIndex((c) => c.id === id);
+    if (i >= 0) d.cards[i] = { ...d.cards[i], ...patch };
+  },
+
+  /** Moves a card to `columnId`, just before `before` or just after `after` (neither: at the column's end). */
+  moveCard(d: Snapshot, id: CardId, columnId: ColumnId, before?: CardId | null, after?: CardId | null): void {
+    const from = d.cards.findIndex((c) => c.id === id);
+    if (from < 0) return;
+    const card = { ...d.cards[from], column_id: columnId };
+    d.cards.splice(from, 1);
+    draft.placeCard(d, card, before, after);
+  },
+
+  /** Inserts `card` into its column before/after a sibling, or at the end of the column. */
+  placeCard(d: Snapshot, card: Card, before?: CardId | null, after?: CardId | null): void {
+    let at = -1;
+    if (before) at = d.cards.findIndex((c) => c.id === before);
+    if (at < 0 && after) {
+      const i = d.cards.findIndex((c) => c.id === after);
+      if (i >= 0) at = i + 1;
+    }
+    if (at < 0) {
+      // The end of the column: after its last card (the view groups cards by column, so only the order within a
+      // column matters here).
+      let last = -1;
+      for (let i = d.cards.length - 1; i >= 0; i--) {
+        if (d.cards[i].column_id === card.column_id) {
+          last = i;
+          break;
+        }
+      }
+      at = last >= 0 ? last + 1 : d.cards.length;
+    }
+    d.cards.splice(at, 0, card);
+  },
+
+  removeCard(d: Snapshot, id: CardId): void {
+    d.cards = d.cards.filter((c) => c.id !== id);
+  },
+
+  patchColumn(d: Snapshot, id: ColumnId, patch: Partial<Column>): void {
+    const i = d.columns.findIndex((c) => c.id === id);
+    if (i >= 0) d.columns[i] = { ...d.columns[i], ...patch };
+  },
+
+  /** Moves a column just before `before` or just after `after`. */
+  moveColumn(d: Snapshot, id: ColumnId, before?: ColumnId | null, after?: ColumnId | null): void {
+    const from = d.columns.findIndex((c) => c.id === id);
+    if (from < 0) return;
+    const [column] = d.columns.splice(from, 1);
+    let at = d.columns.length;
+    if (before) {
+      const i = d.columns.findIndex((c) => c.id === before);
+      if (i >= 0) at = i;
+    } else if (after) {
+      const i = d.columns.findIndex((c) => c.id === after);
+      if (i >= 0) at = i + 1;
+    }
+    d.columns.splice(at, 0, column);
+  },
+
+  removeColumn(d: Snapshot, id: ColumnId): void {
+    d.columns = d.columns.filter((c) => c.id !== id);
+    d.cards = d.cards.filter((c) => c.column_id !== id);
+  },
+};
+
+
+/** Draws a change on a draft of the board (fresh arrays; elements replaced, never mutated). */
+export function applyMutation(d: Snapshot, m: Mutation, by: string, now: string): void {
+  switch (m.kind) {
+    case "rename_board":
+      d.board = { ...d.board, name: m.name };
+      break;
+    case "create_column": {
+      if (!m.column.id || d.columns.some((c) => c.id === m.column.id)) break;
+      const column: Column = { id: m.column.id, board_id: d.board.id, title: m.column.title, position: "~" };
+      d.columns.push(column);
+      draft.moveColumn(d, column.id, m.column.before, m.column.after);
+      break;
+    }
+    case "update_column":
+      if (m.patch.title != null) draft.patchColumn(d, m.column, { title: m.patch.title });
+      if (m.patch.before || m.patch.after) draft.moveColumn(d, m.column, m.patch.before, m.patch.after);
+      break;
+    case "delete_column":
+      draft.removeColumn(d, m.column);
+      break;
+    case "create_card": {
+      const c = m.card;
+      if (!c.id || d.cards.some((x) => x.id === c.id)) break;
+      const card: Card = {
+        id: c.id,
+        board_id: d.board.id,
+        column_id: m.column,
+        title: c.title,
+        description: c.description ?? "",
+        labels: c.labels ?? [],
+        assignee_id: c.assignee_id ?? null,
+        due_date: c.due_date ?? null,
+        position: "~",
+        version: 0,
+        created_by: by,
+        created_at: now,
+        updated_at: now,
+      };
+      draft.placeCard(d, card, c.before, c.after);
+      break;
+    }
+    case "update_card": {
+      const p = m.patch;
+      const shown: Partial<Card> = {};
+      if (p.title != null) shown.title = p.title;
+      if ("description" in p) shown.description = p.description ?? "";
+      if ("labels" in p) shown.labels = p.labels ?? [];
+      if ("assignee_id" in p) shown.assignee_id = p.assignee_id ?? null;
+      if ("due_date" in p) shown.due_date = p.due_date ?? null;
+      draft.patchCard(d, m.card, shown);
+      if (p.column_id || p.before || p.after) {
+        const card = d.cards.find((x) => x.id === m.card);
+        if (card) draft.moveCard(d, m.card, p.column_id ?? card.column_id, p.before, p.after);
+      }
+      break;
+    }
+    case "delete_card":
+      draft.removeCard(d, m.card);
+      break;
+  }
+}
+
+/** The card a change is about, if any (for the "not yet synced" mark). */
+export function cardOf(m: Mutation): CardId | null {
+  switch (m.kind) {
+    case "create_card":
+      return m.card.id ?? null;
+    case "update_card":
+    case "delete_card":
+      return m.card;
+    default:
+      return null;
+  }
+}
+
+/** The column a change is about, if any. */
+export function columnOf(m: Mutation): ColumnId | null {
+  switch (m.kind) {
+    case "create_column":
+      return m.column.id ?? null;
+    case "update_column":
+    case "delete_column":
+      return m.column;
+    default:
+      return null;
+  }
+}
