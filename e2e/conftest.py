@@ -77,6 +77,7 @@ class Instance:
                    LANBAN_DISCOVERY="0")
         env.update(extra_env or {})
         self.env = env
+        SHOTS.mkdir(parents=True, exist_ok=True)
         self.log = open(SHOTS / f"{name}-driver.log", "w")
         self.driver_process = subprocess.Popen(
             ["tauri-driver", "--port", str(self.port), "--native-port", str(native)],
@@ -105,6 +106,27 @@ class Instance:
                 if attempt == 4:
                     raise
                 time.sleep(1 + attempt)
+
+    def kill_app(self):
+        """Kills this instance's app process with SIGKILL (no chance to save anything), then forgets its session."""
+        marker = f"LANBAN_DATA_DIR={self.data / 'app'}".encode()
+        killed = 0
+        for proc in Path("/proc").iterdir():
+            if not proc.name.isdigit():
+                continue
+            try:
+                if proc.joinpath("comm").read_text().strip() != "lanban":
+                    continue
+                if marker in proc.joinpath("environ").read_bytes().split(b"\0"):
+                    os.kill(int(proc.name), signal.SIGKILL)
+                    killed += 1
+            except (OSError, ProcessLookupError):
+                continue
+        assert killed == 1, f"expected to kill one app of {self.name}, killed {killed}"
+        try:
+            self.driver.quit()
+        except Exception:  # the session's app is gone; its driver may say so
+            pass
 
     def stop_driver(self):
         try:

@@ -2,7 +2,7 @@
 
 A hosts and B joins and works; A quits. B's pill says the host is offline, and B reopens the board from Recent
 boards without the host: from B's own copy, with everything B saw. B makes three changes offline; they show at once,
-marked as not yet synced. A starts again (on the same port); B's app finds it by itself, B's changes land (the marks
+marked as not yet synced, and survive B's app being killed (kill -9). A starts again (on the same port); B's app finds it by itself, B's changes land (the marks
 go away) and A sees them, and B catches up with what A adds. Screenshots of each step under target/e2e/.
 """
 
@@ -76,7 +76,7 @@ def test_a_members_board_outlives_its_host(pair):
     click(B, "leave-board")
     find(B, "start-screen")
     started = time.monotonic()
-    B.find_element(By.CSS_SELECTOR, '[data-testid="recent-board"] .recent-open').click()
+    open_recent(B)
     find(B, "board-view")
     wait(B, lambda d: card_in_column(d, "Todo", "Book the venue"), "B's copy did not show the card")
     print(f"\nhost away: B's board opened from its copy in {time.monotonic() - started:.2f} s")
@@ -98,12 +98,24 @@ def test_a_members_board_outlives_its_host(pair):
     wait(B, lambda d: "3 changes waiting" in d.find_element(*tid("connection")).text, "the pill never counted 3")
     shots_b(b, "away-b-edits-offline")
 
+    # B's app is killed (kill -9) with the changes waiting, and started again: the board opens from the copy with
+    # the changes still there, still marked.
+    b.kill_app()
+    b.driver = B = b.new_session()
+    find(B, "start-screen")
+    open_recent(B)
+    find(B, "board-view")
+    for title in ["Order lanyards", "Book a caterer", "Book the old mill"]:
+        find(B, "card", f'[data-card-title="{title}"] [data-testid="unsynced"]')
+    wait(B, lambda d: "3 changes waiting" in d.find_element(*tid("connection")).text, "the count did not survive")
+    shots_b(b, "away-b-after-kill-9")
+
     # A starts again and opens the board; B's app finds it by itself, its changes land (the marks go), and A sees
     # them; B catches up with A's new card.
     a.driver = a.new_session()
     A = a.driver
     find(A, "start-screen")
-    A.find_element(By.CSS_SELECTOR, '[data-testid="recent-board"] .recent-open').click()
+    open_recent(A)
     find(A, "board-view")
     click(A, "add-card", inside=("column", '[data-column-title="Todo"]'))
     find(A, "new-card-title").send_keys("Print badges", Keys.ENTER)
@@ -114,6 +126,12 @@ def test_a_members_board_outlives_its_host(pair):
     wait(B, lambda d: not d.find_elements(*tid("unsynced")), "B's not-yet-synced marks never went away")
     assert not A.find_elements(*tid("card", '[data-card-title="Book the venue"]')), "the rename did not land"
     shots(a, b, "away-host-back")
+
+
+def open_recent(driver):
+    """Clicks the board in Recent boards (the list loads just after the start screen shows)."""
+    wait(driver, lambda d: d.find_element(By.CSS_SELECTOR, '[data-testid="recent-board"] .recent-open').click() or True,
+         "could not open the board from Recent boards")
 
 
 def shots_b(b, step: str):

@@ -11,7 +11,7 @@ use lanban_client::replica::{HostKey, Replica};
 use lanban_client::{
     Api, BoardSession, ChangeState, ConnectionState, PendingChange, ReplicaSlot, Submitted,
 };
-use lanban_core::api::{CreateCard, CreateColumn, UpdateCard};
+use lanban_core::api::{CreateCard, CreateColumn, ErrorCode, UpdateCard};
 use lanban_core::ids::{BoardId, CardId, ColumnId};
 use lanban_core::model::Card;
 use lanban_core::mutation::Mutation;
@@ -185,6 +185,19 @@ async fn changes_made_while_the_host_is_away_land_once_merge_or_wait_for_the_per
         Some("2026-12-24"),
         "Hana's due date kept"
     );
+
+    // The failed change is kept too: after another restart it is still listed, with why and the card as it is.
+    session.close().await;
+    let session = BoardSession::open_replicated(bea.clone(), board, quick(), slot.clone())
+        .await
+        .unwrap();
+    let kept = session.changes();
+    assert_eq!(kept.len(), 1);
+    assert!(matches!(
+        &kept[0].state,
+        ChangeState::Failed { code: Some(ErrorCode::VersionConflict), current: Some(card), .. }
+            if card.title == venue_now.title
+    ));
 
     // Bea applies hers again on top: it lands, and the list is empty.
     let again = session.apply_again(settled[0].key).await.unwrap();

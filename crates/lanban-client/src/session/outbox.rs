@@ -78,7 +78,8 @@ struct Entry {
 /// The outcome of one attempt to send an entry.
 enum Outcome {
     Done(serde_json::Value),
-    Refused(ChangeState, ClientError),
+    /// Refused: how it is listed, what a waiting submitter hears, and the answer kept in the replica.
+    Refused(ChangeState, ClientError, serde_json::Value),
     /// No answer (the host is out of reach, busy, or restarting): send it again later.
     Retry,
 }
@@ -275,7 +276,7 @@ fn failed_state(status: u16, body: &serde_json::Value, current: Option<Card>) ->
         status,
         code: error.as_ref().map(|e| e.error.code),
         message: error.map_or_else(
-            || format!("The host answered {status}."),
+            || "The host refused this change.".to_owned(),
             |e| e.error.message,
         ),
         current: current.map(Box::new),
@@ -342,17 +343,7 @@ async fn send(shared: &Shared, change: &PendingChange, request: &OutboxRequest) 
                 Standing::Applied => {
                     return Outcome::Done(serde_json::to_value(&now).unwrap_or_default());
                 }
-                Standing::Collides => {
-                    let message =
-                        "A teammate changed this card in the same place meanwhile.".to_owned();
-                    let state = ChangeState::Failed {
-                        status: 409,
-                        code: Some(ErrorCode::VersionConflict),
-                        message: message.clone(),
-                        current: Some(Box::new(now)),
-                    };
-                    return Outcome::Refused(state, ClientError::Protocol(message));
-                }
+                Standing::Collides => return collision(now),
             }
         }
     }
@@ -383,9 +374,24 @@ async fn send(shared: &Shared, change: &PendingChange, request: &OutboxRequest) 
                 Some(error) => ClientError::from_body(status, error, None),
                 None => ClientError::Protocol(format!("HTTP {status}")),
             };
-            Outcome::Refused(failed_state(status, &body, None), err)
+            Outcome::Refused(failed_state(status, &body, None), err, body)
         }
     }
+}
+
+/// A card edit that collides with a teammate's change to the same field: refused here, as the host would refuse
+/// a stale `version` (409 `version_conflict` with the card as it is now).
+fn collision(now: Card) -> Outcome {
+    let message = "A teammate changed this card in the same place meanwhile.";
+    let body = serde_json::json!({
+        "error": {"code": ErrorCode::VersionConflict, "message": message},
+        "current": now,
+    });
+    let err = serde_json::from_value::<ErrorBody>(body.clone()).map_or_else(
+        |_| ClientError::Protocol(message.to_owned()),
+        |error| ClientError::from_body(409, error, None),
+    );
+    Outcome::Refused(failed_state(409, &body, None), err, body)
 }
 
 /// Records an outcome: in the replica, in the list, and for a submitter still waiting.
@@ -409,18 +415,16 @@ fn record(shared: &Shared, key: Uuid, outcome: Outcome) {
                 let _ = waiter.send(Ok(answer));
             }
         }
-        Outcome::Refused(state, err) => {
+        Outcome::Refused(state, err, body) => {
             // A submitter still waiting hears the refusal at once (and the change is dropped, as before the
             // outbox); otherwise it stays listed as failed for the person to decide.
             let told = entry
                 .waiter
                 .take()
                 .is_some_and(|waiter| waiter.send(Err(err)).is_ok());
-            let (status, body) = match &state {
-                ChangeState::Failed {
-                    status, message, ..
-                } => (*status, serde_json::json!({"error": {"message": message}})),
-                _ => (409, serde_json::Value::Null),
+            let status = match &state {
+                ChangeState::Failed { status, .. } => *status,
+                _ => 409,
             };
             if let Some((id, slot)) = kept {
                 let recorded = if told {
