@@ -86,7 +86,17 @@ struct Inner {
     advertising: bool,
     /// The Join screen's channel, while it is open.
     watcher: Option<Channel<LanStatus>>,
+    /// The open board's host is out of reach: its pinned fingerprint, and where to say at which address a host
+    /// announcing it was seen.
+    seeking: Option<Seeking>,
     error: Option<String>,
+}
+
+/// A search for one host by its certificate fingerprint.
+#[derive(Clone)]
+struct Seeking {
+    fingerprint: String,
+    found: tokio::sync::mpsc::UnboundedSender<String>,
 }
 
 /// What the browsing thread shares with the rest: the hosts it saw, and which browse is current (a thread of an
@@ -138,6 +148,7 @@ impl Lan {
                 advert: None,
                 advertising: false,
                 watcher: None,
+                seeking: None,
                 error: None,
             }),
             seen: Arc::new(Mutex::new(Seen::default())),
@@ -222,13 +233,43 @@ impl Lan {
     /// Stops browsing (the Join screen closed).
     pub fn unwatch(&self) -> Stopping {
         let mut inner = self.lock();
-        if inner.watcher.take().is_some()
+        let was_watching = inner.watcher.take().is_some();
+        self.stop_browsing(&mut inner, was_watching)
+    }
+
+    /// Browses for the host announcing `fingerprint` (the open board's host is out of reach; it may have come back
+    /// at another address): the receiver gets each address it is seen at. Nothing is trusted on the announcement's
+    /// word: the session only talks to the address over TLS pinned to the same fingerprint.
+    pub fn seek(
+        &self,
+        fingerprint: String,
+    ) -> (tokio::sync::mpsc::UnboundedReceiver<String>, Stopping) {
+        let (found, addresses) = tokio::sync::mpsc::unbounded_channel();
+        let mut inner = self.lock();
+        inner.seeking = Some(Seeking { fingerprint, found });
+        (addresses, self.reconcile(&mut inner, true, false))
+    }
+
+    /// Stops looking for the open board's host (found, or the board closed).
+    pub fn unseek(&self) -> Stopping {
+        let mut inner = self.lock();
+        let was_seeking = inner.seeking.take().is_some();
+        self.stop_browsing(&mut inner, was_seeking)
+    }
+
+    /// After the Join screen or a search stopped: browses on for the other, if any, else stops browsing.
+    fn stop_browsing(&self, inner: &mut Inner, stopped: bool) -> Stopping {
+        let still = inner.watcher.is_some() || inner.seeking.is_some();
+        if stopped
+            && !still
             && let Some(daemon) = inner.daemon.as_ref()
         {
             daemon.stop_watching();
         }
-        forget_hosts(&self.seen);
-        self.reconcile(&mut inner, false, false)
+        if inner.watcher.is_none() {
+            forget_hosts(&self.seen);
+        }
+        self.reconcile(inner, stopped && still, false)
     }
 
     /// Stops everything (the app quits): browsers elsewhere see this host leave.
@@ -240,7 +281,8 @@ impl Lan {
     /// Starts or stops the daemon to match what is wanted; with `restart_watch`, (re)starts browsing; with
     /// `readvertise`, publishes the advert again (it changed). Returns a daemon to stop after unlocking.
     fn reconcile(&self, inner: &mut Inner, restart_watch: bool, readvertise: bool) -> Stopping {
-        let wanted = inner.enabled && (inner.advert.is_some() || inner.watcher.is_some());
+        let wanted = inner.enabled
+            && (inner.advert.is_some() || inner.watcher.is_some() || inner.seeking.is_some());
         if !wanted {
             forget_hosts(&self.seen);
             inner.advertising = false;
@@ -282,9 +324,9 @@ impl Lan {
                 inner.advertising = false;
             }
         }
-        if (fresh || restart_watch)
-            && let Some(channel) = inner.watcher.clone()
-        {
+        if (fresh || restart_watch) && (inner.watcher.is_some() || inner.seeking.is_some()) {
+            let channel = inner.watcher.clone();
+            let seeking = inner.seeking.clone();
             daemon.stop_watching();
             let generation = forget_hosts(&self.seen);
             let seen = self.seen.clone();
@@ -303,13 +345,23 @@ impl Lan {
                     }
                     seen.hosts = hosts.clone();
                 }
-                let _ = channel.send(LanStatus {
-                    enabled: true,
-                    locked,
-                    advertising: own.is_some(),
-                    hosts,
-                    error: None,
-                });
+                if let Some(seeking) = &seeking {
+                    for host in hosts
+                        .iter()
+                        .filter(|h| h.fingerprint == seeking.fingerprint)
+                    {
+                        let _ = seeking.found.send(host.address.clone());
+                    }
+                }
+                if let Some(channel) = &channel {
+                    let _ = channel.send(LanStatus {
+                        enabled: true,
+                        locked,
+                        advertising: own.is_some(),
+                        hosts,
+                        error: None,
+                    });
+                }
             });
             if let Err(err) = watching {
                 tracing::warn!(error = %err, "cannot browse the network");

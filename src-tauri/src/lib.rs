@@ -6,6 +6,7 @@
 //! - [`bridge`]: forwards a board session's events to the window over an IPC channel.
 //! - [`host`]: the embedded server: loopback until shared, then every interface.
 //! - [`lan`]: discovery: advertising this computer's server while shared, browsing on the Join screen.
+//! - [`follow`]: while a joined board's host is out of reach, finds it again by its certificate on the network.
 //! - [`invite`]: invite links (`lanban://join?…`) and their QR codes.
 //! - [`recent`]: recent boards and their tokens, in the app's data directory.
 //! - [`replicas`]: this computer's copies of the boards it joined, which open without their host.
@@ -17,6 +18,7 @@
 pub mod bridge;
 pub mod commands;
 pub mod error;
+pub mod follow;
 pub mod host;
 pub mod invite;
 pub mod lan;
@@ -107,7 +109,7 @@ pub fn manage_state<R: Runtime>(
     app.manage(Recent::load(data_dir));
     app.manage(Replicas::open(data_dir));
     app.manage(Active::default());
-    app.manage(Lan::load_with(data_dir, discovery));
+    app.manage(std::sync::Arc::new(Lan::load_with(data_dir, discovery)));
 }
 
 /// The embedded server's preferred port: `LANBAN_HOST_PORT`, or 7420.
@@ -235,7 +237,7 @@ pub fn run() -> anyhow::Result<()> {
         // Stop the embedded server cleanly: teammates' sockets get a close frame and the last commit is on disk.
         if let tauri::RunEvent::Exit = event {
             // Teammates' Join screens see this host leave.
-            if let Some(lan) = app.try_state::<Lan>() {
+            if let Some(lan) = app.try_state::<std::sync::Arc<Lan>>() {
                 lan.shutdown();
             }
             if let Some(host) = app.try_state::<Host>() {

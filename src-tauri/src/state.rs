@@ -16,6 +16,8 @@ pub struct ActiveBoard {
     pub session: Arc<BoardSession>,
     /// Forwards the session's changes to the window (see [`Active::watch`]).
     pub bridge: Option<JoinHandle<()>>,
+    /// Finds the board's host again when it moves (joined boards; see [`crate::follow`]).
+    pub follower: Option<JoinHandle<()>>,
     /// Who this person is on the board.
     pub me: Member,
 }
@@ -46,8 +48,8 @@ impl Active {
     pub async fn replace(&self, board: Option<ActiveBoard>) {
         let old = std::mem::replace(&mut *self.board.lock().await, board);
         if let Some(old) = old {
-            if let Some(bridge) = old.bridge {
-                bridge.abort();
+            for task in [old.bridge, old.follower].into_iter().flatten() {
+                task.abort();
             }
             old.session.stop();
         }

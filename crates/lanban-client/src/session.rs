@@ -136,7 +136,11 @@ pub enum Origin {
 }
 
 struct Shared {
-    api: Api,
+    /// The host and this member's credential (a std lock: never held across an `.await`; replaced when the host
+    /// is found at another address, see [`BoardSession::move_host`]).
+    api: std::sync::RwLock<Api>,
+    /// Cuts a reconnect backoff short (the host was found again).
+    retry_now: tokio::sync::Notify,
     board_id: BoardId,
     options: SessionOptions,
     /// Where the board came from when the session opened.
@@ -228,15 +232,16 @@ impl BoardSession {
             Origin::Replica { synced_at, .. } => synced_at.clone(),
         };
         let shared = Arc::new_cyclic(|weak| Shared {
+            retry_now: tokio::sync::Notify::new(),
             keep: slot
                 .clone()
                 .map(|slot| keep::Keeper::spawn(slot, board_id, weak.clone())),
             keep_slot: slot,
+            api: std::sync::RwLock::new(api),
             outbox: std::sync::Mutex::default(),
             outbox_wake: tokio::sync::Notify::new(),
             caught_up: watch::channel(false).0,
             catch_up_to: std::sync::atomic::AtomicU64::new(u64::MAX),
-            api,
             board_id,
             state: RwLock::new(snapshot),
             events: broadcast::channel(options.event_buffer.max(16)).0,
@@ -316,8 +321,25 @@ impl BoardSession {
     }
 
     /// The server this session talks to, with its credential.
-    pub fn api(&self) -> &Api {
-        &self.shared.api
+    pub fn api(&self) -> Api {
+        self.shared.api()
+    }
+
+    /// The host was found at another address (another DHCP lease, another port): talk to it there from now on,
+    /// trusting the same certificate and with the same credential, and reconnect at once.
+    pub fn move_host(&self, address: &str) -> Result<(), ClientError> {
+        let current = self.shared.api();
+        let moved = match current.pin() {
+            Some(pin) => Api::pinned(address, pin)?,
+            None => Api::new(address)?,
+        };
+        let moved = match current.token() {
+            Some(token) => moved.with_token(token),
+            None => moved,
+        };
+        *self.shared.api.write().unwrap_or_else(|e| e.into_inner()) = moved;
+        self.shared.retry_now.notify_one();
+        Ok(())
     }
 
     /// The board.
@@ -428,6 +450,11 @@ impl BoardSession {
 }
 
 impl Shared {
+    /// The host's client as it is now.
+    fn api(&self) -> Api {
+        self.api.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
     fn last_synced(&self) -> Option<Timestamp> {
         self.last_synced
             .lock()

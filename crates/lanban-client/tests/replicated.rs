@@ -155,3 +155,48 @@ async fn a_members_board_reopens_from_disk_without_its_host_and_catches_up_from_
     session.close().await;
     server.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_session_follows_its_host_to_another_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path(), "127.0.0.1:0".parse().unwrap()).await;
+    let host = Api::new(&server.url())
+        .unwrap()
+        .with_token(&server.host_token);
+    let created = host.create_board("Launch", "Hana").await.unwrap();
+    let board = created.board.id;
+    let joined = Api::new(&server.url())
+        .unwrap()
+        .join(&created.room_code.to_string(), "Bea")
+        .await
+        .unwrap();
+    let bea = Api::new(&server.url()).unwrap().with_token(&joined.token);
+    let session = BoardSession::open_with(bea, board, quick()).await.unwrap();
+    session
+        .wait_for_connection(|s| *s == ConnectionState::Connected, PATIENCE)
+        .await
+        .unwrap();
+
+    // The host's computer comes back with another address (here: another port); the session cannot find it.
+    server.stop().await.unwrap();
+    let server = start(dir.path(), "127.0.0.1:0".parse().unwrap()).await;
+    let hana = Api::new(&server.url()).unwrap().with_token(&created.token);
+    let column = CreateColumn {
+        title: "Moved".into(),
+        ..Default::default()
+    };
+    hana.create_column(board, &column).await.unwrap();
+    session
+        .wait_for_connection(|s| matches!(s, ConnectionState::Offline { .. }), PATIENCE)
+        .await
+        .unwrap();
+
+    // Told where it is now (discovery found it by its certificate), the session goes there and catches up.
+    session.move_host(&server.addr.to_string()).unwrap();
+    let now = hana.snapshot(board).await.unwrap();
+    session.wait_for_seq(now.seq, PATIENCE).await.unwrap();
+    assert_eq!(session.state(), now);
+    assert!(session.api().base_url().contains(&server.addr.to_string()));
+    session.close().await;
+    server.stop().await.unwrap();
+}

@@ -1,5 +1,7 @@
 //! The Join screen's view of the network: hosts found by discovery, and the setting that turns it off.
 
+use std::sync::Arc;
+
 use tauri::State;
 use tauri::ipc::Channel;
 
@@ -9,7 +11,7 @@ use crate::lan::{Lan, LanStatus, Stopping};
 /// Discovery's state (hosts are listed only while the Join screen watches).
 #[tauri::command]
 #[specta::specta]
-pub fn lan_status(lan: State<'_, Lan>) -> LanStatus {
+pub fn lan_status(lan: State<'_, Arc<Lan>>) -> LanStatus {
     lan.status()
 }
 
@@ -17,7 +19,7 @@ pub fn lan_status(lan: State<'_, Lan>) -> LanStatus {
 #[tauri::command]
 #[specta::specta]
 pub async fn lan_watch(
-    lan: State<'_, Lan>,
+    lan: State<'_, Arc<Lan>>,
     on_change: Channel<LanStatus>,
 ) -> CommandResult<LanStatus> {
     let (status, stopping) = lan.watch(on_change);
@@ -28,7 +30,7 @@ pub async fn lan_watch(
 /// Stops browsing.
 #[tauri::command]
 #[specta::specta]
-pub async fn lan_unwatch(lan: State<'_, Lan>) -> CommandResult<()> {
+pub async fn lan_unwatch(lan: State<'_, Arc<Lan>>) -> CommandResult<()> {
     finish(lan.unwatch()).await;
     Ok(())
 }
@@ -36,7 +38,7 @@ pub async fn lan_unwatch(lan: State<'_, Lan>) -> CommandResult<()> {
 /// Turns discovery on or off (remembered across restarts).
 #[tauri::command]
 #[specta::specta]
-pub async fn set_discovery(lan: State<'_, Lan>, enabled: bool) -> CommandResult<LanStatus> {
+pub async fn set_discovery(lan: State<'_, Arc<Lan>>, enabled: bool) -> CommandResult<LanStatus> {
     let (status, stopping) = lan.set_enabled(enabled)?;
     finish(stopping).await;
     Ok(status)

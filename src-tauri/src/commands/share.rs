@@ -1,5 +1,7 @@
 //! The share panel: whether this computer's board server is reachable from the network, and at which addresses.
 
+use std::sync::Arc;
+
 use tauri::State;
 
 use lanban_core::room_code::RoomCode;
@@ -23,7 +25,7 @@ pub async fn share_status(host: State<'_, Host>) -> CommandResult<Option<ShareSt
 #[specta::specta]
 pub async fn set_sharing(
     host: State<'_, Host>,
-    lan: State<'_, Lan>,
+    lan: State<'_, Arc<Lan>>,
     sharing: bool,
 ) -> CommandResult<ShareStatus> {
     let status = host.set_sharing(sharing).await?;

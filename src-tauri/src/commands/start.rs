@@ -15,6 +15,7 @@ use serde::Serialize;
 use tauri::State;
 
 use crate::error::{AppErrorCode, CommandError, CommandResult};
+use crate::follow;
 use crate::host::Host;
 use crate::lan::Lan;
 use crate::recent::{Recent, RecentBoard, RecentEntry};
@@ -59,6 +60,7 @@ async fn open(
     active: &Active,
     recent: &Recent,
     replicas: &Replicas,
+    lan: &Arc<Lan>,
     api: Api,
     entry: &RecentEntry,
 ) -> CommandResult<OpenedBoard> {
@@ -88,10 +90,17 @@ async fn open(
         })?;
     recent.touch(board, Some(&snapshot.board.name))?;
     let presence = session.presence().borrow().clone();
+    // A joined board follows its host when it moves (found again by its certificate).
+    let follower = entry
+        .fingerprint
+        .clone()
+        .filter(|_| !hosting)
+        .map(|fingerprint| follow::spawn(session.clone(), lan.clone(), fingerprint));
     active
         .replace(Some(ActiveBoard {
             session,
             bridge: None,
+            follower,
             me: me.clone(),
         }))
         .await;
@@ -117,6 +126,7 @@ async fn remember_and_open(
     active: &Active,
     recent: &Recent,
     replicas: &Replicas,
+    lan: &Arc<Lan>,
     api: Api,
     board: BoardId,
     opened: Opened,
@@ -134,7 +144,7 @@ async fn remember_and_open(
     };
     recent.remember(entry.clone())?;
     let member_api = api.with_token(opened.token);
-    open(active, recent, replicas, member_api, &entry).await
+    open(active, recent, replicas, lan, member_api, &entry).await
 }
 
 /// Creates a board on this computer's embedded server and opens it.
@@ -142,7 +152,7 @@ async fn remember_and_open(
 #[specta::specta]
 pub async fn host_board(
     host: State<'_, Host>,
-    lan: State<'_, Lan>,
+    lan: State<'_, Arc<Lan>>,
     recent: State<'_, Recent>,
     replicas: State<'_, Replicas>,
     active: State<'_, Active>,
@@ -163,7 +173,16 @@ pub async fn host_board(
         token: created.token,
         hosting: true,
     };
-    remember_and_open(&active, &recent, &replicas, api, created.board.id, opened).await
+    remember_and_open(
+        &active,
+        &recent,
+        &replicas,
+        &lan,
+        api,
+        created.board.id,
+        opened,
+    )
+    .await
 }
 
 /// Joins a board by its room code on the host at `address` (`192.168.1.20:7420`) and opens it. Another
@@ -178,6 +197,7 @@ pub async fn host_board(
 pub async fn join_board(
     recent: State<'_, Recent>,
     replicas: State<'_, Replicas>,
+    lan: State<'_, Arc<Lan>>,
     active: State<'_, Active>,
     room_code: String,
     member_name: String,
@@ -214,7 +234,16 @@ pub async fn join_board(
         token: joined.token,
         hosting: false,
     };
-    remember_and_open(&active, &recent, &replicas, api, joined.board.id, opened).await
+    remember_and_open(
+        &active,
+        &recent,
+        &replicas,
+        &lan,
+        api,
+        joined.board.id,
+        opened,
+    )
+    .await
 }
 
 /// Reopens a recent board with its remembered token (starting the embedded server if this computer hosts it),
@@ -226,6 +255,7 @@ pub async fn open_recent(
     host: State<'_, Host>,
     recent: State<'_, Recent>,
     replicas: State<'_, Replicas>,
+    lan: State<'_, Arc<Lan>>,
     active: State<'_, Active>,
     board_id: BoardId,
     fingerprint: Option<String>,
@@ -256,7 +286,7 @@ pub async fn open_recent(
     // The entry as it is now (its pin may have just been remembered).
     let entry = recent.get(board_id).unwrap_or(entry);
     let api = api.with_token(entry.token.clone());
-    open(&active, &recent, &replicas, api, &entry).await
+    open(&active, &recent, &replicas, &lan, api, &entry).await
 }
 
 /// The start screen's list, most recent first.

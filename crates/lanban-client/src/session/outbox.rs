@@ -350,7 +350,7 @@ async fn send(shared: &Shared, change: &PendingChange, request: &OutboxRequest) 
     let key = request.idempotency_key.to_string();
     let method = request.method.clone();
     let sent = shared
-        .api
+        .api()
         .send_kept(&key, method, &request.path, request.body.as_deref())
         .await;
     let (status, body) = match sent {

@@ -102,6 +102,7 @@ pub(crate) async fn run(shared: Arc<Shared>) {
         let delay = backoff(&shared.options, attempt);
         tokio::select! {
             () = tokio::time::sleep(delay) => {}
+            () = shared.retry_now.notified() => {}
             () = stopped(&mut stop) => return,
         }
     }
@@ -185,12 +186,14 @@ enum ConnectError {
 }
 
 async fn connect(shared: &Shared) -> Result<Socket, ConnectError> {
+    // One client for this attempt (the host's address may change meanwhile: the next attempt uses the new one).
+    let api = shared.api();
     let since = shared.state.read().unwrap_or_else(|e| e.into_inner()).seq;
-    let url = shared.api.socket_url(shared.board_id, Some(since));
+    let url = api.socket_url(shared.board_id, Some(since));
     let mut request = url
         .into_client_request()
         .map_err(|e| ConnectError::Failed(ClientError::Address(e.to_string())))?;
-    if let Some(token) = shared.api.token() {
+    if let Some(token) = api.token() {
         let value = format!("Bearer {token}").parse().map_err(|_| {
             ConnectError::Failed(ClientError::Address("token is not a header value".into()))
         })?;
@@ -198,8 +201,7 @@ async fn connect(shared: &Shared) -> Result<Socket, ConnectError> {
     }
     let config = WebSocketConfig::default().max_message_size(Some(16 << 20));
     // A pinned host gets our TLS configuration; any other certificate fails the handshake.
-    let connector = shared
-        .api
+    let connector = api
         .tls()
         .map(|tls| tokio_tungstenite::Connector::Rustls(tls.clone()));
     let connecting =
@@ -210,9 +212,7 @@ async fn connect(shared: &Shared) -> Result<Socket, ConnectError> {
             Err(ConnectError::LockedOut)
         }
         Err(err) => Err(ConnectError::Failed(
-            shared
-                .api
-                .identity_changed()
+            api.identity_changed()
                 .unwrap_or_else(|| ClientError::Network(err.to_string())),
         )),
     }
@@ -333,7 +333,7 @@ fn apply(shared: &Shared, event: &Event) -> Result<(), ApplyError> {
 
 async fn fill(shared: &Shared, mut have: u64) -> Result<(), ClientError> {
     loop {
-        let page = shared.api.events(shared.board_id, have, None).await?;
+        let page = shared.api().events(shared.board_id, have, None).await?;
         for event in &page.events {
             apply(shared, event).map_err(|e| ClientError::Protocol(e.to_string()))?;
         }
@@ -345,7 +345,7 @@ async fn fill(shared: &Shared, mut have: u64) -> Result<(), ClientError> {
 }
 
 async fn resync(shared: &Shared) -> Result<(), ClientError> {
-    let snapshot = Arc::new(shared.api.snapshot(shared.board_id).await?);
+    let snapshot = Arc::new(shared.api().snapshot(shared.board_id).await?);
     let mut state = shared.state.write().unwrap_or_else(|e| e.into_inner());
     *state = (*snapshot).clone();
     if let Some(keep) = &shared.keep {
