@@ -7,7 +7,7 @@ from selenium.webdriver.common.keys import Keys
 
 from lan import lan_instances  # noqa: F401  (the fixture)
 from conftest import SHOTS
-from scenario import click, find, share_a_board, tid, type_into, wait
+from scenario import click, find, share_a_board, shots, tid, type_into, wait
 
 
 def test_two_computers_join_by_code_alone(lan_instances):
@@ -76,3 +76,41 @@ def test_a_host_that_comes_back_at_another_port_is_found_by_its_certificate(lan_
     find(A, "new-card-title").send_keys("Found again", Keys.ENTER)
     wait(B, lambda d: d.find_elements(*tid("card", '[data-card-title="Found again"]')), "B never saw A's new card")
     B.save_screenshot(str(SHOTS / "lan-found-again-B.png"))
+
+
+def test_the_host_hands_the_board_to_a_member_and_everyone_follows(lan_instances):
+    """A asks B to host the board on B's computer; B accepts. The board (its history, its members and their
+    credentials) moves to B's computer; both apps follow it there by themselves, and both keep editing."""
+    a, b = lan_instances
+    A, B = a.driver, b.driver
+    find(A, "board-view")
+    find(B, "board-view")
+    if not A.find_elements(*tid("share-panel")):
+        click(A, "share-open")
+    member = wait(A, lambda d: [e for e in d.find_elements(*tid("member-row")) if e.find_elements(*tid("offer-handoff"))],
+                  "no member to offer the board to")[0]
+    name = member.get_attribute("data-member-name")
+    member.find_element(*tid("offer-handoff")).click()
+    click(A, "confirm-ok")
+    find(A, "handoff-offered")
+    click(A, "share-close")
+    find(B, "handoff-banner")
+    shots(a, b, "handoff-offered")
+
+    click(B, "host-here")
+    # B's app hosts the board now; A's app follows it to B's computer, pinned to B's certificate.
+    for driver in (A, B):
+        wait(driver, lambda d: d.find_elements(*tid("card", '[data-card-title="Found again"]')), "the board never came back")
+        wait(driver, lambda d: d.find_element(*tid("connection")).get_attribute("data-status") == "connected",
+             "an app never reconnected after the move")
+    wait(B, lambda d: d.find_elements(*tid("share-open")), "B's app does not host the board")
+    assert not A.find_elements(*tid("share-open")), "A's app still hosts the board"
+
+    # Both keep editing, on B's computer.
+    click(A, "add-card", inside=("column", '[data-column-title="Todo"]'))
+    find(A, "new-card-title").send_keys("After the move", Keys.ENTER)
+    wait(B, lambda d: d.find_elements(*tid("card", '[data-card-title="After the move"]')), "B never saw A's card")
+    click(B, "add-card", inside=("column", '[data-column-title="Todo"]'))
+    find(B, "new-card-title").send_keys(f"Hosted by {name}", Keys.ENTER)
+    wait(A, lambda d: d.find_elements(*tid("card", f'[data-card-title="Hosted by {name}"]')), "A never saw B's card")
+    shots(a, b, "handoff-done")

@@ -44,9 +44,9 @@ def rendered_cards(driver) -> int:
     return driver.execute_script("return document.querySelectorAll('[data-testid=\"card\"]').length")
 
 
-def open_time_ms(driver) -> float:
+def open_time_ms(driver, name: str = "lanban:board-open") -> float:
     return driver.execute_script(
-        "const m = performance.getEntriesByName('lanban:board-open', 'measure');"
+        f"const m = performance.getEntriesByName('{name}', 'measure');"
         "return m.length ? m[m.length - 1].duration : -1;"
     )
 
@@ -169,7 +169,7 @@ def test_a_board_of_2000_cards(solo):
         click(D, "join-submit")
         find(D, "board-view")
         wait(D, lambda d: card_count(d) == CARDS + SMALL, "the member never saw the 2,000 cards")
-        from_copy = []
+        from_copy, commands = [], []
         for _ in range(3):
             D.quit()
             member.driver = D = member.new_session()
@@ -180,8 +180,10 @@ def test_a_board_of_2000_cards(solo):
             wait(D, lambda d: card_count(d) == CARDS + SMALL, "the copy does not show all 2,000 cards")
             wait(D, lambda d: open_time_ms(d) >= 0, "the open was never measured")
             from_copy.append(open_time_ms(D))
+            commands.append(open_time_ms(D, "lanban:board-open-command"))
         print(f"2,000-card board opened from the member's copy after a cold start: {[round(t) for t in from_copy]} "
-              f"ms, median {statistics.median(from_copy):.0f} ms")
+              f"ms, median {statistics.median(from_copy):.0f} ms (the open command answered after "
+              f"{[round(t) for t in commands]} ms)")
         D.save_screenshot(str(SHOTS / "large-board-from-copy.png"))
     finally:
         member.close()

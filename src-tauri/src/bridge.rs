@@ -6,6 +6,7 @@ use std::sync::Arc;
 use lanban_client::{BoardSession, ChangeState, ConnectionState, PendingChange, SyncEvent};
 use lanban_core::api::Snapshot;
 use lanban_core::event::{Event, PresenceEntry};
+use lanban_core::ids::MemberId;
 use lanban_core::model::Card;
 use lanban_core::mutation::Mutation;
 use lanban_core::time::Timestamp;
@@ -39,6 +40,7 @@ pub enum ConnectionView {
         since: Timestamp,
         last_synced: Option<Timestamp>,
     },
+    Moved,
     Removed,
     Closed,
 }
@@ -69,6 +71,7 @@ impl From<&ConnectionState> for ConnectionView {
             ConnectionState::IdentityChanged { since, last_synced } => {
                 ConnectionView::IdentityChanged { since, last_synced }
             }
+            ConnectionState::Moved => ConnectionView::Moved,
             ConnectionState::Removed => ConnectionView::Removed,
             ConnectionState::Closed => ConnectionView::Closed,
         }
@@ -94,6 +97,8 @@ pub enum BridgeMessage {
     /// The changes this person made that the board does not show yet, in order: queued (the host is away),
     /// sent (its event is on the way), or failed (refused, or a teammate changed the same thing meanwhile).
     Changes { changes: Vec<PendingChangeView> },
+    /// The board moved to another computer (`host` hosts it now): call `follow_move`, then open it again.
+    Moved { host: MemberId },
 }
 
 /// A change the board does not show yet.
@@ -187,6 +192,7 @@ async fn forward(session: &BoardSession, send: impl Fn(BridgeMessage) -> bool, s
                 Ok(SyncEvent::Presence(members)) => BridgeMessage::Presence { members },
                 Ok(SyncEvent::Removed) => BridgeMessage::Removed,
                 Ok(SyncEvent::Changes(list)) => changes(&list),
+                Ok(SyncEvent::Moved(moved)) => BridgeMessage::Moved { host: moved.host },
                 // The window fell behind the session: hand it the whole board, and follow on from there.
                 Err(RecvError::Lagged(_)) => {
                     let (snapshot, rest) = session.watch();

@@ -52,6 +52,18 @@ export const commands = {
 	removeMember: (memberId: MemberId) => typedError<null, CommandError>(__TAURI_INVOKE("remove_member", { memberId })),
 	/**  Tells teammates which card this person has open. */
 	setViewing: (cardId: CardId | null) => typedError<null, CommandError>(__TAURI_INVOKE("set_viewing", { cardId })),
+	/**  Offers the open board to a member, to host on their computer (`None` withdraws the offer). Host only. */
+	offerHandoff: (memberId: MemberId | null) => typedError<null, CommandError>(__TAURI_INVOKE("offer_handoff", { memberId })),
+	/**
+	 *  Accepts the host's offer: this computer starts serving the board on the network, takes the whole board from
+	 *  the old host (its log, members and their credentials), and every app follows it here.
+	 */
+	hostHere: () => typedError<null, CommandError>(__TAURI_INVOKE("host_here")),
+	/**
+	 *  After the open board moved (`board.moved`): files this computer's copy and waiting changes under the new host,
+	 *  and reopens nothing by itself: the window opens the board again from Recent boards.
+	 */
+	followMove: () => typedError<null, CommandError>(__TAURI_INVOKE("follow_move")),
 	/**  The share panel's facts, or null when this computer hosts nothing. */
 	shareStatus: () => typedError<ShareStatus | null, CommandError>(__TAURI_INVOKE("share_status")),
 	/**
@@ -84,7 +96,9 @@ export const events = {
  *  Every code a command can fail with: each of the server's `ErrorCode`s under the same name, then the app's
  *  own. Serialised as the same snake_case strings, so the UI can switch on them exhaustively.
  */
-export type AppErrorCode = "malformed_json" | "unauthorized" | "forbidden" | "not_found" | "room_not_found" | "method_not_allowed" | "version_conflict" | "id_taken" | "gone" | "payload_too_large" | "unsupported_media_type" | "validation_failed" | "idempotency_key_reused" | "upgrade_required" | "tls_required" | "rate_limited" | 
+export type AppErrorCode = "malformed_json" | "unauthorized" | "forbidden" | "not_found" | "room_not_found" | "method_not_allowed" | "version_conflict" | "id_taken" | 
+/**  The board moved to another computer: this host refuses changes to it (its log's `board.moved` says where). */
+"board_moved" | "gone" | "payload_too_large" | "unsupported_media_type" | "validation_failed" | "idempotency_key_reused" | "upgrade_required" | "tls_required" | "rate_limited" | 
 /**  The server failed; or, in the UI, a command failed in a way no code names. */
 "internal" | "unavailable" | 
 /**  The host cannot be reached, or did not answer in time. */
@@ -121,10 +135,33 @@ export type Board = {
 	room_code: RoomCode,
 	created_at: Timestamp,
 	updated_at: Timestamp,
+	/**
+	 *  The member the host offered to host the board on their computer (`board.handoff_offered`), until they
+	 *  accept or the host withdraws the offer; absent when there is no offer.
+	 */
+	handoff_to?: MemberId | null,
 };
 
 /**  Identifies a board (and its room). */
 export type BoardId = string;
+
+/**
+ *  The payload of `board.moved`: the board is hosted on another computer from now on. It is the last event of the
+ *  board's log on the server it left; every member's app follows it there (docs/protocol.md §15).
+ */
+export type BoardMoved = {
+	/**
+	 *  The new host's certificate fingerprint (base64url SHA-256): members pin it without asking, since this
+	 *  event reached them over the channel already pinned to the old host.
+	 */
+	fingerprint: string,
+	/**  Where the new host listens, `ip:port` each, tried in order (1–8). */
+	addresses: string[],
+	/**  The member who hosts the board now (the one who accepted the handoff); their role is `host`. */
+	host: MemberId,
+	/**  The member who hosted it until now; their role is `member`. */
+	previous_host: MemberId,
+};
 
 /**
  *  What the bridge sends the window: the open board's changes, already ordered, deduplicated and resynced by the
@@ -148,7 +185,9 @@ export type BridgeMessage =
  *  The changes this person made that the board does not show yet, in order: queued (the host is away),
  *  sent (its event is on the way), or failed (refused, or a teammate changed the same thing meanwhile).
  */
-{ type: "changes"; changes: PendingChangeView[] };
+{ type: "changes"; changes: PendingChangeView[] } | 
+/**  The board moved to another computer (`host` hosts it now): call `follow_move`, then open it again. */
+{ type: "moved"; host: MemberId };
 
 /**  A task on a board. */
 export type Card = {
@@ -179,7 +218,11 @@ export type CardId = string;
 /**  What changed: the event's `kind` and its `data` (the whole entity after the change, or its id for deletes). */
 export type Change = 
 /**  Always seq 1. */
-{ kind: "board.created"; data: Board } | { kind: "board.updated"; data: Board } | { kind: "room_code.rotated"; data: RoomCodeRotated } | { kind: "column.created"; data: Column } | { kind: "column.updated"; data: Column } | 
+{ kind: "board.created"; data: Board } | { kind: "board.updated"; data: Board } | { kind: "room_code.rotated"; data: RoomCodeRotated } | 
+/**  The host offered the board to a member, or withdrew the offer. */
+{ kind: "board.handoff_offered"; data: HandoffOffered } | 
+/**  The board moved to another computer; the last event on the server it left. */
+{ kind: "board.moved"; data: BoardMoved } | { kind: "column.created"; data: Column } | { kind: "column.updated"; data: Column } | 
 /**  The column's cards are deleted with it. */
 { kind: "column.deleted"; data: Deleted<ColumnId> } | { kind: "card.created"; data: Card } | { kind: "card.updated"; data: Card } | { kind: "card.deleted"; data: Deleted<CardId> } | 
 /**  The host member's own join is seq 2. */
@@ -226,7 +269,7 @@ export type CommandError = {
  *  `identity_changed`: another computer answered at the host's address (its certificate is not the pinned one);
  *  nothing is sent to it.
  */
-export type ConnectionView = { status: "connecting" } | { status: "connected" } | { status: "reconnecting"; since: Timestamp; attempt: number; last_synced: Timestamp | null } | { status: "offline"; since: Timestamp; attempt: number; last_synced: Timestamp | null } | { status: "identity_changed"; since: Timestamp; last_synced: Timestamp | null } | { status: "removed" } | { status: "closed" };
+export type ConnectionView = { status: "connecting" } | { status: "connected" } | { status: "reconnecting"; since: Timestamp; attempt: number; last_synced: Timestamp | null } | { status: "offline"; since: Timestamp; attempt: number; last_synced: Timestamp | null } | { status: "identity_changed"; since: Timestamp; last_synced: Timestamp | null } | { status: "moved" } | { status: "removed" } | { status: "closed" };
 
 /**  `POST /api/columns/{column}/cards`. */
 export type CreateCard = {
@@ -280,6 +323,12 @@ export type Event = {
 	/**  When the change was committed. */
 	at: Timestamp,
 } & Change;
+
+/**  The payload of `board.handoff_offered`. */
+export type HandoffOffered = {
+	/**  The member the host offered the board to, or null: the offer is withdrawn. */
+	member_id: MemberId | null,
+};
 
 /**  An invite, read from a link. */
 export type Invite = {
@@ -424,7 +473,10 @@ export type RecentBoard = {
 
 /**  What a member may do on their board. */
 export type Role = 
-/**  Created the board: may also rotate its room code and remove members. */
+/**
+ *  Created the board, or took it over in a handoff (`board.moved`): may also rotate its room code, remove
+ *  members and hand the board over.
+ */
 "host" | 
 /**  Joined with the room code. */
 "member";

@@ -253,6 +253,40 @@ impl Api {
         Ok((status, body))
     }
 
+    /// `POST /api/boards/{board}/handoff` (the host): offers the board to `member` (or withdraws the offer).
+    pub async fn offer_handoff(
+        &self,
+        board: BoardId,
+        member: Option<MemberId>,
+    ) -> Result<Board, ClientError> {
+        let body = serde_json::json!({ "member_id": member });
+        self.mutate(
+            Method::POST,
+            &format!("/api/boards/{board}/handoff"),
+            Some(&body),
+        )
+        .await
+    }
+
+    /// `POST /api/boards/{board}/handoff/accept` (the member offered the board): the board moves to the host with
+    /// `fingerprint` at `addresses`; answers the board's package, to import there.
+    pub async fn accept_handoff(
+        &self,
+        board: BoardId,
+        fingerprint: Fingerprint,
+        addresses: &[String],
+    ) -> Result<serde_json::Value, ClientError> {
+        let body = serde_json::json!({ "fingerprint": fingerprint, "addresses": addresses });
+        let path = format!("/api/boards/{board}/handoff/accept");
+        self.mutate(Method::POST, &path, Some(&body)).await
+    }
+
+    /// `POST /api/boards/import` (host credential): serves a board moved here from another host.
+    pub async fn import_board(&self, package: &serde_json::Value) -> Result<Snapshot, ClientError> {
+        self.mutate(Method::POST, "/api/boards/import", Some(package))
+            .await
+    }
+
     /// `GET /api/health`.
     pub async fn health(&self) -> Result<Health, ClientError> {
         self.get("/api/health").await

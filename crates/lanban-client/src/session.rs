@@ -20,7 +20,7 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use lanban_core::api::Snapshot;
-use lanban_core::event::{Event, PresenceEntry};
+use lanban_core::event::{BoardMoved, Event, PresenceEntry};
 use lanban_core::ids::{BoardId, CardId};
 use lanban_core::time::Timestamp;
 use tokio::sync::{broadcast, watch};
@@ -60,6 +60,9 @@ pub enum ConnectionState {
         since: Timestamp,
         last_synced: Option<Timestamp>,
     },
+    /// The board moved to another host (`board.moved`, see [`BoardSession::moved`]): the session has stopped;
+    /// open the board there.
+    Moved,
     /// The member was removed or the board is gone: the session has stopped.
     Removed,
     /// Closed by [`BoardSession::close`].
@@ -79,6 +82,8 @@ pub enum SyncEvent {
     Removed,
     /// The changes this person made that the board does not show yet (queued, sent, or failed), in order.
     Changes(Arc<Vec<PendingChange>>),
+    /// The board moved to another host; the session has stopped (see [`BoardSession::moved`]).
+    Moved(Arc<BoardMoved>),
 }
 
 /// Timing of a session (the defaults suit people; tests shorten them).
@@ -161,6 +166,8 @@ struct Shared {
     caught_up: watch::Sender<bool>,
     /// The seq the host's hello named on this connection.
     catch_up_to: std::sync::atomic::AtomicU64,
+    /// Where the board went, once a `board.moved` naming another host was applied.
+    moved: std::sync::Mutex<Option<BoardMoved>>,
     /// The mirror (a std lock: never held across an `.await`).
     state: RwLock<Snapshot>,
     events: broadcast::Sender<SyncEvent>,
@@ -242,6 +249,7 @@ impl BoardSession {
             outbox_wake: tokio::sync::Notify::new(),
             caught_up: watch::channel(false).0,
             catch_up_to: std::sync::atomic::AtomicU64::new(u64::MAX),
+            moved: std::sync::Mutex::new(None),
             board_id,
             state: RwLock::new(snapshot),
             events: broadcast::channel(options.event_buffer.max(16)).0,
@@ -287,6 +295,20 @@ impl BoardSession {
             _ = connection.wait_for(|s| !reachable(s)) => Ok(Submitted::Queued),
             () = tokio::time::sleep(Duration::from_secs(10)) => Ok(Submitted::Queued),
         }
+    }
+
+    /// Where the board is kept on disk, if it is.
+    pub fn replica_slot(&self) -> Option<ReplicaSlot> {
+        self.shared.keep_slot.clone()
+    }
+
+    /// Where the board moved, once the session learned it moved to another host (it has stopped then).
+    pub fn moved(&self) -> Option<BoardMoved> {
+        self.shared
+            .moved
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// The changes this person made that the board does not show yet, in order.
@@ -450,6 +472,24 @@ impl BoardSession {
 }
 
 impl Shared {
+    /// Notes a `board.moved` (under the mirror's lock, as it is applied): one naming the host this session
+    /// already trusts changes nothing; one naming another host stops the session, and subscribers are told.
+    fn moved_away(&self, moved: &BoardMoved) {
+        if self.api().pin() == Some(moved.fingerprint) {
+            return;
+        }
+        *self.moved.lock().unwrap_or_else(|e| e.into_inner()) = Some(moved.clone());
+        let _ = self.events.send(SyncEvent::Moved(Arc::new(moved.clone())));
+    }
+
+    /// True once the board moved to another host.
+    fn has_moved(&self) -> bool {
+        self.moved
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_some()
+    }
+
     /// The host's client as it is now.
     fn api(&self) -> Api {
         self.api.read().unwrap_or_else(|e| e.into_inner()).clone()

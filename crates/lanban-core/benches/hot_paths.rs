@@ -20,6 +20,7 @@ fn board() -> Snapshot {
             room_code: "7KQ2-M9XD".parse().expect("a valid code"),
             created_at: Timestamp::now(),
             updated_at: Timestamp::now(),
+            handoff_to: None,
         },
         columns: Vec::new(),
         cards: Vec::new(),

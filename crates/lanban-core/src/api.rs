@@ -94,6 +94,36 @@ pub struct RoomCodeBody {
     pub room_code: RoomCode,
 }
 
+/// `POST /api/boards/{board}/handoff`: the host offers the board to a member, or withdraws the offer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(deny_unknown_fields)]
+pub struct OfferHandoff {
+    /// A current member other than the host; `null` withdraws the offer. Required.
+    #[serde(deserialize_with = "nullable")]
+    pub member_id: Option<MemberId>,
+}
+
+/// Deserialises a nullable field that must be present (`null` is a value, absence an error).
+fn nullable<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer)
+}
+
+/// `POST /api/boards/{board}/handoff/accept`: the member the board was offered to takes it over.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(deny_unknown_fields)]
+pub struct AcceptHandoff {
+    /// The certificate fingerprint of the accepting member's server (43 characters of base64url).
+    pub fingerprint: String,
+    /// Where that server listens: 1–8 socket addresses, `ip:port` each (`[v6]:port` for IPv6).
+    pub addresses: Vec<String>,
+}
+
 /// `POST /api/boards/{board}/columns`. `before`/`after` name neighbouring columns; neither puts it last.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -292,11 +322,15 @@ pub enum ErrorCode {
     MethodNotAllowed,
     /// 409: the card changed since the version the client sent; the body carries `current`.
     VersionConflict,
-    /// 409: a create's client-chosen `id` belongs to something else (another board, another member's create).
+    /// 409: a create's client-chosen `id` belongs to something else (another board, another member's create); or an
+    /// imported board whose id (or one of whose ids) this server already has.
     IdTaken,
+    /// 409: the board has moved to another computer (its log ends with `board.moved`, which says where); this
+    /// server still answers reads of it, and refuses every change.
+    BoardMoved,
     /// 410: the card or column was created and has since been deleted.
     Gone,
-    /// 413: the body is larger than 256 KiB.
+    /// 413: the body is larger than 256 KiB (64 MiB for a board package).
     PayloadTooLarge,
     /// 415: the body is not `application/json`.
     UnsupportedMediaType,
@@ -325,7 +359,7 @@ impl ErrorCode {
             ErrorCode::Forbidden => 403,
             ErrorCode::NotFound | ErrorCode::RoomNotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
-            ErrorCode::VersionConflict | ErrorCode::IdTaken => 409,
+            ErrorCode::VersionConflict | ErrorCode::IdTaken | ErrorCode::BoardMoved => 409,
             ErrorCode::Gone => 410,
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::UnsupportedMediaType => 415,
@@ -377,6 +411,22 @@ mod tests {
             back,
             serde_json::json!({"assignee_id": null, "due_date": "2026-01-02"})
         );
+    }
+
+    #[test]
+    fn a_handoff_offer_names_a_member_or_null_but_never_nothing() {
+        let member = MemberId::new();
+        let offer: OfferHandoff =
+            serde_json::from_value(serde_json::json!({"member_id": member.to_string()})).unwrap();
+        assert_eq!(offer.member_id, Some(member));
+        let withdrawn: OfferHandoff = serde_json::from_str(r#"{"member_id":null}"#).unwrap();
+        assert_eq!(withdrawn.member_id, None);
+        assert_eq!(
+            serde_json::to_string(&withdrawn).unwrap(),
+            r#"{"member_id":null}"#
+        );
+        assert!(serde_json::from_str::<OfferHandoff>("{}").is_err());
+        assert_eq!(ErrorCode::BoardMoved.status(), 409);
     }
 
     #[test]

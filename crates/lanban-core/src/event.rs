@@ -6,6 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::fingerprint::Fingerprint;
 use crate::ids::{BoardId, CardId, ColumnId, MemberId};
 use crate::model::{Board, Card, Column, Member};
 use crate::room_code::RoomCode;
@@ -25,6 +26,32 @@ pub struct RoomCodeRotated {
     pub room_code: RoomCode,
 }
 
+/// The payload of `board.handoff_offered`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct HandoffOffered {
+    /// The member the host offered the board to, or null: the offer is withdrawn.
+    pub member_id: Option<MemberId>,
+}
+
+/// The payload of `board.moved`: the board is hosted on another computer from now on. It is the last event of the
+/// board's log on the server it left; every member's app follows it there (docs/protocol.md §15).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct BoardMoved {
+    /// The new host's certificate fingerprint (base64url SHA-256): members pin it without asking, since this
+    /// event reached them over the channel already pinned to the old host.
+    #[schema(value_type = String)]
+    #[cfg_attr(feature = "specta", specta(type = String))]
+    pub fingerprint: Fingerprint,
+    /// Where the new host listens, `ip:port` each, tried in order (1–8).
+    pub addresses: Vec<String>,
+    /// The member who hosts the board now (the one who accepted the handoff); their role is `host`.
+    pub host: MemberId,
+    /// The member who hosted it until now; their role is `member`.
+    pub previous_host: MemberId,
+}
+
 /// What changed: the event's `kind` and its `data` (the whole entity after the change, or its id for deletes).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -37,6 +64,12 @@ pub enum Change {
     BoardUpdated(Board),
     #[serde(rename = "room_code.rotated")]
     RoomCodeRotated(RoomCodeRotated),
+    /// The host offered the board to a member, or withdrew the offer.
+    #[serde(rename = "board.handoff_offered")]
+    HandoffOffered(HandoffOffered),
+    /// The board moved to another computer; the last event on the server it left.
+    #[serde(rename = "board.moved")]
+    BoardMoved(BoardMoved),
     #[serde(rename = "column.created")]
     ColumnCreated(Column),
     #[serde(rename = "column.updated")]
@@ -64,6 +97,8 @@ impl Change {
             Change::BoardCreated(_) => "board.created",
             Change::BoardUpdated(_) => "board.updated",
             Change::RoomCodeRotated(_) => "room_code.rotated",
+            Change::HandoffOffered(_) => "board.handoff_offered",
+            Change::BoardMoved(_) => "board.moved",
             Change::ColumnCreated(_) => "column.created",
             Change::ColumnUpdated(_) => "column.updated",
             Change::ColumnDeleted(_) => "column.deleted",
@@ -178,6 +213,33 @@ mod tests {
         );
         let back: ServerMessage = serde_json::from_value(json).unwrap();
         assert_eq!(back, ServerMessage::Event(event));
+    }
+
+    #[test]
+    fn handoff_events_match_the_wire_contract() {
+        let (bea, ann) = (MemberId::new(), MemberId::new());
+        let offered = Change::HandoffOffered(HandoffOffered { member_id: None });
+        assert_eq!(
+            serde_json::to_value(&offered).unwrap(),
+            serde_json::json!({"kind": "board.handoff_offered", "data": {"member_id": null}})
+        );
+        let fingerprint = Fingerprint::of_der(b"abc");
+        let moved = Change::BoardMoved(BoardMoved {
+            fingerprint,
+            addresses: vec!["192.168.1.20:7420".into()],
+            host: bea,
+            previous_host: ann,
+        });
+        let json = serde_json::to_value(&moved).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"kind": "board.moved", "data": {
+                "fingerprint": "ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0",
+                "addresses": ["192.168.1.20:7420"], "host": bea.to_string(), "previous_host": ann.to_string(),
+            }})
+        );
+        assert_eq!(serde_json::from_value::<Change>(json).unwrap(), moved);
+        assert_eq!(moved.kind(), "board.moved");
     }
 
     #[test]

@@ -17,6 +17,10 @@ pub struct Board {
     pub room_code: RoomCode,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// The member the host offered to host the board on their computer (`board.handoff_offered`), until they
+    /// accept or the host withdraws the offer; absent when there is no offer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handoff_to: Option<MemberId>,
 }
 
 /// A column of a board.
@@ -72,7 +76,8 @@ pub struct Card {
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
-    /// Created the board: may also rotate its room code and remove members.
+    /// Created the board, or took it over in a handoff (`board.moved`): may also rotate its room code, remove
+    /// members and hand the board over.
     Host,
     /// Joined with the room code.
     Member,

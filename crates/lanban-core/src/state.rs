@@ -7,7 +7,7 @@
 use crate::api::Snapshot;
 use crate::event::{Change, Event};
 use crate::ids::ColumnId;
-use crate::model::{Card, Column};
+use crate::model::{Card, Column, Role};
 
 /// What [`Snapshot::apply`] did with an event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,6 +46,17 @@ impl Snapshot {
         match &event.change {
             Change::BoardCreated(board) | Change::BoardUpdated(board) => self.board = board.clone(),
             Change::RoomCodeRotated(rotated) => self.board.room_code = rotated.room_code.clone(),
+            Change::HandoffOffered(offer) => self.board.handoff_to = offer.member_id,
+            Change::BoardMoved(moved) => {
+                self.board.handoff_to = None;
+                for member in &mut self.members {
+                    if member.id == moved.host {
+                        member.role = Role::Host;
+                    } else if member.id == moved.previous_host {
+                        member.role = Role::Member;
+                    }
+                }
+            }
             Change::ColumnCreated(column) | Change::ColumnUpdated(column) => {
                 self.columns.retain(|c| c.id != column.id);
                 let at = self

@@ -13,6 +13,11 @@ pub const MAX_DESCRIPTION: usize = 20_000;
 pub const MAX_LABELS: usize = 20;
 /// Largest request body the server reads, in bytes (a body of exactly this size is accepted).
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
+/// Largest board package `POST /api/boards/import` reads, in bytes: a board of 2,000 cards with a long history
+/// is a few MiB.
+pub const MAX_PACKAGE_BYTES: usize = 64 * 1024 * 1024;
+/// Most addresses a handoff names for the new host.
+pub const MAX_ADDRESSES: usize = 8;
 
 /// A value a person sent that breaks a rule: which field, and why, in a sentence.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -131,6 +136,38 @@ pub fn client_id(field: &str, id: uuid::Uuid) -> Result<uuid::Uuid, ValidationEr
     }
 }
 
+/// The addresses a new host listens at: 1..=[`MAX_ADDRESSES`] socket addresses (`ip:port`), none unspecified,
+/// multicast or with port 0; returned in their canonical text.
+pub fn socket_addresses(field: &str, values: &[String]) -> Result<Vec<String>, ValidationError> {
+    if values.is_empty() || values.len() > MAX_ADDRESSES {
+        return Err(ValidationError::new(
+            field,
+            format!(
+                "must list 1 to {MAX_ADDRESSES} addresses (got {})",
+                values.len()
+            ),
+        ));
+    }
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, value)| {
+            let at = format!("{field}[{i}]");
+            let addr: std::net::SocketAddr = value
+                .trim()
+                .parse()
+                .map_err(|_| ValidationError::new(&at, "must be an address written ip:port"))?;
+            if addr.port() == 0 || addr.ip().is_unspecified() || addr.ip().is_multicast() {
+                return Err(ValidationError::new(
+                    &at,
+                    "must be an address a computer can be reached at",
+                ));
+            }
+            Ok(addr.to_string())
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -198,5 +235,30 @@ mod tests {
                 Err("id".into())
             );
         }
+    }
+
+    #[test]
+    fn handoff_addresses() {
+        let ok = |values: &[&str]| {
+            socket_addresses(
+                "addresses",
+                &values.iter().map(|v| v.to_string()).collect::<Vec<_>>(),
+            )
+        };
+        assert_eq!(
+            ok(&["192.168.1.20:7420", " [fe80::1]:7420 "]),
+            Ok(vec!["192.168.1.20:7420".into(), "[fe80::1]:7420".into()])
+        );
+        let field = |values: &[&str]| ok(values).map_err(|e| e.field);
+        assert_eq!(field(&[]), Err("addresses".into()));
+        assert_eq!(field(&["10.0.0.1:1"; 9]), Err("addresses".into()));
+        assert_eq!(
+            field(&["10.0.0.1:1", "10.0.0.1"]),
+            Err("addresses[1]".into())
+        );
+        assert_eq!(field(&["0.0.0.0:7420"]), Err("addresses[0]".into()));
+        assert_eq!(field(&["10.0.0.1:0"]), Err("addresses[0]".into()));
+        assert_eq!(field(&["224.0.0.251:5353"]), Err("addresses[0]".into()));
+        assert_eq!(field(&["host.local:7420"]), Err("addresses[0]".into()));
     }
 }

@@ -125,11 +125,14 @@ impl From<store::Error> for ApiError {
         match err {
             store::Error::NotFound(what) => ApiError::not_found(what),
             store::Error::Gone(_) => ApiError::new(ErrorCode::Gone, err.to_string()),
-            store::Error::IdTaken => ApiError::new(ErrorCode::IdTaken, err.to_string()),
-            store::Error::UnknownCredential => ApiError::unauthorized(err.to_string()),
-            store::Error::NotBoardHost { .. } | store::Error::NotHostCredential { .. } => {
-                ApiError::forbidden(err.to_string())
+            store::Error::IdTaken | store::Error::BoardExists | store::Error::PackageClash(_) => {
+                ApiError::new(ErrorCode::IdTaken, err.to_string())
             }
+            store::Error::UnknownCredential => ApiError::unauthorized(err.to_string()),
+            store::Error::NotBoardHost { .. }
+            | store::Error::NotHostCredential { .. }
+            | store::Error::NotOfferedHandoff => ApiError::forbidden(err.to_string()),
+            store::Error::BoardMoved => ApiError::new(ErrorCode::BoardMoved, err.to_string()),
             store::Error::Validation { field, message } => ApiError::invalid(field, message),
             store::Error::VersionConflict { current } => ApiError::VersionConflict(current),
             store::Error::Busy | store::Error::ShuttingDown => {

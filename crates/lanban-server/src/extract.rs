@@ -154,8 +154,9 @@ fn body_error(rejection: BytesRejection) -> ApiError {
         ApiError::new(
             ErrorCode::PayloadTooLarge,
             format!(
-                "the body is larger than {} bytes",
-                lanban_core::validate::MAX_BODY_BYTES
+                "the body is larger than this route accepts ({} bytes; {} for a board package)",
+                lanban_core::validate::MAX_BODY_BYTES,
+                lanban_core::validate::MAX_PACKAGE_BYTES
             ),
         )
     } else {

@@ -111,11 +111,13 @@ impl Hub {
         self.shared.rooms.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Records each board's seq at start.
+    /// Records each board's seq: every board's at start, an imported board's once it is committed. A room's seq
+    /// never goes back.
     pub fn init_rooms(&self, seqs: Vec<(BoardId, u64)>) {
         let mut rooms = self.rooms();
         for (board, seq) in seqs {
-            rooms.entry(board).or_default().seq = seq;
+            let room = rooms.entry(board).or_default();
+            room.seq = room.seq.max(seq);
         }
     }
 

@@ -61,8 +61,9 @@ enum Task {
         #[arg(long)]
         out: PathBuf,
     },
-    /// Add a board from an export to the data directory (with the server stopped). Its members join again
-    /// with its room code; the host credential opens it at once.
+    /// Add a board from an export or a handoff package to the data directory (with the server stopped). The
+    /// host credential opens it at once; its members' tokens work if the file has their hashes (a package),
+    /// otherwise they join again with its room code.
     Import {
         #[arg(long)]
         data: PathBuf,

@@ -185,7 +185,10 @@ async fn every_outbox_entry_lands_exactly_once_across_kill_9_of_the_host() {
             break;
         }
     }
-    assert!(created_per_id.values().all(|&n| n == 1), "a card created twice");
+    assert!(
+        created_per_id.values().all(|&n| n == 1),
+        "a card created twice"
+    );
     assert_eq!(created_per_id.len(), all.len());
     for session in sessions {
         session.close().await;

@@ -35,6 +35,9 @@ async fn the_document_lists_every_route() {
         "PATCH /api/boards/{board}",
         "POST /api/boards/{board}/room-code",
         "DELETE /api/boards/{board}/members/{member}",
+        "POST /api/boards/{board}/handoff",
+        "POST /api/boards/{board}/handoff/accept",
+        "POST /api/boards/import",
         "POST /api/boards/{board}/columns",
         "PATCH /api/columns/{column}",
         "DELETE /api/columns/{column}",
@@ -63,6 +66,18 @@ async fn the_document_lists_every_route() {
         ("DELETE /api/columns/{column}", &["410"]),
         ("PATCH /api/cards/{card}", &["409", "410"]),
         ("DELETE /api/cards/{card}", &["410"]),
+        (
+            "POST /api/boards/{board}/handoff",
+            &["200", "403", "409", "422"],
+        ),
+        (
+            "POST /api/boards/{board}/handoff/accept",
+            &["200", "403", "409", "422"],
+        ),
+        (
+            "POST /api/boards/import",
+            &["201", "403", "409", "413", "422"],
+        ),
     ] {
         let (method, path) = route.split_once(' ').unwrap();
         let responses = &document["paths"][path][method.to_lowercase()]["responses"];
@@ -71,7 +86,7 @@ async fn the_document_lists_every_route() {
         }
     }
     let codes = &document["components"]["schemas"]["ErrorCode"]["enum"];
-    for code in ["id_taken", "gone"] {
+    for code in ["id_taken", "gone", "board_moved"] {
         assert!(
             codes.as_array().unwrap().iter().any(|c| c == code),
             "ErrorCode lacks {code}: {codes}"
@@ -86,6 +101,9 @@ async fn the_document_lists_every_route() {
         "Member",
         "Snapshot",
         "EventsPage",
+        "BoardExport",
+        "OfferHandoff",
+        "AcceptHandoff",
         "ErrorBody",
         "ServerMessage",
         "ClientMessage",

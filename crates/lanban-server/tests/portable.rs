@@ -118,7 +118,17 @@ async fn backups_restore_and_exports_round_trip() {
     };
     let card = host.create_card(todo.id, &short_lived).await.unwrap();
     host.delete_card(card.id).await.unwrap();
+    // The host has offered the board to the guest: the offer travels with it.
+    let offered = reqwest::Client::new()
+        .post(format!("{url}/api/boards/{id}/handoff"))
+        .bearer_auth(&host_token)
+        .json(&serde_json::json!({"member_id": guest.member.id}))
+        .send()
+        .await
+        .unwrap();
+    assert!(offered.status().is_success());
     let before = host.snapshot(id).await.unwrap();
+    assert_eq!(before.board.handoff_to, Some(guest.member.id));
 
     // A backup taken while the server runs restores to the same board.
     let backup_file = original.path().join("backup.sqlite");

@@ -2,6 +2,7 @@
 //! the generated `ui/src/bindings.ts`.
 
 pub mod board;
+pub mod handoff;
 pub mod lan;
 pub mod share;
 pub mod start;

@@ -65,6 +65,7 @@ async fn open(
     entry: &RecentEntry,
 ) -> CommandResult<OpenedBoard> {
     let (board, me, hosting) = (entry.board_id, entry.member_id, entry.hosting);
+    let started = std::time::Instant::now();
     active.replace(None).await;
     // A joined board opens from this computer's copy when there is one (at once, and without its host), else
     // from its host, and is kept on this computer from then on.
@@ -77,6 +78,13 @@ async fn open(
     };
     let session = Arc::new(session);
     let snapshot = session.state();
+    tracing::info!(
+        %board,
+        cards = snapshot.cards.len(),
+        origin = ?session.origin(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "board opened"
+    );
     let me = snapshot
         .members
         .iter()

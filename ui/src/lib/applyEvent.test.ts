@@ -48,6 +48,8 @@ describe("applyEvent agrees with Snapshot::apply", () => {
     for (const kind of [
       "board.updated",
       "room_code.rotated",
+      "board.handoff_offered",
+      "board.moved",
       "column.updated",
       "column.deleted",
       "card.created",

@@ -6,7 +6,7 @@
 // Immutability: every change produces new arrays for what changed and keeps the identity of everything else, so
 // keyed `{#each}` blocks repaint only the items that changed.
 
-import type { Card, Column, ColumnId, Event, Snapshot } from "../bindings";
+import type { Board, Card, Column, ColumnId, Event, Member, MemberId, Snapshot } from "../bindings";
 
 /** Where a card sorts: by its column's index (unknown columns last), then by its position (bytewise). */
 function cardBefore(order: Map<ColumnId, number>, a: Card, b: Card): boolean {
@@ -55,6 +55,21 @@ function insertCard(cards: Card[], columns: Column[], card: Card): Card[] {
   return rest;
 }
 
+/** The board with `handoff_to` set, or without the field when there is no offer (as Rust serialises `None`). */
+function withHandoff(board: Board, to: MemberId | null): Board {
+  if ((board.handoff_to ?? null) === to) return board;
+  const { handoff_to: _dropped, ...rest } = board;
+  return to === null ? rest : { ...rest, handoff_to: to };
+}
+
+/** `board.moved`: the new host takes the role `host`, the previous one `member`; everyone keeps their place. */
+function swapHosts(members: Member[], host: MemberId, previous: MemberId): Member[] {
+  const role = (m: Member) => (m.id === host ? "host" : m.id === previous ? "member" : m.role);
+  return members.some((m) => role(m) !== m.role)
+    ? members.map((m) => (role(m) === m.role ? m : { ...m, role: role(m) }))
+    : members;
+}
+
 /**
  * Applies the next event to `state`, returning the new state (unchanged parts keep their identity). The caller
  * checks the seq: this function applies whatever it is given and sets `seq` to the event's.
@@ -68,6 +83,13 @@ export function applyEvent(state: Snapshot, event: Event): Snapshot {
       break;
     case "room_code.rotated":
       next.board = { ...state.board, room_code: event.data.room_code };
+      break;
+    case "board.handoff_offered":
+      next.board = withHandoff(state.board, event.data.member_id);
+      break;
+    case "board.moved":
+      next.board = withHandoff(state.board, null);
+      next.members = swapHosts(state.members, event.data.host, event.data.previous_host);
       break;
     case "column.created":
     case "column.updated":

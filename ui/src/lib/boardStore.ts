@@ -70,6 +70,8 @@ export interface StoreOptions {
   onError?: (error: CommandError) => void;
   /** This member was removed from the board. Called once. */
   onRemoved?: () => void;
+  /** The board moved to another computer, hosted now by `host`. */
+  onMoved?: (host: MemberId) => void;
   /** Sends a change (the `submitChange` command; tests inject their own). */
   send?: (key: string, mutation: Mutation) => Promise<Result<SubmitOutcome>>;
 }
@@ -174,6 +176,9 @@ export class BoardStore {
         break;
       case "removed":
         this.removed();
+        break;
+      case "moved":
+        this.options.onMoved?.(message.host);
         break;
     }
   };

@@ -298,6 +298,8 @@ function reasonForCode(code: AppErrorCode): string {
       return "The board changed under it, so the host could not apply it.";
     case "id_taken":
       return "Something else on the board already has its id.";
+    case "board_moved":
+      return "The board moved to another computer before it got there.";
     case "unauthorized":
     case "forbidden":
       return "The host did not allow it.";

@@ -49,6 +49,7 @@ export function recoveryFor(error: CommandError): Recovery {
     case "method_not_allowed":
     case "version_conflict":
     case "id_taken":
+    case "board_moved":
     case "gone":
     case "payload_too_large":
     case "unsupported_media_type":

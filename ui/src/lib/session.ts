@@ -2,7 +2,14 @@
 // channel that feeds the store from there on.
 
 import { Channel } from "@tauri-apps/api/core";
-import { commands, type BoardId, type BridgeMessage, type CommandError, type OpenedBoard } from "../bindings";
+import {
+  commands,
+  type BoardId,
+  type BridgeMessage,
+  type CommandError,
+  type MemberId,
+  type OpenedBoard,
+} from "../bindings";
 import { BoardStore, type Result } from "./boardStore";
 import { toCommandError } from "./errors";
 
@@ -23,6 +30,8 @@ export type OpenRequest =
 export interface SessionHooks {
   onError: (error: CommandError) => void;
   onRemoved: (store: BoardStore) => void;
+  /** The board moved to another computer: follow it there. */
+  onMoved: (store: BoardStore, host: MemberId) => void;
 }
 
 /** The open command for a request; it answers the board to paint. */
@@ -58,6 +67,7 @@ export async function openBoard(request: OpenRequest, hooks: SessionHooks): Prom
   const store: BoardStore = new BoardStore(opened.data, {
     onError: hooks.onError,
     onRemoved: () => hooks.onRemoved(store),
+    onMoved: (host) => hooks.onMoved(store, host),
   });
   const channel = new Channel<BridgeMessage>();
   channel.onmessage = store.receive;

@@ -196,6 +196,25 @@ impl Replica {
         })
     }
 
+    /// Files a stored board (with its event log and outbox) under another host: the board moved there
+    /// (`board.moved`), and its copy and waiting changes go with it. A board already stored under `to` is
+    /// replaced. Does nothing if the board is not stored under `from`.
+    pub fn rekey(&self, from: &HostKey, to: &HostKey, board: BoardId) -> Result<(), ReplicaError> {
+        let board = board.to_string();
+        self.write(|tx| {
+            // The children move with their board: check the keys at commit, not statement by statement.
+            tx.execute_batch("PRAGMA defer_foreign_keys = ON")?;
+            tx.prepare_cached("DELETE FROM boards WHERE host = ?1 AND board_id = ?2")?
+                .execute(params![to.as_str(), board])?;
+            for table in ["boards", "events", "outbox"] {
+                let sql = format!("UPDATE {table} SET host = ?1 WHERE host = ?2 AND board_id = ?3");
+                tx.prepare_cached(&sql)?
+                    .execute(params![to.as_str(), from.as_str(), board])?;
+            }
+            Ok(())
+        })
+    }
+
     /// Every stored board, by name.
     pub fn boards(&self) -> Result<Vec<ReplicaBoardInfo>, ReplicaError> {
         self.read(|conn| {

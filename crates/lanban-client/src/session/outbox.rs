@@ -268,6 +268,13 @@ impl Shared {
     }
 }
 
+/// The error code of an answer's body, if it is an error body.
+fn error_code(body: &serde_json::Value) -> Option<ErrorCode> {
+    serde_json::from_value::<ErrorBody>(body.clone())
+        .ok()
+        .map(|e| e.error.code)
+}
+
 /// The failed state for an answer.
 fn failed_state(status: u16, body: &serde_json::Value, current: Option<Card>) -> ChangeState {
     let error = serde_json::from_value::<ErrorBody>(body.clone()).ok();
@@ -290,7 +297,9 @@ pub(crate) async fn drain(shared: Arc<Shared>) {
     let mut caught_up = shared.caught_up.subscribe();
     loop {
         let next = {
-            let ready = *connection.borrow() == ConnectionState::Connected && *caught_up.borrow();
+            let ready = *connection.borrow() == ConnectionState::Connected
+                && *caught_up.borrow()
+                && !shared.has_moved();
             let outbox = shared.outbox();
             let queued = outbox
                 .entries
@@ -368,6 +377,8 @@ async fn send(shared: &Shared, change: &PendingChange, request: &OutboxRequest) 
         410 if mutation.is_create() => Outcome::Done(serde_json::Value::Null),
         // Not run (busy, restarting, rate limited, or the member's access is being checked): try again later.
         429 | 500..=599 | 401 => Outcome::Retry,
+        // The board moved: the change goes to its new host, from the session opened there.
+        409 if error_code(&body) == Some(ErrorCode::BoardMoved) => Outcome::Retry,
         _ => {
             let error = serde_json::from_value::<ErrorBody>(body.clone()).ok();
             let err = match error {

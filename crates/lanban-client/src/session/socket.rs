@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use lanban_core::event::{ClientMessage, Event, ServerMessage, close_code};
+use lanban_core::event::{Change, ClientMessage, Event, ServerMessage, close_code};
 use lanban_core::state::{Applied, ApplyError};
 use lanban_core::time::Timestamp;
 use tokio::net::TcpStream;
@@ -34,6 +34,8 @@ enum End {
     Removed,
     /// The session was closed.
     Stopped,
+    /// The board moved to another host (`board.moved`): this session stops; its owner follows.
+    Moved,
 }
 
 /// Since when the host has been out of reach, and when that started on this run's clock.
@@ -79,6 +81,10 @@ pub(crate) async fn run(shared: Arc<Shared>) {
         };
         match end {
             End::Stopped => return,
+            End::Moved => {
+                shared.connection.send_replace(ConnectionState::Moved);
+                return;
+            }
             End::Removed => {
                 removed(&shared);
                 return;
@@ -294,13 +300,13 @@ async fn handle(shared: &Shared, message: ServerMessage) -> Option<End> {
         }
         ServerMessage::Resync { .. } => Some(End::Resync),
         ServerMessage::Event(event) => match apply(shared, &event) {
-            Ok(()) => None,
+            Ok(()) => shared.has_moved().then_some(End::Moved),
             Err(ApplyError::Gap { have, .. }) => {
                 // Fill the gap from the log, then apply the event that revealed it.
                 if fill(shared, have).await.is_err() || apply(shared, &event).is_err() {
                     Some(End::Resync)
                 } else {
-                    None
+                    shared.has_moved().then_some(End::Moved)
                 }
             }
         },
@@ -315,6 +321,9 @@ fn apply(shared: &Shared, event: &Event) -> Result<(), ApplyError> {
         let event = Arc::new(event.clone());
         if let Some(keep) = &shared.keep {
             keep.send(Keep::Event(event.clone()));
+        }
+        if let Change::BoardMoved(moved) = &event.change {
+            shared.moved_away(moved);
         }
         let _ = shared.events.send(SyncEvent::Applied(event));
         shared.settle(&state);

@@ -38,6 +38,7 @@ impl Fixture {
                 room_code: "7KQ2-M9XD".parse().unwrap(),
                 created_at: self.at.clone(),
                 updated_at: self.at.clone(),
+                handoff_to: None,
             },
             columns: vec![],
             cards: vec![],

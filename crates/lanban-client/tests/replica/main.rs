@@ -400,3 +400,22 @@ fn the_database_files_are_private_to_the_user() {
     assert_eq!(mode(&path), 0o600);
     assert_eq!(replica.boards().unwrap().len(), 1);
 }
+
+#[test]
+fn a_board_that_moved_is_filed_under_its_new_host_with_its_log_and_outbox() {
+    let dir = tempfile::tempdir().unwrap();
+    let replica = open(&dir);
+    let (old, new) = (HostKey::new("old-host"), HostKey::new("new-host"));
+    let snapshot = Fixture::new().snapshot("Moving");
+    let board = snapshot.board.id;
+    replica.save_snapshot(&old, &snapshot).unwrap();
+    replica
+        .enqueue(&old, board, &request("/api/cards/1", json!({"title": "x"})))
+        .unwrap();
+
+    replica.rekey(&old, &new, board).unwrap();
+    assert_eq!(replica.load(&old, board).unwrap(), None);
+    assert_eq!(replica.load(&new, board).unwrap(), Some(snapshot));
+    assert_eq!(replica.pending(&new, board).unwrap().len(), 1);
+    assert!(replica.pending(&old, board).unwrap().is_empty());
+}

@@ -8,7 +8,8 @@ use proptest::prelude::*;
 use uuid::Uuid;
 
 use crate::api::Snapshot;
-use crate::event::{Change, Deleted, Event, RoomCodeRotated};
+use crate::event::{BoardMoved, Change, Deleted, Event, HandoffOffered, RoomCodeRotated};
+use crate::fingerprint::Fingerprint;
 use crate::ids::{BoardId, CardId, ColumnId, MemberId};
 use crate::model::{Board, Card, Column, Member, Role};
 use crate::time::Timestamp;
@@ -47,6 +48,14 @@ pub enum Step {
     RotateCode {
         code: usize,
     },
+    /// `board.handoff_offered` to a member of the pool (who may not be in the mirror), or withdrawn.
+    OfferHandoff {
+        member: Option<usize>,
+    },
+    /// `board.moved` to `host`; the pool's other member is the previous host.
+    MoveHost {
+        host: usize,
+    },
 }
 
 pub const POSITIONS: [&str; 4] = ["a0", "a1", "a2", "a3"];
@@ -70,6 +79,8 @@ pub fn step() -> impl Strategy<Value = Step> {
         1 => (0..MEMBERS).prop_map(|member| Step::RemoveMember { member }),
         1 => Just(Step::RenameBoard),
         1 => (0..CODES.len()).prop_map(|code| Step::RotateCode { code }),
+        1 => proptest::option::of(0..MEMBERS).prop_map(|member| Step::OfferHandoff { member }),
+        1 => (0..MEMBERS).prop_map(|host| Step::MoveHost { host }),
     ]
 }
 
@@ -91,7 +102,7 @@ impl Seeded {
 
     /// A step drawn with the same weights as [`step`].
     pub fn step(&mut self) -> Step {
-        match self.below(16) {
+        match self.below(18) {
             0..=1 => Step::PutColumn {
                 column: self.below(COLUMNS - 1),
                 position: self.below(POSITIONS.len()),
@@ -119,8 +130,17 @@ impl Seeded {
                 member: self.below(MEMBERS),
             },
             14 => Step::RenameBoard,
-            _ => Step::RotateCode {
+            15 => Step::RotateCode {
                 code: self.below(CODES.len()),
+            },
+            16 => Step::OfferHandoff {
+                member: match self.below(3) {
+                    0 => None,
+                    m => Some(m - 1),
+                },
+            },
+            _ => Step::MoveHost {
+                host: self.below(MEMBERS),
             },
         }
     }
@@ -170,6 +190,7 @@ impl Pools {
                 room_code: CODES[0].parse().unwrap(),
                 created_at: self.at.clone(),
                 updated_at: self.at.clone(),
+                handoff_to: None,
             },
             columns: vec![],
             cards: vec![],
@@ -249,6 +270,15 @@ impl Pools {
             Step::RotateCode { code } => Change::RoomCodeRotated(RoomCodeRotated {
                 room_code: CODES[code].parse().unwrap(),
             }),
+            Step::OfferHandoff { member } => Change::HandoffOffered(HandoffOffered {
+                member_id: member.map(|m| self.members[m]),
+            }),
+            Step::MoveHost { host } => Change::BoardMoved(BoardMoved {
+                fingerprint: Fingerprint::of_der(format!("host {n}").as_bytes()),
+                addresses: vec![format!("192.168.1.{}:7420", n % 250 + 1)],
+                host: self.members[host],
+                previous_host: self.members[(host + 1) % MEMBERS],
+            }),
         }
     }
 }
@@ -282,6 +312,11 @@ pub fn reference_apply(state: &mut Snapshot, change: &Change) {
     match change {
         Change::BoardCreated(board) | Change::BoardUpdated(board) => state.board = board.clone(),
         Change::RoomCodeRotated(rotated) => state.board.room_code = rotated.room_code.clone(),
+        Change::HandoffOffered(offer) => state.board.handoff_to = offer.member_id,
+        Change::BoardMoved(moved) => {
+            state.board.handoff_to = None;
+            state.members = state.members.iter().map(|m| new_role(m, moved)).collect();
+        }
         Change::ColumnCreated(column) | Change::ColumnUpdated(column) => {
             state.columns.retain(|c| c.id != column.id);
             let at = state
@@ -319,5 +354,20 @@ pub fn reference_apply(state: &mut Snapshot, change: &Change) {
                 }
             }
         }
+    }
+}
+
+/// A member after `board.moved`: the new host is `host`, the previous one `member`, anyone else as they were.
+fn new_role(member: &Member, moved: &BoardMoved) -> Member {
+    let role = if member.id == moved.host {
+        Role::Host
+    } else if member.id == moved.previous_host {
+        Role::Member
+    } else {
+        member.role
+    };
+    Member {
+        role,
+        ..member.clone()
     }
 }

@@ -6,9 +6,10 @@ use proptest::prelude::*;
 use serde_json::{Value, json};
 
 use crate::api::Snapshot;
-use crate::event::{Change, Deleted, Event};
+use crate::event::{BoardMoved, Change, Deleted, Event, HandoffOffered};
+use crate::fingerprint::Fingerprint;
 use crate::ids::{CardId, ColumnId, MemberId};
-use crate::model::{Card, Column};
+use crate::model::{Card, Column, Member, Role};
 use crate::state::histories::{Pools, Seeded, reference_apply, step};
 use crate::state::{Applied, ApplyError};
 use crate::time::Timestamp;
@@ -124,6 +125,58 @@ fn a_create_repeated_at_the_same_key_replaces_the_card() {
         state.apply(&event(i as u64 + 1, change)).unwrap();
     }
     assert_eq!(titles(&state), ["plan again", "write", "ship"]);
+}
+
+fn member(state: &Snapshot, name: &str, role: Role) -> Member {
+    Member {
+        id: MemberId::new(),
+        board_id: state.board.id,
+        name: name.into(),
+        color: "#3b82f6".into(),
+        role,
+        joined_at: Timestamp::now(),
+    }
+}
+
+#[test]
+fn a_handoff_is_offered_then_the_roles_swap_in_place_when_the_board_moves() {
+    let mut state = empty();
+    let ann = member(&state, "Ann", Role::Host);
+    let bea = member(&state, "Bea", Role::Member);
+    let cy = member(&state, "Cy", Role::Member);
+    let steps = [
+        Change::MemberJoined(ann.clone()),
+        Change::MemberJoined(bea.clone()),
+        Change::MemberJoined(cy.clone()),
+        Change::HandoffOffered(HandoffOffered {
+            member_id: Some(bea.id),
+        }),
+    ];
+    for (i, change) in steps.into_iter().enumerate() {
+        state.apply(&event(i as u64 + 1, change)).unwrap();
+    }
+    assert_eq!(state.board.handoff_to, Some(bea.id));
+    let moved = BoardMoved {
+        fingerprint: Fingerprint::of_der(b"bea's laptop"),
+        addresses: vec!["192.168.1.21:7420".into()],
+        host: bea.id,
+        previous_host: ann.id,
+    };
+    state.apply(&event(5, Change::BoardMoved(moved))).unwrap();
+    assert_eq!(state.board.handoff_to, None);
+    let roles: Vec<(&str, Role)> = state
+        .members
+        .iter()
+        .map(|m| (m.name.as_str(), m.role))
+        .collect();
+    assert_eq!(
+        roles,
+        [
+            ("Ann", Role::Member),
+            ("Bea", Role::Host),
+            ("Cy", Role::Member)
+        ]
+    );
 }
 
 proptest! {

@@ -7,8 +7,10 @@ pub mod boards;
 pub mod cards;
 pub mod columns;
 pub mod events;
+pub mod handoff;
 pub mod meta;
 
+use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use lanban_core::api::{self, ErrorCode};
 use lanban_core::event;
@@ -133,7 +135,7 @@ fn replay(key: &IdempotencyKey, kept: Kept) -> ApiResult<Reply> {
     )),
     tags(
         (name = "meta", description = "Health and this document"),
-        (name = "boards", description = "Boards, joining and members"),
+        (name = "boards", description = "Boards, joining, members, and moving a board to another host"),
         (name = "columns", description = "Columns of a board"),
         (name = "cards", description = "Cards"),
         (name = "events", description = "The board's event log and live socket")
@@ -163,6 +165,16 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(boards::get_board, boards::update_board))
         .routes(routes!(boards::rotate_room_code))
         .routes(routes!(boards::remove_member))
+        .routes(routes!(handoff::offer_handoff))
+        .routes(routes!(handoff::accept_handoff))
+        // A board package is the one body allowed past the usual limit.
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(handoff::import_board))
+                .layer(DefaultBodyLimit::max(
+                    lanban_core::validate::MAX_PACKAGE_BYTES,
+                )),
+        )
         .routes(routes!(columns::create_column))
         .routes(routes!(columns::update_column, columns::delete_column))
         .routes(routes!(cards::create_card))

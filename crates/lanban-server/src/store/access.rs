@@ -1,6 +1,8 @@
 //! Who is asking: resolving a credential to a principal (no one's is [`Error::UnknownCredential`]) and to an
-//! actor on one board (not theirs is [`Error::NotFound`], so boards are never revealed to outsiders).
+//! actor on one board (not theirs is [`Error::NotFound`], so boards are never revealed to outsiders). A board that
+//! has moved to another computer is still read here, but never changed ([`Error::BoardMoved`]).
 
+use lanban_core::event::BoardMoved;
 use lanban_core::ids::{BoardId, MemberId};
 use lanban_core::model::{Member, Role};
 use rusqlite::{Connection, OptionalExtension};
@@ -59,8 +61,17 @@ impl Principal {
         }
     }
 
-    /// The actor this principal makes on `board_id`; not found if the board does not exist or is not theirs.
+    /// The actor this principal makes on `board_id` to change it: not found if the board does not exist or is not
+    /// theirs, [`Error::BoardMoved`] if it has moved to another computer. Every mutation starts here.
     pub fn on_board(&self, conn: &Connection, board_id: BoardId) -> Result<Actor> {
+        let actor = self.reading(conn, board_id)?;
+        refuse_moved(conn, board_id)?;
+        Ok(actor)
+    }
+
+    /// The actor this principal makes on `board_id` to read it, moved or not; not found if the board does not
+    /// exist or is not theirs.
+    pub fn reading(&self, conn: &Connection, board_id: BoardId) -> Result<Actor> {
         match *self {
             Principal::Member {
                 member_id,
@@ -105,13 +116,38 @@ pub fn principal(conn: &Connection, credential: &Credential) -> Result<Principal
     })
 }
 
-/// The actor a credential makes on `board_id`; not found if the board does not exist or is not theirs.
+/// The actor a credential makes on `board_id` to read it (a moved board too); not found if the board does not
+/// exist or is not theirs.
 pub fn actor(conn: &Connection, credential: &Credential, board_id: BoardId) -> Result<Actor> {
-    principal(conn, credential)?.on_board(conn, board_id)
+    principal(conn, credential)?.reading(conn, board_id)
 }
 
-/// The member who created the board, if the board exists.
-fn board_host(conn: &Connection, board_id: BoardId) -> Result<Option<Member>> {
+/// Where the board went, if it has moved to another computer.
+pub fn moved_to(conn: &Connection, board_id: BoardId) -> Result<Option<BoardMoved>> {
+    let json: Option<String> = conn
+        .prepare_cached("SELECT moved_to FROM boards WHERE id = ?1")?
+        .query_row([board_id.to_string()], |r| r.get(0))
+        .optional()?
+        .flatten();
+    Ok(json.map(|json| serde_json::from_str(&json)).transpose()?)
+}
+
+/// Refuses a board that has moved to another computer with [`Error::BoardMoved`].
+pub fn refuse_moved(conn: &Connection, board_id: BoardId) -> Result<()> {
+    let moved: bool = conn
+        .prepare_cached("SELECT moved_to IS NOT NULL FROM boards WHERE id = ?1")?
+        .query_row([board_id.to_string()], |r| r.get(0))
+        .optional()?
+        .unwrap_or(false);
+    if moved {
+        Err(Error::BoardMoved)
+    } else {
+        Ok(())
+    }
+}
+
+/// The board's host member (who created it, or took it over in a handoff), if the board exists.
+pub(crate) fn board_host(conn: &Connection, board_id: BoardId) -> Result<Option<Member>> {
     Ok(conn
         .prepare_cached(&format!(
             "SELECT {} FROM members WHERE board_id = ?1 AND role = 'host' ORDER BY joined_at LIMIT 1",

@@ -1,4 +1,5 @@
-//! Board-level mutations: create, join, rename, rotate the room code, remove a member.
+//! Board-level mutations: create, join, rename, rotate the room code, remove a member (handing a board over is in
+//! `handoff`).
 
 use lanban_core::api::{BoardCreated, Joined};
 use lanban_core::event::{Change, Deleted, RoomCodeRotated};
@@ -6,15 +7,15 @@ use lanban_core::ids::{BoardId, MemberId};
 use lanban_core::model::{Board, Card, MEMBER_COLORS, Member, Role};
 use lanban_core::room_code::{HostTag, RoomCode};
 use lanban_core::time::Timestamp;
-use rusqlite::OptionalExtension;
+use rusqlite::{Connection, OptionalExtension};
 
 use crate::auth::{TokenHash, new_token};
-use crate::store::access::Actor;
+use crate::store::access::{self, Actor};
 use crate::store::rows::{self, Entity};
-use crate::store::{Error, Result, Tx};
+use crate::store::{Error, Result, Tx, handoff};
 
 /// A room code of this host (starting with its tag) that no board uses yet.
-fn fresh_room_code(tx: &Tx<'_>, tag: HostTag) -> Result<RoomCode> {
+pub(crate) fn fresh_room_code(tx: &Connection, tag: HostTag) -> Result<RoomCode> {
     for _ in 0..16 {
         let code = RoomCode::generate_for(tag).map_err(|e| Error::Internal(e.to_string()))?;
         let taken: bool = tx
@@ -69,6 +70,7 @@ pub fn create_board(
         room_code: fresh_room_code(tx, tag)?,
         created_at: now.clone(),
         updated_at: now,
+        handoff_to: None,
     };
     rows::insert_board(tx, &board, 0)?;
     let (member, token) = add_member(tx, board.id, member_name, Role::Host)?;
@@ -94,6 +96,8 @@ pub fn join_board(tx: &mut Tx<'_>, code: &RoomCode, member_name: String) -> Resu
     let Some(board) = board else {
         return Ok(None);
     };
+    // A moved board's code leads to where it went, not to a new member here.
+    access::refuse_moved(tx, board.id)?;
     let (member, token) = add_member(tx, board.id, member_name, Role::Member)?;
     tx.emit(board.id, member.id, Change::MemberJoined(member.clone()))?;
     Ok(Some(Joined {
@@ -167,6 +171,11 @@ pub fn remove_member(tx: &mut Tx<'_>, actor: &Actor, member_id: MemberId) -> Res
             ))?
             .query_row(rusqlite::params![now.as_str(), card_id], Card::from_row)?;
         tx.emit(actor.board_id, actor.member_id, Change::CardUpdated(card))?;
+    }
+    // An offer to host the board dies with the member it was made to.
+    let board = rows::find_board(tx, actor.board_id)?.ok_or(Error::NotFound("board"))?;
+    if board.handoff_to == Some(member_id) {
+        handoff::set_handoff(tx, actor, None)?;
     }
     tx.prepare_cached("UPDATE members SET removed_at = ?1 WHERE id = ?2")?
         .execute(rusqlite::params![now.as_str(), member_id.to_string()])?;

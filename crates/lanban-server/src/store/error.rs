@@ -18,12 +18,25 @@ pub enum Error {
     /// member.
     #[error("this id is already taken by another card or column; choose a new one")]
     IdTaken,
+    /// An imported board whose id this server has already (imported before, or never moved away).
+    #[error("this server already has this board")]
+    BoardExists,
+    /// An imported board names an id (member, card, column) or a token this server already has on another board.
+    #[error("this server already has a {0} with one of the board's ids")]
+    PackageClash(&'static str),
     /// The credential is no one's: unknown, revoked, or its member was removed.
     #[error("this token is not valid (the member may have been removed)")]
     UnknownCredential,
     /// Only the board's host may do this.
     #[error("only the board's host may {action}")]
     NotBoardHost { action: &'static str },
+    /// Only the member the host offered the board to may take it over.
+    #[error("only the member the host offered this board to may take it over")]
+    NotOfferedHandoff,
+    /// The board has moved to another computer: this server keeps it for reading (its log ends with `board.moved`,
+    /// which says where it went) and refuses every change.
+    #[error("This board is now hosted on another computer.")]
+    BoardMoved,
     /// Only the server's host credential may do this.
     #[error("only the server's host credential may {action}")]
     NotHostCredential { action: &'static str },

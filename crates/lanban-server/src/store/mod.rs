@@ -6,7 +6,7 @@
 //! commit order, because the same thread commits and publishes. A job that fails is rolled back to its
 //! savepoint and publishes nothing. The caller is answered after the events are published.
 //!
-//! Business rules ([`boards`], [`columns`], [`cards`]) return the board's own values and [`Error`]s; they know
+//! Business rules ([`boards`], [`columns`], [`cards`], [`handoff`], [`package`]) return the board's own values and [`Error`]s; they know
 //! nothing of HTTP, which the routes add around them.
 
 mod access;
@@ -15,9 +15,11 @@ pub mod cards;
 mod checkpoint;
 pub mod columns;
 mod error;
+pub mod handoff;
 pub mod idempotency;
 pub mod ids;
 pub mod order;
+pub mod package;
 pub mod portable;
 pub mod rows;
 mod writer;
@@ -32,7 +34,7 @@ use rusqlite::{Connection, OpenFlags};
 use rusqlite_migration::{M, Migrations};
 use tokio::sync::{mpsc, oneshot};
 
-pub use access::{Actor, Principal, actor, principal};
+pub use access::{Actor, Principal, actor, moved_to, principal};
 pub use error::{Error, Result};
 pub use ids::Created;
 
@@ -49,6 +51,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0002_client_ids.sql",
         include_str!("../../../../migrations/0002_client_ids.sql"),
+    ),
+    (
+        "0003_handoff.sql",
+        include_str!("../../../../migrations/0003_handoff.sql"),
     ),
 ];
 
@@ -288,6 +294,8 @@ pub fn unix_now() -> i64 {
 /// A job's view of the group transaction: SQL through `Deref`, events through [`Tx::emit`].
 pub struct Tx<'a> {
     conn: &'a Connection,
+    /// Boards the job brought in at a seq of their own ([`Tx::open_room`]).
+    rooms: Vec<(BoardId, u64)>,
     events: Vec<Published>,
 }
 
@@ -299,6 +307,12 @@ impl std::ops::Deref for Tx<'_> {
 }
 
 impl Tx<'_> {
+    /// Tells the hub, after the commit, that `board_id` stands at `seq` without an event saying so (an imported
+    /// board), so that its sockets' `hello` starts there. Call it before emitting the board's next event.
+    pub fn open_room(&mut self, board_id: BoardId, seq: u64) {
+        self.rooms.push((board_id, seq));
+    }
+
     /// Appends the board's next event; it is published after the commit.
     pub fn emit(&mut self, board_id: BoardId, actor: MemberId, change: Change) -> Result<u64> {
         let seq: u64 = self

@@ -1,19 +1,25 @@
 //! Moving boards between servers and keeping copies: an online backup of the whole database (SQLite's backup
-//! API, consistent while the server runs), and one board as a JSON document that imports losslessly.
+//! API, consistent while the server runs), and one board as a JSON document that imports losslessly. The same
+//! document with its members' token hashes is the package a handoff carries to the board's new host
+//! (`store::handoff`, `store::package`).
 
 use std::path::Path;
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use lanban_core::api::Snapshot;
-use lanban_core::ids::BoardId;
-use lanban_core::model::{Card, Column, Member};
+use lanban_core::ids::{BoardId, MemberId};
+use lanban_core::model::Member;
+use lanban_core::room_code::RoomCode;
 use lanban_core::time::Timestamp;
-use rusqlite::{Connection, OpenFlags, OptionalExtension};
-use serde::{Deserialize, Serialize};
+use rusqlite::{Connection, OpenFlags};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
 
-use crate::store::StoreError;
+use crate::auth::TokenHash;
 use crate::store::ids::{self, Tombstone};
 use crate::store::rows::{self, Entity};
+use crate::store::{StoreError, package};
 
 /// The format marker of an exported board.
 pub const EXPORT_FORMAT: &str = "lanban-board";
@@ -21,28 +27,69 @@ pub const EXPORT_FORMAT: &str = "lanban-board";
 pub const EXPORT_VERSION: u32 = 1;
 
 /// A member as exported: current and removed ones (removed members still author cards).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ExportedMember {
     #[serde(flatten)]
     pub member: Member,
+    /// When the member was removed; null for a current member.
     pub removed_at: Option<Timestamp>,
 }
 
-/// One board, everything but its members' tokens (secrets stay on the server that issued them).
-#[derive(Debug, Serialize, Deserialize)]
+/// A current member's token as a handoff package carries it: its SHA-256 only, never the token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExportedToken {
+    pub member_id: MemberId,
+    /// The SHA-256 of the token, base64url without padding (43 characters).
+    #[serde(with = "hash_text")]
+    #[schema(value_type = String)]
+    pub sha256: TokenHash,
+}
+
+/// One board: a CLI export holds everything but its members' tokens (secrets stay on the server that issued
+/// them); a handoff package (`POST /api/boards/{board}/handoff/accept`) holds their hashes too, in `tokens`.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct BoardExport {
+    /// Always `lanban-board`.
     pub format: String,
+    /// Always 1.
     pub version: u32,
     /// The board, its columns and cards, its current members and its seq.
     pub snapshot: Snapshot,
     /// Every member ever, with when they were removed.
     pub members: Vec<ExportedMember>,
-    /// The board's event log (its activity history), exactly as stored.
+    /// The board's event log (its activity history), exactly as stored: `{"type":"event","seq":1,…}` for seq 1
+    /// to `snapshot.seq`.
+    #[schema(value_type = Vec<Object>)]
     pub events: Vec<Box<RawValue>>,
     /// The cards and columns deleted from the board, so that on the importing server too a create or change
     /// sent again for one of them is `gone`, not applied anew. Absent from exports made before tombstones.
     #[serde(default)]
+    #[schema(value_type = Vec<Object>)]
     pub tombstones: Vec<Tombstone>,
+    /// The token hashes of the current members, so that every member's token opens the board on the server that
+    /// imports it. Only in a handoff package; absent from a CLI export.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tokens: Vec<ExportedToken>,
+}
+
+/// A token hash written as base64url without padding.
+mod hash_text {
+    use super::*;
+
+    pub fn serialize<S: Serializer>(hash: &TokenHash, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&URL_SAFE_NO_PAD.encode(hash.0))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<TokenHash, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        let bytes = URL_SAFE_NO_PAD
+            .decode(text.as_bytes())
+            .map_err(serde::de::Error::custom)?;
+        bytes.try_into().map(TokenHash).map_err(|_| {
+            serde::de::Error::custom("a token hash is a SHA-256: 43 characters of base64url")
+        })
+    }
 }
 
 /// Why an export or import failed.
@@ -60,6 +107,8 @@ pub enum PortableError {
     Format { format: String, version: u32 },
     #[error("the export is inconsistent: {0}")]
     Inconsistent(String),
+    #[error("the export cannot be imported: {0}")]
+    Refused(#[from] crate::store::Error),
 }
 
 /// Copies the database at `data_dir` to `out` while it may be in use (a consistent snapshot).
@@ -75,11 +124,25 @@ pub fn backup(data_dir: &Path, out: &Path) -> Result<(), PortableError> {
     Ok(())
 }
 
-/// One board as an export document (read in one transaction, so it is consistent).
+/// One board as an export document (read in one transaction, so it is consistent), without tokens.
 pub fn export_board(conn: &mut Connection, board: BoardId) -> Result<BoardExport, PortableError> {
     let txn = conn.transaction()?;
-    let snapshot = rows::snapshot(&txn, board)?.ok_or(PortableError::NoBoard(board))?;
-    let members = txn
+    let export = read_export(&txn, board, false)?.ok_or(PortableError::NoBoard(board))?;
+    txn.finish()?;
+    Ok(export)
+}
+
+/// One board as an export document, read on `conn` (call inside one transaction); with `tokens`, the token hashes
+/// of its current members too (a handoff package). `None` if there is no such board.
+pub fn read_export(
+    conn: &Connection,
+    board: BoardId,
+    tokens: bool,
+) -> rusqlite::Result<Option<BoardExport>> {
+    let Some(snapshot) = rows::snapshot(conn, board)? else {
+        return Ok(None);
+    };
+    let members = conn
         .prepare(&format!(
             "SELECT {}, members.removed_at FROM members WHERE board_id = ?1 ORDER BY joined_at, id",
             Member::COLUMNS
@@ -91,7 +154,7 @@ pub fn export_board(conn: &mut Connection, board: BoardId) -> Result<BoardExport
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;
-    let events = txn
+    let events = conn
         .prepare("SELECT json FROM events WHERE board_id = ?1 ORDER BY seq")?
         .query_map([board.to_string()], |r| r.get::<_, String>(0))?
         .map(|json| {
@@ -100,20 +163,50 @@ pub fn export_board(conn: &mut Connection, board: BoardId) -> Result<BoardExport
                 .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let tombstones = ids::tombstones_of(&txn, board)?;
-    txn.finish()?;
-    Ok(BoardExport {
+    let tombstones = ids::tombstones_of(conn, board)?;
+    let tokens = if tokens {
+        token_hashes(conn, board)?
+    } else {
+        Vec::new()
+    };
+    Ok(Some(BoardExport {
         format: EXPORT_FORMAT.to_owned(),
         version: EXPORT_VERSION,
         snapshot,
         members,
         events,
         tombstones,
-    })
+        tokens,
+    }))
 }
 
-/// Recreates an exported board, with the same ids, seq and history, in one transaction. Its members get no
-/// tokens: the host credential opens it, and teammates join again with its room code.
+/// The token hashes of the board's current members, member by member in joining order.
+fn token_hashes(conn: &Connection, board: BoardId) -> rusqlite::Result<Vec<ExportedToken>> {
+    conn.prepare(
+        "SELECT tokens.member_id, tokens.hash FROM tokens JOIN members ON members.id = tokens.member_id
+         WHERE members.board_id = ?1 AND members.removed_at IS NULL
+         ORDER BY members.joined_at, members.id, tokens.hash",
+    )?
+    .query_map([board.to_string()], |r| {
+        let member: String = r.get(0)?;
+        let hash: Vec<u8> = r.get(1)?;
+        let bad = |what: String| {
+            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, what.into())
+        };
+        Ok(ExportedToken {
+            member_id: member.parse().map_err(|_| bad(format!("member id {member}")))?,
+            sha256: TokenHash(
+                hash.try_into()
+                    .map_err(|_| bad("a token hash that is not 32 bytes".into()))?,
+            ),
+        })
+    })?
+    .collect()
+}
+
+/// Recreates an exported board (the CLI's `import`, with the server stopped), with the same ids, seq, history and
+/// token hashes, in one transaction, after checking it like any package (`store::package::check`). It keeps its
+/// room code. Without tokens, the host credential opens it and teammates join again with the room code.
 pub fn import_board(conn: &mut Connection, export: &BoardExport) -> Result<BoardId, PortableError> {
     if export.format != EXPORT_FORMAT || export.version != EXPORT_VERSION {
         return Err(PortableError::Format {
@@ -121,61 +214,65 @@ pub fn import_board(conn: &mut Connection, export: &BoardExport) -> Result<Board
             version: export.version,
         });
     }
-    let snapshot = &export.snapshot;
-    let board = &snapshot.board;
-    if export.events.len() as u64 != snapshot.seq {
-        return Err(PortableError::Inconsistent(format!(
-            "{} events for seq {}",
-            export.events.len(),
-            snapshot.seq
-        )));
-    }
+    let board = export.snapshot.board.id;
     let txn = conn.transaction()?;
-    let exists: Option<i64> = txn
-        .query_row(
-            "SELECT 1 FROM boards WHERE id = ?1",
-            [board.id.to_string()],
-            |r| r.get(0),
-        )
-        .optional()?;
-    if exists.is_some() {
-        return Err(PortableError::Exists(board.id));
+    if rows::find_board(&txn, board)?.is_some() {
+        return Err(PortableError::Exists(board));
     }
-    // Everything is filed under the board's id, whatever board id an exported row claims.
-    rows::insert_board(&txn, board, snapshot.seq)?;
+    package::check(&txn, export)?;
+    insert_board(&txn, export, &export.snapshot.board.room_code)?;
+    txn.commit()?;
+    Ok(board)
+}
+
+/// Inserts a checked export (`store::package::check`) under its own ids, at its seq, with `room_code`: the board
+/// row (not moved, whatever the exporting server had), every member, column, card, event, tombstone and token hash.
+pub fn insert_board(
+    conn: &Connection,
+    export: &BoardExport,
+    room_code: &RoomCode,
+) -> rusqlite::Result<()> {
+    let snapshot = &export.snapshot;
+    // The offer names a member, who must be inserted first.
+    let board = lanban_core::model::Board {
+        room_code: room_code.clone(),
+        handoff_to: None,
+        ..snapshot.board.clone()
+    };
+    rows::insert_board(conn, &board, snapshot.seq)?;
     for exported in &export.members {
-        let member = Member {
-            board_id: board.id,
-            ..exported.member.clone()
-        };
-        rows::insert_member(&txn, &member, exported.removed_at.as_ref())?;
+        rows::insert_member(conn, &exported.member, exported.removed_at.as_ref())?;
+    }
+    if let Some(member) = snapshot.board.handoff_to {
+        conn.prepare_cached("UPDATE boards SET handoff_to = ?1 WHERE id = ?2")?
+            .execute([member.to_string(), board.id.to_string()])?;
     }
     for column in &snapshot.columns {
-        let column = Column {
-            board_id: board.id,
-            ..column.clone()
-        };
-        rows::insert_column(&txn, &column, None)?;
+        rows::insert_column(conn, column, None)?;
     }
     for card in &snapshot.cards {
-        let card = Card {
-            board_id: board.id,
-            ..card.clone()
-        };
-        rows::save_card(&txn, &card, true)?;
+        rows::save_card(conn, card, true)?;
     }
     for (i, event) in export.events.iter().enumerate() {
-        txn.execute(
-            "INSERT INTO events (board_id, seq, json) VALUES (?1, ?2, ?3)",
-            rusqlite::params![board.id.to_string(), i as u64 + 1, event.get()],
-        )?;
+        conn.prepare_cached("INSERT INTO events (board_id, seq, json) VALUES (?1, ?2, ?3)")?
+            .execute(rusqlite::params![
+                board.id.to_string(),
+                i as u64 + 1,
+                event.get()
+            ])?;
     }
-    column_creators_from_log(&txn, board.id)?;
+    column_creators_from_log(conn, board.id)?;
     for tombstone in &export.tombstones {
-        ids::insert_tombstone(&txn, board.id, tombstone)?;
+        ids::insert_tombstone(conn, board.id, tombstone)?;
     }
-    txn.commit()?;
-    Ok(board.id)
+    for token in &export.tokens {
+        conn.prepare_cached("INSERT INTO tokens (hash, member_id) VALUES (?1, ?2)")?
+            .execute(rusqlite::params![
+                token.sha256.0.as_slice(),
+                token.member_id.to_string()
+            ])?;
+    }
+    Ok(())
 }
 
 /// Sets the creator of each column of `board` to the actor of its `column.created` event (as migration 0002 did

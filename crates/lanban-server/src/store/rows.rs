@@ -22,8 +22,8 @@ pub trait Entity: Sized {
 }
 
 impl Entity for Board {
-    const COLUMNS: &'static str =
-        "boards.id, boards.name, boards.room_code, boards.created_at, boards.updated_at";
+    const COLUMNS: &'static str = "boards.id, boards.name, boards.room_code, boards.created_at, \
+        boards.updated_at, boards.handoff_to";
 
     fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
         Ok(Board {
@@ -32,6 +32,7 @@ impl Entity for Board {
             room_code: parsed(row, 2)?,
             created_at: timestamp(row, 3)?,
             updated_at: timestamp(row, 4)?,
+            handoff_to: parsed_opt(row, 5)?,
         })
     }
 }
@@ -139,8 +140,8 @@ fn role(row: &Row<'_>, idx: usize) -> rusqlite::Result<Role> {
 /// Inserts a board at `seq` (0 for a new board, whose events then count up from 1).
 pub fn insert_board(conn: &Connection, board: &Board, seq: u64) -> rusqlite::Result<()> {
     conn.prepare_cached(
-        "INSERT INTO boards (id, name, room_code, seq, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO boards (id, name, room_code, seq, created_at, updated_at, handoff_to)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
     .execute(rusqlite::params![
         board.id.to_string(),
@@ -148,7 +149,8 @@ pub fn insert_board(conn: &Connection, board: &Board, seq: u64) -> rusqlite::Res
         board.room_code.canonical(),
         seq,
         board.created_at.as_str(),
-        board.updated_at.as_str()
+        board.updated_at.as_str(),
+        board.handoff_to.map(|m| m.to_string())
     ])?;
     Ok(())
 }
@@ -302,7 +304,7 @@ pub fn snapshot(conn: &Connection, board_id: BoardId) -> rusqlite::Result<Option
             "SELECT {}, boards.seq FROM boards WHERE id = ?1",
             Board::COLUMNS
         ))?
-        .query_row([&id], |r| Ok((Board::from_row(r)?, r.get::<_, u64>(5)?)))
+        .query_row([&id], |r| Ok((Board::from_row(r)?, r.get::<_, u64>(6)?)))
         .optional()?
     else {
         return Ok(None);

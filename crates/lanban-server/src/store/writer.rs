@@ -3,6 +3,7 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
+use lanban_core::ids::BoardId;
 use rusqlite::{Connection, TransactionBehavior};
 use tokio::sync::{mpsc, oneshot};
 
@@ -86,8 +87,8 @@ where
 
 /// What became of a job of a group.
 enum Done {
-    /// It ran, successfully or not; the events it appended (none if it failed).
-    Ran(Vec<Published>),
+    /// It ran, successfully or not; what it tells the hub (nothing if it failed).
+    Ran(Told),
     /// It was not run: its caller had gone, or was about to give up.
     Skipped,
 }
@@ -125,7 +126,8 @@ pub(super) fn run(
                 checkpointer.nudge();
                 for (job, done) in done {
                     match done {
-                        Done::Ran(events) => {
+                        Done::Ran(Told { rooms, events }) => {
+                            hub.init_rooms(rooms);
                             for event in events {
                                 hub.publish(event);
                             }
@@ -191,21 +193,34 @@ fn commit_group(conn: &mut Connection, group: Vec<Job>) -> Result<Vec<(Job, Done
     }
 }
 
-/// Runs one job in its own savepoint, released if the job succeeded and rolled back if it failed; the events it
-/// appended, to publish after the commit (none if it failed).
-fn run_job(txn: &Connection, job: &mut Job) -> rusqlite::Result<Vec<Published>> {
+/// What a job tells the hub once its group has committed.
+#[derive(Default)]
+struct Told {
+    /// Boards that appeared with a seq of their own (imported), so their rooms start there.
+    rooms: Vec<(BoardId, u64)>,
+    /// The events it appended, in seq order.
+    events: Vec<Published>,
+}
+
+/// Runs one job in its own savepoint, released if the job succeeded and rolled back if it failed; what it tells
+/// the hub after the commit (nothing if it failed).
+fn run_job(txn: &Connection, job: &mut Job) -> rusqlite::Result<Told> {
     run_cached(txn, "SAVEPOINT job")?;
     let mut tx = Tx {
         conn: txn,
+        rooms: Vec::new(),
         events: Vec::new(),
     };
     if job.work.run(&mut tx) {
         run_cached(txn, "RELEASE job")?;
-        Ok(tx.events)
+        Ok(Told {
+            rooms: tx.rooms,
+            events: tx.events,
+        })
     } else {
         run_cached(txn, "ROLLBACK TO job")?;
         run_cached(txn, "RELEASE job")?;
-        Ok(Vec::new())
+        Ok(Told::default())
     }
 }
 

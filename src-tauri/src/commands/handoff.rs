@@ -1,0 +1,129 @@
+//! Moving a board to another member's computer: the host offers it, the member hosts it here, and every app
+//! follows the board to its new host (docs/protocol.md §15).
+
+use std::sync::Arc;
+
+use lanban_client::Api;
+use lanban_client::replica::HostKey;
+use lanban_core::fingerprint::Fingerprint;
+use lanban_core::ids::MemberId;
+use tauri::State;
+
+use crate::error::{AppErrorCode, CommandError, CommandResult};
+use crate::host::Host;
+use crate::lan::Lan;
+use crate::recent::{Recent, RecentEntry};
+use crate::state::Active;
+
+/// Offers the open board to a member, to host on their computer (`None` withdraws the offer). Host only.
+#[tauri::command]
+#[specta::specta]
+pub async fn offer_handoff(
+    active: State<'_, Active>,
+    member_id: Option<MemberId>,
+) -> CommandResult<()> {
+    let session = active.session().await?;
+    session
+        .api()
+        .offer_handoff(session.board_id(), member_id)
+        .await?;
+    Ok(())
+}
+
+/// Accepts the host's offer: this computer starts serving the board on the network, takes the whole board from
+/// the old host (its log, members and their credentials), and every app follows it here.
+#[tauri::command]
+#[specta::specta]
+pub async fn host_here(
+    active: State<'_, Active>,
+    host: State<'_, Host>,
+    recent: State<'_, Recent>,
+    lan: State<'_, Arc<Lan>>,
+) -> CommandResult<()> {
+    let session = active.session().await?;
+    let board = session.board_id();
+    let entry = entry_of(&recent, board)?;
+    let (local, host_token) = host.ensure().await?;
+    let status = host.set_sharing(true).await?;
+    let fingerprint: Fingerprint = status
+        .fingerprint
+        .as_deref()
+        .and_then(|f| f.parse().ok())
+        .ok_or_else(|| {
+            CommandError::new(
+                AppErrorCode::ServerStart,
+                "This computer's server has no identity.",
+            )
+        })?;
+    if status.addresses.is_empty() {
+        return Err(CommandError::new(
+            AppErrorCode::NotSharing,
+            "This computer has no network address teammates can reach: connect it to the network first.",
+        ));
+    }
+    let package = session
+        .api()
+        .accept_handoff(board, fingerprint, &status.addresses)
+        .await?;
+    Api::new(&local)?
+        .with_token(host_token)
+        .import_board(&package)
+        .await?;
+    recent.remember(RecentEntry {
+        hosting: true,
+        server: status.local.clone(),
+        fingerprint: None,
+        ..entry
+    })?;
+    crate::commands::share::announce(&host, &lan).await;
+    Ok(())
+}
+
+/// After the open board moved (`board.moved`): files this computer's copy and waiting changes under the new host,
+/// and reopens nothing by itself: the window opens the board again from Recent boards.
+#[tauri::command]
+#[specta::specta]
+pub async fn follow_move(
+    active: State<'_, Active>,
+    recent: State<'_, Recent>,
+) -> CommandResult<()> {
+    let session = active.session().await?;
+    let Some(moved) = session.moved() else {
+        return Ok(());
+    };
+    let board = session.board_id();
+    let entry = entry_of(&recent, board)?;
+    let hosted_here = entry.hosting && moved.host == entry.member_id;
+    if let Some(slot) = session.replica_slot() {
+        let kept = if hosted_here {
+            slot.replica.forget(&slot.host, board)
+        } else {
+            slot.replica
+                .rekey(&slot.host, &HostKey::from(moved.fingerprint), board)
+        };
+        kept.map_err(lanban_client::ClientError::from)?;
+    }
+    if !hosted_here {
+        let server = moved
+            .addresses
+            .first()
+            .cloned()
+            .unwrap_or(entry.server.clone());
+        recent.remember(RecentEntry {
+            hosting: false,
+            server,
+            fingerprint: Some(moved.fingerprint.to_string()),
+            ..entry
+        })?;
+    }
+    Ok(())
+}
+
+fn entry_of(recent: &Recent, board: lanban_core::ids::BoardId) -> CommandResult<RecentEntry> {
+    recent.get(board).ok_or_else(|| {
+        CommandError::new(
+            AppErrorCode::NotFound,
+            "This board is not in your recent boards.",
+        )
+    })
+}
