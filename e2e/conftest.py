@@ -148,12 +148,11 @@ class Instance:
             shutil.rmtree(self.data, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
-def instances(display):
+def two_instances(display, a_env: dict[str, str] | None = None):
+    """A and B, closed when the generator is (a fixture's body)."""
     if not APP.exists():
         pytest.fail(f"build the app first: {APP} is missing")
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    a = Instance("A", display)
+    a = Instance("A", display, a_env)
     try:
         b = Instance("B", display)
     except BaseException:
@@ -164,6 +163,11 @@ def instances(display):
     finally:
         a.close()
         b.close()
+
+
+@pytest.fixture(scope="session")
+def instances(display):
+    yield from two_instances(display)
 
 
 @pytest.fixture

@@ -12,24 +12,14 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from conftest import SHOTS, Instance, free_port
+from conftest import SHOTS, free_port, two_instances
 from scenario import card_in_column, click, find, shots, tid, type_into, wait
 
 
 @pytest.fixture
 def pair(display):
     # A's server keeps its port across restarts, as the default port does on a person's computer.
-    a = Instance("A", display, {"LANBAN_HOST_PORT": str(free_port())})
-    try:
-        b = Instance("B", display)
-    except BaseException:
-        a.close()
-        raise
-    try:
-        yield a, b
-    finally:
-        a.close()
-        b.close()
+    yield from two_instances(display, {"LANBAN_HOST_PORT": str(free_port())})
 
 
 def pill(driver) -> str:

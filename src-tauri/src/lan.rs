@@ -325,50 +325,58 @@ impl Lan {
             }
         }
         if (fresh || restart_watch) && (inner.watcher.is_some() || inner.seeking.is_some()) {
-            let channel = inner.watcher.clone();
-            let seeking = inner.seeking.clone();
-            daemon.stop_watching();
-            let generation = forget_hosts(&self.seen);
-            let seen = self.seen.clone();
-            let locked = self.locked;
-            let own = inner.advert.as_ref().map(|a| a.server_id.clone());
-            let watching = daemon.watch(move |found| {
-                let hosts: Vec<LanHost> = found
-                    .iter()
-                    .filter(|f| Some(&f.advert.server_id) != own.as_ref())
-                    .filter_map(LanHost::from_found)
-                    .collect();
-                {
-                    let mut seen = lock_seen(&seen);
-                    if seen.generation != generation {
-                        return;
-                    }
-                    seen.hosts = hosts.clone();
-                }
-                if let Some(seeking) = &seeking {
-                    for host in hosts
-                        .iter()
-                        .filter(|h| h.fingerprint == seeking.fingerprint)
-                    {
-                        let _ = seeking.found.send(host.address.clone());
-                    }
-                }
-                if let Some(channel) = &channel {
-                    let _ = channel.send(LanStatus {
-                        enabled: true,
-                        locked,
-                        advertising: own.is_some(),
-                        hosts,
-                        error: None,
-                    });
-                }
-            });
-            if let Err(err) = watching {
-                tracing::warn!(error = %err, "cannot browse the network");
-                inner.error = Some(err.to_string());
-            }
+            self.browse(inner);
         }
         Stopping(None)
+    }
+
+    /// (Re)starts browsing for the Join screen's list and for a host being sought.
+    fn browse(&self, inner: &mut Inner) {
+        let Some(daemon) = inner.daemon.as_ref() else {
+            return;
+        };
+        let channel = inner.watcher.clone();
+        let seeking = inner.seeking.clone();
+        daemon.stop_watching();
+        let generation = forget_hosts(&self.seen);
+        let seen = self.seen.clone();
+        let locked = self.locked;
+        let own = inner.advert.as_ref().map(|a| a.server_id.clone());
+        let watching = daemon.watch(move |found| {
+            let hosts: Vec<LanHost> = found
+                .iter()
+                .filter(|f| Some(&f.advert.server_id) != own.as_ref())
+                .filter_map(LanHost::from_found)
+                .collect();
+            {
+                let mut seen = lock_seen(&seen);
+                if seen.generation != generation {
+                    return;
+                }
+                seen.hosts = hosts.clone();
+            }
+            if let Some(seeking) = &seeking {
+                for host in hosts
+                    .iter()
+                    .filter(|h| h.fingerprint == seeking.fingerprint)
+                {
+                    let _ = seeking.found.send(host.address.clone());
+                }
+            }
+            if let Some(channel) = &channel {
+                let _ = channel.send(LanStatus {
+                    enabled: true,
+                    locked,
+                    advertising: own.is_some(),
+                    hosts,
+                    error: None,
+                });
+            }
+        });
+        if let Err(err) = watching {
+            tracing::warn!(error = %err, "cannot browse the network");
+            inner.error = Some(err.to_string());
+        }
     }
 }
 

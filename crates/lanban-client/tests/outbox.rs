@@ -15,15 +15,13 @@ use lanban_core::api::{CreateCard, CreateColumn, ErrorCode, UpdateCard};
 use lanban_core::ids::{BoardId, CardId, ColumnId};
 use lanban_core::model::Card;
 use lanban_core::mutation::Mutation;
+use lanban_server::RunningServer;
 use uuid::Uuid;
 
 fn retitle(card: CardId, title: &str) -> Mutation {
     Mutation::UpdateCard {
         card,
-        patch: Box::new(UpdateCard {
-            title: Some(Some(title.into())),
-            ..Default::default()
-        }),
+        patch: Box::new(retitled(title)),
         base: None,
     }
 }
@@ -67,15 +65,33 @@ async fn changes_until(
     waited.unwrap_or_else(|_| panic!("the changes never settled: {:#?}", session.changes()))
 }
 
-fn titles(cards: &[Card]) -> Vec<&str> {
-    cards.iter().map(|c| c.title.as_str()).collect()
+fn retitled(title: &str) -> UpdateCard {
+    UpdateCard {
+        title: Some(Some(title.into())),
+        ..Default::default()
+    }
 }
 
-#[tokio::test]
-async fn changes_made_while_the_host_is_away_land_once_merge_or_wait_for_the_person() {
+/// Hana's board (a Todo column with Plan, Venue and Old idea) on a server in a temp dir, and Bea joined, with a
+/// replica of her own.
+struct Launch {
+    dir: tempfile::TempDir,
+    server: Option<RunningServer>,
+    addr: std::net::SocketAddr,
+    board: BoardId,
+    todo: ColumnId,
+    hana: Api,
+    bea: Api,
+    slot: ReplicaSlot,
+    plan: Card,
+    venue: Card,
+    old: Card,
+    _copies: tempfile::TempDir,
+}
+
+async fn launch() -> Launch {
     let dir = tempfile::tempdir().unwrap();
     let server = start(dir.path(), "127.0.0.1:0".parse().unwrap()).await;
-    let addr = server.addr;
     let url = server.url();
     let host = Api::new(&url).unwrap().with_token(&server.host_token);
     let created = host.create_board("Launch", "Hana").await.unwrap();
@@ -85,10 +101,12 @@ async fn changes_made_while_the_host_is_away_land_once_merge_or_wait_for_the_per
         title: "Todo".into(),
         ..Default::default()
     };
-    let todo = hana.create_column(board, &todo).await.unwrap();
-    let plan = card(&hana, todo.id, "Plan").await;
-    let venue = card(&hana, todo.id, "Venue").await;
-    let old = card(&hana, todo.id, "Old idea").await;
+    let todo = hana.create_column(board, &todo).await.unwrap().id;
+    let (plan, venue, old) = (
+        card(&hana, todo, "Plan").await,
+        card(&hana, todo, "Venue").await,
+        card(&hana, todo, "Old idea").await,
+    );
     let joined = Api::new(&url)
         .unwrap()
         .join(&created.room_code.to_string(), "Bea")
@@ -98,129 +116,210 @@ async fn changes_made_while_the_host_is_away_land_once_merge_or_wait_for_the_per
     let copies = tempfile::tempdir().unwrap();
     let slot = ReplicaSlot {
         replica: Replica::open(copies.path().join("replicas.sqlite")).unwrap(),
-        host: HostKey::new(format!("plain:{addr}")),
+        host: HostKey::new(format!("plain:{}", server.addr)),
     };
-    let session = BoardSession::open_replicated(bea.clone(), board, quick(), slot.clone())
-        .await
-        .unwrap();
-    session
-        .wait_for_connection(|s| *s == ConnectionState::Connected, PATIENCE)
-        .await
-        .unwrap();
+    let addr = server.addr;
+    Launch {
+        dir,
+        server: Some(server),
+        addr,
+        board,
+        todo,
+        hana,
+        bea,
+        slot,
+        plan,
+        venue,
+        old,
+        _copies: copies,
+    }
+}
 
+impl Launch {
+    /// Bea opens the board (from her copy once she has one) and, if the host is up, waits until connected.
+    async fn open(&self) -> BoardSession {
+        let session =
+            BoardSession::open_replicated(self.bea.clone(), self.board, quick(), self.slot.clone())
+                .await
+                .unwrap();
+        if self.server.is_some() {
+            session
+                .wait_for_connection(|s| *s == ConnectionState::Connected, PATIENCE)
+                .await
+                .unwrap();
+        }
+        session
+    }
+
+    /// The host's computer goes away.
+    async fn host_leaves(&mut self) {
+        if let Some(server) = self.server.take() {
+            server.stop().await.unwrap();
+        }
+    }
+
+    /// It comes back, on the same address with the same data.
+    async fn host_returns(&mut self) {
+        self.server = Some(start(self.dir.path(), self.addr).await);
+    }
+
+    /// Bea makes these changes while the host is away: each is kept, none answered.
+    async fn offline(&self, session: &BoardSession, changes: Vec<Mutation>) {
+        session
+            .wait_for_connection(|s| *s != ConnectionState::Connected, PATIENCE)
+            .await
+            .unwrap();
+        for mutation in changes {
+            let queued = session.submit(Uuid::now_v7(), mutation).await.unwrap();
+            assert_eq!(queued, Submitted::Queued);
+        }
+    }
+
+    async fn titles(&self) -> Vec<String> {
+        let now = self.hana.snapshot(self.board).await.unwrap();
+        now.cards.into_iter().map(|c| c.title).collect()
+    }
+}
+
+#[tokio::test]
+async fn changes_made_while_the_host_is_away_survive_the_app_closing_and_land_once_merged() {
+    let mut launch = launch().await;
+    let session = launch.open().await;
     // Online, a change is answered at once.
     let online = session
-        .submit(Uuid::now_v7(), retitle(venue.id, "Venue booked"))
-        .await
-        .unwrap();
-    assert!(matches!(online, Submitted::Done(_)));
+        .submit(Uuid::now_v7(), retitle(launch.venue.id, "Venue booked"))
+        .await;
+    assert!(matches!(online, Ok(Submitted::Done(_))));
 
-    // The host goes away. Bea adds a card and edits it, retitles Plan and Venue, and deletes the old idea: each is
-    // kept, none answered.
-    server.stop().await.unwrap();
-    session
-        .wait_for_connection(|s| *s != ConnectionState::Connected, PATIENCE)
-        .await
-        .unwrap();
-    let (badges, create) = new_card(todo.id, "Badges");
-    let offline = [
+    // The host goes away. Bea adds a card and edits it, retitles Plan, and deletes the old idea.
+    launch.host_leaves().await;
+    let (badges, create) = new_card(launch.todo, "Badges");
+    let changes = vec![
         create,
         retitle(badges, "Print badges"),
-        retitle(plan.id, "Plan (Bea)"),
-        retitle(venue.id, "Venue: the old mill"),
-        Mutation::DeleteCard { card: old.id },
+        retitle(launch.plan.id, "Plan (Bea)"),
+        Mutation::DeleteCard {
+            card: launch.old.id,
+        },
     ];
-    for mutation in offline {
-        let queued = session.submit(Uuid::now_v7(), mutation).await.unwrap();
-        assert_eq!(queued, Submitted::Queued);
-    }
-    assert_eq!(session.changes().len(), 5);
+    launch.offline(&session, changes).await;
+    assert_eq!(session.changes().len(), 4);
 
     // Bea's app is closed (the session dropped without a goodbye): the changes are kept on disk, in order.
     drop(session);
-    let kept = slot.replica.pending(&slot.host, board).unwrap();
-    assert_eq!(kept.len(), 5);
+    assert_eq!(
+        launch
+            .slot
+            .replica
+            .pending(&launch.slot.host, launch.board)
+            .unwrap()
+            .len(),
+        4
+    );
 
-    // The host returns. Before Bea opens the board again, Hana sets Plan's due date (another field: merged) and
-    // retitles Venue (the same field: a collision for Bea to decide).
-    let server = start(dir.path(), addr).await;
+    // The host returns; Hana sets Plan's due date (another field than Bea's: merged). Bea opens the board again:
+    // her outbox drains in order, and nothing is applied twice.
+    launch.host_returns().await;
     let due = UpdateCard {
         due_date: Some(Some("2026-12-24".into())),
         ..Default::default()
     };
-    hana.update_card(plan.id, &due).await.unwrap();
-    let venue_now = hana
-        .update_card(
-            venue.id,
-            &UpdateCard {
-                title: Some(Some("Venue: the town hall".into())),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-    let session = BoardSession::open_replicated(bea.clone(), board, quick(), slot.clone())
-        .await
-        .unwrap();
-
-    // Bea's outbox drains in order: four land, the colliding one waits with the card as it is now.
-    let settled = changes_until(&session, |c| c.len() == 1).await;
-    let ChangeState::Failed {
-        current: Some(current),
-        ..
-    } = &settled[0].state
-    else {
-        panic!("the collision is listed as failed: {settled:?}");
-    };
-    assert_eq!(current.title, venue_now.title);
-    let now = hana.snapshot(board).await.unwrap();
+    launch.hana.update_card(launch.plan.id, &due).await.unwrap();
+    let session = launch.open().await;
+    changes_until(&session, <[PendingChange]>::is_empty).await;
     assert_eq!(
-        titles(&now.cards),
-        ["Plan (Bea)", "Venue: the town hall", "Print badges"],
-        "created once, edited, deleted; nothing twice"
+        launch.titles().await,
+        ["Plan (Bea)", "Venue booked", "Print badges"]
     );
-    let plan_now = now.cards.iter().find(|c| c.id == plan.id).unwrap();
+    let now = launch.hana.snapshot(launch.board).await.unwrap();
+    let plan = now.cards.iter().find(|c| c.id == launch.plan.id).unwrap();
     assert_eq!(
-        plan_now.due_date.as_deref(),
+        plan.due_date.as_deref(),
         Some("2026-12-24"),
         "Hana's due date kept"
     );
-
-    // The failed change is kept too: after another restart it is still listed, with why and the card as it is.
     session.close().await;
-    let session = BoardSession::open_replicated(bea.clone(), board, quick(), slot.clone())
+}
+
+#[tokio::test]
+async fn a_change_colliding_with_a_teammates_waits_for_the_person_even_across_a_restart() {
+    let mut launch = launch().await;
+    let session = launch.open().await;
+    launch.host_leaves().await;
+    launch
+        .offline(
+            &session,
+            vec![retitle(launch.venue.id, "Venue: the old mill")],
+        )
+        .await;
+    drop(session);
+
+    // While Bea's app is closed, Hana retitles Venue too (the same field).
+    launch.host_returns().await;
+    let theirs = launch
+        .hana
+        .update_card(launch.venue.id, &retitled("Venue: the town hall"))
         .await
         .unwrap();
+
+    // Bea's change is not sent: it is listed as failed, with the card as it is now; Hana's title stands.
+    let session = launch.open().await;
+    let failed = changes_until(&session, |c| {
+        matches!(
+            c.first().map(|c| &c.state),
+            Some(ChangeState::Failed { .. })
+        )
+    })
+    .await;
+    let ChangeState::Failed {
+        current: Some(current),
+        ..
+    } = &failed[0].state
+    else {
+        panic!("the collision is listed as failed: {failed:?}");
+    };
+    assert_eq!(current.title, theirs.title);
+    assert!(launch.titles().await.contains(&theirs.title));
+
+    // Kept across another restart, with why and the card as it is.
+    session.close().await;
+    let session = launch.open().await;
     let kept = session.changes();
-    assert_eq!(kept.len(), 1);
     assert!(matches!(
-        &kept[0].state,
-        ChangeState::Failed { code: Some(ErrorCode::VersionConflict), current: Some(card), .. }
-            if card.title == venue_now.title
+        &kept[..],
+        [PendingChange { state: ChangeState::Failed { code: Some(ErrorCode::VersionConflict), current: Some(card), .. }, .. }]
+            if card.title == theirs.title
     ));
 
     // Bea applies hers again on top: it lands, and the list is empty.
-    let again = session.apply_again(settled[0].key).await.unwrap();
+    let again = session.apply_again(kept[0].key).await.unwrap();
     assert!(matches!(again, Submitted::Done(_)));
     changes_until(&session, <[PendingChange]>::is_empty).await;
-    let venue_final = hana.snapshot(board).await.unwrap();
-    assert!(titles(&venue_final.cards).contains(&"Venue: the old mill"));
+    assert!(
+        launch
+            .titles()
+            .await
+            .contains(&"Venue: the old mill".to_owned())
+    );
+    session.close().await;
+}
 
-    // A create whose answer was lost long ago (beyond the server's idempotency horizon) is sent again with a
-    // new key: the host recognises the id and applies nothing twice.
-    let (again_id, create) = new_card(todo.id, "Once only");
+#[tokio::test]
+async fn a_create_sent_again_long_after_with_a_new_key_applies_nothing_twice() {
+    let launch = launch().await;
+    let session = launch.open().await;
+    // Its first answer was lost long ago (beyond the server's idempotency horizon): the host knows the id.
+    let (id, create) = new_card(launch.todo, "Once only");
     let first = session
         .submit(Uuid::now_v7(), create.clone())
         .await
         .unwrap();
     assert!(matches!(first, Submitted::Done(_)));
-    let seq = hana.snapshot(board).await.unwrap().seq;
+    let seq = launch.hana.snapshot(launch.board).await.unwrap().seq;
     let replay = session.submit(Uuid::now_v7(), create).await.unwrap();
     assert!(matches!(replay, Submitted::Done(_)));
-    let after = hana.snapshot(board).await.unwrap();
+    let after = launch.hana.snapshot(launch.board).await.unwrap();
     assert_eq!(after.seq, seq, "no event for the replay");
-    assert_eq!(after.cards.iter().filter(|c| c.id == again_id).count(), 1);
-
+    assert_eq!(after.cards.iter().filter(|c| c.id == id).count(), 1);
     session.close().await;
-    server.stop().await.unwrap();
 }

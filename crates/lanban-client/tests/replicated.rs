@@ -10,7 +10,7 @@ use common::{PATIENCE, quick, start};
 use lanban_client::replica::{HostKey, Replica};
 use lanban_client::{Api, BoardSession, ConnectionState, Origin, ReplicaSlot, SyncEvent};
 use lanban_core::api::{CreateCard, CreateColumn, Snapshot};
-use lanban_core::ids::{BoardId, ColumnId};
+use lanban_core::ids::{BoardId, ColumnId, MemberId};
 
 /// Adds `count` cards to `column`.
 async fn add_cards(api: &Api, column: ColumnId, prefix: &str, count: usize) {
@@ -37,11 +37,27 @@ async fn replica_reaches(slot: &ReplicaSlot, board: BoardId, seq: u64) -> Snapsh
     .expect("the replica caught up in time")
 }
 
-#[tokio::test]
-async fn a_members_board_reopens_from_disk_without_its_host_and_catches_up_from_its_seq() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = start(dir.path(), "127.0.0.1:0".parse().unwrap()).await;
-    let addr = server.addr;
+/// Waits until `done` holds (it is written by another thread).
+async fn eventually(done: impl Fn() -> bool, what: &str) {
+    tokio::time::timeout(PATIENCE, async {
+        while !done() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("never: {what}"));
+}
+
+/// Hana's board with a Todo column, and Bea joined.
+struct Joined {
+    hana: Api,
+    bea: Api,
+    bea_id: MemberId,
+    column: ColumnId,
+    board: BoardId,
+}
+
+async fn hanas_board_with_bea(server: &lanban_server::RunningServer) -> Joined {
     let host = Api::new(&server.url())
         .unwrap()
         .with_token(&server.host_token);
@@ -59,6 +75,27 @@ async fn a_members_board_reopens_from_disk_without_its_host_and_catches_up_from_
         .await
         .unwrap();
     let bea = Api::new(&server.url()).unwrap().with_token(&joined.token);
+    Joined {
+        hana,
+        bea,
+        bea_id: joined.member.id,
+        column: column.id,
+        board,
+    }
+}
+
+#[tokio::test]
+async fn a_members_board_reopens_from_disk_without_its_host_and_catches_up_from_its_seq() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path(), "127.0.0.1:0".parse().unwrap()).await;
+    let addr = server.addr;
+    let Joined {
+        hana,
+        bea,
+        bea_id,
+        column,
+        board,
+    } = hanas_board_with_bea(&server).await;
     let replica_dir = tempfile::tempdir().unwrap();
     let slot = ReplicaSlot {
         replica: Replica::open(replica_dir.path().join("replicas.sqlite")).unwrap(),
@@ -70,7 +107,7 @@ async fn a_members_board_reopens_from_disk_without_its_host_and_catches_up_from_
         .await
         .unwrap();
     assert_eq!(*session.origin(), Origin::Host);
-    add_cards(&hana, column.id, "before", 5).await;
+    add_cards(&hana, column, "before", 5).await;
     let before = hana.snapshot(board).await.unwrap();
     session.wait_for_seq(before.seq, PATIENCE).await.unwrap();
     assert_eq!(replica_reaches(&slot, board, before.seq).await, before);
@@ -101,26 +138,24 @@ async fn a_members_board_reopens_from_disk_without_its_host_and_catches_up_from_
         }
     ));
     // The copy notes since when the host is away (written by its own thread, just after the state changed).
-    tokio::time::timeout(PATIENCE, async {
-        while slot
-            .replica
-            .info(&slot.host, board)
-            .unwrap()
-            .unwrap()
-            .host_unreachable_since
-            .is_none()
-        {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    })
-    .await
-    .expect("the copy notes since when the host is away");
+    eventually(
+        || {
+            slot.replica
+                .info(&slot.host, board)
+                .unwrap()
+                .unwrap()
+                .host_unreachable_since
+                .is_some()
+        },
+        "the copy notes since when the host is away",
+    )
+    .await;
 
     // The host returns on the same address; Hana adds more. Bea's session catches up from its seq: each missed
     // event once, no fresh snapshot.
     let mut events = session.subscribe();
     let server = start(dir.path(), addr).await;
-    add_cards(&hana, column.id, "after", 4).await;
+    add_cards(&hana, column, "after", 4).await;
     let now = hana.snapshot(board).await.unwrap();
     session.wait_for_seq(now.seq, PATIENCE).await.unwrap();
     let mut seqs = Vec::new();
@@ -140,18 +175,16 @@ async fn a_members_board_reopens_from_disk_without_its_host_and_catches_up_from_
         .unwrap();
 
     // Hana removes Bea: the session stops and Bea's copy of the board goes with it.
-    hana.remove_member(board, joined.member.id).await.unwrap();
+    hana.remove_member(board, bea_id).await.unwrap();
     session
         .wait_for_connection(|s| *s == ConnectionState::Removed, PATIENCE)
         .await
         .unwrap();
-    tokio::time::timeout(PATIENCE, async {
-        while slot.replica.load(&slot.host, board).unwrap().is_some() {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    })
-    .await
-    .expect("the copy is deleted");
+    eventually(
+        || slot.replica.load(&slot.host, board).unwrap().is_none(),
+        "the copy is deleted",
+    )
+    .await;
     session.close().await;
     server.stop().await.unwrap();
 }

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::api::{CreateCard, CreateColumn, UpdateBoard, UpdateCard, UpdateColumn};
+use crate::api::{CreateCard, CreateColumn, Snapshot, UpdateBoard, UpdateCard, UpdateColumn};
 use crate::ids::{BoardId, CardId, ColumnId};
 use crate::model::Card;
 
@@ -116,6 +116,56 @@ impl Mutation {
             self,
             Mutation::CreateColumn { .. } | Mutation::CreateCard { .. }
         )
+    }
+
+    /// A refused change made again on top of `board` as it is now: a card edit against the card as it is (so it no
+    /// longer collides), moves without neighbours that may be gone, creates with a fresh id (in the first column if
+    /// theirs was deleted).
+    pub fn on_top(self, board: &Snapshot) -> Mutation {
+        match self {
+            Mutation::UpdateCard {
+                card, mut patch, ..
+            } => {
+                patch.before = None;
+                patch.after = None;
+                if let Some(Some(column)) = patch.column_id
+                    && board.columns.iter().all(|c| c.id != column)
+                {
+                    patch.column_id = None;
+                }
+                Mutation::UpdateCard {
+                    card,
+                    patch,
+                    base: None,
+                }
+            }
+            Mutation::UpdateColumn { column, mut patch } => {
+                patch.before = None;
+                patch.after = None;
+                Mutation::UpdateColumn { column, patch }
+            }
+            Mutation::CreateCard { column, mut card } => {
+                card.id = Some(CardId::new());
+                card.before = None;
+                card.after = None;
+                let column = if board.columns.iter().any(|c| c.id == column) {
+                    column
+                } else {
+                    board.columns.first().map_or(column, |c| c.id)
+                };
+                Mutation::CreateCard { column, card }
+            }
+            Mutation::CreateColumn {
+                board: id,
+                mut column,
+            } => {
+                column.id = Some(ColumnId::new());
+                column.before = None;
+                column.after = None;
+                Mutation::CreateColumn { board: id, column }
+            }
+            other => other,
+        }
     }
 
     /// The card this change is about, if any (for the "not yet synced" mark).
