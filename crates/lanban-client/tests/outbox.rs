@@ -6,7 +6,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{PATIENCE, quick, start};
+use common::{PATIENCE, card, quick, start};
 use lanban_client::replica::{HostKey, Replica};
 use lanban_client::{
     Api, BoardSession, ChangeState, ConnectionState, PendingChange, ReplicaSlot, Submitted,
@@ -37,14 +37,6 @@ fn new_card(column: ColumnId, title: &str) -> (CardId, Mutation) {
         },
     };
     (id, create)
-}
-
-async fn card(api: &Api, column: ColumnId, title: &str) -> Card {
-    let body = CreateCard {
-        title: title.into(),
-        ..Default::default()
-    };
-    api.create_card(column, &body).await.unwrap()
 }
 
 /// Waits until the session's pending changes satisfy `done`.

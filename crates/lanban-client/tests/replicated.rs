@@ -92,9 +92,9 @@ async fn a_members_board_reopens_from_disk_without_its_host_and_catches_up_from_
     let Joined {
         hana,
         bea,
-        bea_id,
         column,
         board,
+        ..
     } = hanas_board_with_bea(&server).await;
     let replica_dir = tempfile::tempdir().unwrap();
     let slot = ReplicaSlot {
@@ -173,6 +173,31 @@ async fn a_members_board_reopens_from_disk_without_its_host_and_catches_up_from_
         .wait_for_connection(|s| *s == ConnectionState::Connected, PATIENCE)
         .await
         .unwrap();
+
+    session.close().await;
+    server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_removed_members_copy_of_the_board_is_deleted() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path(), "127.0.0.1:0".parse().unwrap()).await;
+    let Joined {
+        hana,
+        bea,
+        bea_id,
+        board,
+        ..
+    } = hanas_board_with_bea(&server).await;
+    let copies = tempfile::tempdir().unwrap();
+    let slot = ReplicaSlot {
+        replica: Replica::open(copies.path().join("replicas.sqlite")).unwrap(),
+        host: HostKey::new(format!("plain:{}", server.addr)),
+    };
+    let session = BoardSession::open_replicated(bea, board, quick(), slot.clone())
+        .await
+        .unwrap();
+    assert!(slot.replica.load(&slot.host, board).unwrap().is_some());
 
     // Hana removes Bea: the session stops and Bea's copy of the board goes with it.
     hana.remove_member(board, bea_id).await.unwrap();

@@ -4,13 +4,13 @@
 use std::time::Duration;
 
 use lanban_client::{Api, BoardSession, ConnectionState, SyncEvent};
-use lanban_core::api::{CreateCard, CreateColumn, ErrorCode, UpdateCard};
+use lanban_core::api::{CreateCard, ErrorCode, UpdateCard};
 use lanban_core::ids::BoardId;
 use tokio::sync::broadcast;
 
 mod common;
 
-use common::{PATIENCE, quick, start};
+use common::{PATIENCE, card, column, quick, start};
 
 /// Collects applied seqs from a subscription until `seq` (or panics after the patience).
 async fn applied_until(events: &mut broadcast::Receiver<SyncEvent>, seq: u64) -> Vec<u64> {
@@ -72,28 +72,8 @@ async fn three_sessions_on_two_boards_each_mirror_their_own_board() {
     let garden_seq = bob_session.seq();
 
     // Hana and Alice build the board together.
-    let todo = hana
-        .api()
-        .create_column(
-            launch.board.id,
-            &CreateColumn {
-                title: "Todo".into(),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-    let done = alice_session
-        .api()
-        .create_column(
-            launch.board.id,
-            &CreateColumn {
-                title: "Done".into(),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+    let todo = column(&hana.api(), launch.board.id, "Todo").await;
+    let done = column(&alice_session.api(), launch.board.id, "Done").await;
     let mut cards = Vec::new();
     for i in 0..10 {
         let api = if i % 2 == 0 {
@@ -101,17 +81,7 @@ async fn three_sessions_on_two_boards_each_mirror_their_own_board() {
         } else {
             alice_session.api()
         };
-        cards.push(
-            api.create_card(
-                todo.id,
-                &CreateCard {
-                    title: format!("task {i}"),
-                    ..Default::default()
-                },
-            )
-            .await
-            .unwrap(),
-        );
+        cards.push(card(&api, todo.id, &format!("task {i}")).await);
     }
     let moved = alice_session
         .api()
@@ -148,11 +118,26 @@ async fn three_sessions_on_two_boards_each_mirror_their_own_board() {
         bob_session.api().snapshot(garden.board.id).await.unwrap()
     );
 
-    // API errors carry the server's code.
+    server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn api_errors_carry_the_servers_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path(), "127.0.0.1:0".parse().unwrap()).await;
+    let host = Api::new(&server.url())
+        .unwrap()
+        .with_token(&server.host_token);
+    let launch = host.create_board("Launch", "Hana").await.unwrap();
+    let anon = Api::new(&server.addr.to_string()).unwrap();
     let err = anon.join("ZZZZ-ZZZZ", "Nobody").await.unwrap_err();
     assert_eq!(err.code(), Some(ErrorCode::RoomNotFound));
-    let err = alice_session
-        .api()
+    let alice = anon
+        .join(&launch.room_code.to_string(), "Alice")
+        .await
+        .unwrap();
+    let err = anon
+        .with_token(&alice.token)
         .rotate_room_code(launch.board.id)
         .await
         .unwrap_err();
@@ -174,16 +159,7 @@ async fn a_session_rides_out_a_server_restart_and_catches_up_exactly_what_it_mis
         .join(&board.room_code.to_string(), "Max")
         .await
         .unwrap();
-    let column = host
-        .create_column(
-            board.board.id,
-            &CreateColumn {
-                title: "Todo".into(),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+    let column = column(&host, board.board.id, "Todo").await;
 
     let session = BoardSession::open_with(
         Api::new(&server.url()).unwrap().with_token(&member.token),
@@ -277,16 +253,7 @@ async fn a_removed_member_is_told_and_the_session_stops() {
         .wait_for(|members| members.len() == 2)
         .await
         .unwrap();
-    let card_column = host
-        .create_column(
-            board.board.id,
-            &CreateColumn {
-                title: "C".into(),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+    let card_column = column(&host, board.board.id, "C").await;
     let card = host
         .create_card(
             card_column.id,
@@ -360,16 +327,7 @@ async fn a_watcher_starting_mid_stream_gets_the_board_and_then_exactly_the_event
     let launch = host.create_board("Launch", "Hana").await.unwrap();
     let hana = Api::new(&server.url()).unwrap().with_token(&launch.token);
     let board = launch.board.id;
-    let column = hana
-        .create_column(
-            board,
-            &CreateColumn {
-                title: "Todo".into(),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+    let column = column(&hana, board, "Todo").await;
     let session = BoardSession::open_with(hana.clone(), board, quick())
         .await
         .unwrap();

@@ -10,162 +10,200 @@
 
 mod common;
 
-use common::process::{Server, wait_healthy};
+use common::crash::{Rng, all_events, env_u64};
+use common::process::{Launched, Server, launch, wait_healthy};
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use futures_util::StreamExt;
 use lanban_client::{Api, BoardSession, SessionOptions, SyncEvent};
 use lanban_core::ids::{BoardId, CardId, ColumnId};
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-
-/// A small deterministic generator (xorshift64*), so a seed replays the same schedule.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
-fn env_u64(name: &str) -> Option<u64> {
-    std::env::var(name).ok().and_then(|v| v.parse().ok())
-}
+use tokio::net::TcpStream;
+use tokio::task::JoinHandle;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 /// What writers got a 2xx for: card id → the title last acknowledged.
 type Acked = Arc<Mutex<HashMap<CardId, String>>>;
 
+/// Writers at work on the server, and what they were acknowledged.
+#[derive(Default)]
+struct Writers {
+    acked: Acked,
+    stop: Arc<AtomicBool>,
+    running: Vec<JoinHandle<usize>>,
+}
+
+impl Writers {
+    /// Starts writer `id`, a member with `token`, writing into `column`.
+    fn spawn(&mut self, id: usize, url: &str, token: String, column: ColumnId, seed: u64) {
+        let writer = Writer {
+            id,
+            url: url.to_owned(),
+            token,
+            acked: self.acked.clone(),
+            stop: self.stop.clone(),
+        };
+        self.running.push(tokio::spawn(writer.run(column, seed)));
+    }
+
+    /// How many changes have been acknowledged so far.
+    fn acknowledged(&self) -> usize {
+        self.acked.lock().unwrap().len()
+    }
+
+    /// Tells every writer to stop after its current change.
+    fn halt(&self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+
+    /// Waits for every writer: how many writes were acknowledged, and the last title acknowledged per card.
+    async fn finished(self) -> (usize, HashMap<CardId, String>) {
+        let writes = futures_util::future::join_all(self.running)
+            .await
+            .into_iter()
+            .map(|w| w.unwrap())
+            .sum();
+        let acked = self.acked.lock().unwrap().clone();
+        (writes, acked)
+    }
+}
+
 /// One writer: creates cards and renames its own, each with an idempotency key it reuses until answered.
-async fn writer(
+struct Writer {
     id: usize,
     url: String,
     token: String,
-    column: ColumnId,
     acked: Acked,
     stop: Arc<AtomicBool>,
-    seed: u64,
-) -> usize {
-    lanban_client::tls::install_default_provider();
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .build()
-        .unwrap();
-    let mut rng = Rng(seed ^ ((id as u64 + 1) * 0x9E37_79B9));
-    let mut mine: Vec<CardId> = Vec::new();
-    let mut done = 0;
-    let mut n = 0u64;
-    while !stop.load(Ordering::Relaxed) {
-        n += 1;
-        let key = format!("w{id}-{n}");
-        let (method, path, body, title) = if mine.is_empty() || rng.below(3) > 0 {
-            let title = format!("card {id}-{n}");
-            (
-                reqwest::Method::POST,
-                format!("/api/columns/{column}/cards"),
-                json!({"title": title}),
-                title,
-            )
-        } else {
-            let card = mine[rng.below(mine.len() as u64) as usize];
-            let title = format!("renamed {id}-{n}");
-            (
-                reqwest::Method::PATCH,
-                format!("/api/cards/{card}"),
-                json!({"title": title}),
-                title,
-            )
-        };
-        // Send until the server answers: across a crash the same key gets the first answer, applied once.
+}
+
+impl Writer {
+    async fn run(self, column: ColumnId, seed: u64) -> usize {
+        lanban_client::tls::install_default_provider();
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()
+            .unwrap();
+        let id = self.id;
+        let mut rng = Rng(seed ^ ((id as u64 + 1) * 0x9E37_79B9));
+        let mut mine: Vec<CardId> = Vec::new();
+        let mut done = 0;
+        let mut n = 0u64;
+        while !self.stop.load(Ordering::Relaxed) {
+            n += 1;
+            let (method, path, title) = if mine.is_empty() || rng.below(3) > 0 {
+                let path = format!("/api/columns/{column}/cards");
+                (Method::POST, path, format!("card {id}-{n}"))
+            } else {
+                let card = mine[rng.below(mine.len() as u64) as usize];
+                (
+                    Method::PATCH,
+                    format!("/api/cards/{card}"),
+                    format!("renamed {id}-{n}"),
+                )
+            };
+            let key = format!("w{id}-{n}");
+            if let Some(card) = self.send(&http, &method, &path, &key, &title).await {
+                if method == Method::POST {
+                    mine.push(card);
+                }
+                self.acked.lock().unwrap().insert(card, title);
+                done += 1;
+            }
+        }
+        done
+    }
+
+    /// Sends until the server answers (across a crash the same key gets the first answer, applied once), or
+    /// until told to stop: the card acknowledged with `title`.
+    async fn send(
+        &self,
+        http: &reqwest::Client,
+        method: &Method,
+        path: &str,
+        key: &str,
+        title: &str,
+    ) -> Option<CardId> {
         loop {
             let sent = http
-                .request(method.clone(), format!("{url}{path}"))
-                .bearer_auth(&token)
-                .header("idempotency-key", &key)
-                .json(&body)
+                .request(method.clone(), format!("{}{path}", self.url))
+                .bearer_auth(&self.token)
+                .header("idempotency-key", key)
+                .json(&json!({"title": title}))
                 .send()
                 .await;
             match sent {
                 Ok(response) if response.status().is_success() => {
                     let card: Value = response.json().await.unwrap();
-                    let card_id: CardId = card["id"].as_str().unwrap().parse().unwrap();
-                    assert_eq!(card["title"], title.as_str());
-                    if method == reqwest::Method::POST {
-                        mine.push(card_id);
-                    }
-                    acked.lock().unwrap().insert(card_id, title.clone());
-                    done += 1;
-                    break;
+                    assert_eq!(card["title"], title);
+                    return Some(card["id"].as_str().unwrap().parse().unwrap());
                 }
                 Ok(response) if response.status() == StatusCode::SERVICE_UNAVAILABLE => {}
                 Ok(response) => panic!(
-                    "writer {id}: unexpected {} {:?}",
+                    "writer {}: unexpected {} {:?}",
+                    self.id,
                     response.status(),
                     response.text().await
                 ),
                 Err(_) => {}
             }
-            if stop.load(Ordering::Relaxed) {
-                break;
+            if self.stop.load(Ordering::Relaxed) {
+                return None;
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
     }
-    done
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn acknowledged_writes_and_events_survive_repeated_kill_9() {
-    let kills = env_u64("LANBAN_CRASH_KILLS").unwrap_or(20);
-    let seed = env_u64("LANBAN_CRASH_SEED").unwrap_or_else(|| {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos() as u64
-            | 1
-    });
-    println!("crash harness: seed {seed} (replay with LANBAN_CRASH_SEED={seed}), {kills} kills");
-    let mut rng = Rng(seed);
+/// A board of the harness: its id, its one column and its room code.
+struct Board {
+    id: BoardId,
+    column: ColumnId,
+    code: String,
+}
 
-    let dir = tempfile::tempdir().unwrap();
-    let common::process::Launched {
-        mut server,
-        port,
-        url,
-        host,
-        ..
-    } = common::process::launch(dir.path()).await;
-
-    // Three boards, a column each, and a member token per writer and per reader.
-    let mut boards: Vec<(BoardId, ColumnId, String)> = Vec::new();
+async fn three_boards(host: &Api) -> Vec<Board> {
+    let mut boards = Vec::new();
     for name in ["Alpha", "Beta", "Gamma"] {
-        let (created, column) = common::board_with_column(&host, name).await;
-        boards.push((created.board.id, column.id, created.room_code.to_string()));
+        let (created, column) = common::board_with_column(host, name).await;
+        boards.push(Board {
+            id: created.board.id,
+            column: column.id,
+            code: created.room_code.to_string(),
+        });
     }
-    let anon = Api::new(&url).unwrap();
-    let options = SessionOptions {
-        backoff_base: Duration::from_millis(20),
-        backoff_max: Duration::from_millis(200),
-        ..SessionOptions::default()
-    };
-    let mut readers = Vec::new();
-    for r in 0..4 {
-        let (board, _, code) = &boards[r % 3];
-        let joined = anon.join(code, &format!("reader {r}")).await.unwrap();
-        let session =
-            BoardSession::open_with(anon.with_token(&joined.token), *board, options.clone())
-                .await
-                .unwrap();
+    boards
+}
+
+/// A member watching a board through a session, noting the seq of every event it applies.
+struct Reader {
+    session: BoardSession,
+    board: BoardId,
+    /// The seq the session opened at.
+    start: u64,
+    log: Arc<Mutex<Vec<u64>>>,
+    collector: JoinHandle<()>,
+}
+
+impl Reader {
+    async fn join(anon: &Api, board: &Board, name: &str) -> Self {
+        let options = SessionOptions {
+            backoff_base: Duration::from_millis(20),
+            backoff_max: Duration::from_millis(200),
+            ..SessionOptions::default()
+        };
+        let joined = anon.join(&board.code, name).await.unwrap();
+        let session = BoardSession::open_with(anon.with_token(&joined.token), board.id, options)
+            .await
+            .unwrap();
         let start = session.seq();
         let mut events = session.subscribe();
         let log = Arc::new(Mutex::new(Vec::<u64>::new()));
@@ -185,24 +223,117 @@ async fn acknowledged_writes_and_events_survive_repeated_kill_9() {
                 }
             }
         });
-        readers.push((session, *board, start, log, collector));
+        Self {
+            session,
+            board: board.id,
+            start,
+            log,
+            collector,
+        }
     }
 
-    let acked: Acked = Arc::new(Mutex::new(HashMap::new()));
-    let stop = Arc::new(AtomicBool::new(false));
-    let mut writers = Vec::new();
+    /// The reader reaches `last`, mirrors the server's board, and saw exactly the events after its start, in
+    /// order, once each. Returns how many it saw.
+    async fn converges(self, host: &Api, last: u64) -> usize {
+        self.session
+            .wait_for_seq(last, Duration::from_secs(30))
+            .await
+            .unwrap();
+        assert_eq!(
+            self.session.state(),
+            host.snapshot(self.board).await.unwrap(),
+            "a reader's mirror differs"
+        );
+        let seen = self.log.lock().unwrap().clone();
+        assert_eq!(
+            seen,
+            (self.start + 1..=last).collect::<Vec<_>>(),
+            "a reader missed, repeated or reordered events"
+        );
+        self.session.close().await;
+        self.collector.abort();
+        seen.len()
+    }
+}
+
+/// The board's log is 1..N, each once, in order, where N is its snapshot's seq. Returns N.
+async fn assert_log_is_whole(host: &Api, board: BoardId) -> u64 {
+    let last = host.snapshot(board).await.unwrap().seq;
+    let seqs: Vec<u64> = all_events(host, board)
+        .await
+        .iter()
+        .map(|e| e.seq)
+        .collect();
+    assert_eq!(
+        seqs,
+        (1..=last).collect::<Vec<_>>(),
+        "board {board}: the log has a gap or a repeat"
+    );
+    last
+}
+
+/// Every acknowledged change is on the boards, with its last acknowledged title.
+async fn assert_acked_kept(host: &Api, boards: &[BoardId], acked: &HashMap<CardId, String>) {
+    let mut cards: HashMap<CardId, String> = HashMap::new();
+    for board in boards {
+        let snapshot = host.snapshot(*board).await.unwrap();
+        cards.extend(snapshot.cards.into_iter().map(|c| (c.id, c.title)));
+    }
+    for (card, title) in acked {
+        assert_eq!(
+            cards.get(card),
+            Some(title),
+            "acknowledged change to {card} is missing"
+        );
+    }
+}
+
+fn assert_database_intact(data: &std::path::Path) {
+    let conn = rusqlite::Connection::open(data.join("lanban.sqlite")).unwrap();
+    let integrity: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(integrity, "ok");
+}
+
+fn seed_from_clock() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64
+        | 1
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn acknowledged_writes_and_events_survive_repeated_kill_9() {
+    let kills = env_u64("LANBAN_CRASH_KILLS").unwrap_or(20);
+    let seed = env_u64("LANBAN_CRASH_SEED").unwrap_or_else(seed_from_clock);
+    println!("crash harness: seed {seed} (replay with LANBAN_CRASH_SEED={seed}), {kills} kills");
+    let mut rng = Rng(seed);
+    let dir = tempfile::tempdir().unwrap();
+    let Launched {
+        mut server,
+        port,
+        url,
+        host,
+        ..
+    } = launch(dir.path()).await;
+
+    // Three boards, a column each, and a member token per writer and per reader.
+    let boards = three_boards(&host).await;
+    let anon = Api::new(&url).unwrap();
+    let mut readers = Vec::new();
+    for r in 0..4 {
+        readers.push(Reader::join(&anon, &boards[r % 3], &format!("reader {r}")).await);
+    }
+    let mut writers = Writers::default();
     for w in 0..8 {
-        let (_, column, code) = &boards[w % 3];
-        let joined = anon.join(code, &format!("writer {w}")).await.unwrap();
-        writers.push(tokio::spawn(writer(
-            w,
-            url.clone(),
-            joined.token,
-            *column,
-            acked.clone(),
-            stop.clone(),
-            seed,
-        )));
+        let board = &boards[w % 3];
+        let joined = anon
+            .join(&board.code, &format!("writer {w}"))
+            .await
+            .unwrap();
+        writers.spawn(w, &url, joined.token, board.column, seed);
     }
 
     // Kill the server at random moments, restarting it each time.
@@ -216,77 +347,25 @@ async fn acknowledged_writes_and_events_survive_repeated_kill_9() {
         wait_healthy(&url).await;
     }
     tokio::time::sleep(Duration::from_millis(200)).await;
-    stop.store(true, Ordering::Relaxed);
-    let mut writes = 0;
-    for writer in writers {
-        writes += writer.await.unwrap();
-    }
+    writers.halt();
+    let (writes, acked) = writers.finished().await;
 
-    // Every acknowledged change is there, with its last acknowledged title.
-    let acked = acked.lock().unwrap().clone();
-    let mut cards: HashMap<CardId, String> = HashMap::new();
-    let mut finals: BTreeMap<BoardId, u64> = BTreeMap::new();
-    for (board, _, _) in &boards {
-        let snapshot = host.snapshot(*board).await.unwrap();
-        finals.insert(*board, snapshot.seq);
-        for card in snapshot.cards {
-            cards.insert(card.id, card.title);
-        }
-        // The log is 1..N, each once, in order.
-        let mut seqs = Vec::new();
-        let mut since = 0;
-        loop {
-            let page = host.events(*board, since, None).await.unwrap();
-            if page.events.is_empty() {
-                break;
-            }
-            since = page.events.last().unwrap().seq;
-            seqs.extend(page.events.iter().map(|e| e.seq));
-        }
-        assert_eq!(
-            seqs,
-            (1..=snapshot.seq).collect::<Vec<_>>(),
-            "board {board}: the log has a gap or a repeat"
-        );
+    // Every acknowledged change is there, with its last acknowledged title, and every log is whole.
+    let mut finals = HashMap::new();
+    for board in &boards {
+        finals.insert(board.id, assert_log_is_whole(&host, board.id).await);
     }
-    for (card, title) in &acked {
-        assert_eq!(
-            cards.get(card),
-            Some(title),
-            "acknowledged change to {card} is missing"
-        );
-    }
+    let ids: Vec<BoardId> = boards.iter().map(|b| b.id).collect();
+    assert_acked_kept(&host, &ids, &acked).await;
 
     // Each reader converges on exactly the server's events and board.
     let mut events_checked = 0;
-    for (session, board, start, log, collector) in readers {
-        let last = finals[&board];
-        session
-            .wait_for_seq(last, Duration::from_secs(30))
-            .await
-            .unwrap();
-        assert_eq!(
-            session.state(),
-            host.snapshot(board).await.unwrap(),
-            "a reader's mirror differs"
-        );
-        let seen = log.lock().unwrap().clone();
-        assert_eq!(
-            seen,
-            (start + 1..=last).collect::<Vec<_>>(),
-            "a reader missed, repeated or reordered events"
-        );
-        events_checked += seen.len();
-        session.close().await;
-        collector.abort();
+    for reader in readers {
+        let last = finals[&reader.board];
+        events_checked += reader.converges(&host, last).await;
     }
     server.kill();
-
-    let conn = rusqlite::Connection::open(dir.path().join("lanban.sqlite")).unwrap();
-    let integrity: String = conn
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(integrity, "ok");
+    assert_database_intact(dir.path());
     println!(
         "crash harness: {kills} kills survived, {writes} acknowledged writes ({} cards) checked, {events_checked} events checked by readers",
         acked.len()
@@ -294,60 +373,23 @@ async fn acknowledged_writes_and_events_survive_repeated_kill_9() {
     assert!(writes > 0 && events_checked > 0);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn sigterm_under_load_loses_no_acknowledged_write_and_closes_sockets() {
-    use futures_util::StreamExt;
-    use tokio_tungstenite::tungstenite::Message;
-    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-
-    let dir = tempfile::tempdir().unwrap();
-    let common::process::Launched {
-        server,
-        port,
-        url,
-        host,
-        ..
-    } = common::process::launch(dir.path()).await;
-    let (created, column) = common::board_with_column(&host, "Busy").await;
-
-    // A raw socket, to see the close frame itself.
-    let mut request = format!("ws://127.0.0.1:{port}/api/boards/{}/ws", created.board.id)
+/// A raw socket on the board, to see the close frame itself.
+async fn raw_socket(
+    port: u16,
+    board: BoardId,
+    token: &str,
+) -> WebSocketStream<MaybeTlsStream<TcpStream>> {
+    let mut request = format!("ws://127.0.0.1:{port}/api/boards/{board}/ws")
         .into_client_request()
         .unwrap();
-    request.headers_mut().insert(
-        "authorization",
-        format!("Bearer {}", created.token).parse().unwrap(),
-    );
-    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    request
+        .headers_mut()
+        .insert("authorization", format!("Bearer {token}").parse().unwrap());
+    tokio_tungstenite::connect_async(request).await.unwrap().0
+}
 
-    let acked: Acked = Arc::new(Mutex::new(HashMap::new()));
-    let stop = Arc::new(AtomicBool::new(false));
-    let writers: Vec<_> = (0..8)
-        .map(|w| {
-            tokio::spawn(writer(
-                w,
-                url.clone(),
-                created.token.clone(),
-                column.id,
-                acked.clone(),
-                stop.clone(),
-                7,
-            ))
-        })
-        .collect();
-    // Let the load build up, then ask the server to stop.
-    while acked.lock().unwrap().len() < 200 {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    let mut child = server.child;
-    assert!(
-        Command::new("kill")
-            .arg("-TERM")
-            .arg(child.id().to_string())
-            .status()
-            .unwrap()
-            .success()
-    );
+/// The code of the close frame the server sends within 15 s, if any.
+async fn close_code(socket: &mut WebSocketStream<MaybeTlsStream<TcpStream>>) -> Option<u16> {
     let close = tokio::time::timeout(Duration::from_secs(15), async {
         while let Some(frame) = socket.next().await {
             if let Ok(Message::Close(frame)) = frame {
@@ -355,31 +397,51 @@ async fn sigterm_under_load_loses_no_acknowledged_write_and_closes_sockets() {
             }
         }
         None
-    })
-    .await
-    .expect("closed in time");
-    assert_eq!(close, Some(1001), "sockets get a going-away close frame");
+    });
+    close.await.expect("closed in time")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sigterm_under_load_loses_no_acknowledged_write_and_closes_sockets() {
+    let dir = tempfile::tempdir().unwrap();
+    let Launched {
+        server,
+        port,
+        url,
+        host,
+        ..
+    } = launch(dir.path()).await;
+    let (created, column) = common::board_with_column(&host, "Busy").await;
+    let mut socket = raw_socket(port, created.board.id, &created.token).await;
+    let mut writers = Writers::default();
+    for w in 0..8 {
+        writers.spawn(w, &url, created.token.clone(), column.id, 7);
+    }
+
+    // Let the load build up, then ask the server to stop.
+    while writers.acknowledged() < 200 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let mut child = server.child;
+    let kill = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status();
+    assert!(kill.unwrap().success());
+    assert_eq!(
+        close_code(&mut socket).await,
+        Some(1001),
+        "sockets get a going-away close frame"
+    );
     let status = child.wait().unwrap();
     assert!(status.success(), "graceful exit: {status:?}");
-    stop.store(true, Ordering::Relaxed);
+    writers.halt();
 
     // Everything acknowledged before the stop is on disk after a restart.
     let server = Server::start(dir.path(), port);
     wait_healthy(&url).await;
-    let writes: usize = futures_util::future::join_all(writers)
-        .await
-        .into_iter()
-        .map(|w| w.unwrap())
-        .sum();
-    let snapshot = host.snapshot(created.board.id).await.unwrap();
-    let titles: HashMap<CardId, String> = snapshot
-        .cards
-        .into_iter()
-        .map(|c| (c.id, c.title))
-        .collect();
-    for (card, title) in acked.lock().unwrap().iter() {
-        assert_eq!(titles.get(card), Some(title));
-    }
+    let (writes, acked) = writers.finished().await;
+    assert_acked_kept(&host, &[created.board.id], &acked).await;
     println!("sigterm under load: {writes} acknowledged writes kept");
     server.kill();
 }

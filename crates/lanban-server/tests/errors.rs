@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{TestServer, str_of};
+use common::{TestBoard, TestServer, str_of};
 use lanban_core::validate::MAX_BODY_BYTES;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -46,74 +46,120 @@ fn check(answer: &Value, code: &str) {
     );
 }
 
+const JSON: Option<&str> = Some("application/json");
+
+/// A host with a board and one column: where most refusals are provoked.
+struct Desk {
+    server: TestServer,
+    board: TestBoard,
+    /// The host member's token.
+    token: String,
+    column: String,
+}
+
+impl Desk {
+    async fn new(name: &str) -> Self {
+        let server = TestServer::start().await;
+        let board = server.create_board(name, "Erin").await;
+        let token = board.host_token.clone();
+        let column = str_of(&server.add_column(&board.id, &token, "Todo").await["id"]);
+        Self {
+            server,
+            board,
+            token,
+            column,
+        }
+    }
+
+    /// The column's cards route.
+    fn cards(&self) -> String {
+        format!("/api/columns/{}/cards", self.column)
+    }
+
+    /// The host member posts these bytes as a new card, with this content type.
+    async fn post_card_bytes(
+        &self,
+        content_type: Option<&str>,
+        body: Vec<u8>,
+    ) -> (StatusCode, Value) {
+        let (status, answer, _) = raw(
+            &self.server,
+            Method::POST,
+            &self.cards(),
+            Some(&self.token),
+            content_type,
+            body,
+        )
+        .await;
+        (status, answer)
+    }
+
+    /// The host member sends a request on one of the board's routes (`{board}` in `path` is the board).
+    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+        let path = path.replace("{board}", &self.board.id);
+        self.server
+            .call(method, &path, Some(&self.token), body)
+            .await
+    }
+}
+
 #[tokio::test]
-async fn every_error_code_has_its_status_and_shape() {
-    let server = TestServer::start().await;
-    let board = server.create_board("Errors", "Erin").await;
-    let t = board.host_token.clone();
-    let column = str_of(&server.add_column(&board.id, &t, "Todo").await["id"]);
-    let cards = format!("/api/columns/{column}/cards");
-    let json_type = Some("application/json");
+async fn a_body_that_is_not_json_is_malformed() {
+    let desk = Desk::new("Errors").await;
+    for (body, what) in [
+        (b"{\"title\":".to_vec(), "truncated JSON"),
+        (vec![0xff, 0xfe, b'{'], "invalid UTF-8"),
+    ] {
+        let (status, answer) = desk.post_card_bytes(JSON, body).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{what}");
+        check(&answer, "malformed_json");
+    }
+}
 
+#[tokio::test]
+async fn a_stranger_is_unauthorized_and_a_member_may_not_do_the_hosts_part() {
+    let desk = Desk::new("Errors").await;
     let (status, answer, _) = raw(
-        &server,
+        &desk.server,
         Method::POST,
-        &cards,
-        Some(&t),
-        json_type,
-        b"{\"title\":".to_vec(),
-    )
-    .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    check(&answer, "malformed_json");
-
-    let (status, answer, _) = raw(
-        &server,
-        Method::POST,
-        &cards,
-        Some(&t),
-        json_type,
-        vec![0xff, 0xfe, b'{'],
-    )
-    .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "invalid UTF-8");
-    check(&answer, "malformed_json");
-
-    let (status, answer, _) = raw(
-        &server,
-        Method::POST,
-        &cards,
+        &desk.cards(),
         None,
-        json_type,
+        JSON,
         b"{}".to_vec(),
     )
     .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     check(&answer, "unauthorized");
 
-    let member = server.join(&board.room_code, "Mel").await;
-    let (status, answer) = server
+    let member = desk.server.join(&desk.board.room_code, "Mel").await;
+    let (status, answer) = desk
+        .server
         .call(
             Method::POST,
-            &format!("/api/boards/{}/room-code", board.id),
+            &format!("/api/boards/{}/room-code", desk.board.id),
             Some(&member.token),
             None,
         )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     check(&answer, "forbidden");
+}
 
+#[tokio::test]
+async fn what_does_not_exist_is_not_found_and_a_wrong_method_is_not_allowed() {
+    let desk = Desk::new("Errors").await;
     for path in [
         "/api/cards/0190f0e0-0000-7000-8000-000000000000",
         "/api/cards/not-an-id",
         "/api/nowhere",
     ] {
-        let (status, answer) = server.call(Method::DELETE, path, Some(&t), None).await;
+        let (status, answer) = desk.call(Method::DELETE, path, None).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
         check(&answer, "not_found");
     }
 
-    let (status, answer) = server
+    let (status, answer) = desk
+        .server
         .call(
             Method::POST,
             "/api/join",
@@ -124,27 +170,34 @@ async fn every_error_code_has_its_status_and_shape() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     check(&answer, "room_not_found");
 
-    let (status, answer) = server.call(Method::DELETE, "/api/health", None, None).await;
+    let (status, answer) = desk
+        .server
+        .call(Method::DELETE, "/api/health", None, None)
+        .await;
     assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
     check(&answer, "method_not_allowed");
+}
 
-    let card = server
-        .add_card(&column, &t, json!({"title": "Contested"}))
+#[tokio::test]
+async fn a_stale_edit_conflicts_and_shows_the_card_as_it_is_now() {
+    let desk = Desk::new("Errors").await;
+    let card = desk
+        .server
+        .add_card(&desk.column, &desk.token, json!({"title": "Contested"}))
         .await;
     let card_path = format!("/api/cards/{}", str_of(&card["id"]));
-    server
+    desk.server
         .ok(
             Method::PATCH,
             &card_path,
-            &t,
+            &desk.token,
             Some(json!({"title": "First edit", "version": 1})),
         )
         .await;
-    let (status, answer) = server
+    let (status, answer) = desk
         .call(
             Method::PATCH,
             &card_path,
-            Some(&t),
             Some(json!({"title": "Stale edit", "version": 1})),
         )
         .await;
@@ -152,52 +205,40 @@ async fn every_error_code_has_its_status_and_shape() {
     check(&answer, "version_conflict");
     assert_eq!(answer["current"]["title"], "First edit");
     assert_eq!(answer["current"]["version"], 2);
+}
 
+#[tokio::test]
+async fn a_body_of_exactly_the_limit_is_read_and_one_byte_more_is_refused() {
+    let desk = Desk::new("Errors").await;
     // A body of exactly 256 KiB is read; one byte more is refused.
     let mut exact = b"{\"title\":\"Padded\"".to_vec();
     exact.resize(MAX_BODY_BYTES - 1, b' ');
     exact.push(b'}');
     assert_eq!(exact.len(), MAX_BODY_BYTES);
-    let (status, answer, _) = raw(
-        &server,
-        Method::POST,
-        &cards,
-        Some(&t),
-        json_type,
-        exact.clone(),
-    )
-    .await;
+    let (status, answer) = desk.post_card_bytes(JSON, exact.clone()).await;
     assert_eq!(status, StatusCode::CREATED, "{answer}");
     exact.insert(1, b' ');
-    let (status, answer, _) = raw(&server, Method::POST, &cards, Some(&t), json_type, exact).await;
+    let (status, answer) = desk.post_card_bytes(JSON, exact).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
     check(&answer, "payload_too_large");
-    let (status, answer, _) = raw(
-        &server,
-        Method::POST,
-        &cards,
-        Some(&t),
-        json_type,
-        vec![b' '; 10 * 1024 * 1024],
-    )
-    .await;
+    let (status, answer) = desk
+        .post_card_bytes(JSON, vec![b' '; 10 * 1024 * 1024])
+        .await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
     check(&answer, "payload_too_large");
+}
 
+#[tokio::test]
+async fn a_body_must_be_sent_as_json() {
+    let desk = Desk::new("Errors").await;
     for content_type in [
         None,
         Some("text/plain"),
         Some("application/x-www-form-urlencoded"),
     ] {
-        let (status, answer, _) = raw(
-            &server,
-            Method::POST,
-            &cards,
-            Some(&t),
-            content_type,
-            b"{\"title\":\"x\"}".to_vec(),
-        )
-        .await;
+        let (status, answer) = desk
+            .post_card_bytes(content_type, b"{\"title\":\"x\"}".to_vec())
+            .await;
         assert_eq!(
             status,
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -205,18 +246,21 @@ async fn every_error_code_has_its_status_and_shape() {
         );
         check(&answer, "unsupported_media_type");
     }
-    let (status, _, _) = raw(
-        &server,
-        Method::POST,
-        &cards,
-        Some(&t),
-        Some("application/json; charset=utf-8"),
-        b"{\"title\":\"x\"}".to_vec(),
-    )
-    .await;
+    let (status, _) = desk
+        .post_card_bytes(
+            Some("application/json; charset=utf-8"),
+            b"{\"title\":\"x\"}".to_vec(),
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED);
+}
 
-    for (body, field) in [
+/// New cards that break one rule each, and the field the refusal names.
+fn invalid_cards() -> Vec<(Value, &'static str)> {
+    let labels: Vec<Value> = (0..21)
+        .map(|i| json!({"name": format!("l{i}"), "color": "#ffffff"}))
+        .collect();
+    vec![
         (json!({"title": ""}), "title"),
         (json!({"title": "x", "extra": true}), "extra"),
         (json!({"title": 5}), "title"),
@@ -224,10 +268,7 @@ async fn every_error_code_has_its_status_and_shape() {
             json!({"title": "x", "labels": [{"name": "a", "color": "#fff"}]}),
             "labels[0].color",
         ),
-        (
-            json!({"title": "x", "labels": (0..21).map(|i| json!({"name": format!("l{i}"), "color": "#ffffff"})).collect::<Vec<_>>()}),
-            "labels",
-        ),
+        (json!({"title": "x", "labels": labels}), "labels"),
         (json!({"title": "x", "due_date": "tomorrow"}), "due_date"),
         (
             json!({"title": "x", "description": "d".repeat(20_001)}),
@@ -242,52 +283,45 @@ async fn every_error_code_has_its_status_and_shape() {
             "after",
         ),
         (json!([{"title": "x"}]), "body"),
-    ] {
-        let (status, answer) = server
-            .call(Method::POST, &cards, Some(&t), Some(body.clone()))
+    ]
+}
+
+#[tokio::test]
+async fn an_invalid_card_is_refused_naming_the_field() {
+    let desk = Desk::new("Errors").await;
+    for (body, field) in invalid_cards() {
+        let (status, answer) = desk
+            .call(Method::POST, &desk.cards(), Some(body.clone()))
             .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
         check(&answer, "validation_failed");
         assert_eq!(answer["error"]["field"], field, "{body}: {answer}");
     }
+}
 
-    let (status, answer) = server
-        .call(
-            Method::GET,
-            &format!("/api/boards/{}/events?since=-1", board.id),
-            Some(&t),
-            None,
-        )
+#[tokio::test]
+async fn event_pages_refuse_bad_parameters_and_cap_their_length() {
+    let desk = Desk::new("Errors").await;
+    let (status, answer) = desk
+        .call(Method::GET, "/api/boards/{board}/events?since=-1", None)
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(answer["error"]["field"], "since");
-    let (status, _) = server
-        .call(
-            Method::GET,
-            &format!("/api/boards/{}/events?limit=0", board.id),
-            Some(&t),
-            None,
-        )
+    let (status, _) = desk
+        .call(Method::GET, "/api/boards/{board}/events?limit=0", None)
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    let page = server
-        .ok(
-            Method::GET,
-            &format!("/api/boards/{}/events?limit=5000", board.id),
-            &t,
-            None,
-        )
+    let (status, page) = desk
+        .call(Method::GET, "/api/boards/{board}/events?limit=5000", None)
         .await;
+    assert!(status.is_success(), "{page}");
     assert!(page["events"].as_array().unwrap().len() <= 1000);
+}
 
-    let (status, answer) = server
-        .call(
-            Method::GET,
-            &format!("/api/boards/{}/ws", board.id),
-            Some(&t),
-            None,
-        )
-        .await;
+#[tokio::test]
+async fn the_socket_route_without_an_upgrade_asks_for_one() {
+    let desk = Desk::new("Errors").await;
+    let (status, answer) = desk.call(Method::GET, "/api/boards/{board}/ws", None).await;
     assert_eq!(status, StatusCode::UPGRADE_REQUIRED);
     check(&answer, "upgrade_required");
 }

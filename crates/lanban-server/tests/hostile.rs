@@ -74,97 +74,158 @@ fn any_body() -> impl Strategy<Value = Vec<u8>> {
     ]
 }
 
-#[test]
-fn any_body_on_any_mutation_is_answered_cleanly_and_refusals_change_nothing() {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let server = runtime.block_on(TestServer::start());
-    let (board, column, card, token, other_board_column) = runtime.block_on(async {
+/// A board with a column and a card to aim at, and another board's column.
+struct Target {
+    board: common::TestBoard,
+    column: String,
+    card: String,
+    other_board_column: String,
+}
+
+impl Target {
+    async fn new(server: &TestServer) -> Self {
         let board = server.create_board("Target", "Tess").await;
-        let column = str_of(
-            &server
-                .add_column(&board.id, &board.host_token, "Todo")
-                .await["id"],
-        );
+        let token = &board.host_token;
+        let column = str_of(&server.add_column(&board.id, token, "Todo").await["id"]);
         let card = str_of(
             &server
-                .add_card(&column, &board.host_token, json!({"title": "Victim"}))
+                .add_card(&column, token, json!({"title": "Victim"}))
                 .await["id"],
         );
         let other = server.create_board("Other", "Otto").await;
-        let other_column = str_of(
+        let other_board_column = str_of(
             &server
                 .add_column(&other.id, &other.host_token, "Theirs")
                 .await["id"],
         );
-        let token = board.host_token.clone();
-        (board, column, card, token, other_column)
-    });
-    let routes: Vec<(Method, String)> = vec![
-        (Method::POST, "/api/boards".into()),
-        (Method::POST, "/api/join".into()),
-        (Method::PATCH, format!("/api/boards/{}", board.id)),
-        (Method::POST, format!("/api/boards/{}/columns", board.id)),
-        (Method::PATCH, format!("/api/columns/{column}")),
-        (Method::POST, format!("/api/columns/{column}/cards")),
-        (Method::PATCH, format!("/api/cards/{card}")),
-        (
-            Method::POST,
-            format!("/api/columns/{other_board_column}/cards"),
-        ),
-    ];
+        Self {
+            board,
+            column,
+            card,
+            other_board_column,
+        }
+    }
+
+    /// Every mutation route, aimed at this board (and one at the other board's column).
+    fn routes(&self) -> Vec<(Method, String)> {
+        let Self {
+            board,
+            column,
+            card,
+            other_board_column,
+        } = self;
+        vec![
+            (Method::POST, "/api/boards".into()),
+            (Method::POST, "/api/join".into()),
+            (Method::PATCH, format!("/api/boards/{}", board.id)),
+            (Method::POST, format!("/api/boards/{}/columns", board.id)),
+            (Method::PATCH, format!("/api/columns/{column}")),
+            (Method::POST, format!("/api/columns/{column}/cards")),
+            (Method::PATCH, format!("/api/cards/{card}")),
+            (
+                Method::POST,
+                format!("/api/columns/{other_board_column}/cards"),
+            ),
+        ]
+    }
+
+    /// The board's seq, as its host sees it.
+    async fn seq(&self, server: &TestServer) -> u64 {
+        server
+            .snapshot(&self.board.id, &self.board.host_token)
+            .await["seq"]
+            .as_u64()
+            .unwrap()
+    }
+}
+
+/// What one hostile request got: its status and answer, and the board's seq before and after it.
+struct Outcome {
+    status: reqwest::StatusCode,
+    answer: String,
+    seq_before: u64,
+    seq_after: u64,
+}
+
+/// The host sends `body` (as JSON or with no type) and must be answered within 10 s.
+async fn send_hostile(
+    server: &TestServer,
+    target: &Target,
+    (method, path): &(Method, String),
+    body: Vec<u8>,
+    json_type: bool,
+) -> Outcome {
+    let seq_before = target.seq(server).await;
+    let mut request = server
+        .http
+        .request(method.clone(), format!("{}{path}", server.base))
+        .bearer_auth(&target.board.host_token)
+        .body(body);
+    if json_type {
+        request = request.header("content-type", "application/json");
+    }
+    let response = tokio::time::timeout(std::time::Duration::from_secs(10), request.send())
+        .await
+        .expect("answered within 10 s")
+        .expect("answered");
+    let status = response.status();
+    let answer = response.text().await.unwrap();
+    let seq_after = target.seq(server).await;
+    Outcome {
+        status,
+        answer,
+        seq_before,
+        seq_after,
+    }
+}
+
+/// Never a 5xx; a refusal is a JSON error with a code and leaves the board as it was.
+fn answered_cleanly(route: &(Method, String), outcome: &Outcome) -> Result<(), TestCaseError> {
+    let ((method, path), status, answer) = (route, outcome.status, &outcome.answer);
+    prop_assert!(
+        !status.is_server_error(),
+        "{method} {path} answered {status}: {answer}"
+    );
+    if !status.is_success() {
+        let answer: Value = serde_json::from_str(answer)
+            .map_err(|e| TestCaseError::fail(format!("not JSON: {e}: {answer}")))?;
+        prop_assert!(answer["error"]["code"].is_string(), "{answer}");
+        prop_assert_eq!(
+            outcome.seq_before,
+            outcome.seq_after,
+            "a refused request changed the board"
+        );
+    }
+    Ok(())
+}
+
+#[test]
+fn any_body_on_any_mutation_is_answered_cleanly_and_refusals_change_nothing() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let server = runtime.block_on(TestServer::start());
+    let target = runtime.block_on(Target::new(&server));
+    let routes = target.routes();
     let mut runner = TestRunner::new(Config {
         cases: 1000,
         failure_persistence: None,
         ..Config::default()
     });
     let statuses = std::cell::RefCell::new(std::collections::BTreeMap::new());
+    let cases = (
+        0..routes.len(),
+        any_body(),
+        prop_oneof![5 => Just(true), 1 => Just(false)],
+    );
     runner
-        .run(
-            &(
-                0..routes.len(),
-                any_body(),
-                prop_oneof![5 => Just(true), 1 => Just(false)],
-            ),
-            |(route, body, json_type)| {
-                let (method, path) = &routes[route];
-                let (status, answer, seq_before, seq_after) = runtime.block_on(async {
-                    let seq_before = server.snapshot(&board.id, &token).await["seq"]
-                        .as_u64()
-                        .unwrap();
-                    let mut request = server
-                        .http
-                        .request(method.clone(), format!("{}{path}", server.base))
-                        .bearer_auth(&token)
-                        .body(body.clone());
-                    if json_type {
-                        request = request.header("content-type", "application/json");
-                    }
-                    let response =
-                        tokio::time::timeout(std::time::Duration::from_secs(10), request.send())
-                            .await
-                            .expect("answered within 10 s")
-                            .expect("answered");
-                    let status = response.status();
-                    let text = response.text().await.unwrap();
-                    let seq_after = server.snapshot(&board.id, &token).await["seq"]
-                        .as_u64()
-                        .unwrap();
-                    (status, text, seq_before, seq_after)
-                });
-                *statuses.borrow_mut().entry(status.as_u16()).or_insert(0) += 1;
-                prop_assert!(
-                    !status.is_server_error(),
-                    "{method} {path} answered {status}: {answer}"
-                );
-                if !status.is_success() {
-                    let answer: Value = serde_json::from_str(&answer)
-                        .map_err(|e| TestCaseError::fail(format!("not JSON: {e}: {answer}")))?;
-                    prop_assert!(answer["error"]["code"].is_string(), "{answer}");
-                    prop_assert_eq!(seq_before, seq_after, "a refused request changed the board");
-                }
-                Ok(())
-            },
-        )
+        .run(&cases, |(route, body, json_type)| {
+            let route = &routes[route];
+            let outcome = runtime.block_on(send_hostile(&server, &target, route, body, json_type));
+            *statuses
+                .borrow_mut()
+                .entry(outcome.status.as_u16())
+                .or_insert(0) += 1;
+            answered_cleanly(route, &outcome)
+        })
         .unwrap();
     let statuses = statuses.into_inner();
     println!("hostile bodies: statuses {statuses:?}");
@@ -221,6 +282,74 @@ async fn sockets_per_member_are_capped() {
     }
 }
 
+/// The ids of a list in a snapshot (`"columns"` or `"cards"`).
+fn ids(snapshot: &Value, list: &str) -> Vec<String> {
+    snapshot[list]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| str_of(&c["id"]))
+        .collect()
+}
+
+/// Moves every card into `target` while the column is deleted, all at once. The delete goes through; each
+/// move either landed before it (and went with the column) or is refused after it.
+async fn race_moves_against_delete(
+    server: &TestServer,
+    token: &str,
+    cards: &[String],
+    target: &str,
+) {
+    let paths: Vec<String> = cards
+        .iter()
+        .map(|card| format!("/api/cards/{card}"))
+        .collect();
+    let body = json!({"column_id": target});
+    let moves = paths
+        .iter()
+        .map(|path| server.call(Method::PATCH, path, Some(token), Some(body.clone())));
+    let delete_path = format!("/api/columns/{target}");
+    let delete = server.call(Method::DELETE, &delete_path, Some(token), None);
+    let (moved, deleted) = tokio::join!(futures_util::future::join_all(moves), delete);
+    assert_eq!(deleted.0, reqwest::StatusCode::NO_CONTENT);
+    for (status, body) in moved {
+        // Before the delete: moved (and then deleted with the column). After: refused, nothing changed.
+        assert!(
+            status == reqwest::StatusCode::OK
+                || status == reqwest::StatusCode::UNPROCESSABLE_ENTITY
+                || status == reqwest::StatusCode::NOT_FOUND,
+            "{status}: {body}"
+        );
+    }
+}
+
+/// The board's event log, replayed from nothing, rebuilds the snapshot's columns and cards.
+async fn assert_log_rebuilds(server: &TestServer, board: &str, token: &str, snapshot: Value) {
+    let log = server
+        .ok(
+            Method::GET,
+            &format!("/api/boards/{board}/events"),
+            token,
+            None,
+        )
+        .await;
+    let mut state: lanban_core::api::Snapshot = serde_json::from_value(json!({
+        "board": snapshot["board"], "columns": [], "cards": [], "members": [], "seq": 0
+    }))
+    .unwrap();
+    for event in log["events"].as_array().unwrap() {
+        let lanban_core::event::ServerMessage::Event(event) =
+            serde_json::from_value(event.clone()).unwrap()
+        else {
+            panic!("not an event")
+        };
+        state.apply(&event).unwrap();
+    }
+    let snapshot: lanban_core::api::Snapshot = serde_json::from_value(snapshot).unwrap();
+    assert_eq!(state.columns, snapshot.columns);
+    assert_eq!(state.cards, snapshot.cards);
+}
+
 #[tokio::test]
 async fn deleting_a_column_while_cards_move_into_it_leaves_a_consistent_board() {
     let server = TestServer::start().await;
@@ -241,35 +370,10 @@ async fn deleting_a_column_while_cards_move_into_it_leaves_a_consistent_board() 
                 .add_column(&board.id, &t, &format!("Target {round}"))
                 .await["id"],
         );
-        // Moves into the column and its deletion race each other.
-        let paths: Vec<String> = cards
-            .iter()
-            .map(|card| format!("/api/cards/{card}"))
-            .collect();
-        let body = json!({"column_id": target});
-        let moves = paths
-            .iter()
-            .map(|path| server.call(Method::PATCH, path, Some(&t), Some(body.clone())));
-        let delete_path = format!("/api/columns/{target}");
-        let delete = server.call(Method::DELETE, &delete_path, Some(&t), None);
-        let (moved, deleted) = tokio::join!(futures_util::future::join_all(moves), delete);
-        assert_eq!(deleted.0, reqwest::StatusCode::NO_CONTENT);
-        for (status, body) in moved {
-            // Before the delete: moved (and then deleted with the column). After: refused, nothing changed.
-            assert!(
-                status == reqwest::StatusCode::OK
-                    || status == reqwest::StatusCode::UNPROCESSABLE_ENTITY
-                    || status == reqwest::StatusCode::NOT_FOUND,
-                "{status}: {body}"
-            );
-        }
+        race_moves_against_delete(&server, &t, &cards, &target).await;
+        // The column is gone, and no card points at it.
         let snapshot = server.snapshot(&board.id, &t).await;
-        let columns: Vec<String> = snapshot["columns"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| str_of(&c["id"]))
-            .collect();
+        let columns = ids(&snapshot, "columns");
         assert!(!columns.contains(&target));
         for card in snapshot["cards"].as_array().unwrap() {
             assert!(
@@ -277,35 +381,7 @@ async fn deleting_a_column_while_cards_move_into_it_leaves_a_consistent_board() 
                 "a card points at a deleted column"
             );
         }
-        cards = snapshot["cards"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| str_of(&c["id"]))
-            .collect();
-        // The log rebuilds the same board.
-        let log = server
-            .ok(
-                Method::GET,
-                &format!("/api/boards/{}/events", board.id),
-                &t,
-                None,
-            )
-            .await;
-        let mut state: lanban_core::api::Snapshot = serde_json::from_value(json!({
-            "board": snapshot["board"], "columns": [], "cards": [], "members": [], "seq": 0
-        }))
-        .unwrap();
-        for event in log["events"].as_array().unwrap() {
-            let lanban_core::event::ServerMessage::Event(event) =
-                serde_json::from_value(event.clone()).unwrap()
-            else {
-                panic!("not an event")
-            };
-            state.apply(&event).unwrap();
-        }
-        let snapshot: lanban_core::api::Snapshot = serde_json::from_value(snapshot).unwrap();
-        assert_eq!(state.columns, snapshot.columns);
-        assert_eq!(state.cards, snapshot.cards);
+        cards = ids(&snapshot, "cards");
+        assert_log_rebuilds(&server, &board.id, &t, snapshot).await;
     }
 }

@@ -5,14 +5,15 @@
 
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::process::{Server, free_port, wait_healthy};
+use common::process::Launched;
 use lanban_client::Api;
-use lanban_core::api::{CreateCard, CreateColumn, ErrorCode, UpdateCard};
-use lanban_core::ids::{CardId, ColumnId};
-use lanban_core::model::Label;
+use lanban_core::api::{CreateCard, CreateColumn, ErrorCode, Joined, Snapshot, UpdateCard};
+use lanban_core::ids::{BoardId, CardId, ColumnId, MemberId};
+use lanban_core::model::{Column, Label};
+use tempfile::TempDir;
 
 fn cli(args: &[&str], data: &Path, extra: &[&str]) {
     let output = Command::new(env!("CARGO_BIN_EXE_lanban-server"))
@@ -29,81 +30,42 @@ fn cli(args: &[&str], data: &Path, extra: &[&str]) {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn backups_restore_and_exports_round_trip() {
-    let original = tempfile::tempdir().unwrap();
-    let common::process::Launched {
-        server,
-        url,
-        host,
-        host_token,
-        ..
-    } = common::process::launch(original.path()).await;
+/// The board's original server: its process, data directory and host.
+struct Original {
+    data: TempDir,
+    launched: Launched,
+}
 
-    // A board with a bit of everything: columns, cards with labels, an assignee, a due date, a removed member.
+/// What the board was made with, and how it looked when it was done.
+struct Made {
+    id: BoardId,
+    todo: ColumnId,
+    guest: Joined,
+    /// A column whose id the client chose.
+    named_column: CreateColumn,
+    /// A card whose id the client chose, deleted since: it leaves a tombstone.
+    short_lived: CreateCard,
+    before: Snapshot,
+}
+
+/// A board with a bit of everything: columns, cards with labels, an assignee, a due date, a removed member, ids
+/// chosen by the client, a tombstone and a handoff offer.
+async fn portable_board() -> (Original, Made) {
+    let data = tempfile::tempdir().unwrap();
+    let launched = common::process::launch(data.path()).await;
+    let host = &launched.host;
     let board = host.create_board("Portable", "Pat").await.unwrap();
     let id = board.board.id;
-    let todo = host
-        .create_column(
-            id,
-            &CreateColumn {
-                title: "Todo".into(),
-                ..Default::default()
-            },
-        )
+    let todo = add_column(host, id, "Todo").await.id;
+    let done = add_column(host, id, "Done").await.id;
+    let code = board.room_code.to_string();
+    let guest = Api::new(&launched.url).unwrap().join(&code, "Guest").await;
+    let guest = guest.unwrap();
+    let leaver = Api::new(&launched.url).unwrap().join(&code, "Leaver").await;
+    add_cards(host, [todo, done], guest.member.id).await;
+    host.remove_member(id, leaver.unwrap().member.id)
         .await
         .unwrap();
-    let done = host
-        .create_column(
-            id,
-            &CreateColumn {
-                title: "Done".into(),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-    let guest = Api::new(&url)
-        .unwrap()
-        .join(&board.room_code.to_string(), "Guest")
-        .await
-        .unwrap();
-    let leaver = Api::new(&url)
-        .unwrap()
-        .join(&board.room_code.to_string(), "Leaver")
-        .await
-        .unwrap();
-    for i in 0..20 {
-        let card = host
-            .create_card(
-                if i % 2 == 0 { todo.id } else { done.id },
-                &CreateCard {
-                    title: format!("Task {i} — ünïcode ✓"),
-                    description: Some(format!("# Notes\n\n- item {i}\n")),
-                    labels: Some(vec![Label {
-                        name: "ops".into(),
-                        color: "#10b981".into(),
-                    }]),
-                    assignee_id: Some(guest.member.id),
-                    due_date: Some("2026-12-24".into()),
-                    ..Default::default()
-                },
-            )
-            .await
-            .unwrap();
-        if i % 5 == 0 {
-            host.update_card(
-                card.id,
-                &UpdateCard {
-                    title: Some(Some(format!("Edited {i}"))),
-                    ..Default::default()
-                },
-            )
-            .await
-            .unwrap();
-        }
-    }
-    host.remove_member(id, leaver.member.id).await.unwrap();
     // A column and a card named by the client; the card deleted, which leaves a tombstone.
     let named_column = CreateColumn {
         id: Some(ColumnId::new()),
@@ -116,130 +78,196 @@ async fn backups_restore_and_exports_round_trip() {
         title: "Short-lived".into(),
         ..Default::default()
     };
-    let card = host.create_card(todo.id, &short_lived).await.unwrap();
+    let card = host.create_card(todo, &short_lived).await.unwrap();
     host.delete_card(card.id).await.unwrap();
-    // The host has offered the board to the guest: the offer travels with it.
+    offer_handoff(&launched, id, guest.member.id).await;
+    let before = host.snapshot(id).await.unwrap();
+    assert_eq!(before.board.handoff_to, Some(guest.member.id));
+    let made = Made {
+        id,
+        todo,
+        guest,
+        named_column,
+        short_lived,
+        before,
+    };
+    (Original { data, launched }, made)
+}
+
+async fn add_column(host: &Api, board: BoardId, title: &str) -> Column {
+    let column = CreateColumn {
+        title: title.into(),
+        ..Default::default()
+    };
+    host.create_column(board, &column).await.unwrap()
+}
+
+/// Twenty cards across the two columns, labelled, assigned and due; every fifth retitled.
+async fn add_cards(host: &Api, columns: [ColumnId; 2], assignee: MemberId) {
+    for i in 0..20 {
+        let card = CreateCard {
+            title: format!("Task {i} — ünïcode ✓"),
+            description: Some(format!("# Notes\n\n- item {i}\n")),
+            labels: Some(vec![Label {
+                name: "ops".into(),
+                color: "#10b981".into(),
+            }]),
+            assignee_id: Some(assignee),
+            due_date: Some("2026-12-24".into()),
+            ..Default::default()
+        };
+        let card = host.create_card(columns[i % 2], &card).await.unwrap();
+        if i % 5 == 0 {
+            let retitle = UpdateCard {
+                title: Some(Some(format!("Edited {i}"))),
+                ..Default::default()
+            };
+            host.update_card(card.id, &retitle).await.unwrap();
+        }
+    }
+}
+
+/// The host offers the board to `member`: the offer travels with the board.
+async fn offer_handoff(launched: &Launched, board: BoardId, member: MemberId) {
     let offered = reqwest::Client::new()
-        .post(format!("{url}/api/boards/{id}/handoff"))
-        .bearer_auth(&host_token)
-        .json(&serde_json::json!({"member_id": guest.member.id}))
+        .post(format!("{}/api/boards/{board}/handoff", launched.url))
+        .bearer_auth(&launched.host_token)
+        .json(&serde_json::json!({"member_id": member}))
         .send()
         .await
         .unwrap();
     assert!(offered.status().is_success());
-    let before = host.snapshot(id).await.unwrap();
-    assert_eq!(before.board.handoff_to, Some(guest.member.id));
+}
 
-    // A backup taken while the server runs restores to the same board.
-    let backup_file = original.path().join("backup.sqlite");
-    cli(
-        &["backup"],
-        original.path(),
-        &["--out", backup_file.to_str().unwrap()],
-    );
-    let restored = tempfile::tempdir().unwrap();
-    std::fs::copy(&backup_file, restored.path().join("lanban.sqlite")).unwrap();
-    std::fs::copy(
-        original.path().join("host-token"),
-        restored.path().join("host-token"),
-    )
-    .unwrap();
-    let restored_port = free_port();
-    let restored_url = format!("http://127.0.0.1:{restored_port}");
-    let restored_server = Server::start(restored.path(), restored_port);
-    wait_healthy(&restored_url).await;
-    let restored_host = Api::new(&restored_url).unwrap().with_token(&host_token);
-    assert_eq!(restored_host.snapshot(id).await.unwrap(), before);
-    assert_eq!(
-        restored_host.events(id, 0, None).await.unwrap(),
-        host.events(id, 0, None).await.unwrap()
-    );
-    restored_server.kill();
-
-    // Export, import into another data directory, export again: the same document.
-    let first = original.path().join("board.json");
+/// `lanban-server export` of one board into `out`.
+fn export(data: &Path, board: BoardId, out: &Path) {
     cli(
         &["export"],
-        original.path(),
-        &["--board", &id.to_string(), "--out", first.to_str().unwrap()],
+        data,
+        &[
+            "--board",
+            &board.to_string(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
     );
-    server.kill();
+}
+
+fn read_json(path: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+/// The board exported while its server runs, the server stopped, and the export imported into another data
+/// directory.
+struct Imported {
+    /// The original data directory, which holds the export.
+    _original: TempDir,
+    /// The export.
+    first: PathBuf,
+    /// The data directory it was imported into.
+    other: TempDir,
+}
+
+async fn export_and_import(original: Original, made: &Made) -> Imported {
+    let first = original.data.path().join("board.json");
+    export(original.data.path(), made.id, &first);
+    original.launched.server.kill();
     let other = tempfile::tempdir().unwrap();
     cli(
         &["import"],
         other.path(),
         &["--file", first.to_str().unwrap()],
     );
-    let second = other.path().join("again.json");
-    cli(
-        &["export"],
-        other.path(),
-        &[
-            "--board",
-            &id.to_string(),
-            "--out",
-            second.to_str().unwrap(),
-        ],
+    Imported {
+        _original: original.data,
+        first,
+        other,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_taken_while_the_server_runs_restores_the_same_board() {
+    let (original, made) = portable_board().await;
+    let data = original.data.path();
+    let backup_file = data.join("backup.sqlite");
+    cli(&["backup"], data, &["--out", backup_file.to_str().unwrap()]);
+    let restored = tempfile::tempdir().unwrap();
+    std::fs::copy(&backup_file, restored.path().join("lanban.sqlite")).unwrap();
+    std::fs::copy(data.join("host-token"), restored.path().join("host-token")).unwrap();
+    let restored_server = common::process::launch(restored.path()).await;
+    assert_eq!(restored_server.host_token, original.launched.host_token);
+    let restored_host = &restored_server.host;
+    assert_eq!(restored_host.snapshot(made.id).await.unwrap(), made.before);
+    assert_eq!(
+        restored_host.events(made.id, 0, None).await.unwrap(),
+        original
+            .launched
+            .host
+            .events(made.id, 0, None)
+            .await
+            .unwrap()
     );
-    let first_json: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&first).unwrap()).unwrap();
-    let second_json: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&second).unwrap()).unwrap();
-    assert_eq!(first_json, second_json);
+    restored_server.server.kill();
+    original.launched.server.kill();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_exported_board_imports_elsewhere_and_exports_again_identically() {
+    let (original, made) = portable_board().await;
+    let imported = export_and_import(original, &made).await;
+    let second = imported.other.path().join("again.json");
+    export(imported.other.path(), made.id, &second);
+    let first_json = read_json(&imported.first);
+    assert_eq!(first_json, read_json(&second));
     assert_eq!(
         first_json["events"].as_array().unwrap().len() as u64,
-        before.seq
+        made.before.seq
     );
     assert_eq!(first_json["tombstones"].as_array().unwrap().len(), 1);
-    assert!(first.metadata().unwrap().len() > 1000);
+    assert!(imported.first.metadata().unwrap().len() > 1000);
     assert!(
-        !std::fs::read_to_string(&first)
+        !std::fs::read_to_string(&imported.first)
             .unwrap()
-            .contains(&guest.token),
+            .contains(&made.guest.token),
         "tokens are never exported"
     );
+}
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_imported_board_serves_its_host_and_its_seq_continues() {
+    let (original, made) = portable_board().await;
+    let imported = export_and_import(original, &made).await;
     // The imported board serves: same snapshot, the host credential opens it, and its seq continues.
-    let other_port = free_port();
-    let other_url = format!("http://127.0.0.1:{other_port}");
-    let other_server = Server::start(other.path(), other_port);
-    wait_healthy(&other_url).await;
-    let other_token = std::fs::read_to_string(other.path().join("host-token"))
-        .unwrap()
-        .trim()
-        .to_owned();
-    let other_host = Api::new(&other_url).unwrap().with_token(&other_token);
-    assert_eq!(other_host.snapshot(id).await.unwrap(), before);
-    let added = other_host
-        .create_column(
-            id,
-            &CreateColumn {
-                title: "Later".into(),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+    let other = common::process::launch(imported.other.path()).await;
+    let other_host = &other.host;
+    assert_eq!(other_host.snapshot(made.id).await.unwrap(), made.before);
+    let added = add_column(other_host, made.id, "Later").await;
     // Creates sent again to the board's new server apply once there too: the column as it is, the deleted card
     // gone.
-    let again = other_host.create_column(id, &named_column).await.unwrap();
-    assert_eq!(Some(again.id), named_column.id);
+    let again = other_host
+        .create_column(made.id, &made.named_column)
+        .await
+        .unwrap();
+    assert_eq!(Some(again.id), made.named_column.id);
     let gone = other_host
-        .create_card(todo.id, &short_lived)
+        .create_card(made.todo, &made.short_lived)
         .await
         .unwrap_err();
     assert_eq!(gone.code(), Some(ErrorCode::Gone));
-    let page = other_host.events(id, before.seq, None).await.unwrap();
+    let page = other_host
+        .events(made.id, made.before.seq, None)
+        .await
+        .unwrap();
     assert_eq!(page.events.len(), 1);
-    assert_eq!(page.events[0].seq, before.seq + 1);
+    assert_eq!(page.events[0].seq, made.before.seq + 1);
     assert_eq!(added.title, "Later");
     // Importing the same board twice is refused.
     let output = Command::new(env!("CARGO_BIN_EXE_lanban-server"))
         .args(["import", "--data"])
-        .arg(other.path())
-        .args(["--file", first.to_str().unwrap()])
+        .arg(imported.other.path())
+        .args(["--file", imported.first.to_str().unwrap()])
         .output()
         .unwrap();
     assert!(!output.status.success());
-    other_server.kill();
+    other.server.kill();
 }

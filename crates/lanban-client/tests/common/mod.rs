@@ -1,9 +1,18 @@
-//! What the session tests share: a real server in a temp dir, quick session timings, patience.
+//! What the session tests share: a real server in a temp dir, quick session timings, patience, and the quick
+//! ways to add a column or a card.
+
+#![allow(
+    dead_code,
+    reason = "each test file uses a different part of the harness"
+)]
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use lanban_client::SessionOptions;
+use lanban_client::{Api, SessionOptions};
+use lanban_core::api::{CreateCard, CreateColumn};
+use lanban_core::ids::{BoardId, ColumnId};
+use lanban_core::model::{Card, Column};
 use lanban_server::{Config, JoinLimits, RunningServer};
 
 pub const PATIENCE: Duration = Duration::from_secs(15);
@@ -31,4 +40,26 @@ pub fn quick() -> SessionOptions {
         offline_after: Duration::from_millis(400),
         ..SessionOptions::default()
     }
+}
+
+/// Adds a column titled `title` to `board`.
+pub async fn column(api: &Api, board: BoardId, title: &str) -> Column {
+    let body = CreateColumn {
+        title: title.into(),
+        ..Default::default()
+    };
+    api.create_column(board, &body)
+        .await
+        .expect("the column is added")
+}
+
+/// Adds a card titled `title` to `column`.
+pub async fn card(api: &Api, column: ColumnId, title: &str) -> Card {
+    let body = CreateCard {
+        title: title.into(),
+        ..Default::default()
+    };
+    api.create_card(column, &body)
+        .await
+        .expect("the card is added")
 }

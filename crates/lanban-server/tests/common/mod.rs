@@ -6,6 +6,7 @@
     reason = "each test file uses a different part of the harness"
 )]
 
+pub mod crash;
 pub mod handoff;
 #[cfg(unix)]
 pub mod process;
