@@ -40,18 +40,12 @@ fn ok(window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Value {
     invoke(window, cmd, args).unwrap_or_else(|err| panic!("{cmd} failed: {err}"))
 }
 
-#[test]
-fn a_host_creates_a_board_works_on_it_and_a_teammate_joins_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let (_app, window) = app(dir.path());
-
-    // Nothing yet: no recent boards, not hosting.
-    assert_eq!(ok(&window, "list_recent", json!({})), json!([]));
-    assert_eq!(ok(&window, "share_status", json!({})), Value::Null);
-
+/// Ada hosts «Launch» from the window: answers what the open command answered, the room code and this computer's
+/// address.
+fn ada_hosts_launch(window: &WebviewWindow<MockRuntime>) -> (Value, String, String) {
     // Ada hosts a board.
     let opened = ok(
-        &window,
+        window,
         "host_board",
         json!({"boardName": "Launch", "memberName": "Ada"}),
     );
@@ -62,10 +56,24 @@ fn a_host_creates_a_board_works_on_it_and_a_teammate_joins_it() {
         .as_str()
         .unwrap()
         .to_owned();
-    let share = ok(&window, "share_status", json!({}));
+    let share = ok(window, "share_status", json!({}));
     assert_eq!(share["sharing"], false);
     let local = share["local"].as_str().unwrap().to_owned();
     assert!(local.starts_with("127.0.0.1:"), "{local}");
+
+    (opened, code, local)
+}
+
+#[test]
+fn a_host_creates_a_board_works_on_it_and_reopens_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, window) = app(dir.path());
+
+    // Nothing yet: no recent boards, not hosting.
+    assert_eq!(ok(&window, "list_recent", json!({})), json!([]));
+    assert_eq!(ok(&window, "share_status", json!({})), Value::Null);
+
+    let (opened, _code, _local) = ada_hosts_launch(&window);
 
     // She adds a column and a card, with ids the window chose, and retitles the card: each change is kept, sent
     // and answered at once (her own computer's server is always reachable).
@@ -135,6 +143,27 @@ fn a_host_creates_a_board_works_on_it_and_a_teammate_joins_it() {
         reopened["snapshot"]["cards"][0]["title"],
         "Write the plan v2"
     );
+}
+
+#[test]
+fn a_teammate_joins_with_the_code_and_the_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, window) = app(dir.path());
+    let (opened, code, local) = ada_hosts_launch(&window);
+    let column = uuid::Uuid::now_v7().to_string();
+    let card = uuid::Uuid::now_v7().to_string();
+    let board = opened["snapshot"]["board"]["id"].clone();
+    for mutation in [
+        json!({"kind": "create_column", "board": board, "column": {"id": column, "title": "Todo"}}),
+        json!({"kind": "create_card", "column": column, "card": {"id": card, "title": "Write the plan v2"}}),
+    ] {
+        let key = uuid::Uuid::now_v7().to_string();
+        ok(
+            &window,
+            "submit_change",
+            json!({"key": key, "mutation": mutation}),
+        );
+    }
 
     // A teammate (same machine, for the test) joins with the code and the address.
     let missing = invoke(
@@ -204,6 +233,52 @@ impl TlsHost {
     }
 }
 
+/// Joining refuses a malformed fingerprint, an announced address that is this computer, and a host whose
+/// certificate does not make the code's tag: before anything is sent.
+fn refuses_bad_pins_and_wrong_hosts(
+    window: &WebviewWindow<MockRuntime>,
+    room_code: &lanban_core::room_code::RoomCode,
+    address: &str,
+    pin: &str,
+) {
+    let code = room_code.to_string();
+    let bad = invoke(
+        window,
+        "join_board",
+        json!({"roomCode": code, "memberName": "Grace", "address": address, "fingerprint": "nope",
+               "discovered": false}),
+    );
+    assert_eq!(bad.unwrap_err()["field"], "fingerprint");
+    // An address found by discovery is never this computer, and never a host whose certificate does not
+    // make the code's tag: refused before anything is sent (192.0.2.1 is a documentation address).
+    let here = invoke(
+        window,
+        "join_board",
+        json!({"roomCode": code, "memberName": "Grace", "address": address, "fingerprint": pin,
+               "discovered": true}),
+    );
+    assert_eq!(here.unwrap_err()["code"], "wrong_host");
+    let code_tag = room_code.tag();
+    let impostor = (0u32..)
+        .map(|i| lanban_core::fingerprint::Fingerprint::of_der(&i.to_be_bytes()))
+        .find(|f| f.tag() != code_tag)
+        .unwrap();
+    let elsewhere = invoke(
+        window,
+        "join_board",
+        json!({"roomCode": code, "memberName": "Grace", "address": "192.0.2.1:7420",
+               "fingerprint": impostor.to_string(), "discovered": true}),
+    );
+    let refused = elsewhere.unwrap_err();
+    assert_eq!(refused["code"], "wrong_host", "{refused}");
+    assert!(
+        refused["message"]
+            .as_str()
+            .unwrap()
+            .contains(code_tag.as_str())
+    );
+}
+
 #[test]
 fn a_joined_hosts_fingerprint_is_pinned_and_remembered_across_restarts() {
     let host = TlsHost::start(tempfile::tempdir().unwrap(), "127.0.0.1:0".parse().unwrap());
@@ -224,41 +299,7 @@ fn a_joined_hosts_fingerprint_is_pinned_and_remembered_across_restarts() {
     let dir = tempfile::tempdir().unwrap();
     {
         let (_app, window) = app(dir.path());
-        let bad = invoke(
-            &window,
-            "join_board",
-            json!({"roomCode": code, "memberName": "Grace", "address": address, "fingerprint": "nope",
-                   "discovered": false}),
-        );
-        assert_eq!(bad.unwrap_err()["field"], "fingerprint");
-        // An address found by discovery is never this computer, and never a host whose certificate does not
-        // make the code's tag: refused before anything is sent (192.0.2.1 is a documentation address).
-        let here = invoke(
-            &window,
-            "join_board",
-            json!({"roomCode": code, "memberName": "Grace", "address": address, "fingerprint": pin,
-                   "discovered": true}),
-        );
-        assert_eq!(here.unwrap_err()["code"], "wrong_host");
-        let code_tag = created.room_code.tag();
-        let impostor = (0u32..)
-            .map(|i| lanban_core::fingerprint::Fingerprint::of_der(&i.to_be_bytes()))
-            .find(|f| f.tag() != code_tag)
-            .unwrap();
-        let elsewhere = invoke(
-            &window,
-            "join_board",
-            json!({"roomCode": code, "memberName": "Grace", "address": "192.0.2.1:7420",
-                   "fingerprint": impostor.to_string(), "discovered": true}),
-        );
-        let refused = elsewhere.unwrap_err();
-        assert_eq!(refused["code"], "wrong_host", "{refused}");
-        assert!(
-            refused["message"]
-                .as_str()
-                .unwrap()
-                .contains(code_tag.as_str())
-        );
+        refuses_bad_pins_and_wrong_hosts(&window, &created.room_code, &address, &pin);
         let joined = ok(
             &window,
             "join_board",
