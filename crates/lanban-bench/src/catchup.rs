@@ -6,12 +6,14 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use futures_util::StreamExt;
+use lanban_client::Api;
+use lanban_core::api::Snapshot;
 use lanban_core::event::ServerMessage;
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::report::Run;
 use crate::target::Target;
-use crate::wire;
+use crate::wire::{self, BenchBoard};
 
 #[derive(Debug, Clone)]
 pub struct Params {
@@ -33,7 +35,7 @@ impl Params {
 pub async fn run(target: &Target, params: &Params) -> anyhow::Result<Run> {
     let mut run = Run::default();
     let board = wire::setup_boards(&target.host()?, 1, 2).await?.remove(0);
-    let api = lanban_client::Api::new(&target.url)?;
+    let api = Api::new(&target.url)?;
     let reader = api.with_token(board.tokens[1].clone());
     let mut mirror = reader.snapshot(board.id).await?;
     let mut times = Vec::new();
@@ -50,35 +52,9 @@ pub async fn run(target: &Target, params: &Params) -> anyhow::Result<Run> {
         )
         .await
         .context("writing the missed events")?;
-        let from = mirror.seq;
-        let until = from + params.events;
-
-        let started = Instant::now();
-        let mut socket = wire::connect(&api, board.id, &board.tokens[1], Some(from)).await?;
-        while mirror.seq < until {
-            let message = tokio::time::timeout(Duration::from_secs(60), socket.next())
-                .await
-                .context("catch-up stalled for 60 s")?
-                .context("the socket closed during catch-up")??;
-            let Message::Text(text) = message else {
-                continue;
-            };
-            match serde_json::from_str::<ServerMessage>(&text)? {
-                ServerMessage::Event(event) => {
-                    if event.seq != mirror.seq + 1 {
-                        run.violation(format!("seq {} arrived after {}", event.seq, mirror.seq));
-                    }
-                    mirror
-                        .apply(&event)
-                        .map_err(|e| anyhow::anyhow!("cannot apply seq {}: {e}", event.seq))?;
-                }
-                ServerMessage::Resync { seq } => bail!("told to resync at {seq}"),
-                ServerMessage::Hello { .. } => hellos.push(started.elapsed()),
-                ServerMessage::Presence { .. } => {}
-            }
-        }
-        times.push(started.elapsed());
-        let _ = socket.close(None).await;
+        let until = mirror.seq + params.events;
+        let time = catch_up(&api, &board, &mut mirror, until, &mut run, &mut hellos).await?;
+        times.push(time);
         if mirror.seq != until {
             run.violation(format!(
                 "the mirror is at {} after catching up to {until}",
@@ -97,6 +73,52 @@ pub async fn run(target: &Target, params: &Params) -> anyhow::Result<Run> {
             snapshot.seq
         ));
     }
+    push_figures(&mut run, times, hellos);
+    Ok(run)
+}
+
+/// Reconnects with `since` the mirror's seq and applies events to the mirror until it is at `until`; returns
+/// how long that took. Out-of-order seqs go to `run`, the time to each hello to `hellos`.
+async fn catch_up(
+    api: &Api,
+    board: &BenchBoard,
+    mirror: &mut Snapshot,
+    until: u64,
+    run: &mut Run,
+    hellos: &mut Vec<Duration>,
+) -> anyhow::Result<Duration> {
+    let from = mirror.seq;
+    let started = Instant::now();
+    let mut socket = wire::connect(api, board.id, &board.tokens[1], Some(from)).await?;
+    while mirror.seq < until {
+        let message = tokio::time::timeout(Duration::from_secs(60), socket.next())
+            .await
+            .context("catch-up stalled for 60 s")?
+            .context("the socket closed during catch-up")??;
+        let Message::Text(text) = message else {
+            continue;
+        };
+        match serde_json::from_str::<ServerMessage>(&text)? {
+            ServerMessage::Event(event) => {
+                if event.seq != mirror.seq + 1 {
+                    run.violation(format!("seq {} arrived after {}", event.seq, mirror.seq));
+                }
+                mirror
+                    .apply(&event)
+                    .map_err(|e| anyhow::anyhow!("cannot apply seq {}: {e}", event.seq))?;
+            }
+            ServerMessage::Resync { seq } => bail!("told to resync at {seq}"),
+            ServerMessage::Hello { .. } => hellos.push(started.elapsed()),
+            ServerMessage::Presence { .. } => {}
+        }
+    }
+    let elapsed = started.elapsed();
+    let _ = socket.close(None).await;
+    Ok(elapsed)
+}
+
+/// Adds the medians and extremes of the catch-up times and the times to hello.
+fn push_figures(run: &mut Run, mut times: Vec<Duration>, mut hellos: Vec<Duration>) {
     times.sort();
     hellos.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
@@ -120,5 +142,4 @@ pub async fn run(target: &Target, params: &Params) -> anyhow::Result<Run> {
         times.last().map_or(f64::NAN, |d| ms(*d)),
         "ms",
     );
-    Ok(run)
 }

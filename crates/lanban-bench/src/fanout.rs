@@ -3,23 +3,30 @@
 //! W writers can send them. Latency runs from each mutation's *scheduled* send time to its receipt at every
 //! member, so a server that falls behind is charged for the wait (no coordinated omission). Every delivery is
 //! checked: per client, seqs consecutive from the hello on, none lost, none twice.
+//!
+//! This file runs the scenario and reports it; `reader` is one client's socket and `sender` sends the mutations.
+
+mod reader;
+mod sender;
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use futures_util::stream::{self, StreamExt};
 use hdrhistogram::Histogram;
 use lanban_client::Api;
-use lanban_core::api::CreateCard;
 use tokio::sync::watch;
+use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::Message;
 
+use crate::fanout::reader::Seen;
+use crate::fanout::sender::Sender;
 use crate::report::{Run, histogram};
 use crate::target::Target;
-use crate::wire::{self, BenchBoard, Frame, Socket, TAG_PREFIX};
+use crate::wire::{self, BenchBoard, Frame, Socket};
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -65,6 +72,15 @@ struct Clock {
 }
 
 impl Clock {
+    /// A clock with room for the `total` mutations a run may send, the first `warmup` of them warm-up.
+    fn new(total: u64, warmup: u64) -> Clock {
+        Clock {
+            start: OnceLock::new(),
+            sent: (0..total).map(|_| AtomicU64::new(0)).collect(),
+            warmup,
+        }
+    }
+
     fn sent_at(&self, tag: u64) -> Option<Instant> {
         let start = *self.start.get()?;
         let nanos = self.sent.get(tag as usize)?.load(Ordering::Acquire);
@@ -79,14 +95,50 @@ impl Clock {
     }
 }
 
-/// What one client saw.
-struct Seen {
-    board: usize,
-    last_seq: u64,
+/// The clients' sockets being read, one reader task each.
+struct Readers {
+    tasks: Vec<JoinHandle<Seen>>,
+    /// Per board: the seq its clients were told at hello (`None` for a board without clients).
+    hello_seqs: Vec<Option<u64>>,
+    /// Per board: the seq its readers must reach before they stop (`u64::MAX` until the sending is over).
+    final_seqs: Arc<Vec<AtomicU64>>,
+    /// Set to true when the sending is over.
+    done: watch::Sender<bool>,
+}
+
+/// What the sending measured.
+struct Sending {
+    /// Mutations sent.
+    sent: u64,
+    /// When mutation 0 was scheduled.
+    start: Instant,
+    /// When the last answer came.
+    last_ack: Option<Instant>,
+    cpu_before: CpuSeconds,
+    cpu_after: CpuSeconds,
+}
+
+/// CPU time used so far, in seconds, by the server and by this tool (where /proc tells).
+#[derive(Clone, Copy)]
+struct CpuSeconds {
+    server: Option<f64>,
+    tool: Option<f64>,
+}
+
+impl CpuSeconds {
+    fn now(target: &Target) -> CpuSeconds {
+        CpuSeconds {
+            server: target.cpu_seconds(),
+            tool: crate::target::cpu_seconds_of("self"),
+        }
+    }
+}
+
+/// What the clients received, all readers together.
+struct Delivered {
     deliveries: u64,
     last_delivery: Option<Instant>,
     latency: Histogram<u64>,
-    violations: Vec<String>,
 }
 
 pub async fn run(target: &Target, params: &Params) -> anyhow::Result<Run> {
@@ -97,21 +149,46 @@ pub async fn run(target: &Target, params: &Params) -> anyhow::Result<Run> {
     let boards = wire::setup_boards(&host, boards_n, members).await?;
     let api = Api::new(&target.url)?;
 
-    // One socket per client: client c is member c / R of board c % R.
-    let sockets: Vec<anyhow::Result<(usize, Socket, u64)>> = stream::iter(0..params.clients)
-        .map(|c| {
-            let (api, board) = (api.clone(), boards[c % boards_n].clone());
-            async move {
-                let token = &board.tokens[(c / boards_n) % board.tokens.len()];
-                let mut socket = wire::connect(&api, board.id, token, None).await?;
-                let seq = hello(&mut socket).await?;
-                Ok((c % boards_n, socket, seq))
-            }
-        })
-        .buffer_unordered(64)
-        .collect()
-        .await;
+    let sockets = connect_all(&api, &boards, params.clients).await;
+    let (total, warmup) = schedule(params);
+    let clock = Arc::new(Clock::new(total, warmup));
+    let readers = spawn_readers(&mut run, sockets, boards_n, &clock)?;
+    // Let the presence announcements of all those connections pass before the clock starts.
+    tokio::time::sleep(Duration::from_millis(500)).await;
 
+    let cpu_before = CpuSeconds::now(target);
+    let sender = Sender::new(&api, boards, clock.clone());
+    let start = Instant::now() + Duration::from_millis(20);
+    let _ = clock.start.set(start);
+    let sent = if params.rate == 0 {
+        let until = start + params.warmup + params.duration;
+        sender
+            .closed_loop(params.writers.max(1), until, total)
+            .await
+    } else {
+        sender.open_loop(params.rate, total).await
+    };
+    let last_ack = sender.last_ack();
+    let cpu_after = CpuSeconds::now(target);
+    let sending = Sending {
+        sent,
+        start,
+        last_ack,
+        cpu_before,
+        cpu_after,
+    };
+
+    let delivered = finish_reading(&mut run, readers, sender.committed()).await?;
+    check_deliveries(&mut run, params, sender.committed(), delivered.deliveries);
+    for failure in sender.failures() {
+        run.violation(failure);
+    }
+    push_figures(&mut run, &sending, &delivered, &sender);
+    Ok(run)
+}
+
+/// How many mutations a run has room for, and how many of the first are warm-up.
+fn schedule(params: &Params) -> (u64, u64) {
     let total = if params.rate == 0 {
         // Room for far more than any server here can take.
         (50_000.0 * (params.duration + params.warmup).as_secs_f64()) as u64
@@ -123,15 +200,43 @@ pub async fn run(target: &Target, params: &Params) -> anyhow::Result<Run> {
     } else {
         (params.rate as f64 * params.warmup.as_secs_f64()) as u64
     };
-    let clock = Arc::new(Clock {
-        start: OnceLock::new(),
-        sent: (0..total).map(|_| AtomicU64::new(0)).collect(),
-        warmup,
-    });
+    (total, warmup)
+}
+
+/// Opens one socket per client, each up to its hello: client c is member c / R of board c % R. Yields each
+/// client's board, socket and hello seq.
+async fn connect_all(
+    api: &Api,
+    boards: &[BenchBoard],
+    clients: usize,
+) -> Vec<anyhow::Result<(usize, Socket, u64)>> {
+    let boards_n = boards.len();
+    stream::iter(0..clients)
+        .map(|c| {
+            let (api, board) = (api.clone(), boards[c % boards_n].clone());
+            async move {
+                let token = &board.tokens[(c / boards_n) % board.tokens.len()];
+                let mut socket = wire::connect(&api, board.id, token, None).await?;
+                let seq = hello(&mut socket).await?;
+                Ok((c % boards_n, socket, seq))
+            }
+        })
+        .buffer_unordered(64)
+        .collect()
+        .await
+}
+
+/// Starts a reader per socket, and checks that the clients of a board were all told the same seq at hello.
+fn spawn_readers(
+    run: &mut Run,
+    sockets: Vec<anyhow::Result<(usize, Socket, u64)>>,
+    boards_n: usize,
+    clock: &Arc<Clock>,
+) -> anyhow::Result<Readers> {
     let final_seqs: Arc<Vec<AtomicU64>> =
         Arc::new((0..boards_n).map(|_| AtomicU64::new(u64::MAX)).collect());
-    let (done_tx, done_rx) = watch::channel(false);
-    let mut readers = Vec::new();
+    let (done, done_rx) = watch::channel(false);
+    let mut tasks = Vec::new();
     let mut hello_seqs: Vec<Option<u64>> = vec![None; boards_n];
     for socket in sockets {
         let (board, socket, seq) = socket?;
@@ -141,7 +246,7 @@ pub async fn run(target: &Target, params: &Params) -> anyhow::Result<Run> {
             )),
             _ => hello_seqs[board] = Some(seq),
         }
-        readers.push(tokio::spawn(read(
+        tasks.push(tokio::spawn(reader::read(
             socket,
             board,
             seq,
@@ -150,49 +255,23 @@ pub async fn run(target: &Target, params: &Params) -> anyhow::Result<Run> {
             done_rx.clone(),
         )));
     }
-    // Let the presence announcements of all those connections pass before the clock starts.
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    Ok(Readers {
+        tasks,
+        hello_seqs,
+        final_seqs,
+        done,
+    })
+}
 
-    let cpu_before = target.cpu_seconds();
-    let tool_before = crate::target::cpu_seconds_of("self");
-    let committed: Arc<Vec<AtomicU64>> =
-        Arc::new((0..boards_n).map(|_| AtomicU64::new(0)).collect());
-    let failures = Arc::new(Mutex::new(Vec::<String>::new()));
-    let acks = Arc::new(Mutex::new(histogram()));
-    let apis: Arc<Vec<Vec<Api>>> = Arc::new(
-        boards
-            .iter()
-            .map(|b| b.tokens.iter().map(|t| api.with_token(t.clone())).collect())
-            .collect(),
-    );
-    let sender = Sender {
-        boards: Arc::new(boards),
-        apis,
-        clock: clock.clone(),
-        committed: committed.clone(),
-        failures: failures.clone(),
-        acks: acks.clone(),
-        last_ack: Arc::new(Mutex::new(None)),
-    };
-    let start = Instant::now() + Duration::from_millis(20);
-    let _ = clock.start.set(start);
-    let sent = if params.rate == 0 {
-        sender
-            .closed_loop(
-                params.writers.max(1),
-                start + params.warmup + params.duration,
-                total,
-            )
-            .await
-    } else {
-        sender.open_loop(params.rate, total).await
-    };
-    let last_ack = sender.last_ack.lock().ok().and_then(|g| *g);
-    let cpu_after = target.cpu_seconds();
-    let tool_after = crate::target::cpu_seconds_of("self");
-
+/// Tells the readers where each board ended, waits for them, and checks that every client reached that seq.
+async fn finish_reading(
+    run: &mut Run,
+    readers: Readers,
+    committed: &[AtomicU64],
+) -> anyhow::Result<Delivered> {
+    let final_seqs = readers.final_seqs;
     // Every acknowledged mutation was published before its answer: each board's final seq is known now.
-    for (b, seq) in hello_seqs.iter().enumerate() {
+    for (b, seq) in readers.hello_seqs.iter().enumerate() {
         if let Some(seq) = seq {
             final_seqs[b].store(
                 seq + committed[b].load(Ordering::Acquire),
@@ -200,11 +279,13 @@ pub async fn run(target: &Target, params: &Params) -> anyhow::Result<Run> {
             );
         }
     }
-    let _ = done_tx.send(true);
-    let mut latency = histogram();
-    let mut deliveries = 0u64;
-    let mut last_delivery: Option<Instant> = None;
-    for reader in readers {
+    let _ = readers.done.send(true);
+    let mut delivered = Delivered {
+        deliveries: 0,
+        last_delivery: None,
+        latency: histogram(),
+    };
+    for reader in readers.tasks {
         let seen = reader.await.context("a reader panicked")?;
         let expected = final_seqs[seen.board].load(Ordering::Acquire);
         if seen.last_seq != expected {
@@ -218,11 +299,16 @@ pub async fn run(target: &Target, params: &Params) -> anyhow::Result<Run> {
         for v in seen.violations {
             run.violation(v);
         }
-        deliveries += seen.deliveries;
-        let _ = latency.add(&seen.latency);
-        last_delivery = last_delivery.max(seen.last_delivery);
+        delivered.deliveries += seen.deliveries;
+        let _ = delivered.latency.add(&seen.latency);
+        delivered.last_delivery = delivered.last_delivery.max(seen.last_delivery);
     }
-    let committed_total: u64 = committed.iter().map(|c| c.load(Ordering::Acquire)).sum();
+    Ok(delivered)
+}
+
+/// Checks that each committed mutation reached every member of its board: client c is on board c % R.
+fn check_deliveries(run: &mut Run, params: &Params, committed: &[AtomicU64], deliveries: u64) {
+    let boards_n = committed.len();
     let expected_deliveries: u64 = (0..boards_n)
         .map(|b| {
             let members_here = (0..params.clients).filter(|c| c % boards_n == b).count() as u64;
@@ -234,33 +320,29 @@ pub async fn run(target: &Target, params: &Params) -> anyhow::Result<Run> {
             "{deliveries} deliveries, expected {expected_deliveries} (mutations × members)"
         ));
     }
-    if let Ok(failures) = failures.lock() {
-        for f in failures.iter() {
-            run.violation(f.clone());
-        }
-    }
+}
 
-    let elapsed = last_ack.map_or(0.0, |t| t.saturating_duration_since(start).as_secs_f64());
-    let delivery_span =
-        last_delivery.map_or(0.0, |t| t.saturating_duration_since(start).as_secs_f64());
-    run.push("mutations sent", sent as f64, "");
+/// Adds the run's figures, in the order they are printed.
+fn push_figures(run: &mut Run, sending: &Sending, delivered: &Delivered, sender: &Sender) {
+    let committed_total: u64 = sender
+        .committed()
+        .iter()
+        .map(|c| c.load(Ordering::Acquire))
+        .sum();
+    let start = sending.start;
+    let elapsed = sending
+        .last_ack
+        .map_or(0.0, |t| t.saturating_duration_since(start).as_secs_f64());
+    let delivery_span = delivered
+        .last_delivery
+        .map_or(0.0, |t| t.saturating_duration_since(start).as_secs_f64());
+    run.push("mutations sent", sending.sent as f64, "");
     run.push("committed", committed_total as f64, "");
-    run.push(
-        "committed/s",
-        if elapsed > 0.0 {
-            committed_total as f64 / elapsed
-        } else {
-            0.0
-        },
-        "/s",
-    );
+    let per_second = |count: u64, span: f64| if span > 0.0 { count as f64 / span } else { 0.0 };
+    run.push("committed/s", per_second(committed_total, elapsed), "/s");
     run.push(
         "deliveries/s",
-        if delivery_span > 0.0 {
-            deliveries as f64 / delivery_span
-        } else {
-            0.0
-        },
+        per_second(delivered.deliveries, delivery_span),
         "/s",
     );
     run.push_latency(
@@ -271,9 +353,9 @@ pub async fn run(target: &Target, params: &Params) -> anyhow::Result<Run> {
             "delivery p99.9",
             "delivery max",
         ],
-        &latency,
+        &delivered.latency,
     );
-    if let Ok(acks) = acks.lock() {
+    if let Some(acks) = sender.acks() {
         run.push("ack p50", acks.value_at_quantile(0.5) as f64 / 1000.0, "ms");
         run.push(
             "ack p99",
@@ -281,17 +363,17 @@ pub async fn run(target: &Target, params: &Params) -> anyhow::Result<Run> {
             "ms",
         );
     }
-    if let (Some(before), Some(after)) = (cpu_before, cpu_after)
+    let (before, after) = (sending.cpu_before, sending.cpu_after);
+    if let (Some(before), Some(after)) = (before.server, after.server)
         && elapsed > 0.0
     {
         run.push("server CPU", (after - before) / elapsed, "cores");
     }
-    if let (Some(before), Some(after)) = (tool_before, tool_after)
+    if let (Some(before), Some(after)) = (before.tool, after.tool)
         && elapsed > 0.0
     {
         run.push("load tool CPU", (after - before) / elapsed, "cores");
     }
-    Ok(run)
 }
 
 /// Reads frames up to the hello; returns its seq.
@@ -306,221 +388,5 @@ pub async fn hello(socket: &mut Socket) -> anyhow::Result<u64> {
         {
             return Ok(seq);
         }
-    }
-}
-
-async fn read(
-    mut socket: Socket,
-    board: usize,
-    first_seq: u64,
-    clock: Arc<Clock>,
-    final_seqs: Arc<Vec<AtomicU64>>,
-    mut done: watch::Receiver<bool>,
-) -> Seen {
-    let mut seen = Seen {
-        board,
-        last_seq: first_seq,
-        deliveries: 0,
-        last_delivery: None,
-        latency: histogram(),
-        violations: Vec::new(),
-    };
-    let mut drain_deadline: Option<tokio::time::Instant> = None;
-    loop {
-        if *done.borrow() {
-            if seen.last_seq >= final_seqs[board].load(Ordering::Acquire) {
-                break;
-            }
-            drain_deadline
-                .get_or_insert_with(|| tokio::time::Instant::now() + Duration::from_secs(15));
-        }
-        let frame = tokio::select! {
-            frame = socket.next() => frame,
-            _ = done.changed(), if !*done.borrow() => continue,
-            () = sleep_until(drain_deadline) => break,
-        };
-        let text = match frame {
-            Some(Ok(Message::Text(text))) => text,
-            Some(Ok(Message::Close(close))) => {
-                seen.violations.push(format!(
-                    "the server closed a socket of board {board}: {close:?}"
-                ));
-                break;
-            }
-            Some(Ok(_)) => continue,
-            Some(Err(err)) => {
-                seen.violations
-                    .push(format!("a socket of board {board} failed: {err}"));
-                break;
-            }
-            None => {
-                seen.violations
-                    .push(format!("a socket of board {board} ended"));
-                break;
-            }
-        };
-        let now = Instant::now();
-        match wire::parse(&text) {
-            Ok(Frame::Event { seq, tag }) => {
-                if seq != seen.last_seq + 1 && seen.violations.len() < 10 {
-                    seen.violations.push(format!(
-                        "board {board}: seq {seq} arrived after {} ({})",
-                        seen.last_seq,
-                        if seq <= seen.last_seq {
-                            "duplicate or reordered"
-                        } else {
-                            "gap: events lost"
-                        }
-                    ));
-                }
-                seen.last_seq = seen.last_seq.max(seq);
-                seen.deliveries += 1;
-                seen.last_delivery = Some(now);
-                if let Some(tag) = tag
-                    && tag >= clock.warmup
-                    && let Some(sent) = clock.sent_at(tag)
-                {
-                    let micros = now.saturating_duration_since(sent).as_micros() as u64;
-                    let _ = seen.latency.record(micros.max(1));
-                }
-            }
-            Ok(Frame::Resync { seq }) => {
-                seen.violations.push(format!(
-                    "board {board}: told to resync at {seq} (fell behind)"
-                ));
-                break;
-            }
-            Ok(_) => {}
-            Err(err) => {
-                seen.violations
-                    .push(format!("board {board}: unreadable frame: {err}"));
-                break;
-            }
-        }
-    }
-    let _ = socket.close(None).await;
-    seen
-}
-
-async fn sleep_until(deadline: Option<tokio::time::Instant>) {
-    match deadline {
-        Some(deadline) => tokio::time::sleep_until(deadline).await,
-        None => std::future::pending().await,
-    }
-}
-
-/// Sends the mutations.
-#[derive(Clone)]
-struct Sender {
-    boards: Arc<Vec<BenchBoard>>,
-    /// Per board, per member: a client with that member's token.
-    apis: Arc<Vec<Vec<Api>>>,
-    clock: Arc<Clock>,
-    committed: Arc<Vec<AtomicU64>>,
-    failures: Arc<Mutex<Vec<String>>>,
-    acks: Arc<Mutex<Histogram<u64>>>,
-    last_ack: Arc<Mutex<Option<Instant>>>,
-}
-
-impl Sender {
-    /// Mutation `tag`: a card on board `tag % R`, by its members in turn.
-    async fn send(&self, tag: u64) {
-        let n = self.boards.len() as u64;
-        let b = (tag % n) as usize;
-        let members = &self.apis[b];
-        let api = &members[((tag / n) as usize) % members.len()];
-        let body = CreateCard {
-            title: format!("{TAG_PREFIX}{tag}"),
-            ..Default::default()
-        };
-        let result = api.create_card(self.boards[b].column, &body).await;
-        let now = Instant::now();
-        match result {
-            Ok(_) => {
-                self.committed[b].fetch_add(1, Ordering::AcqRel);
-                if tag >= self.clock.warmup
-                    && let Some(sent) = self.clock.sent_at(tag)
-                    && let Ok(mut acks) = self.acks.lock()
-                {
-                    let _ = acks
-                        .record((now.saturating_duration_since(sent).as_micros() as u64).max(1));
-                }
-            }
-            Err(err) => {
-                if let Ok(mut failures) = self.failures.lock()
-                    && failures.len() < 20
-                {
-                    failures.push(format!("mutation {tag} failed: {err}"));
-                }
-            }
-        }
-        if let Ok(mut last) = self.last_ack.lock() {
-            *last = (*last).max(Some(now));
-        }
-    }
-
-    /// Sends `total` mutations at `rate` per second on schedule, whatever the answers do. A thread paces
-    /// them (its sleep is precise to tens of microseconds, unlike the runtime's millisecond timer).
-    async fn open_loop(&self, rate: u64, total: u64) -> u64 {
-        let start = self.clock.start.get().copied().unwrap_or_else(Instant::now);
-        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<u64>();
-        let pacer = std::thread::spawn(move || {
-            for tag in 0..total {
-                let due = start + Duration::from_nanos(tag * 1_000_000_000 / rate);
-                let now = Instant::now();
-                if due > now {
-                    std::thread::sleep(due - now);
-                }
-                if tx.send(tag).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut tasks = tokio::task::JoinSet::new();
-        let mut sent = 0;
-        while let Some(tag) = rx.recv().await {
-            self.clock.mark(
-                tag,
-                start + Duration::from_nanos(tag * 1_000_000_000 / rate),
-            );
-            let sender = self.clone();
-            tasks.spawn(async move { sender.send(tag).await });
-            sent += 1;
-            // Reap finished ones as we go so the set stays small.
-            while tasks.try_join_next().is_some() {}
-        }
-        let _ = pacer.join();
-        while tasks.join_next().await.is_some() {}
-        sent
-    }
-
-    /// `writers` writers each send one mutation after another until `until`.
-    async fn closed_loop(&self, writers: usize, until: Instant, total: u64) -> u64 {
-        // Sends are timed from the clock's start: none goes before it.
-        if let Some(start) = self.clock.start.get() {
-            tokio::time::sleep_until((*start).into()).await;
-        }
-        let next = Arc::new(AtomicU64::new(0));
-        let sent = Arc::new(AtomicUsize::new(0));
-        let stop = Arc::new(AtomicBool::new(false));
-        let mut tasks = tokio::task::JoinSet::new();
-        for _ in 0..writers {
-            let (sender, next, sent, stop) =
-                (self.clone(), next.clone(), sent.clone(), stop.clone());
-            tasks.spawn(async move {
-                while !stop.load(Ordering::Relaxed) && Instant::now() < until {
-                    let tag = next.fetch_add(1, Ordering::Relaxed);
-                    if tag >= total {
-                        stop.store(true, Ordering::Relaxed);
-                        break;
-                    }
-                    sender.clock.mark(tag, Instant::now());
-                    sender.send(tag).await;
-                    sent.fetch_add(1, Ordering::Relaxed);
-                }
-            });
-        }
-        while tasks.join_next().await.is_some() {}
-        sent.load(Ordering::Relaxed) as u64
     }
 }

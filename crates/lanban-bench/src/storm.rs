@@ -53,7 +53,35 @@ pub async fn run(target: &Target, params: &Params) -> anyhow::Result<Run> {
     let api = Api::new(&target.url)?;
 
     // Everyone connects and is up to date…
-    let opened: Vec<anyhow::Result<wire::Socket>> = stream::iter(0..params.clients)
+    let sockets = connect_all(&api, &boards, params.clients, members).await?;
+    // …then every socket drops at once.
+    drop(sockets);
+    let mut seq_of_board = Vec::with_capacity(boards_n);
+    for board in &boards {
+        let host = api.with_token(board.tokens[0].clone());
+        seq_of_board.push(host.snapshot(board.id).await?.seq);
+    }
+
+    // While they are away, each board gets `missed` changes.
+    let count = boards_n * params.missed as usize;
+    wire::add_cards(&api, &boards, count, |i| i % boards_n, |i| i.to_string())
+        .await
+        .context("writing while everyone is away")?;
+
+    let (outcomes, all) = reconnect_all(&api, &boards, &seq_of_board, params, members).await?;
+    push_figures(&mut run, outcomes, all);
+    Ok(run)
+}
+
+/// Connects every client (client c is member c / R of board c % R) and reads up to its hello.
+async fn connect_all(
+    api: &Api,
+    boards: &[wire::BenchBoard],
+    clients: usize,
+    members: usize,
+) -> anyhow::Result<Vec<wire::Socket>> {
+    let boards_n = boards.len();
+    let opened: Vec<anyhow::Result<wire::Socket>> = stream::iter(0..clients)
         .map(|c| {
             let (api, board) = (api.clone(), &boards[c % boards_n]);
             async move {
@@ -70,21 +98,19 @@ pub async fn run(target: &Target, params: &Params) -> anyhow::Result<Run> {
     for socket in opened {
         sockets.push(socket.context("connecting before the storm")?);
     }
-    // …then every socket drops at once.
-    drop(sockets);
-    let mut seq_of_board = Vec::with_capacity(boards_n);
-    for board in &boards {
-        let host = api.with_token(board.tokens[0].clone());
-        seq_of_board.push(host.snapshot(board.id).await?.seq);
-    }
+    Ok(sockets)
+}
 
-    // While they are away, each board gets `missed` changes.
-    let count = boards_n * params.missed as usize;
-    wire::add_cards(&api, &boards, count, |i| i % boards_n, |i| i.to_string())
-        .await
-        .context("writing while everyone is away")?;
-
-    // Everyone reconnects at the same instant.
+/// Reconnects every client at the same instant, each `since` its board's seq before the storm, and waits for
+/// all of them; returns how each went and the time until the last converged.
+async fn reconnect_all(
+    api: &Api,
+    boards: &[wire::BenchBoard],
+    seq_of_board: &[u64],
+    params: &Params,
+    members: usize,
+) -> anyhow::Result<(Vec<Outcome>, Duration)> {
+    let boards_n = boards.len();
     let barrier = std::sync::Arc::new(Barrier::new(params.clients + 1));
     let mut tasks = tokio::task::JoinSet::new();
     for c in 0..params.clients {
@@ -106,8 +132,11 @@ pub async fn run(target: &Target, params: &Params) -> anyhow::Result<Run> {
     while let Some(outcome) = tasks.join_next().await {
         outcomes.push(outcome.context("a client task panicked")?);
     }
-    let all = started.elapsed();
+    Ok((outcomes, started.elapsed()))
+}
 
+/// Adds the time until all converged, the clients' percentiles and the retries; passes on the violations.
+fn push_figures(run: &mut Run, outcomes: Vec<Outcome>, all: Duration) {
     let mut times: Vec<Duration> = outcomes.iter().map(|o| o.converged).collect();
     times.sort();
     let retries: u32 = outcomes.iter().map(|o| o.retries).sum();
@@ -131,7 +160,6 @@ pub async fn run(target: &Target, params: &Params) -> anyhow::Result<Run> {
         "ms",
     );
     run.push("connect retries", f64::from(retries), "");
-    Ok(run)
 }
 
 /// Reconnects (retrying failed connects) and reads until the client has seq `until`.
