@@ -1,4 +1,7 @@
-//! `lanban-server`: serve boards from a data directory; back it up; export and import boards.
+//! `lanban-server`: serve boards from a data directory; back it up; export and import boards; take a board over
+//! from a desktop host.
+
+mod take_over;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -70,6 +73,44 @@ enum Task {
         #[arg(long)]
         file: PathBuf,
     },
+    /// Join a board as a member (to take it over from its host next): its room code, on the host at FROM
+    /// (`IP:PORT`) with the certificate FINGERPRINT its share panel shows.
+    Join {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        fingerprint: String,
+        #[arg(long)]
+        code: String,
+        /// The member name the board shows for this server.
+        #[arg(long, default_value = "Lanban server")]
+        name: String,
+    },
+    /// Take over a board joined with `join` once its host offered it (Share panel, «Host there»): the whole
+    /// board moves into DATA and every member's app follows it to ADDRESS (`IP:PORT` this server will listen on;
+    /// repeat for several). Run with the server stopped, then serve.
+    TakeOver {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        board: lanban_core::ids::BoardId,
+        #[arg(long = "address", required = true)]
+        addresses: Vec<String>,
+    },
+    /// Offer a board this server serves (running, on this computer at AT) to its member named TO, to host on
+    /// their computer: their app asks them, and the board moves there when they accept.
+    Offer {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long, default_value = "127.0.0.1:7420")]
+        at: String,
+        #[arg(long)]
+        board: lanban_core::ids::BoardId,
+        #[arg(long)]
+        to: String,
+    },
     /// List the Lanban hosts announced on the network (mDNS), one JSON object per line: name, tag, board count,
     /// fingerprint, addresses. Handy to check what teammates' Join screens see, or whether two hosts share a tag.
     Hosts {
@@ -88,7 +129,7 @@ macro_rules! say {
     }};
 }
 
-fn run_task(task: Task) -> anyhow::Result<()> {
+async fn run_task(task: Task) -> anyhow::Result<()> {
     use lanban_server::store::portable;
     match task {
         Task::Backup { data, out } => {
@@ -112,6 +153,24 @@ fn run_task(task: Task) -> anyhow::Result<()> {
             let board = portable::import_board(&mut conn, &export)?;
             println!("imported board {board} into {}", data.display());
         }
+        Task::Join {
+            data,
+            from,
+            fingerprint,
+            code,
+            name,
+        } => take_over::join(&data, &from, &fingerprint, &code, &name).await?,
+        Task::TakeOver {
+            data,
+            board,
+            addresses,
+        } => take_over::take_over(&data, board, &addresses).await?,
+        Task::Offer {
+            data,
+            at,
+            board,
+            to,
+        } => take_over::offer(&data, &at, board, &to).await?,
         Task::Hosts { seconds } => {
             // `Discovery::start` refuses while LANBAN_DISCOVERY=0, saying so.
             let discovery =
@@ -141,7 +200,7 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let cli = Cli::parse();
     if let Some(task) = cli.command {
-        return run_task(task);
+        return run_task(task).await;
     }
     let data = match cli.data {
         Some(dir) => dir,
