@@ -80,11 +80,14 @@ pub async fn host_here(
 }
 
 /// After the open board moved (`board.moved`): files this computer's copy and waiting changes under the new host,
-/// and reopens nothing by itself: the window opens the board again from Recent boards.
+/// re-pins the recent entry to it (or makes it a hosted board, on the computer that took it over), and waits until
+/// the new host serves the board (it imports it just after the move was committed); the window then opens the board
+/// again from Recent boards.
 #[tauri::command]
 #[specta::specta]
 pub async fn follow_move(
     active: State<'_, Active>,
+    host: State<'_, Host>,
     recent: State<'_, Recent>,
 ) -> CommandResult<()> {
     let session = active.session().await?;
@@ -93,9 +96,12 @@ pub async fn follow_move(
     };
     let board = session.board_id();
     let entry = entry_of(&recent, board)?;
-    let hosted_here = entry.hosting && moved.host == entry.member_id;
+    // This computer took it over: this member is the new host, and this computer's certificate is the new one.
+    let here = host.status().await.and_then(|s| s.fingerprint);
+    let taken_here =
+        moved.host == entry.member_id && here.as_deref() == Some(&*moved.fingerprint.to_string());
     if let Some(slot) = session.replica_slot() {
-        let kept = if hosted_here {
+        let kept = if taken_here {
             slot.replica.forget(&slot.host, board)
         } else {
             slot.replica
@@ -103,20 +109,48 @@ pub async fn follow_move(
         };
         kept.map_err(lanban_client::ClientError::from)?;
     }
-    if !hosted_here {
+    let (api, entry) = if taken_here {
+        let (local, _) = host.ensure().await?;
+        let server = local.trim_start_matches("http://").to_owned();
+        let api = Api::new(&local)?.with_token(entry.token.clone());
+        let entry = RecentEntry {
+            hosting: true,
+            server,
+            fingerprint: None,
+            ..entry
+        };
+        (api, entry)
+    } else {
         let server = moved
             .addresses
             .first()
             .cloned()
             .unwrap_or(entry.server.clone());
-        recent.remember(RecentEntry {
+        let api = Api::pinned(&server, moved.fingerprint)?.with_token(entry.token.clone());
+        let entry = RecentEntry {
             hosting: false,
             server,
             fingerprint: Some(moved.fingerprint.to_string()),
             ..entry
-        })?;
+        };
+        (api, entry)
+    };
+    recent.remember(entry)?;
+    served(&api, board).await
+}
+
+/// Waits until `api`'s host serves `board` (a new host imports a board just after its move was committed).
+async fn served(api: &Api, board: lanban_core::ids::BoardId) -> CommandResult<()> {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        match api.snapshot(board).await {
+            Ok(_) => return Ok(()),
+            Err(_) if tokio::time::Instant::now() < deadline => {
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
+            Err(err) => return Err(err.into()),
+        }
     }
-    Ok(())
 }
 
 fn entry_of(recent: &Recent, board: lanban_core::ids::BoardId) -> CommandResult<RecentEntry> {
