@@ -61,7 +61,9 @@ export const commands = {
 	hostHere: () => typedError<null, CommandError>(__TAURI_INVOKE("host_here")),
 	/**
 	 *  After the open board moved (`board.moved`): files this computer's copy and waiting changes under the new host,
-	 *  and reopens nothing by itself: the window opens the board again from Recent boards.
+	 *  re-pins the recent entry to it (or makes it a hosted board, on the computer that took it over), and waits until
+	 *  the new host serves the board (it imports it just after the move was committed); the window then opens the board
+	 *  again from Recent boards.
 	 */
 	followMove: () => typedError<null, CommandError>(__TAURI_INVOKE("follow_move")),
 	/**  The share panel's facts, or null when this computer hosts nothing. */
