@@ -98,7 +98,12 @@ impl TestServer {
             dir,
             http: {
                 lanban_client::tls::install_default_provider();
-                reqwest::Client::new()
+                // No kept connections: a server that refuses an oversized body closes the connection after its
+                // early 413, and a request reusing that connection would fail for the client, not the server.
+                reqwest::Client::builder()
+                    .pool_max_idle_per_host(0)
+                    .build()
+                    .expect("an HTTP client")
             },
             base,
             host_token,
