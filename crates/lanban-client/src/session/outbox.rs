@@ -157,8 +157,24 @@ impl Shared {
         }
     }
 
-    /// The card as the person sees it: the mirror's, with their queued edits of it on top.
+    /// The card as the person sees it: the mirror's, with their edits of it that the host has not shown yet (queued
+    /// or sent) on top.
     fn shown_card(&self, card: lanban_core::ids::CardId) -> Option<Card> {
+        self.card_with(card, |state| !matches!(state, ChangeState::Failed { .. }))
+    }
+
+    /// The card as the host has it, as far as this session knows: the mirror's, with this person's edits the host
+    /// has answered (whose events may not have arrived yet) on top.
+    fn card_as_sent(&self, card: lanban_core::ids::CardId) -> Option<Card> {
+        self.card_with(card, |state| matches!(state, ChangeState::Sent))
+    }
+
+    /// The mirror's card with the edits of this person's changes in the states `drawn` picks, in order.
+    fn card_with(
+        &self,
+        card: lanban_core::ids::CardId,
+        drawn: impl Fn(&ChangeState) -> bool,
+    ) -> Option<Card> {
         let mut shown = self
             .state
             .read()
@@ -172,7 +188,7 @@ impl Shared {
                 card: id, patch, ..
             } = &entry.change.mutation
                 && *id == card
-                && entry.answered.is_none()
+                && drawn(&entry.change.state)
             {
                 patch_card(&mut shown, patch);
             }
@@ -338,14 +354,8 @@ async fn send(shared: &Shared, change: &PendingChange, request: &OutboxRequest) 
         base: Some(base),
     } = &change.mutation
     {
-        let now = shared
-            .state
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .cards
-            .iter()
-            .find(|c| c.id == *card)
-            .cloned();
+        // This person's earlier edits of the card are not a teammate's: count them in.
+        let now = shared.card_as_sent(*card);
         if let Some(now) = now {
             match standing(patch, base, &now) {
                 Standing::Send => {}
