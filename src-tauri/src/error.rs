@@ -80,6 +80,10 @@ pub enum AppErrorCode {
     DiscoveryLocked,
     /// The person declined (set by the UI, never by a command).
     Cancelled,
+    /// This computer's copy of the board does not hold its whole history yet, so it cannot host it.
+    CopyIncomplete,
+    /// Some of this person's changes could not be applied; they wait in the "could not apply" list.
+    ChangesFailed,
 }
 
 impl From<ErrorCode> for AppErrorCode {
@@ -302,6 +306,8 @@ mod tests {
             (App::WrongHost, "wrong_host"),
             (App::DiscoveryLocked, "discovery_locked"),
             (App::Cancelled, "cancelled"),
+            (App::CopyIncomplete, "copy_incomplete"),
+            (App::ChangesFailed, "changes_failed"),
         ] {
             assert_eq!(name(code), expected);
             assert!(!server_names.contains(&name(code)), "{expected}");

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use lanban_client::ReplicaSlot;
 use lanban_client::replica::{HostKey, Replica};
+use lanban_core::api::Snapshot;
 use lanban_core::ids::BoardId;
 
 use crate::recent::RecentEntry;
@@ -42,6 +43,37 @@ impl Replicas {
             replica: self.replica.clone()?,
             host,
         })
+    }
+
+    /// The person joined, on another host, a board this computer keeps a copy of from a host that has been out of
+    /// reach: a teammate hosts it from their copy now (docs/protocol.md §15.2). The changes waiting in the old copy
+    /// go to the new host, over `snapshot` (the board as the new host has it). A host that still answers keeps its
+    /// copy to itself: nothing is carried from it.
+    pub fn carry_over(&self, old: &RecentEntry, new: &RecentEntry, snapshot: &Snapshot) {
+        let (Some(from), Some(to)) = (self.slot(old), self.slot(new)) else {
+            return;
+        };
+        if from.host == to.host {
+            return;
+        }
+        let away = match from.replica.info(&from.host, old.board_id) {
+            Ok(info) => info.is_some_and(|i| i.host_unreachable_since.is_some()),
+            Err(err) => {
+                tracing::warn!(error = %err, "cannot read the board's copy");
+                false
+            }
+        };
+        if !away {
+            return;
+        }
+        match from.replica.carry_over(&from.host, &to.host, snapshot) {
+            Ok(()) => {
+                tracing::info!(board = %old.board_id, "the board's waiting changes go to its new host")
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, "cannot carry the board's waiting changes over")
+            }
+        }
     }
 
     /// Deletes the copy of a board the person forgot.

@@ -60,6 +60,12 @@ export const commands = {
 	 */
 	hostHere: () => typedError<null, CommandError>(__TAURI_INVOKE("host_here")),
 	/**
+	 *  The board's host is gone for good: this computer hosts the board from its own copy from now on, with this
+	 *  person as its host and a new room code (teammates join again with it). Changes waiting to be sent go to the
+	 *  board here first. The window then opens the board again from Recent boards.
+	 */
+	hostFromCopy: () => typedError<null, CommandError>(__TAURI_INVOKE("host_from_copy")),
+	/**
 	 *  After the open board moved (`board.moved`): files this computer's copy and waiting changes under the new host,
 	 *  re-pins the recent entry to it (or makes it a hosted board, on the computer that took it over), and waits until
 	 *  the new host serves the board (it imports it just after the move was committed); the window then opens the board
@@ -126,7 +132,11 @@ export type AppErrorCode = "malformed_json" | "unauthorized" | "forbidden" | "no
 /**  `LANBAN_DISCOVERY` sets discovery; the setting cannot change it. */
 "discovery_locked" | 
 /**  The person declined (set by the UI, never by a command). */
-"cancelled";
+"cancelled" | 
+/**  This computer's copy of the board does not hold its whole history yet, so it cannot host it. */
+"copy_incomplete" | 
+/**  Some of this person's changes could not be applied; they wait in the "could not apply" list. */
+"changes_failed";
 
 /**  A task board; each board is one room of live events. */
 export type Board = {
@@ -162,6 +172,17 @@ export type BoardMoved = {
 	/**  The member who hosts the board now (the one who accepted the handoff); their role is `host`. */
 	host: MemberId,
 	/**  The member who hosted it until now; their role is `member`. */
+	previous_host: MemberId,
+};
+
+/**
+ *  The payload of `board.rehosted`: the board's host was gone, and a member hosts it from their own copy on their
+ *  computer from now on (docs/protocol.md §15.2). The first event the new host adds to the log.
+ */
+export type BoardRehosted = {
+	/**  The member who hosts the board now; their role is `host`. */
+	host: MemberId,
+	/**  The member who hosted it until their computer was gone; their role is `member`. */
 	previous_host: MemberId,
 };
 
@@ -224,7 +245,9 @@ export type Change =
 /**  The host offered the board to a member, or withdrew the offer. */
 { kind: "board.handoff_offered"; data: HandoffOffered } | 
 /**  The board moved to another computer; the last event on the server it left. */
-{ kind: "board.moved"; data: BoardMoved } | { kind: "column.created"; data: Column } | { kind: "column.updated"; data: Column } | 
+{ kind: "board.moved"; data: BoardMoved } | 
+/**  A member hosts the board from their copy, its previous host gone; the first event on the new host. */
+{ kind: "board.rehosted"; data: BoardRehosted } | { kind: "column.created"; data: Column } | { kind: "column.updated"; data: Column } | 
 /**  The column's cards are deleted with it. */
 { kind: "column.deleted"; data: Deleted<ColumnId> } | { kind: "card.created"; data: Card } | { kind: "card.updated"; data: Card } | { kind: "card.deleted"; data: Deleted<CardId> } | 
 /**  The host member's own join is seq 2. */

@@ -7,7 +7,7 @@ use lanban_core::fingerprint::Fingerprint;
 
 use lanban_core::api::{
     BoardCreated, CreateBoard, CreateCard, CreateColumn, ErrorBody, EventsPage, Health, JoinBoard,
-    Joined, RoomCodeBody, Snapshot, UpdateBoard, UpdateCard, UpdateColumn,
+    Joined, RehostBoard, RoomCodeBody, Snapshot, UpdateBoard, UpdateCard, UpdateColumn,
 };
 use lanban_core::ids::{BoardId, CardId, ColumnId, MemberId};
 use lanban_core::model::{Board, Card, Column};
@@ -284,6 +284,13 @@ impl Api {
     /// `POST /api/boards/import` (host credential): serves a board moved here from another host.
     pub async fn import_board(&self, package: &serde_json::Value) -> Result<Snapshot, ClientError> {
         self.mutate(Method::POST, "/api/boards/import", Some(package))
+            .await
+    }
+
+    /// `POST /api/boards/rehost` (host credential): hosts on this server a board whose host is gone for good, from
+    /// a member's complete copy (see `Replica::whole_log`).
+    pub async fn rehost_board(&self, body: &RehostBoard) -> Result<Snapshot, ClientError> {
+        self.mutate(Method::POST, "/api/boards/rehost", Some(body))
             .await
     }
 

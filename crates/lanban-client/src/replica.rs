@@ -15,6 +15,7 @@
 
 mod boards;
 mod db;
+mod history;
 mod outbox;
 
 use std::fmt;
@@ -101,6 +102,9 @@ pub enum ReplicaError {
     /// No board with this id is stored for this host.
     #[error("no replica of board {board} from host {host}")]
     UnknownBoard { host: HostKey, board: BoardId },
+    /// The stored log lacks the events after seq `after` (the copy has not fetched the board's history yet).
+    #[error("the copy of the board lacks its history after seq {after}")]
+    Incomplete { after: u64 },
     /// No outbox entry has this id (it was answered or discarded).
     #[error("no outbox entry {0}")]
     UnknownEntry(OutboxId),

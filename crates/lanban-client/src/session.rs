@@ -10,6 +10,7 @@
 //! The session is the one place that orders, deduplicates and resyncs: subscribers ([`BoardSession::watch`])
 //! receive each next event once, or a whole snapshot.
 
+mod history;
 mod keep;
 mod options;
 mod outbox;
@@ -220,6 +221,7 @@ impl BoardSession {
         }
         let task = tokio::spawn(socket::run(shared.clone()));
         tokio::spawn(outbox::drain(shared.clone()));
+        tokio::spawn(history::complete(shared.clone()));
         BoardSession {
             shared,
             task: Some(task),
@@ -313,9 +315,16 @@ impl BoardSession {
             Some(token) => moved.with_token(token),
             None => moved,
         };
-        *self.shared.api.write().unwrap_or_else(|e| e.into_inner()) = moved;
-        self.shared.retry_now.notify_one();
+        self.switch_host(moved);
         Ok(())
+    }
+
+    /// The board is served by another server from now on (this member hosts it from their own computer, its host
+    /// gone for good): talk to `api` (with its credential), and reconnect at once. The mirror, its seq and the
+    /// waiting changes carry on there.
+    pub fn switch_host(&self, api: Api) {
+        *self.shared.api.write().unwrap_or_else(|e| e.into_inner()) = api;
+        self.shared.retry_now.notify_one();
     }
 
     /// The board.

@@ -124,6 +124,48 @@ pub struct AcceptHandoff {
     pub addresses: Vec<String>,
 }
 
+/// `POST /api/boards/rehost`: a member's complete copy of a board whose host is gone for good, to be hosted by this
+/// server from now on, with that member as its host (docs/protocol.md §6.21, §15.2).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RehostBoard {
+    /// Always `lanban-copy`.
+    pub format: String,
+    /// Always 1.
+    pub version: u32,
+    /// The board's whole log as the member's copy holds it: seq 1 (`board.created`) to the copy's seq, with no
+    /// gap. The board is made from these events alone, by the rules every mirror applies them with.
+    #[serde(with = "crate::event::tagged_events")]
+    #[schema(value_type = Vec<Object>)]
+    pub events: Vec<Event>,
+    /// The member who hosts the board from now on: a current member other than its host.
+    pub member_id: MemberId,
+    /// The SHA-256 of that member's token, base64url without padding (43 characters), so that their token opens
+    /// the board here. Only theirs: the other members' tokens are not known to the copy.
+    pub token_sha256: String,
+}
+
+impl RehostBoard {
+    /// The value of `format`.
+    pub const FORMAT: &'static str = "lanban-copy";
+    /// The value of `version`.
+    pub const VERSION: u32 = 1;
+
+    /// The body that hosts `events` with `member_id`, whose token is `token`, as the host.
+    pub fn new(events: Vec<Event>, member_id: MemberId, token: &str) -> RehostBoard {
+        use base64::Engine;
+        use sha2::Digest;
+        let hash = sha2::Sha256::digest(token.as_bytes());
+        RehostBoard {
+            format: Self::FORMAT.into(),
+            version: Self::VERSION,
+            events,
+            member_id,
+            token_sha256: base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(hash),
+        }
+    }
+}
+
 /// `POST /api/boards/{board}/columns`. `before`/`after` name neighbouring columns; neither puts it last.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]

@@ -52,6 +52,17 @@ pub struct BoardMoved {
     pub previous_host: MemberId,
 }
 
+/// The payload of `board.rehosted`: the board's host was gone, and a member hosts it from their own copy on their
+/// computer from now on (docs/protocol.md §15.2). The first event the new host adds to the log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct BoardRehosted {
+    /// The member who hosts the board now; their role is `host`.
+    pub host: MemberId,
+    /// The member who hosted it until their computer was gone; their role is `member`.
+    pub previous_host: MemberId,
+}
+
 /// What changed: the event's `kind` and its `data` (the whole entity after the change, or its id for deletes).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -70,6 +81,9 @@ pub enum Change {
     /// The board moved to another computer; the last event on the server it left.
     #[serde(rename = "board.moved")]
     BoardMoved(BoardMoved),
+    /// A member hosts the board from their copy, its previous host gone; the first event on the new host.
+    #[serde(rename = "board.rehosted")]
+    BoardRehosted(BoardRehosted),
     #[serde(rename = "column.created")]
     ColumnCreated(Column),
     #[serde(rename = "column.updated")]
@@ -99,6 +113,7 @@ impl Change {
             Change::RoomCodeRotated(_) => "room_code.rotated",
             Change::HandoffOffered(_) => "board.handoff_offered",
             Change::BoardMoved(_) => "board.moved",
+            Change::BoardRehosted(_) => "board.rehosted",
             Change::ColumnCreated(_) => "column.created",
             Change::ColumnUpdated(_) => "column.updated",
             Change::ColumnDeleted(_) => "column.deleted",

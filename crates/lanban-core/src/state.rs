@@ -5,7 +5,7 @@
 //! board looks like after event N.
 
 use crate::api::Snapshot;
-use crate::event::{Change, Event};
+use crate::event::{BoardMoved, BoardRehosted, Change, Event};
 use crate::ids::ColumnId;
 use crate::model::{Card, Column, Role};
 
@@ -47,12 +47,20 @@ impl Snapshot {
             Change::BoardCreated(board) | Change::BoardUpdated(board) => self.board = board.clone(),
             Change::RoomCodeRotated(rotated) => self.board.room_code = rotated.room_code.clone(),
             Change::HandoffOffered(offer) => self.board.handoff_to = offer.member_id,
-            Change::BoardMoved(moved) => {
+            Change::BoardMoved(BoardMoved {
+                host,
+                previous_host,
+                ..
+            })
+            | Change::BoardRehosted(BoardRehosted {
+                host,
+                previous_host,
+            }) => {
                 self.board.handoff_to = None;
                 for member in &mut self.members {
-                    if member.id == moved.host {
+                    if member.id == *host {
                         member.role = Role::Host;
-                    } else if member.id == moved.previous_host {
+                    } else if member.id == *previous_host {
                         member.role = Role::Member;
                     }
                 }

@@ -3,8 +3,9 @@
 
 use std::sync::Arc;
 
-use lanban_client::Api;
-use lanban_client::replica::HostKey;
+use lanban_client::replica::{HostKey, ReplicaError};
+use lanban_client::{Api, BoardSession, ChangeState};
+use lanban_core::api::RehostBoard;
 use lanban_core::fingerprint::Fingerprint;
 use lanban_core::ids::MemberId;
 use tauri::State;
@@ -160,4 +161,103 @@ fn entry_of(recent: &Recent, board: lanban_core::ids::BoardId) -> CommandResult<
             "This board is not in your recent boards.",
         )
     })
+}
+
+/// The board's host is gone for good: this computer hosts the board from its own copy from now on, with this
+/// person as its host and a new room code (teammates join again with it). Changes waiting to be sent go to the
+/// board here first. The window then opens the board again from Recent boards.
+#[tauri::command]
+#[specta::specta]
+pub async fn host_from_copy(
+    active: State<'_, Active>,
+    host: State<'_, Host>,
+    recent: State<'_, Recent>,
+    lan: State<'_, Arc<Lan>>,
+) -> CommandResult<()> {
+    let session = active.session().await?;
+    let board = session.board_id();
+    let entry = entry_of(&recent, board)?;
+    let slot = session
+        .replica_slot()
+        .filter(|_| !entry.hosting)
+        .ok_or_else(|| {
+            CommandError::new(
+                AppErrorCode::NotFound,
+                "This computer keeps no copy of this board to host it from.",
+            )
+        })?;
+    let (local, host_token) = host.ensure().await?;
+    let mine = Api::new(&local)?.with_token(entry.token.clone());
+    // Asked again after some changes could not be applied: the board is here already.
+    if mine.snapshot(board).await.is_err() {
+        let events = match slot.replica.whole_log(&slot.host, board) {
+            Ok(events) => events,
+            Err(ReplicaError::Incomplete { .. }) => {
+                return Err(CommandError::new(
+                    AppErrorCode::CopyIncomplete,
+                    "Your copy of this board does not hold its whole history yet. Open the board once while its \
+                     host is on the network, then try again.",
+                ));
+            }
+            Err(err) => return Err(lanban_client::ClientError::from(err).into()),
+        };
+        let body = RehostBoard::new(events, entry.member_id, &entry.token);
+        Api::new(&local)?
+            .with_token(host_token)
+            .rehost_board(&body)
+            .await?;
+    }
+    session.switch_host(mine);
+    let failed = sent_or_failed(&session).await?;
+    if failed > 0 {
+        return Err(CommandError::new(
+            AppErrorCode::ChangesFailed,
+            format!(
+                "This computer hosts the board now, but {failed} of your changes could not be applied. Apply or \
+                 discard them, then choose Host it from here again."
+            ),
+        ));
+    }
+    active.replace(None).await;
+    if let Err(err) = slot.replica.forget(&slot.host, board) {
+        tracing::warn!(error = %err, %board, "cannot delete the copy of a board hosted here now");
+    }
+    recent.remember(RecentEntry {
+        hosting: true,
+        server: local.trim_start_matches("http://").to_owned(),
+        fingerprint: None,
+        ..entry
+    })?;
+    if let Err(err) = host.set_sharing(true).await {
+        tracing::warn!(error = %err.message, "cannot share the board on the network");
+    }
+    crate::commands::share::announce(&host, &lan).await;
+    Ok(())
+}
+
+/// Waits (up to 30 s) until every waiting change has been answered by the board's new server; answers how many it
+/// refused.
+async fn sent_or_failed(session: &BoardSession) -> CommandResult<usize> {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let changes = session.changes();
+        let waiting = changes
+            .iter()
+            .filter(|c| matches!(c.state, ChangeState::Queued))
+            .count();
+        if waiting == 0 {
+            return Ok(changes
+                .iter()
+                .filter(|c| matches!(c.state, ChangeState::Failed { .. }))
+                .count());
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Err(CommandError::new(
+                AppErrorCode::Network,
+                "This computer hosts the board now, but your waiting changes have not gone to it yet. Try again \
+                 in a moment.",
+            ));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 }

@@ -150,8 +150,13 @@ async fn remember_and_open(
         last_opened: Timestamp::now(),
         fingerprint: api.pin().map(|f| f.to_string()),
     };
-    recent.remember(entry.clone())?;
     let member_api = api.with_token(opened.token);
+    if let Some(previous) = recent.get(board).filter(|p| !p.hosting && !entry.hosting) {
+        // Joined again elsewhere: the board may be hosted from a teammate's copy now (its host gone for good).
+        let snapshot = member_api.snapshot(board).await?;
+        replicas.carry_over(&previous, &entry, &snapshot);
+    }
+    recent.remember(entry.clone())?;
     open(active, recent, replicas, lan, member_api, &entry).await
 }
 

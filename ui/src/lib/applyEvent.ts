@@ -62,7 +62,7 @@ function withHandoff(board: Board, to: MemberId | null): Board {
   return to === null ? rest : { ...rest, handoff_to: to };
 }
 
-/** `board.moved`: the new host takes the role `host`, the previous one `member`; everyone keeps their place. */
+/** `board.moved` and `board.rehosted`: the new host takes the role `host`, the previous one `member`; everyone keeps their place. */
 function swapHosts(members: Member[], host: MemberId, previous: MemberId): Member[] {
   const role = (m: Member) => (m.id === host ? "host" : m.id === previous ? "member" : m.role);
   return members.some((m) => role(m) !== m.role)
@@ -88,6 +88,7 @@ export function applyEvent(state: Snapshot, event: Event): Snapshot {
       next.board = withHandoff(state.board, event.data.member_id);
       break;
     case "board.moved":
+    case "board.rehosted":
       next.board = withHandoff(state.board, null);
       next.members = swapHosts(state.members, event.data.host, event.data.previous_host);
       break;

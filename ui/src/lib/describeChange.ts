@@ -324,6 +324,8 @@ function reasonForCode(code: AppErrorCode): string {
     case "wrong_host":
     case "discovery_locked":
     case "cancelled":
+    case "copy_incomplete":
+    case "changes_failed":
       return "The host could not apply it.";
     default: {
       const unplaced: never = code;

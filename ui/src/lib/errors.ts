@@ -70,6 +70,8 @@ export function recoveryFor(error: CommandError): Recovery {
     case "wrong_host":
     case "discovery_locked":
     case "cancelled":
+    case "copy_incomplete":
+    case "changes_failed":
       return "tell";
     default: {
       const unplaced: never = code;

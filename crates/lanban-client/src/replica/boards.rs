@@ -29,6 +29,8 @@ pub struct ReplicaBoardInfo {
     pub pending: u64,
     /// Mutations the host refused, waiting for the person to apply them again or discard them.
     pub failed: u64,
+    /// The copy holds the board's whole log (seq 1 to `seq`): the board can be hosted from it.
+    pub complete: bool,
 }
 
 /// The columns of `boards` and its outbox counts that make a [`ReplicaBoardInfo`].
@@ -37,7 +39,9 @@ const INFO_SELECT: &str =
         (SELECT count(*) FROM outbox o
           WHERE o.host = b.host AND o.board_id = b.board_id AND o.state = 'pending'),
         (SELECT count(*) FROM outbox o
-          WHERE o.host = b.host AND o.board_id = b.board_id AND o.state = 'failed')
+          WHERE o.host = b.host AND o.board_id = b.board_id AND o.state = 'failed'),
+        (SELECT count(*) FROM events e
+          WHERE e.host = b.host AND e.board_id = b.board_id AND e.seq <= b.seq) = b.seq
     FROM boards b";
 
 impl Replica {
@@ -295,6 +299,7 @@ struct InfoRow {
     host_unreachable_since: Option<String>,
     pending: u64,
     failed: u64,
+    complete: bool,
 }
 
 impl InfoRow {
@@ -308,6 +313,7 @@ impl InfoRow {
             host_unreachable_since: row.get(5)?,
             pending: row.get(6)?,
             failed: row.get(7)?,
+            complete: row.get(8)?,
         })
     }
 
@@ -325,6 +331,7 @@ impl InfoRow {
                 .transpose()?,
             pending: self.pending,
             failed: self.failed,
+            complete: self.complete,
         })
     }
 }

@@ -8,7 +8,9 @@ use proptest::prelude::*;
 use uuid::Uuid;
 
 use crate::api::Snapshot;
-use crate::event::{BoardMoved, Change, Deleted, Event, HandoffOffered, RoomCodeRotated};
+use crate::event::{
+    BoardMoved, BoardRehosted, Change, Deleted, Event, HandoffOffered, RoomCodeRotated,
+};
 use crate::fingerprint::Fingerprint;
 use crate::ids::{BoardId, CardId, ColumnId, MemberId};
 use crate::model::{Board, Card, Column, Member, Role};
@@ -56,6 +58,9 @@ pub enum Step {
     MoveHost {
         host: usize,
     },
+    Rehost {
+        host: usize,
+    },
 }
 
 pub const POSITIONS: [&str; 4] = ["a0", "a1", "a2", "a3"];
@@ -81,6 +86,7 @@ pub fn step() -> impl Strategy<Value = Step> {
         1 => (0..CODES.len()).prop_map(|code| Step::RotateCode { code }),
         1 => proptest::option::of(0..MEMBERS).prop_map(|member| Step::OfferHandoff { member }),
         1 => (0..MEMBERS).prop_map(|host| Step::MoveHost { host }),
+        1 => (0..MEMBERS).prop_map(|host| Step::Rehost { host }),
     ]
 }
 
@@ -102,7 +108,7 @@ impl Seeded {
 
     /// A step drawn with the same weights as [`step`].
     pub fn step(&mut self) -> Step {
-        match self.below(18) {
+        match self.below(19) {
             0..=1 => Step::PutColumn {
                 column: self.below(COLUMNS - 1),
                 position: self.below(POSITIONS.len()),
@@ -139,7 +145,10 @@ impl Seeded {
                     m => Some(m - 1),
                 },
             },
-            _ => Step::MoveHost {
+            17 => Step::MoveHost {
+                host: self.below(MEMBERS),
+            },
+            _ => Step::Rehost {
                 host: self.below(MEMBERS),
             },
         }
@@ -279,6 +288,10 @@ impl Pools {
                 host: self.members[host],
                 previous_host: self.members[(host + 1) % MEMBERS],
             }),
+            Step::Rehost { host } => Change::BoardRehosted(BoardRehosted {
+                host: self.members[host],
+                previous_host: self.members[(host + 1) % MEMBERS],
+            }),
         }
     }
 }
@@ -313,9 +326,19 @@ pub fn reference_apply(state: &mut Snapshot, change: &Change) {
         Change::BoardCreated(board) | Change::BoardUpdated(board) => state.board = board.clone(),
         Change::RoomCodeRotated(rotated) => state.board.room_code = rotated.room_code.clone(),
         Change::HandoffOffered(offer) => state.board.handoff_to = offer.member_id,
-        Change::BoardMoved(moved) => {
+        Change::BoardMoved(BoardMoved {
+            host,
+            previous_host,
+            ..
+        })
+        | Change::BoardRehosted(BoardRehosted {
+            host,
+            previous_host,
+        }) => {
             state.board.handoff_to = None;
-            state.members = state.members.iter().map(|m| new_role(m, moved)).collect();
+            state.members = (state.members.iter())
+                .map(|m| new_role(m, *host, *previous_host))
+                .collect();
         }
         Change::ColumnCreated(column) | Change::ColumnUpdated(column) => {
             state.columns.retain(|c| c.id != column.id);
@@ -357,11 +380,12 @@ pub fn reference_apply(state: &mut Snapshot, change: &Change) {
     }
 }
 
-/// A member after `board.moved`: the new host is `host`, the previous one `member`, anyone else as they were.
-fn new_role(member: &Member, moved: &BoardMoved) -> Member {
-    let role = if member.id == moved.host {
+/// A member after `board.moved` or `board.rehosted`: the new host is `host`, the previous one `member`, anyone
+/// else as they were.
+fn new_role(member: &Member, host: MemberId, previous_host: MemberId) -> Member {
+    let role = if member.id == host {
         Role::Host
-    } else if member.id == moved.previous_host {
+    } else if member.id == previous_host {
         Role::Member
     } else {
         member.role

@@ -3,7 +3,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use lanban_core::api::{AcceptHandoff, ErrorBody, OfferHandoff, Snapshot};
+use lanban_core::api::{AcceptHandoff, ErrorBody, OfferHandoff, RehostBoard, Snapshot};
 use lanban_core::ids::BoardId;
 use lanban_core::model::Board;
 
@@ -15,6 +15,7 @@ use crate::response::Reply;
 use crate::store::handoff;
 use crate::store::package;
 use crate::store::portable::BoardExport;
+use crate::store::rehost;
 
 /// Offers the board to a member, who may then take it over (host only); `null` withdraws the offer.
 #[utoipa::path(post, path = "/api/boards/{board}/handoff", tag = "boards", security(("bearer" = [])),
@@ -102,6 +103,36 @@ pub async fn import_board(
         move |tx, principal| {
             principal.require_host_credential("import boards")?;
             package::import(tx, fingerprint, &value)
+        },
+    )
+    .await
+}
+
+/// Hosts a board whose host is gone for good, from a member's complete copy (host credential only): the board is
+/// made from the copy's log, with the same ids and seq, and the member as its host; only their token works here.
+/// Events `board.rehosted`, then `room_code.rotated` (the room code becomes this server's).
+#[utoipa::path(post, path = "/api/boards/rehost", tag = "boards", security(("bearer" = [])),
+    request_body = RehostBoard,
+    responses((status = 201, description = "Hosted here; events board.rehosted and room_code.rotated", body = Snapshot),
+        (status = 401, body = ErrorBody), (status = 403, description = "Not the host credential", body = ErrorBody),
+        (status = 409, description = "`id_taken`: the board, or one of its ids, is here already", body = ErrorBody),
+        (status = 413, description = "Larger than 64 MiB", body = ErrorBody),
+        (status = 422, description = "Not a whole log, or a board the rules refuse; `field` names where", body = ErrorBody)))]
+pub async fn rehost_board(
+    State(state): State<AppState>,
+    credential: Credential,
+    body: JsonBody<RehostBoard>,
+) -> ApiResult<Reply> {
+    let JsonBody { value, idempotency } = body;
+    let fingerprint = state.identity.fingerprint;
+    super::mutate(
+        &state,
+        credential,
+        idempotency,
+        StatusCode::CREATED,
+        move |tx, principal| {
+            principal.require_host_credential("host boards from a copy")?;
+            rehost::rehost(tx, fingerprint, &value)
         },
     )
     .await

@@ -171,6 +171,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(
             OpenApiRouter::new()
                 .routes(routes!(handoff::import_board))
+                .routes(routes!(handoff::rehost_board))
                 .layer(DefaultBodyLimit::max(
                     lanban_core::validate::MAX_PACKAGE_BYTES,
                 )),

@@ -23,7 +23,7 @@ pub enum Created<T> {
 }
 
 /// A card or a column: what a client may name before it exists, and what a delete leaves a tombstone of.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "id", rename_all = "snake_case")]
 pub enum Item {
     Card(CardId),

@@ -21,6 +21,7 @@ pub mod ids;
 pub mod order;
 pub mod package;
 pub mod portable;
+pub mod rehost;
 pub mod rows;
 mod writer;
 

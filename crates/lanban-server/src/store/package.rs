@@ -26,6 +26,17 @@ use crate::store::{Error, Result, Tx, rows};
 /// tag (or another board here has it), the board gets a fresh code right after, with a `room_code.rotated` event
 /// by its host member. Answers the board as imported.
 pub fn import(tx: &mut Tx<'_>, fingerprint: Fingerprint, export: &BoardExport) -> Result<Snapshot> {
+    import_then(tx, fingerprint, export, None)
+}
+
+/// [`import`], with `first` (by the board's host member) as the first event after the package's log, before the
+/// room code's rotation.
+pub fn import_then(
+    tx: &mut Tx<'_>,
+    fingerprint: Fingerprint,
+    export: &BoardExport,
+    first: Option<Change>,
+) -> Result<Snapshot> {
     let board = export.snapshot.board.id;
     if rows::find_board(tx, board)?.is_some() {
         return Err(Error::BoardExists);
@@ -45,15 +56,19 @@ pub fn import(tx: &mut Tx<'_>, fingerprint: Fingerprint, export: &BoardExport) -
     };
     portable::insert_board(tx, export, &room_code)?;
     tx.open_room(board, export.snapshot.seq);
+    let host = export
+        .snapshot
+        .members
+        .iter()
+        .find(|m| m.role == Role::Host)
+        .ok_or_else(|| Error::invalid("members", "must have a host member"))?
+        .id;
+    if let Some(change) = first {
+        tx.emit(board, host, change)?;
+    }
     if rotate {
-        let host = export
-            .snapshot
-            .members
-            .iter()
-            .find(|m| m.role == Role::Host)
-            .ok_or_else(|| Error::invalid("members", "must have a host member"))?;
         let rotated = Change::RoomCodeRotated(RoomCodeRotated { room_code });
-        tx.emit(board, host.id, rotated)?;
+        tx.emit(board, host, rotated)?;
     }
     rows::snapshot(tx, board)?.ok_or(Error::NotFound("board"))
 }
@@ -348,6 +363,7 @@ fn board_named(change: &Change) -> Option<BoardId> {
         Change::RoomCodeRotated(_)
         | Change::HandoffOffered(_)
         | Change::BoardMoved(_)
+        | Change::BoardRehosted(_)
         | Change::ColumnDeleted(_)
         | Change::CardDeleted(_)
         | Change::MemberRemoved(_) => None,

@@ -1,0 +1,213 @@
+//! A board whose host is gone for good, hosted here from a member's copy (docs/protocol.md §6.21, §15.2): the board
+//! is made again from the copy's log by the rules every mirror applies, checked like any imported package
+//! ([`package::check`]), and inserted under the same ids and seq with that member as its host. Only their token
+//! works here; the others join again with the room code, which is this server's from the start.
+
+use std::collections::HashMap;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use lanban_core::api::{RehostBoard, Snapshot};
+use lanban_core::event::{BoardRehosted, Change, Event, ServerMessage};
+use lanban_core::fingerprint::Fingerprint;
+use lanban_core::ids::{CardId, ColumnId, MemberId};
+use lanban_core::model::Role;
+use lanban_core::time::Timestamp;
+
+use crate::auth::TokenHash;
+use crate::store::ids::{Item, Tombstone};
+use crate::store::package;
+use crate::store::portable::{
+    BoardExport, EXPORT_FORMAT, EXPORT_VERSION, ExportedMember, ExportedToken,
+};
+use crate::store::{Error, Result, Tx};
+
+/// Hosts the board of `body` on this server (whose certificate has `fingerprint`), in the job's transaction, with
+/// `body.member_id` as its host: event `board.rehosted`, then `room_code.rotated` (the code becomes this
+/// server's). Answers the board as hosted here.
+pub fn rehost(tx: &mut Tx<'_>, fingerprint: Fingerprint, body: &RehostBoard) -> Result<Snapshot> {
+    if body.format != RehostBoard::FORMAT || body.version != RehostBoard::VERSION {
+        return Err(Error::invalid(
+            "format",
+            format!(
+                "must be {:?} version {}",
+                RehostBoard::FORMAT,
+                RehostBoard::VERSION
+            ),
+        ));
+    }
+    let (export, previous_host) = package_of(body)?;
+    let rehosted = Change::BoardRehosted(BoardRehosted {
+        host: body.member_id,
+        previous_host,
+    });
+    package::import_then(tx, fingerprint, &export, Some(rehosted))
+}
+
+/// The package the copy makes, with the member as host already (the `board.rehosted` that says so comes right
+/// after the log), and who hosted the board before.
+fn package_of(body: &RehostBoard) -> Result<(BoardExport, MemberId)> {
+    let mut snapshot = replay(&body.events)?;
+    let member = body.member_id;
+    let previous = (snapshot.members.iter())
+        .find(|m| m.role == Role::Host)
+        .map(|m| m.id)
+        .ok_or_else(|| Error::invalid("events", "leave the board without a host member"))?;
+    if !snapshot.members.iter().any(|m| m.id == member) {
+        return Err(Error::invalid("member_id", "must be a current member"));
+    }
+    if member == previous {
+        return Err(Error::invalid(
+            "member_id",
+            "is the board's host already: a host's board is on its own server",
+        ));
+    }
+    for m in &mut snapshot.members {
+        if m.id == member {
+            m.role = Role::Host;
+        } else if m.id == previous {
+            m.role = Role::Member;
+        }
+    }
+    snapshot.board.handoff_to = None;
+    let members = members_of(&body.events, &snapshot);
+    let tombstones = tombstones_of(&body.events, &snapshot);
+    let token = ExportedToken {
+        member_id: member,
+        sha256: token_hash(&body.token_sha256)?,
+    };
+    let events = (body.events.iter())
+        .map(|e| serde_json::value::to_raw_value(&ServerMessage::Event(e.clone())))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| Error::invalid("events", e.to_string()))?;
+    let export = BoardExport {
+        format: EXPORT_FORMAT.into(),
+        version: EXPORT_VERSION,
+        snapshot,
+        members,
+        events,
+        tombstones,
+        tokens: vec![token],
+    };
+    Ok((export, previous))
+}
+
+/// The board after the whole log, by `Snapshot::apply` from nothing; the log must start with `board.created` at
+/// seq 1 and have no gap.
+fn replay(events: &[Event]) -> Result<Snapshot> {
+    let Some(Event {
+        change: Change::BoardCreated(board),
+        seq: 1,
+        ..
+    }) = events.first()
+    else {
+        return Err(Error::invalid(
+            "events[0]",
+            "must be board.created with seq 1 (the copy must hold the board's whole log)",
+        ));
+    };
+    let mut snapshot = Snapshot {
+        board: board.clone(),
+        columns: Vec::new(),
+        cards: Vec::new(),
+        members: Vec::new(),
+        seq: 0,
+    };
+    for (i, event) in events.iter().enumerate() {
+        if event.seq != i as u64 + 1 {
+            return Err(Error::invalid(
+                format!("events[{i}]"),
+                format!("must have seq {} (the log has a gap)", i + 1),
+            ));
+        }
+        snapshot
+            .apply(event)
+            .map_err(|e| Error::invalid(format!("events[{i}]"), e.to_string()))?;
+    }
+    Ok(snapshot)
+}
+
+/// Every member the log names, in joining order, each as the board has them now (current ones) or with when they
+/// were removed.
+fn members_of(events: &[Event], snapshot: &Snapshot) -> Vec<ExportedMember> {
+    let mut members: Vec<ExportedMember> = Vec::new();
+    let mut removed: HashMap<MemberId, Timestamp> = HashMap::new();
+    for event in events {
+        match &event.change {
+            Change::MemberJoined(member) => members.push(ExportedMember {
+                member: member.clone(),
+                removed_at: None,
+            }),
+            Change::MemberRemoved(gone) => {
+                removed.insert(gone.id, event.at.clone());
+            }
+            _ => {}
+        }
+    }
+    for exported in &mut members {
+        match snapshot.members.iter().find(|m| m.id == exported.member.id) {
+            Some(current) => exported.member = current.clone(),
+            None => exported.removed_at = removed.get(&exported.member.id).cloned(),
+        }
+    }
+    members
+}
+
+/// The cards and columns the log deleted (a column's cards with it), so that a change queued for one of them is
+/// `gone` here too.
+fn tombstones_of(events: &[Event], snapshot: &Snapshot) -> Vec<Tombstone> {
+    let mut column_of: HashMap<CardId, ColumnId> = HashMap::new();
+    let mut deleted: Vec<Tombstone> = Vec::new();
+    for event in events {
+        let at = &event.at;
+        match &event.change {
+            Change::CardCreated(card) | Change::CardUpdated(card) => {
+                column_of.insert(card.id, card.column_id);
+            }
+            Change::CardDeleted(gone) => {
+                column_of.remove(&gone.id);
+                deleted.push(tombstone(Item::Card(gone.id), at));
+            }
+            Change::ColumnDeleted(gone) => {
+                let cards: Vec<CardId> = (column_of.iter())
+                    .filter(|(_, column)| **column == gone.id)
+                    .map(|(card, _)| *card)
+                    .collect();
+                for card in cards {
+                    column_of.remove(&card);
+                    deleted.push(tombstone(Item::Card(card), at));
+                }
+                deleted.push(tombstone(Item::Column(gone.id), at));
+            }
+            _ => {}
+        }
+    }
+    let live = |item: &Item| match item {
+        Item::Card(id) => snapshot.cards.iter().any(|c| c.id == *id),
+        Item::Column(id) => snapshot.columns.iter().any(|c| c.id == *id),
+    };
+    let mut seen = std::collections::HashSet::new();
+    deleted.retain(|t| !live(&t.item) && seen.insert(t.item));
+    deleted
+}
+
+fn tombstone(item: Item, at: &Timestamp) -> Tombstone {
+    Tombstone {
+        item,
+        deleted_at: at.clone(),
+    }
+}
+
+fn token_hash(text: &str) -> Result<TokenHash> {
+    let bytes = URL_SAFE_NO_PAD
+        .decode(text.as_bytes())
+        .ok()
+        .and_then(|b| <[u8; 32]>::try_from(b).ok())
+        .ok_or_else(|| {
+            Error::invalid(
+                "token_sha256",
+                "must be a SHA-256: 43 characters of base64url",
+            )
+        })?;
+    Ok(TokenHash(bytes))
+}
