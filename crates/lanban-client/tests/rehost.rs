@@ -113,13 +113,19 @@ async fn a_member_hosts_the_board_from_a_whole_copy_and_every_waiting_change_lan
     let on_host = hana.events(board, 0, None).await.unwrap().events;
     assert_eq!(log, on_host);
 
-    // Hana's computer is gone. Both keep working, offline.
+    // Hana's computer is gone. Both keep working, offline, and nobody is shown online any more.
+    eventually(
+        || bea_session.presence().borrow().len() == 2,
+        "Bea sees who is online",
+    )
+    .await;
     hana_server.stop().await.unwrap();
     for session in [&bea_session, &cy_session] {
         session
             .wait_for_connection(|s| matches!(s, ConnectionState::Offline { .. }), PATIENCE)
             .await
             .unwrap();
+        assert!(session.presence().borrow().is_empty());
     }
     let beas = add_offline(&bea_session, todo.id, "Bea, offline").await;
     let patch = UpdateCard {

@@ -62,6 +62,9 @@ pub(crate) async fn run(shared: Arc<Shared>) {
                 shared.connection.send_replace(ConnectionState::Connected);
                 let end = live(&shared, socket, &mut stop).await;
                 shared.caught_up.send_replace(false);
+                // Who is online is known only while connected: nobody is shown online on a board out of touch.
+                shared.presence.send_replace(Vec::new());
+                let _ = shared.events.send(SyncEvent::Presence(Vec::new()));
                 // The mirror was current until the socket ended.
                 shared.synced_now();
                 end
