@@ -10,6 +10,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use lanban_core::ids::BoardId;
 use lanban_discovery::{Discovery, FoundHost, HostAdvert, Interfaces};
 use serde::{Deserialize, Serialize};
 use tauri::ipc::Channel;
@@ -34,6 +35,9 @@ pub struct LanHost {
     pub fingerprint: String,
     /// It speaks this app's protocol version.
     pub compatible: bool,
+    /// The boards it hosts from a member's copy, their previous host gone for good (by
+    /// `lanban_discovery::board_key`). Unauthenticated, like the rest: only a hint of where to join again.
+    pub took: Vec<String>,
 }
 
 impl LanHost {
@@ -48,6 +52,7 @@ impl LanHost {
             address: format!("{ip}:{}", advert.port),
             fingerprint: advert.fingerprint.to_string(),
             compatible: advert.protocol == lanban_core::PROTOCOL_VERSION,
+            took: advert.took.clone(),
         })
     }
 }
@@ -250,6 +255,17 @@ impl Lan {
         (addresses, self.reconcile(&mut inner, true, false))
     }
 
+    /// A host seen while seeking that announces it hosts `board` from a member's copy (the board's host, with
+    /// certificate `pinned`, was gone for good and a teammate took the board over), if any.
+    pub fn hosting_elsewhere(&self, board: BoardId, pinned: &str) -> Option<LanHost> {
+        let key = lanban_discovery::board_key(board);
+        lock_seen(&self.seen)
+            .hosts
+            .iter()
+            .find(|h| h.fingerprint != pinned && h.took.contains(&key))
+            .cloned()
+    }
+
     /// Stops looking for the open board's host (found, or the board closed).
     pub fn unseek(&self) -> Stopping {
         let mut inner = self.lock();
@@ -414,6 +430,7 @@ mod tests {
             fingerprint,
             tag: fingerprint.tag().to_string(),
             boards: 1,
+            took: Vec::new(),
             protocol: lanban_core::PROTOCOL_VERSION,
             port: 7420,
         }))));
@@ -447,6 +464,7 @@ mod tests {
             fingerprint,
             tag: "7K".into(),
             boards: 2,
+            took: Vec::new(),
             protocol: lanban_core::PROTOCOL_VERSION,
             port: 7420,
         };
@@ -456,6 +474,7 @@ mod tests {
         };
         let host = LanHost::from_found(&found).unwrap();
         assert_eq!(host.address, "10.0.0.5:7420");
+        assert!(host.took.is_empty());
         assert_eq!(
             (host.boards, host.tag.as_str(), host.compatible),
             (2, "7K", true)
@@ -469,5 +488,32 @@ mod tests {
             None,
             "a host with no IPv4 address cannot be joined"
         );
+    }
+
+    #[test]
+    fn a_board_taken_over_by_another_host_is_found_by_its_key_and_never_at_its_own_host() {
+        let dir = tempfile::tempdir().unwrap();
+        let lan = Lan::load_with(dir.path(), Some(false));
+        let board: BoardId = "019ac1f4-5555-7ccc-9ddd-eeeeffff0003".parse().unwrap();
+        let host = |fingerprint: &str, took: &[&str]| LanHost {
+            name: "bea-laptop".into(),
+            server_id: "id".into(),
+            tag: "7K".into(),
+            boards: 1,
+            address: "10.0.0.6:7420".into(),
+            fingerprint: fingerprint.into(),
+            compatible: true,
+            took: took.iter().map(|t| t.to_string()).collect(),
+        };
+        lock_seen(&lan.seen).hosts = vec![
+            host("old-host", &["eeeeffff0003"]),
+            host("other", &["000000000000"]),
+        ];
+        assert_eq!(lan.hosting_elsewhere(board, "old-host"), None);
+        lock_seen(&lan.seen)
+            .hosts
+            .push(host("bea", &["eeeeffff0003"]));
+        let found = lan.hosting_elsewhere(board, "old-host").unwrap();
+        assert_eq!(found.fingerprint, "bea");
     }
 }

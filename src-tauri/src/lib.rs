@@ -66,6 +66,7 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
             commands::handoff::offer_handoff,
             commands::handoff::host_here,
             commands::handoff::host_from_copy,
+            commands::handoff::board_elsewhere,
             commands::handoff::follow_move,
             commands::share::share_status,
             commands::share::set_sharing,

@@ -6,6 +6,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use lanban_client::private;
 use lanban_core::ids::{BoardId, MemberId};
 use lanban_core::time::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -153,15 +154,19 @@ impl Recent {
 
     fn save(&self, entries: &[RecentEntry]) -> CommandResult<()> {
         if let Some(dir) = self.path.parent() {
-            fs::create_dir_all(dir).map_err(storage)?;
+            private::create_dir(dir).map_err(storage)?;
         }
         let json = serde_json::to_vec_pretty(entries).map_err(storage)?;
         let temp = self.path.with_extension("json.tmp");
-        let mut options = fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let mut file = options.open(&temp).map_err(storage)?;
+        let mut file = private::options(
+            fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(true),
+        )
+        .open(&temp)
+        .map_err(storage)?;
+        private::restrict(&temp).map_err(storage)?;
         file.write_all(&json).map_err(storage)?;
         file.sync_all().map_err(storage)?;
         fs::rename(&temp, &self.path).map_err(storage)
@@ -200,14 +205,8 @@ mod tests {
         assert!(!json.contains("secret"));
         again.forget(first.board_id).unwrap();
         assert_eq!(Recent::load(dir.path()).list().len(), 1);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = fs::metadata(dir.path().join("recent.json"))
-                .unwrap()
-                .permissions()
-                .mode();
-            assert_eq!(mode & 0o777, 0o600);
-        }
+        // Private on every OS (mode 0o600 on Unix, an owner-only access list on Windows), as is its directory.
+        assert!(private::is_private(&dir.path().join("recent.json")).unwrap());
+        assert!(private::is_private(dir.path()).unwrap());
     }
 }

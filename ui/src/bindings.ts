@@ -66,6 +66,12 @@ export const commands = {
 	 */
 	hostFromCopy: () => typedError<null, CommandError>(__TAURI_INVOKE("host_from_copy")),
 	/**
+	 *  While the open board's host is out of reach: a host on the network that says it hosts this board now, from a
+	 *  teammate's copy (its previous host gone for good), if one was seen. Only a hint: joining it takes its new room
+	 *  code, and the person compares its words as for any first join.
+	 */
+	boardElsewhere: () => typedError<LanHost | null, CommandError>(__TAURI_INVOKE("board_elsewhere")),
+	/**
 	 *  After the open board moved (`board.moved`): files this computer's copy and waiting changes under the new host,
 	 *  re-pins the recent entry to it (or makes it a hosted board, on the computer that took it over), and waits until
 	 *  the new host serves the board (it imports it just after the move was committed); the window then opens the board
@@ -403,6 +409,11 @@ export type LanHost = {
 	fingerprint: string,
 	/**  It speaks this app's protocol version. */
 	compatible: boolean,
+	/**
+	 *  The boards it hosts from a member's copy, their previous host gone for good (by
+	 *  `lanban_discovery::board_key`). Unauthenticated, like the rest: only a hint of where to join again.
+	 */
+	took: string[],
 };
 
 /**  What the Join screen and the share panel show about discovery. */

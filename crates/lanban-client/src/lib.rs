@@ -8,6 +8,8 @@
 //!   order, fill gaps, resync, reconnect with backoff and jitter, presence, a watchable [`ConnectionState`], and
 //!   the outbox: changes kept before they are sent, sent in order, checked for collisions ([`PendingChange`]).
 //! - [`error`]: what can go wrong, as [`ClientError`].
+//! - [`private`]: files and directories only the current user can open (mode bits on Unix, an owner-only access
+//!   list on Windows), for tokens, board copies and keys.
 //! - [`replica`]: [`Replica`](replica::Replica), the durable copy of every board opened (snapshot, event log,
 //!   sync marks) and its outbox of mutations waiting for the host, in one private SQLite database.
 //! - [`tls`]: HTTPS and WSS to a host whose certificate fingerprint is pinned.
@@ -17,6 +19,7 @@
 
 pub mod api;
 pub mod error;
+pub mod private;
 pub mod replica;
 pub mod session;
 pub mod tls;

@@ -39,9 +39,29 @@ pub struct HostAdvert {
     pub tag: String,
     /// Boards it serves.
     pub boards: u32,
+    /// The boards it hosts from a member's copy because their previous host was gone for good, by
+    /// [`board_key`], most recent first (at most [`MAX_TOOK`]): teammates whose copies still point at the old host
+    /// learn where the board is now.
+    pub took: Vec<String>,
     /// The wire protocol it speaks ([`lanban_core::PROTOCOL_VERSION`]).
     pub protocol: u32,
     pub port: u16,
+}
+
+/// Most boards an advert names in `took` (each key and its comma take 13 of a TXT value's 200 bytes).
+pub const MAX_TOOK: usize = 15;
+
+/// The short name a host's advert gives a board in `took`: the last 12 hex digits of its id (the random ones).
+pub fn board_key(board: lanban_core::ids::BoardId) -> String {
+    let text = board.to_string();
+    text[text.len() - 12..].to_owned()
+}
+
+fn is_board_key(key: &str) -> bool {
+    key.len() == 12
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 /// A host seen on the network.
@@ -82,14 +102,24 @@ const MAX_TXT_VALUE: usize = 200;
 
 impl HostAdvert {
     fn txt(&self) -> Vec<(&'static str, String)> {
-        vec![
+        let took: Vec<&str> = self
+            .took
+            .iter()
+            .take(MAX_TOOK)
+            .map(String::as_str)
+            .collect();
+        let mut txt = vec![
             ("v", self.protocol.to_string()),
             ("name", self.name.chars().take(60).collect()),
             ("id", self.server_id.clone()),
             ("fp", self.fingerprint.to_string()),
             ("tag", self.tag.clone()),
             ("boards", self.boards.to_string()),
-        ]
+        ];
+        if !took.is_empty() {
+            txt.push(("took", took.join(",")));
+        }
+        txt
     }
 
     /// Reads an advert from a TXT record; `None` if a required key is missing or malformed, or if the tag is
@@ -107,6 +137,14 @@ impl HostAdvert {
             fingerprint,
             tag,
             boards: value("boards").and_then(|b| b.parse().ok()).unwrap_or(0),
+            took: value("took")
+                .map(|t| {
+                    t.split(',')
+                        .filter(|k| is_board_key(k))
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default(),
             protocol: value("v")?.parse().ok()?,
             port,
         })
@@ -343,9 +381,21 @@ mod tests {
             fingerprint: Fingerprint::of_der(b"cert"),
             tag: Fingerprint::of_der(b"cert").tag().to_string(),
             boards: 2,
+            took: vec!["0123456789ab".into(), "cdef01234567".into()],
             protocol: 1,
             port: 7420,
         }
+    }
+
+    #[test]
+    fn a_board_key_is_the_random_end_of_its_id_and_garbled_keys_are_dropped() {
+        let board: lanban_core::ids::BoardId =
+            "019ac1f4-5555-7ccc-9ddd-eeeeffff0003".parse().unwrap();
+        assert_eq!(board_key(board), "eeeeffff0003");
+        let mut txt: BTreeMap<&str, String> = advert().txt().into_iter().collect();
+        txt.insert("took", "eeeeffff0003,NOT-A-KEY,,0123456789abc".into());
+        let read = HostAdvert::from_txt(|k| txt.get(k).cloned(), 7420).unwrap();
+        assert_eq!(read.took, ["eeeeffff0003"]);
     }
 
     #[test]

@@ -378,23 +378,37 @@ impl RunningServer {
     /// failure is logged and the advert says 0.
     pub async fn advert(&self, name: &str) -> Option<HostAdvert> {
         let fingerprint = self.fingerprint?;
-        // A COUNT of a table of a few rows, on a read connection.
+        // A COUNT of a table of a few rows, and the boards hosted from a copy, on a read connection.
         let counted = self
             .store
-            .read(|conn| -> store::Result<u32> {
-                Ok(conn.query_row("SELECT COUNT(*) FROM boards", [], |r| r.get(0))?)
+            .read(|conn| -> store::Result<(u32, Vec<String>)> {
+                let boards = conn.query_row("SELECT COUNT(*) FROM boards", [], |r| r.get(0))?;
+                let took = conn
+                    .prepare_cached(
+                        "SELECT id FROM boards WHERE rehosted_at IS NOT NULL
+                         ORDER BY rehosted_at DESC LIMIT ?1",
+                    )?
+                    .query_map([lanban_discovery::MAX_TOOK], |r| r.get::<_, String>(0))?
+                    .collect::<rusqlite::Result<Vec<String>>>()?;
+                Ok((boards, took))
             })
             .await;
-        let boards = counted.unwrap_or_else(|err| {
+        let (boards, took) = counted.unwrap_or_else(|err| {
             tracing::warn!(error = %err, "cannot count the boards to announce");
-            0
+            (0, Vec::new())
         });
+        let took = took
+            .iter()
+            .filter_map(|id| id.parse().ok())
+            .map(lanban_discovery::board_key)
+            .collect();
         Some(HostAdvert {
             name: name.to_owned(),
             server_id: self.server_id.to_string(),
             fingerprint,
             tag: self.tag.to_string(),
             boards,
+            took,
             protocol: lanban_core::PROTOCOL_VERSION,
             port: self.addr.port(),
         })

@@ -243,3 +243,35 @@ async fn a_copy_that_is_not_a_whole_board_is_refused_and_nothing_is_written() {
         "id_taken",
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_announces_the_boards_it_hosts_from_a_copy() {
+    use lanban_server::tls::TlsMode;
+    use lanban_server::{Config, RunningServer};
+
+    let ann = TestServer::start().await;
+    let gone = ann_board(&ann).await;
+    let copy = copy_of(&ann, &gone).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = Config::new(dir.path());
+    config.tls = TlsMode::Always;
+    let bea_server = RunningServer::start(config, "127.0.0.1:0".parse().expect("an address"))
+        .await
+        .expect("server starts");
+    let before = bea_server.advert("bea-laptop").await.expect("an advert");
+    assert!(before.took.is_empty());
+
+    let pin = bea_server.fingerprint().expect("TLS is on");
+    let api = lanban_client::Api::pinned(&bea_server.addr.to_string(), pin)
+        .expect("a client")
+        .with_token(&bea_server.host_token);
+    let member = gone.bea.id.parse().expect("a member id");
+    let hosted = api
+        .rehost_board(&RehostBoard::new(copy, member, &gone.bea.token))
+        .await
+        .expect("hosted from the copy");
+    let after = bea_server.advert("bea-laptop").await.expect("an advert");
+    assert_eq!(after.took, [lanban_discovery::board_key(hosted.board.id)]);
+    assert_eq!(after.boards, 1);
+    bea_server.stop().await.expect("clean stop");
+}

@@ -12,7 +12,7 @@ use tauri::State;
 
 use crate::error::{AppErrorCode, CommandError, CommandResult};
 use crate::host::Host;
-use crate::lan::Lan;
+use crate::lan::{Lan, LanHost};
 use crate::recent::{Recent, RecentEntry};
 use crate::state::Active;
 
@@ -260,4 +260,21 @@ async fn sent_or_failed(session: &BoardSession) -> CommandResult<usize> {
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
+}
+
+/// While the open board's host is out of reach: a host on the network that says it hosts this board now, from a
+/// teammate's copy (its previous host gone for good), if one was seen. Only a hint: joining it takes its new room
+/// code, and the person compares its words as for any first join.
+#[tauri::command]
+#[specta::specta]
+pub async fn board_elsewhere(
+    active: State<'_, Active>,
+    recent: State<'_, Recent>,
+    lan: State<'_, Arc<Lan>>,
+) -> CommandResult<Option<LanHost>> {
+    let board = active.session().await?.board_id();
+    let Some(pinned) = recent.get(board).and_then(|e| e.fingerprint) else {
+        return Ok(None);
+    };
+    Ok(lan.hosting_elsewhere(board, &pinned))
 }

@@ -6,6 +6,7 @@ use std::time::Duration;
 use rusqlite::Connection;
 use rusqlite_migration::{M, Migrations};
 
+use crate::private;
 use crate::replica::ReplicaError;
 
 /// The numbered files of `crates/lanban-client/migrations`, in order. Append only.
@@ -40,43 +41,30 @@ pub(super) fn open(path: &Path) -> Result<Connection, ReplicaError> {
     Ok(conn)
 }
 
-/// Creates the database file (and its directory, owner-only) if needed, and makes the file readable and writable
-/// by the user alone.
+/// Creates the database file (and its directory, private to the user) if needed, and makes the file readable and
+/// writable by the user alone (`crate::private`).
 ///
-/// SQLite creates the `-wal` and `-shm` files with the database file's permissions, so they are private too; any
-/// left from an older, laxer file are tightened here. On Windows the file inherits the ACL of the per-user data
-/// directory it lives in.
+/// SQLite creates the `-wal` and `-shm` files with the database file's permissions on Unix, and with the private
+/// directory's access list on Windows, so they are private too; any left from an older, laxer file are tightened
+/// here.
 fn make_private_file(path: &Path) -> Result<(), ReplicaError> {
     let failed = |source| ReplicaError::File {
         path: path.to_owned(),
         source,
     };
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
-        && !dir.exists()
-    {
-        let mut builder = std::fs::DirBuilder::new();
-        builder.recursive(true);
-        #[cfg(unix)]
-        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-        builder.create(dir).map_err(failed)?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        private::create_dir(dir).map_err(failed)?;
     }
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path).map_err(failed)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let private = || std::fs::Permissions::from_mode(0o600);
-        std::fs::set_permissions(path, private()).map_err(failed)?;
-        for suffix in ["-wal", "-shm"] {
-            let mut side = path.as_os_str().to_owned();
-            side.push(suffix);
-            match std::fs::set_permissions(&side, private()) {
-                Err(err) if err.kind() != std::io::ErrorKind::NotFound => return Err(failed(err)),
-                _ => {}
-            }
+    private::options(std::fs::OpenOptions::new().write(true).create(true))
+        .open(path)
+        .map_err(failed)?;
+    private::restrict(path).map_err(failed)?;
+    for suffix in ["-wal", "-shm"] {
+        let mut side = path.as_os_str().to_owned();
+        side.push(suffix);
+        let side = std::path::PathBuf::from(side);
+        if side.exists() {
+            private::restrict(&side).map_err(failed)?;
         }
     }
     Ok(())

@@ -372,12 +372,10 @@ fn an_answer_removes_an_entry_or_marks_it_failed() {
     assert!(matches!(err, ReplicaError::UnknownEntry(_)), "{err:?}");
 }
 
-#[cfg(unix)]
+/// On every OS: mode 0o700/0o600 on Unix, an owner-only access list on Windows (`lanban_client::private`).
 #[test]
 fn the_database_files_are_private_to_the_user() {
-    use std::os::unix::fs::PermissionsExt;
-    let mode =
-        |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    use lanban_client::private::is_private;
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data").join("lanban");
     let path = data.join("replica.sqlite");
@@ -387,17 +385,29 @@ fn the_database_files_are_private_to_the_user() {
     replica
         .save_snapshot(&HostKey::new("local"), &f.snapshot("Launch"))
         .unwrap();
-    assert_eq!(mode(&data), 0o700);
+    assert!(is_private(&data).unwrap());
     for suffix in ["", "-wal", "-shm"] {
         let file = std::path::PathBuf::from(format!("{}{suffix}", path.display()));
-        assert_eq!(mode(&file), 0o600, "{}", file.display());
+        assert!(is_private(&file).unwrap(), "{}", file.display());
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&data), 0o700);
+        assert_eq!(mode(&path), 0o600);
     }
     drop(replica);
 
     // A file that was left readable by others is made private again when opened.
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        assert!(!is_private(&path).unwrap());
+    }
     let replica = Replica::open(&path).unwrap();
-    assert_eq!(mode(&path), 0o600);
+    assert!(is_private(&path).unwrap());
     assert_eq!(replica.boards().unwrap().len(), 1);
 }
 

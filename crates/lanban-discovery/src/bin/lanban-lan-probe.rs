@@ -63,6 +63,7 @@ fn main() -> anyhow::Result<()> {
                 fingerprint,
                 tag: fingerprint.tag().to_string(),
                 boards,
+                took: Vec::new(),
                 protocol: lanban_core::PROTOCOL_VERSION,
                 port,
             };

@@ -57,6 +57,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0003_handoff.sql",
         include_str!("../../../../migrations/0003_handoff.sql"),
     ),
+    (
+        "0004_rehosted.sql",
+        include_str!("../../../../migrations/0004_rehosted.sql"),
+    ),
 ];
 
 /// How long idempotency keys are kept.

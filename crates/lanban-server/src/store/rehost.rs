@@ -41,7 +41,13 @@ pub fn rehost(tx: &mut Tx<'_>, fingerprint: Fingerprint, body: &RehostBoard) -> 
         host: body.member_id,
         previous_host,
     });
-    package::import_then(tx, fingerprint, &export, Some(rehosted))
+    let hosted = package::import_then(tx, fingerprint, &export, Some(rehosted))?;
+    tx.prepare_cached("UPDATE boards SET rehosted_at = ?2 WHERE id = ?1")?
+        .execute(rusqlite::params![
+            hosted.board.id.to_string(),
+            Timestamp::now().as_str()
+        ])?;
+    Ok(hosted)
 }
 
 /// The package the copy makes, with the member as host already (the `board.rehosted` that says so comes right
