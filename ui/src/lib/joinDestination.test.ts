@@ -13,6 +13,7 @@ const studio: LanHost = {
   address: "10.0.0.9:7420",
   fingerprint: "f".repeat(43),
   compatible: true,
+  took: [],
 };
 
 function input(extra: Partial<JoinInput>): JoinInput {

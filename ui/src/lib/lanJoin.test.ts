@@ -13,6 +13,7 @@ function host(name: string, tag: string, extra: Partial<LanHost> = {}): LanHost 
     address: `10.0.0.${name.length}:7420`,
     fingerprint: "f".repeat(43),
     compatible: true,
+    took: [],
     ...extra,
   };
 }
