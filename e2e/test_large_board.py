@@ -170,7 +170,7 @@ def test_a_board_of_2000_cards(solo):
         find(D, "board-view")
         wait(D, lambda d: card_count(d) == CARDS + SMALL, "the member never saw the 2,000 cards")
         from_copy, commands = [], []
-        for _ in range(3):
+        for _ in range(5):
             D.quit()
             member.driver = D = member.new_session()
             find(D, "start-screen")

@@ -71,15 +71,13 @@ export async function openBoard(request: OpenRequest, hooks: SessionHooks): Prom
   });
   const channel = new Channel<BridgeMessage>();
   channel.onmessage = store.receive;
-  let watching: Result<null>;
-  try {
-    watching = await commands.watchBoard(opened.data.snapshot.seq, channel);
-  } catch (thrown) {
-    watching = { status: "error", error: toCommandError(thrown) };
-  }
-  if (watching.status === "error") {
-    store.detach();
-    return watching;
-  }
+  // The board paints from the snapshot while the bridge starts (one round trip less before the first frame); what
+  // happened after the snapshot comes on the channel either way. It fails only if the board was closed meanwhile.
+  commands.watchBoard(opened.data.snapshot.seq, channel).then(
+    (watching) => {
+      if (watching.status === "error") hooks.onError(watching.error);
+    },
+    (thrown) => hooks.onError(toCommandError(thrown)),
+  );
   return { status: "ok", data: store };
 }
