@@ -9,7 +9,7 @@ use reqwest::Method;
 use serde_json::Value;
 
 /// Every route of the contract, as `METHOD path`.
-const CONTRACT: [&str; 20] = [
+const CONTRACT: [&str; 21] = [
     "GET /api/health",
     "POST /api/boards",
     "POST /api/join",
@@ -21,6 +21,7 @@ const CONTRACT: [&str; 20] = [
     "POST /api/boards/{board}/handoff",
     "POST /api/boards/{board}/handoff/accept",
     "POST /api/boards/import",
+    "POST /api/boards/rehost",
     "POST /api/boards/{board}/columns",
     "PATCH /api/columns/{column}",
     "DELETE /api/columns/{column}",
@@ -34,7 +35,7 @@ const CONTRACT: [&str; 20] = [
 
 /// Answers beyond the usual that routes must list: replayed creates (200), taken ids (409), deleted targets
 /// (410), and the handoff's and import's own.
-const LISTED_ANSWERS: [(&str, &[&str]); 9] = [
+const LISTED_ANSWERS: [(&str, &[&str]); 10] = [
     (
         "POST /api/boards/{board}/columns",
         &["200", "201", "409", "410"],
@@ -59,10 +60,14 @@ const LISTED_ANSWERS: [(&str, &[&str]); 9] = [
         "POST /api/boards/import",
         &["201", "403", "409", "413", "422"],
     ),
+    (
+        "POST /api/boards/rehost",
+        &["201", "403", "409", "413", "422"],
+    ),
 ];
 
 /// Schemas the document must define.
-const SCHEMAS: [&str; 12] = [
+const SCHEMAS: [&str; 13] = [
     "Card",
     "Column",
     "Board",
@@ -72,6 +77,7 @@ const SCHEMAS: [&str; 12] = [
     "BoardExport",
     "OfferHandoff",
     "AcceptHandoff",
+    "RehostBoard",
     "ErrorBody",
     "ServerMessage",
     "ClientMessage",

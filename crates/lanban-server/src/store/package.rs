@@ -39,7 +39,13 @@ pub fn import_then(
 ) -> Result<Snapshot> {
     let board = export.snapshot.board.id;
     if rows::find_board(tx, board)?.is_some() {
-        return Err(Error::BoardExists);
+        if !comes_back(tx, export)? {
+            return Err(Error::BoardExists);
+        }
+        // The board moved away from here and comes back with its log carried on: the package replaces the copy
+        // kept for reading (its rows go with it; the package holds them all, as they are now).
+        tx.prepare_cached("DELETE FROM boards WHERE id = ?1")?
+            .execute([board.to_string()])?;
     }
     check(tx, export)?;
     moved_here(export, fingerprint)?;
@@ -71,6 +77,36 @@ pub fn import_then(
         tx.emit(board, host, rotated)?;
     }
     rows::snapshot(tx, board)?.ok_or(Error::NotFound("board"))
+}
+
+/// Whether the package is a board that moved away from this server and now comes back: this server keeps it as
+/// moved, and its whole log here is the start of the package's longer log, event for event (as JSON values: a
+/// client that carried the package may have written its keys in another order).
+fn comes_back(conn: &Connection, export: &BoardExport) -> Result<bool> {
+    let board = export.snapshot.board.id.to_string();
+    let (moved, here): (bool, u64) = conn
+        .prepare_cached("SELECT moved_to IS NOT NULL, seq FROM boards WHERE id = ?1")?
+        .query_row([&board], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    // A package no longer than the log here is the board this server has, not one that went on elsewhere.
+    if !moved || export.events.len() as u64 <= here {
+        return Ok(false);
+    }
+    let mut statement =
+        conn.prepare_cached("SELECT seq, json FROM events WHERE board_id = ?1 ORDER BY seq")?;
+    let mut rows = statement.query([&board])?;
+    while let Some(row) = rows.next()? {
+        let seq: u64 = row.get(0)?;
+        let json: String = row.get(1)?;
+        let carried = seq
+            .checked_sub(1)
+            .and_then(|i| export.events.get(usize::try_from(i).ok()?))
+            .and_then(|e| serde_json::from_str::<serde_json::Value>(e.get()).ok());
+        let kept = serde_json::from_str::<serde_json::Value>(&json).ok();
+        if carried.is_none() || carried != kept {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// Refuses a package whose last event moves the board to a server with another certificate: its members would
