@@ -189,11 +189,14 @@ def share_a_board(a, b, over_lan: bool):
     click(B, "card-dialog-close")
     gone(B, "card-dialog")
 
-    # A removes B; B is told and returns to the start screen.
+    # A removes B; B is told and returns to the start screen. The code B knew stops working: A's share panel
+    # shows a new one.
     click(A, "share-open")
+    known = find(A, "room-code").text.strip()
     click(A, "remove-member", inside=("member-row", '[data-member-name="Bea"]'))
     click(A, "confirm-ok")
     gone(A, "member-row", '[data-member-name="Bea"]')
+    wait(A, lambda d: d.find_element(*tid("room-code")).text.strip() not in ("", known), "the room code never changed")
     find(B, "start-screen")
     toast = find(B, "toast")
     assert "removed" in toast.text.lower(), toast.text

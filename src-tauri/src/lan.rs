@@ -197,7 +197,16 @@ impl Lan {
         }
         let bytes = serde_json::to_vec_pretty(&Settings { discovery: enabled })
             .map_err(|e| CommandError::new(AppErrorCode::Storage, e.to_string()))?;
-        std::fs::write(&self.settings_path, bytes).map_err(|e| {
+        let written = lanban_client::private::options(
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(true),
+        )
+        .open(&self.settings_path)
+        .and_then(|mut file| std::io::Write::write_all(&mut file, &bytes))
+        .and_then(|()| lanban_client::private::restrict(&self.settings_path));
+        written.map_err(|e| {
             CommandError::new(
                 AppErrorCode::Storage,
                 format!("Cannot save the setting: {e}"),

@@ -142,7 +142,14 @@ pub fn build_app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         .setup(move |app| {
             specta.mount_events(app);
             let dir = data_dir(app)?;
-            std::fs::create_dir_all(&dir)?;
+            // Tokens, board copies and the server's database live here: the user's alone.
+            lanban_client::private::create_dir(&dir)?;
+            // Every teammate's socket to the embedded server is a file descriptor, as is every neighbour's
+            // half-open connection: raise the limit as the headless server does.
+            match lanban_server::raise_fd_limit() {
+                Ok(limit) => tracing::debug!(limit, "open-file limit"),
+                Err(err) => tracing::warn!(error = %err, "cannot raise the open-file limit"),
+            }
             manage_state(
                 app,
                 &dir,

@@ -33,9 +33,40 @@ pub struct RecentEntry {
     pub fingerprint: Option<String>,
 }
 
+/// Which recent board: its id, and the host it is on. Two hosts may each have a board with the same id (a board
+/// hosted again from a copy, a restored backup, or a host answering with another's id), and one host's answer
+/// never replaces another host's entry.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
+pub struct RecentKey {
+    pub board_id: BoardId,
+    /// The host: its pinned certificate fingerprint, `local` for this computer's own server, or `plain:<address>`
+    /// for a host reached without TLS (on this computer). Not a secret.
+    pub host: String,
+}
+
+impl RecentEntry {
+    /// The entry's key: its board on its host.
+    pub fn key(&self) -> RecentKey {
+        let host = if self.hosting {
+            "local".to_owned()
+        } else {
+            match &self.fingerprint {
+                Some(fingerprint) => fingerprint.clone(),
+                None => format!("plain:{}", self.server),
+            }
+        };
+        RecentKey {
+            board_id: self.board_id,
+            host,
+        }
+    }
+}
+
 /// A recent board as the start screen shows it (no token).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 pub struct RecentBoard {
+    /// What opens it again (`open_recent`).
+    pub key: RecentKey,
     pub board_id: BoardId,
     pub board_name: String,
     pub server: String,
@@ -47,6 +78,7 @@ pub struct RecentBoard {
 impl From<&RecentEntry> for RecentBoard {
     fn from(entry: &RecentEntry) -> Self {
         Self {
+            key: entry.key(),
             board_id: entry.board_id,
             board_name: entry.board_name.clone(),
             server: entry.server.clone(),
@@ -95,36 +127,45 @@ impl Recent {
         entries
     }
 
-    /// The stored entry of a board.
-    pub fn get(&self, board: BoardId) -> Option<RecentEntry> {
-        self.entries().iter().find(|e| e.board_id == board).cloned()
+    /// The stored entry of a board on its host.
+    pub fn get(&self, key: &RecentKey) -> Option<RecentEntry> {
+        self.entries().iter().find(|e| e.key() == *key).cloned()
     }
 
-    /// Adds or replaces the entry of its board and saves.
+    /// The entries of the same board on other hosts than `key`'s.
+    pub fn elsewhere(&self, key: &RecentKey) -> Vec<RecentEntry> {
+        self.entries()
+            .iter()
+            .filter(|e| e.board_id == key.board_id && e.key() != *key)
+            .cloned()
+            .collect()
+    }
+
+    /// Adds the entry, or replaces the one with the same key (the same board on the same host), and saves.
     pub fn remember(&self, entry: RecentEntry) -> CommandResult<()> {
         let mut entries = self.entries();
-        entries.retain(|e| e.board_id != entry.board_id);
+        entries.retain(|e| e.key() != entry.key());
+        entries.push(entry);
+        self.save(&entries)
+    }
+
+    /// The board `old` names is on another host now (it moved, was taken over here, or its host's certificate was
+    /// just pinned): replaces that entry with `entry`, and saves.
+    pub fn replace(&self, old: &RecentKey, entry: RecentEntry) -> CommandResult<()> {
+        let mut entries = self.entries();
+        entries.retain(|e| e.key() != *old && e.key() != entry.key());
         entries.push(entry);
         self.save(&entries)
     }
 
     /// Updates the board name and last-opened time of a board, if listed.
-    pub fn touch(&self, board: BoardId, name: Option<&str>) -> CommandResult<()> {
+    pub fn touch(&self, key: &RecentKey, name: Option<&str>) -> CommandResult<()> {
         let mut entries = self.entries();
-        if let Some(entry) = entries.iter_mut().find(|e| e.board_id == board) {
+        if let Some(entry) = entries.iter_mut().find(|e| e.key() == *key) {
             entry.last_opened = Timestamp::now();
             if let Some(name) = name {
                 entry.board_name = name.to_owned();
             }
-        }
-        self.save(&entries)
-    }
-
-    /// Pins the host's certificate fingerprint for a board (after the person confirmed it).
-    pub fn pin(&self, board: BoardId, fingerprint: &str) -> CommandResult<()> {
-        let mut entries = self.entries();
-        if let Some(entry) = entries.iter_mut().find(|e| e.board_id == board) {
-            entry.fingerprint = Some(fingerprint.to_owned());
         }
         self.save(&entries)
     }
@@ -145,10 +186,10 @@ impl Recent {
             .collect()
     }
 
-    /// Forgets a board and saves.
-    pub fn forget(&self, board: BoardId) -> CommandResult<()> {
+    /// Forgets a board (on its host) and saves.
+    pub fn forget(&self, key: &RecentKey) -> CommandResult<()> {
         let mut entries = self.entries();
-        entries.retain(|e| e.board_id != board);
+        entries.retain(|e| e.key() != *key);
         self.save(&entries)
     }
 
@@ -200,13 +241,57 @@ mod tests {
         recent.remember(entry("Second")).unwrap();
         let again = Recent::load(dir.path());
         assert_eq!(again.list().len(), 2);
-        assert_eq!(again.get(first.board_id).unwrap().token, "secret");
+        assert_eq!(again.get(&first.key()).unwrap().token, "secret");
         let json = serde_json::to_string(&again.list()).unwrap();
         assert!(!json.contains("secret"));
-        again.forget(first.board_id).unwrap();
+        again.forget(&first.key()).unwrap();
         assert_eq!(Recent::load(dir.path()).list().len(), 1);
         // Private on every OS (mode 0o600 on Unix, an owner-only access list on Windows), as is its directory.
         assert!(private::is_private(&dir.path().join("recent.json")).unwrap());
         assert!(private::is_private(dir.path()).unwrap());
+    }
+
+    /// A host answering a join with another host's board id adds an entry of its own: the real entry (its token and
+    /// pinned certificate) stays, and each opens its own board.
+    #[test]
+    fn one_hosts_answer_never_replaces_another_hosts_entry() {
+        let dir = tempfile::tempdir().unwrap();
+        let recent = Recent::load(dir.path());
+        let real = RecentEntry {
+            hosting: false,
+            fingerprint: Some("real-host".into()),
+            token: "real token".into(),
+            ..entry("Launch")
+        };
+        let hostile = RecentEntry {
+            fingerprint: Some("other-host".into()),
+            token: "hostile token".into(),
+            member_id: MemberId::new(),
+            ..real.clone()
+        };
+        recent.remember(real.clone()).unwrap();
+        recent.remember(hostile.clone()).unwrap();
+        assert_eq!(recent.list().len(), 2);
+        assert_eq!(recent.get(&real.key()).unwrap().token, "real token");
+        assert_eq!(recent.get(&hostile.key()).unwrap().token, "hostile token");
+        assert_eq!(recent.elsewhere(&real.key()), std::slice::from_ref(&hostile));
+        // The same board on the same host is one entry, updated in place.
+        recent
+            .remember(RecentEntry {
+                token: "rejoined".into(),
+                ..real.clone()
+            })
+            .unwrap();
+        assert_eq!(recent.list().len(), 2);
+        assert_eq!(recent.get(&real.key()).unwrap().token, "rejoined");
+        // A board taken over here replaces the entry it was on the old host under, and only that one.
+        let here = RecentEntry {
+            hosting: true,
+            fingerprint: None,
+            ..real.clone()
+        };
+        recent.replace(&real.key(), here.clone()).unwrap();
+        let keys: Vec<RecentKey> = recent.list().into_iter().map(|b| b.key).collect();
+        assert!(keys.contains(&here.key()) && keys.contains(&hostile.key()) && keys.len() == 2);
     }
 }

@@ -10,6 +10,7 @@ use tokio::task::JoinHandle;
 
 use crate::bridge::{self, BridgeMessage};
 use crate::error::{AppErrorCode, CommandError, CommandResult};
+use crate::recent::RecentKey;
 
 /// An open board: its live session and, once the window watches it, the bridge feeding the window.
 pub struct ActiveBoard {
@@ -20,6 +21,8 @@ pub struct ActiveBoard {
     pub follower: Option<JoinHandle<()>>,
     /// Who this person is on the board.
     pub me: Member,
+    /// Its entry in recent boards.
+    pub key: RecentKey,
 }
 
 /// The open board, if any (a tokio `Mutex`: replaced across awaits).
@@ -36,6 +39,16 @@ impl Active {
             .await
             .as_ref()
             .map(|b| b.session.clone())
+            .ok_or_else(not_open)
+    }
+
+    /// The open board's entry in recent boards, or `not_open`.
+    pub async fn key(&self) -> CommandResult<RecentKey> {
+        self.board
+            .lock()
+            .await
+            .as_ref()
+            .map(|b| b.key.clone())
             .ok_or_else(not_open)
     }
 

@@ -134,11 +134,7 @@ fn a_host_creates_a_board_works_on_it_and_reopens_it() {
         .unwrap_err()["code"],
         "not_open"
     );
-    let reopened = ok(
-        &window,
-        "open_recent",
-        json!({"boardId": opened["snapshot"]["board"]["id"]}),
-    );
+    let reopened = ok(&window, "open_recent", json!({"key": opened["key"]}));
     assert_eq!(
         reopened["snapshot"]["cards"][0]["title"],
         "Write the plan v2"
@@ -185,10 +181,14 @@ fn a_teammate_joins_with_the_code_and_the_address() {
         invoke(&window, "rotate_room_code", json!({})).unwrap_err()["code"],
         "forbidden"
     );
-    // One entry per board: the latest way this app opened it.
+    // One entry per board on each host: hosted here (as Ada) and joined through the address (as Grace), the
+    // latest first; neither replaced the other.
     let recent = ok(&window, "list_recent", json!({}));
-    assert_eq!(recent.as_array().unwrap().len(), 1);
+    assert_eq!(recent.as_array().unwrap().len(), 2);
     assert_eq!(recent[0]["member_name"], "Grace");
+    assert_eq!(recent[0]["key"], joined["key"]);
+    assert_eq!(recent[1]["member_name"], "Ada");
+    assert_eq!(recent[1]["key"]["host"], "local");
 }
 
 /// A host serving TLS on loopback (as a teammate's computer would on the network), in its own runtime.
@@ -294,6 +294,8 @@ fn a_joined_hosts_fingerprint_is_pinned_and_remembered_across_restarts() {
     });
     let code = created.room_code.to_string();
     let board = created.board.id.to_string();
+    // Her recent entry: the board on the host with this certificate.
+    let key = json!({"board_id": board, "host": pin});
 
     // Grace joins over HTTPS with the fingerprint she confirmed; her app remembers it.
     let dir = tempfile::tempdir().unwrap();
@@ -307,6 +309,7 @@ fn a_joined_hosts_fingerprint_is_pinned_and_remembered_across_restarts() {
                    "discovered": false}),
         );
         assert_eq!(joined["snapshot"]["board"]["name"], "Pinned");
+        assert_eq!(joined["key"], key);
         ok(&window, "leave_board", json!({}));
     }
     let stored = std::fs::read_to_string(dir.path().join("recent.json")).unwrap();
@@ -317,7 +320,7 @@ fn a_joined_hosts_fingerprint_is_pinned_and_remembered_across_restarts() {
 
     // The app restarts: the board reopens over HTTPS with the remembered pin, without asking.
     let (restarted, window) = app(dir.path());
-    let reopened = ok(&window, "open_recent", json!({"boardId": board}));
+    let reopened = ok(&window, "open_recent", json!({"key": key}));
     assert_eq!(reopened["me"]["name"], "Grace");
     ok(&window, "leave_board", json!({}));
 
@@ -330,7 +333,7 @@ fn a_joined_hosts_fingerprint_is_pinned_and_remembered_across_restarts() {
     let reopened = ok(
         &window,
         "open_recent",
-        json!({"boardId": board, "fingerprint": impostor}),
+        json!({"key": key, "fingerprint": impostor}),
     );
     assert_eq!(reopened["snapshot"]["board"]["name"], "Pinned");
     ok(&window, "leave_board", json!({}));
@@ -353,7 +356,7 @@ fn a_joined_hosts_fingerprint_is_pinned_and_remembered_across_restarts() {
     let refused = invoke(
         &window,
         "open_recent",
-        json!({"boardId": board, "fingerprint": impostor}),
+        json!({"key": key, "fingerprint": impostor}),
     );
     assert_eq!(refused.unwrap_err()["code"], "identity_changed");
     drop(host);

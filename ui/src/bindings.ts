@@ -22,11 +22,11 @@ export const commands = {
 	 *  over HTTPS pinned to the fingerprint remembered when joining. A board joined before hosts used TLS has none
 	 *  yet: the answer is then `confirm_host`, and the confirmed `fingerprint` comes back with the next call.
 	 */
-	openRecent: (boardId: BoardId, fingerprint: string | null) => typedError<OpenedBoard, CommandError>(__TAURI_INVOKE("open_recent", { boardId, fingerprint })),
+	openRecent: (key: RecentKey, fingerprint: string | null) => typedError<OpenedBoard, CommandError>(__TAURI_INVOKE("open_recent", { key, fingerprint })),
 	/**  The start screen's list, most recent first. */
 	listRecent: () => __TAURI_INVOKE<RecentBoard[]>("list_recent"),
 	/**  Removes a board from the recent list. */
-	forgetRecent: (boardId: BoardId) => typedError<null, CommandError>(__TAURI_INVOKE("forget_recent", { boardId })),
+	forgetRecent: (key: RecentKey) => typedError<null, CommandError>(__TAURI_INVOKE("forget_recent", { key })),
 	/**  Closes the open board (the embedded server keeps serving teammates). */
 	leaveBoard: () => typedError<null, CommandError>(__TAURI_INVOKE("leave_board")),
 	/**
@@ -62,9 +62,9 @@ export const commands = {
 	/**
 	 *  The board's host is gone for good: this computer hosts the board from its own copy from now on, with this
 	 *  person as its host and a new room code (teammates join again with it). Changes waiting to be sent go to the
-	 *  board here first. The window then opens the board again from Recent boards.
+	 *  board here first. The window then opens the board again from Recent boards, with the entry answered.
 	 */
-	hostFromCopy: () => typedError<null, CommandError>(__TAURI_INVOKE("host_from_copy")),
+	hostFromCopy: () => typedError<RecentBoard, CommandError>(__TAURI_INVOKE("host_from_copy")),
 	/**
 	 *  While the open board's host is out of reach: a host on the network that says it hosts this board now, from a
 	 *  teammate's copy (its previous host gone for good), if one was seen. Only a hint: joining it takes its new room
@@ -75,9 +75,9 @@ export const commands = {
 	 *  After the open board moved (`board.moved`): files this computer's copy and waiting changes under the new host,
 	 *  re-pins the recent entry to it (or makes it a hosted board, on the computer that took it over), and waits until
 	 *  the new host serves the board (it imports it just after the move was committed); the window then opens the board
-	 *  again from Recent boards.
+	 *  again from Recent boards, with the entry answered (`None` if the board has not moved).
 	 */
-	followMove: () => typedError<null, CommandError>(__TAURI_INVOKE("follow_move")),
+	followMove: () => typedError<RecentBoard | null, CommandError>(__TAURI_INVOKE("follow_move")),
 	/**  The share panel's facts, or null when this computer hosts nothing. */
 	shareStatus: () => typedError<ShareStatus | null, CommandError>(__TAURI_INVOKE("share_status")),
 	/**
@@ -458,6 +458,8 @@ export type Mutation = { kind: "rename_board"; board: BoardId; name: string } | 
 
 /**  A board just opened: everything the board view needs to paint at once. */
 export type OpenedBoard = {
+	/**  Its entry in recent boards. */
+	key: RecentKey,
 	snapshot: Snapshot,
 	/**  This person on the board. */
 	me: Member,
@@ -499,12 +501,28 @@ export type QuitRequested = {
 
 /**  A recent board as the start screen shows it (no token). */
 export type RecentBoard = {
+	/**  What opens it again (`open_recent`). */
+	key: RecentKey,
 	board_id: BoardId,
 	board_name: string,
 	server: string,
 	member_name: string,
 	hosting: boolean,
 	last_opened: Timestamp,
+};
+
+/**
+ *  Which recent board: its id, and the host it is on. Two hosts may each have a board with the same id (a board
+ *  hosted again from a copy, a restored backup, or a host answering with another's id), and one host's answer
+ *  never replaces another host's entry.
+ */
+export type RecentKey = {
+	board_id: BoardId,
+	/**
+	 *  The host: its pinned certificate fingerprint, `local` for this computer's own server, or `plain:<address>`
+	 *  for a host reached without TLS (on this computer). Not a secret.
+	 */
+	host: string,
 };
 
 /**  What a member may do on their board. */

@@ -10,6 +10,7 @@ use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use lanban_client::private;
 use sha2::{Digest, Sha256};
 
 use crate::AppState;
@@ -56,11 +57,9 @@ pub fn load_or_create_token_file(path: &Path) -> io::Result<String> {
         }
         Err(err) if err.kind() == io::ErrorKind::NotFound => {
             let token = new_token().map_err(|e| io::Error::other(format!("random source: {e}")))?;
-            let mut options = fs::OpenOptions::new();
-            options.write(true).create_new(true);
-            #[cfg(unix)]
-            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-            let mut file = options.open(path)?;
+            let mut file =
+                private::options(fs::OpenOptions::new().write(true).create_new(true)).open(path)?;
+            private::restrict(path)?;
             writeln!(file, "{token}")?;
             file.sync_all()?;
             Ok(token)

@@ -106,9 +106,11 @@ pub enum StartError {
 impl AppState {
     /// Opens the data directory (creating it, the database and the host credential as needed).
     pub fn open(config: Config) -> Result<AppState, StartError> {
-        std::fs::create_dir_all(&config.data_dir).map_err(|source| StartError::DataDir {
-            path: config.data_dir.clone(),
-            source,
+        lanban_client::private::create_dir(&config.data_dir).map_err(|source| {
+            StartError::DataDir {
+                path: config.data_dir.clone(),
+                source,
+            }
         })?;
         let host_token_path = config.host_token_path();
         let host_token = auth::load_or_create_token_file(&host_token_path).map_err(|source| {

@@ -140,7 +140,7 @@ async fn run_task(task: Task) -> anyhow::Result<()> {
         Task::Export { data, board, out } => {
             let mut conn = portable::open_for_cli(&data)?;
             let export = portable::export_board(&mut conn, board)?;
-            std::fs::write(&out, serde_json::to_vec_pretty(&export)?)
+            take_over::write_private(&out, &serde_json::to_vec_pretty(&export)?)
                 .with_context(|| format!("writing {}", out.display()))?;
             println!("exported board {board} to {}", out.display());
         }

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use lanban_client::Api;
+use lanban_client::{Api, private};
 use lanban_core::fingerprint::Fingerprint;
 use lanban_core::ids::{BoardId, MemberId};
 use lanban_server::store::portable;
@@ -56,7 +56,7 @@ pub async fn join(
         from: from.to_owned(),
         fingerprint: pin,
     };
-    std::fs::create_dir_all(data).with_context(|| format!("creating {}", data.display()))?;
+    private::create_dir(data).with_context(|| format!("creating {}", data.display()))?;
     let path = joined_path(data, kept.board);
     write_private(&path, &serde_json::to_vec_pretty(&kept)?)?;
     println!(
@@ -129,18 +129,17 @@ pub async fn offer(data: &Path, at: &str, board: BoardId, to: &str) -> anyhow::R
 }
 
 /// Writes a file only its owner can read (it holds a member token).
-fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     use std::io::Write as _;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        options.mode(0o600);
-    }
-    let mut file = options
-        .open(path)
-        .with_context(|| format!("writing {}", path.display()))?;
+    let mut file = private::options(
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true),
+    )
+    .open(path)
+    .with_context(|| format!("writing {}", path.display()))?;
+    private::restrict(path).with_context(|| format!("making {} private", path.display()))?;
     file.write_all(bytes)?;
     file.sync_all()?;
     Ok(())

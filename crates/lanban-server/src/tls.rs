@@ -13,6 +13,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use lanban_client::private;
 use lanban_core::api::{ErrorBody, ErrorCode, ErrorDetail};
 use lanban_core::fingerprint::Fingerprint;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
@@ -115,11 +116,9 @@ impl Identity {
 fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let temp = path.with_extension("tmp");
     let _ = fs::remove_file(&temp);
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(&temp)?;
+    let mut file =
+        private::options(fs::OpenOptions::new().write(true).create_new(true)).open(&temp)?;
+    private::restrict(&temp)?;
     file.write_all(bytes)?;
     file.sync_all()?;
     fs::rename(&temp, path)
@@ -160,10 +159,14 @@ fn is_loopback(ip: IpAddr) -> bool {
 /// A connection the HTTP server sees: plain from this computer, or TLS.
 pub type Io = Either<TcpStream, TlsStream<TcpStream>>;
 
-/// Handshakes running at once; more connections wait in the kernel's backlog.
+/// Handshakes from other computers running at once; more connections wait in the kernel's backlog. Connections from
+/// this computer (the host's own app) never wait for one.
 const HANDSHAKES: usize = 256;
+/// Handshakes one other computer may have running at once; a connection past that is closed at once, so one
+/// neighbour cannot hold every handshake slot.
+pub const HANDSHAKES_PER_ADDRESS: usize = 16;
 /// A connection that has not finished its handshake (or sent its first byte) by then is dropped.
-const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Accepts TCP connections, sorts them with [`admit`] and completes TLS handshakes off the accept path, so one
 /// silent peer delays no one.
@@ -183,6 +186,7 @@ impl LanListener {
         let acceptor = TlsAcceptor::from(identity.config.clone());
         let (tx, ready) = mpsc::channel(HANDSHAKES);
         let permits = Arc::new(Semaphore::new(HANDSHAKES));
+        let pending = Arc::new(PerAddress::default());
         tokio::spawn(async move {
             loop {
                 let (tcp, peer) = tokio::select! {
@@ -197,8 +201,18 @@ impl LanListener {
                         }
                     },
                 };
-                let Ok(permit) = permits.clone().acquire_owned().await else {
-                    break;
+                // This computer is always served; another computer takes a handshake slot, and may hold only a few.
+                let permit = if is_loopback(peer.ip()) {
+                    None
+                } else {
+                    let Some(slot) = PerAddress::take(&pending, peer.ip()) else {
+                        tracing::debug!(%peer, "too many handshakes from one address; closed");
+                        continue;
+                    };
+                    let Ok(permit) = permits.clone().acquire_owned().await else {
+                        break;
+                    };
+                    Some((permit, slot))
                 };
                 let (acceptor, tx) = (acceptor.clone(), tx.clone());
                 tokio::spawn(async move {
@@ -215,6 +229,44 @@ impl LanListener {
             }
         });
         Ok(LanListener { ready, local })
+    }
+}
+
+/// Handshakes running per other computer.
+#[derive(Default)]
+struct PerAddress(std::sync::Mutex<std::collections::HashMap<IpAddr, usize>>);
+
+/// One handshake of one address; its place is given back when dropped.
+struct Slot {
+    counts: Arc<PerAddress>,
+    ip: IpAddr,
+}
+
+impl PerAddress {
+    /// A slot for a handshake from `ip`, unless it has [`HANDSHAKES_PER_ADDRESS`] running.
+    fn take(counts: &Arc<PerAddress>, ip: IpAddr) -> Option<Slot> {
+        let mut map = counts.0.lock().unwrap_or_else(|p| p.into_inner());
+        let running = map.entry(ip).or_insert(0);
+        if *running >= HANDSHAKES_PER_ADDRESS {
+            return None;
+        }
+        *running += 1;
+        Some(Slot {
+            counts: counts.clone(),
+            ip,
+        })
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut map = self.counts.0.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(running) = map.get_mut(&self.ip) {
+            *running -= 1;
+            if *running == 0 {
+                map.remove(&self.ip);
+            }
+        }
     }
 }
 
@@ -285,6 +337,26 @@ impl axum::serve::Listener for LanListener {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_address_holds_only_a_few_handshake_slots_and_gives_them_back() {
+        let counts = Arc::new(PerAddress::default());
+        let neighbour: IpAddr = "192.0.2.7".parse().unwrap();
+        let other: IpAddr = "192.0.2.8".parse().unwrap();
+        let mut held: Vec<Slot> = (0..HANDSHAKES_PER_ADDRESS)
+            .map(|_| PerAddress::take(&counts, neighbour).expect("a slot"))
+            .collect();
+        assert!(PerAddress::take(&counts, neighbour).is_none());
+        // Another computer is not held up by the first.
+        assert!(PerAddress::take(&counts, other).is_some());
+        held.pop();
+        assert!(PerAddress::take(&counts, neighbour).is_some());
+        drop(held);
+        assert!(
+            counts.0.lock().unwrap().is_empty(),
+            "counts are forgotten once back to zero"
+        );
+    }
 
     #[test]
     fn connections_are_sorted_by_peer_and_first_byte() {

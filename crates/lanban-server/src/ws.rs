@@ -8,13 +8,13 @@ use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use lanban_core::event::{ClientMessage, ServerMessage, close_code};
-use lanban_core::ids::BoardId;
+use lanban_core::ids::{BoardId, CardId};
 use tokio::sync::broadcast::error::RecvError;
 use tokio::time::{Instant, MissedTickBehavior, timeout};
 use tracing::Instrument;
 
 use crate::AppState;
-use crate::hub::{ConnectionId, RoomMessage, Subscription};
+use crate::hub::{RoomMessage, Subscription};
 use crate::store::{self, Actor, rows};
 
 /// Largest message a client may send.
@@ -26,6 +26,45 @@ pub const WRITE_BUFFER: usize = 8 * 1024;
 const CLOSE_GRACE: Duration = Duration::from_secs(2);
 /// Events read from the log per page while replaying.
 const REPLAY_PAGE: usize = 1000;
+/// A socket's presence reaches the room at most once per this interval; changes in between are coalesced into
+/// the latest one, sent when the interval is over. A member flooding presence changes so costs only themself:
+/// the room sees at most 4 presence messages a second from each socket.
+pub const PRESENCE_INTERVAL: Duration = Duration::from_millis(250);
+
+/// What a socket last told about its presence, and when the room may hear from it next.
+struct PresenceGate {
+    /// A change that came too soon after the last one, to announce when the interval is over (the latest wins).
+    waiting: Option<Option<CardId>>,
+    next: Instant,
+}
+
+impl PresenceGate {
+    fn new() -> Self {
+        Self {
+            waiting: None,
+            next: Instant::now(),
+        }
+    }
+
+    /// The change to announce now, if the interval allows; otherwise it waits (replacing any earlier one).
+    fn offer(&mut self, card: Option<CardId>) -> Option<Option<CardId>> {
+        let now = Instant::now();
+        if now >= self.next && self.waiting.is_none() {
+            self.next = now + PRESENCE_INTERVAL;
+            Some(card)
+        } else {
+            self.waiting = Some(card);
+            None
+        }
+    }
+
+    /// The waiting change, once its time has come.
+    fn due(&mut self) -> Option<Option<CardId>> {
+        let card = self.waiting.take()?;
+        self.next = Instant::now() + PRESENCE_INTERVAL;
+        Some(card)
+    }
+}
 
 /// Why a session ended (for the log).
 #[derive(Debug)]
@@ -144,6 +183,7 @@ async fn drive(
     );
     ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut last_heard = Instant::now();
+    let mut presence = PresenceGate::new();
     loop {
         let step = tokio::select! {
             () = state.shutdown.cancelled() => {
@@ -154,7 +194,21 @@ async fn drive(
             }
             frame = stream.next() => {
                 last_heard = Instant::now();
-                heard(outbox, state, actor.board_id, connection, frame).await
+                match heard(outbox, frame).await {
+                    Heard::Presence(card) => {
+                        if let Some(card) = presence.offer(card) {
+                            state.hub.set_viewing(actor.board_id, connection, card);
+                        }
+                        Step::Continue(())
+                    }
+                    Heard::Step(step) => step,
+                }
+            }
+            () = tokio::time::sleep_until(presence.next), if presence.waiting.is_some() => {
+                if let Some(card) = presence.due() {
+                    state.hub.set_viewing(actor.board_id, connection, card);
+                }
+                Step::Continue(())
             }
             _ = ping.tick() => {
                 if last_heard.elapsed() >= state.config.idle_timeout {
@@ -252,23 +306,22 @@ async fn forward(
     }
 }
 
+/// What a frame from the peer asks for.
+enum Heard {
+    /// A presence change (announced through the socket's [`PresenceGate`]).
+    Presence(Option<CardId>),
+    /// Anything else, handled already: go on, or end the session.
+    Step(Step),
+}
+
 /// Handles one frame from the peer (`None`: the peer has gone).
-async fn heard(
-    outbox: &mut Outbox,
-    state: &AppState,
-    board: BoardId,
-    connection: ConnectionId,
-    frame: Option<Result<Message, axum::Error>>,
-) -> Step {
+async fn heard(outbox: &mut Outbox, frame: Option<Result<Message, axum::Error>>) -> Heard {
     let Some(frame) = frame else {
-        return Step::Break(End::PeerLeft);
+        return Heard::Step(Step::Break(End::PeerLeft));
     };
-    match frame {
+    Heard::Step(match frame {
         Ok(Message::Text(text)) => match serde_json::from_str::<ClientMessage>(text.as_str()) {
-            Ok(ClientMessage::Presence { viewing_card }) => {
-                state.hub.set_viewing(board, connection, viewing_card);
-                Step::Continue(())
-            }
+            Ok(ClientMessage::Presence { viewing_card }) => return Heard::Presence(viewing_card),
             Err(_) => Step::Break(
                 outbox
                     .close(close_code::POLICY_VIOLATION, "not a valid client message")
@@ -289,7 +342,7 @@ async fn heard(
             let (code, reason) = classify(&err);
             Step::Break(outbox.close(code, reason).await)
         }
-    }
+    })
 }
 
 /// Replays stored events after `since` up to `subscribed` (the seq at subscription), or handles a `since`

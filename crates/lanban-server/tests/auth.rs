@@ -2,6 +2,7 @@
 
 mod common;
 
+use common::handoff::seq_of;
 use common::{TestServer, str_of};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -65,7 +66,7 @@ struct Fixture {
 impl Fixture {
     async fn new() -> Self {
         let server = TestServer::start().await;
-        let board = server.create_board("Guarded", "Gina").await;
+        let mut board = server.create_board("Guarded", "Gina").await;
         let member = server.join(&board.room_code, "Mia").await;
         let removed = server.join(&board.room_code, "Rex").await;
         server
@@ -76,6 +77,9 @@ impl Fixture {
                 None,
             )
             .await;
+        // The removal gave the board a new room code.
+        let snapshot = server.snapshot(&board.id, &board.host_token).await;
+        board.room_code = str_of(&snapshot["board"]["room_code"]);
         let elsewhere = server.create_board("Elsewhere", "Eli").await;
         let other = server.join(&elsewhere.room_code, "Otto").await;
         Self {
@@ -272,6 +276,48 @@ async fn removing_a_member_kills_their_token_and_closes_their_sockets_at_once() 
         )
         .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_removed_member_cannot_walk_back_in_with_the_code_they_knew() {
+    let fixture = Fixture::new().await;
+    let (server, board) = (&fixture.server, &fixture.board);
+    let leaver = server.join(&board.room_code, "Lee").await;
+    let before = seq_of(&server.snapshot(&board.id, &board.host_token).await);
+    let mut host = server
+        .socket(&board.id, &board.host_token, Some(before))
+        .await;
+    let path = format!("/api/boards/{}/members/{}", board.id, leaver.id);
+    let (status, _) = server
+        .call(Method::DELETE, &path, Some(&board.host_token), None)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+
+    // In the same transaction: the removal, then a new room code, which the host's share panel receives.
+    let removed = host.next_event().await;
+    let rotated = host.next_event().await;
+    assert_eq!(
+        (removed["kind"].as_str(), rotated["kind"].as_str()),
+        (Some("member.removed"), Some("room_code.rotated"))
+    );
+    assert_eq!(rotated["seq"].as_u64(), Some(before + 2));
+    let new_code = str_of(&rotated["data"]["room_code"]);
+    assert_ne!(new_code, board.room_code);
+    let snapshot = server.snapshot(&board.id, &board.host_token).await;
+    assert_eq!(snapshot["board"]["room_code"], new_code.as_str());
+
+    // The code Lee knew admits no one; the new one admits a newcomer.
+    let (status, answer) = server
+        .call(
+            Method::POST,
+            "/api/join",
+            None,
+            Some(json!({"room_code": board.room_code, "member_name": "Lee again"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{answer}");
+    assert_eq!(answer["error"]["code"], "room_not_found");
+    server.join(&new_code, "Mo").await;
 }
 
 #[tokio::test]

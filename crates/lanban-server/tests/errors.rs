@@ -307,6 +307,36 @@ async fn event_pages_refuse_bad_parameters_and_cap_their_length() {
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(answer["error"]["field"], "since");
+    // Integers past SQLite's (a u64 beyond i64): a 422 naming the parameter, never a 500.
+    for (query, field) in [
+        (
+            "since=9223372036854775808&limit=9223372036854775808",
+            "since",
+        ),
+        (
+            "since=9223372036854775807&limit=9223372036854775808",
+            "limit",
+        ),
+        ("since=18446744073709551616", "since"),
+    ] {
+        let path = format!("/api/boards/{{board}}/events?{query}");
+        let (status, answer) = desk.call(Method::GET, &path, None).await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{query}: {answer}"
+        );
+        assert_eq!(answer["error"]["field"], field, "{query}");
+    }
+    let (status, page) = desk
+        .call(
+            Method::GET,
+            "/api/boards/{board}/events?since=9223372036854775807",
+            None,
+        )
+        .await;
+    assert!(status.is_success(), "{page}");
+    assert_eq!(page["events"], serde_json::json!([]));
     let (status, _) = desk
         .call(Method::GET, "/api/boards/{board}/events?limit=0", None)
         .await;

@@ -349,11 +349,16 @@ async fn only_the_host_offers_the_board_and_only_to_a_current_member() {
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let events = log(&server, id, &cy.token).await;
-    let last_two = &events[events.len() - 2..];
+    let last_three = &events[events.len() - 3..];
     assert_eq!(
-        (&last_two[0]["kind"], &last_two[1]["kind"]),
-        (&json!("board.handoff_offered"), &json!("member.removed"))
+        (&last_three[0]["kind"], &last_three[1]["kind"], &last_three[2]["kind"]),
+        (
+            &json!("board.handoff_offered"),
+            &json!("member.removed"),
+            &json!("room_code.rotated")
+        )
     );
+    let last_two = &last_three[..2];
     assert_eq!(last_two[0]["data"], json!({"member_id": null}));
     assert!(
         server.snapshot(id, &cy.token).await["board"]

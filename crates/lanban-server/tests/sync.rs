@@ -13,8 +13,8 @@ use serde_json::{Value, json};
 /// `member.joined` for each of the three.
 const LAUNCH_SEQ_BEFORE_WORK: u64 = 4;
 /// What the launch board's log records of the day's work, in order: one change of every kind, by different
-/// members, ending with the host removing Bob (his card is unassigned first).
-const DAYS_WORK: [&str; 13] = [
+/// members, ending with the host removing Bob (his card is unassigned first, and the code he knew is replaced).
+const DAYS_WORK: [&str; 14] = [
     "board.updated",
     "column.created",
     "column.created",
@@ -28,6 +28,7 @@ const DAYS_WORK: [&str; 13] = [
     "room_code.rotated",
     "card.updated",
     "member.removed",
+    "room_code.rotated",
 ];
 /// The launch board's seq after the day's work.
 const LAUNCH_SEQ_AFTER_WORK: u64 = LAUNCH_SEQ_BEFORE_WORK + DAYS_WORK.len() as u64;
@@ -168,15 +169,14 @@ async fn every_member_sees_every_kind_of_change_once_and_in_seq_order() {
         seqs(&log),
         (LAUNCH_SEQ_BEFORE_WORK + 1..=LAUNCH_SEQ_AFTER_WORK).collect::<Vec<_>>()
     );
-    // Hana, Alice and Bob each saw exactly the log, in order, once.
-    for socket in [
-        &mut launch.hana_socket,
-        &mut launch.alice_socket,
-        &mut launch.bob_socket,
-    ] {
+    // Hana and Alice each saw exactly the log, in order, once; Bob the same up to his removal (the code that
+    // replaced the one he knew never reached him).
+    for socket in [&mut launch.hana_socket, &mut launch.alice_socket] {
         let seen = socket.events_until(LAUNCH_SEQ_AFTER_WORK).await;
         assert_eq!(seen, log);
     }
+    let seen = launch.bob_socket.events_until(LAUNCH_SEQ_AFTER_WORK - 1).await;
+    assert_eq!(seen, log[..log.len() - 1]);
 }
 
 #[tokio::test]
@@ -204,8 +204,9 @@ async fn a_removed_member_loses_their_cards_and_is_closed_out() {
 
     do_the_days_work(&server, &launch).await;
 
-    // Bob's socket got everything up to his removal, then was closed for him.
-    launch.bob_socket.events_until(LAUNCH_SEQ_AFTER_WORK).await;
+    // Bob's socket got everything up to his removal, then was closed for him: the new room code never reached it.
+    let seen = launch.bob_socket.events_until(LAUNCH_SEQ_AFTER_WORK - 1).await;
+    assert_eq!(seen[seen.len() - 1]["kind"], "member.removed");
     let frame = launch
         .bob_socket
         .close_frame()

@@ -155,3 +155,45 @@ async fn ordering_follows_before_and_after() {
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+/// A created board's answer is kept for retries, but not its token: the database, its WAL and backups never hold
+/// a member token. A retry answers a new token of the same member, and both work.
+#[tokio::test]
+async fn a_retried_board_creation_answers_a_new_token_and_none_rests_in_the_database() {
+    let server = TestServer::start().await;
+    let create = || {
+        server
+            .http
+            .post(format!("{}/api/boards", server.base))
+            .bearer_auth(&server.host_token)
+            .header("idempotency-key", "create-1")
+            .json(&json!({"name": "Secret plans", "member_name": "Rae"}))
+            .send()
+    };
+    let first: Value = create().await.unwrap().json().await.unwrap();
+    let again = create().await.unwrap();
+    assert_eq!(again.status(), StatusCode::CREATED);
+    let again: Value = again.json().await.unwrap();
+    assert_eq!(again["board"], first["board"]);
+    assert_eq!(again["member"], first["member"]);
+    let (one, two) = (str_of(&first["token"]), str_of(&again["token"]));
+    assert_ne!(one, two, "the kept answer holds no token to give again");
+    let board = str_of(&first["board"]["id"]);
+    for token in [&one, &two] {
+        let snapshot = server.snapshot(&board, token).await;
+        assert_eq!(snapshot["board"]["name"], "Secret plans");
+    }
+    // No file of the server's holds either token.
+    let mut files = vec![server.dir.path().to_path_buf()];
+    while let Some(path) = files.pop() {
+        if path.is_dir() {
+            files.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+        } else {
+            let bytes = std::fs::read(&path).unwrap();
+            for token in [&one, &two] {
+                let found = bytes.windows(token.len()).any(|w| w == token.as_bytes());
+                assert!(!found, "{} holds a member token", path.display());
+            }
+        }
+    }
+}

@@ -13,7 +13,7 @@ use tauri::State;
 use crate::error::{AppErrorCode, CommandError, CommandResult};
 use crate::host::Host;
 use crate::lan::{Lan, LanHost};
-use crate::recent::{Recent, RecentEntry};
+use crate::recent::{Recent, RecentBoard, RecentEntry};
 use crate::state::Active;
 
 /// Offers the open board to a member, to host on their computer (`None` withdraws the offer). Host only.
@@ -43,7 +43,7 @@ pub async fn host_here(
 ) -> CommandResult<()> {
     let session = active.session().await?;
     let board = session.board_id();
-    let entry = entry_of(&recent, board)?;
+    let entry = entry_of(&recent, &active).await?;
     let (local, host_token) = host.ensure().await?;
     let status = host.set_sharing(true).await?;
     let fingerprint: Fingerprint = status
@@ -70,12 +70,16 @@ pub async fn host_here(
         .with_token(host_token)
         .import_board(&package)
         .await?;
-    recent.remember(RecentEntry {
-        hosting: true,
-        server: status.local.clone(),
-        fingerprint: None,
-        ..entry
-    })?;
+    let key = entry.key();
+    recent.replace(
+        &key,
+        RecentEntry {
+            hosting: true,
+            server: status.local.clone(),
+            fingerprint: None,
+            ..entry
+        },
+    )?;
     crate::commands::share::announce(&host, &lan).await;
     Ok(())
 }
@@ -83,20 +87,21 @@ pub async fn host_here(
 /// After the open board moved (`board.moved`): files this computer's copy and waiting changes under the new host,
 /// re-pins the recent entry to it (or makes it a hosted board, on the computer that took it over), and waits until
 /// the new host serves the board (it imports it just after the move was committed); the window then opens the board
-/// again from Recent boards.
+/// again from Recent boards, with the entry answered (`None` if the board has not moved).
 #[tauri::command]
 #[specta::specta]
 pub async fn follow_move(
     active: State<'_, Active>,
     host: State<'_, Host>,
     recent: State<'_, Recent>,
-) -> CommandResult<()> {
+) -> CommandResult<Option<RecentBoard>> {
     let session = active.session().await?;
     let Some(moved) = session.moved() else {
-        return Ok(());
+        return Ok(None);
     };
     let board = session.board_id();
-    let entry = entry_of(&recent, board)?;
+    let entry = entry_of(&recent, &active).await?;
+    let old = entry.key();
     // This computer took it over: this member is the new host, and this computer's certificate is the new one.
     let here = host.status().await.and_then(|s| s.fingerprint);
     let taken_here =
@@ -136,8 +141,9 @@ pub async fn follow_move(
         };
         (api, entry)
     };
-    recent.remember(entry)?;
-    served(&api, board).await
+    recent.replace(&old, entry.clone())?;
+    served(&api, board).await?;
+    Ok(Some(RecentBoard::from(&entry)))
 }
 
 /// Waits until `api`'s host serves `board` (a new host imports a board just after its move was committed).
@@ -154,8 +160,9 @@ async fn served(api: &Api, board: lanban_core::ids::BoardId) -> CommandResult<()
     }
 }
 
-fn entry_of(recent: &Recent, board: lanban_core::ids::BoardId) -> CommandResult<RecentEntry> {
-    recent.get(board).ok_or_else(|| {
+/// The open board's entry in recent boards.
+async fn entry_of(recent: &Recent, active: &Active) -> CommandResult<RecentEntry> {
+    recent.get(&active.key().await?).ok_or_else(|| {
         CommandError::new(
             AppErrorCode::NotFound,
             "This board is not in your recent boards.",
@@ -165,7 +172,7 @@ fn entry_of(recent: &Recent, board: lanban_core::ids::BoardId) -> CommandResult<
 
 /// The board's host is gone for good: this computer hosts the board from its own copy from now on, with this
 /// person as its host and a new room code (teammates join again with it). Changes waiting to be sent go to the
-/// board here first. The window then opens the board again from Recent boards.
+/// board here first. The window then opens the board again from Recent boards, with the entry answered.
 #[tauri::command]
 #[specta::specta]
 pub async fn host_from_copy(
@@ -173,10 +180,10 @@ pub async fn host_from_copy(
     host: State<'_, Host>,
     recent: State<'_, Recent>,
     lan: State<'_, Arc<Lan>>,
-) -> CommandResult<()> {
+) -> CommandResult<RecentBoard> {
     let session = active.session().await?;
     let board = session.board_id();
-    let entry = entry_of(&recent, board)?;
+    let entry = entry_of(&recent, &active).await?;
     let slot = session
         .replica_slot()
         .filter(|_| !entry.hosting)
@@ -222,17 +229,18 @@ pub async fn host_from_copy(
     if let Err(err) = slot.replica.forget(&slot.host, board) {
         tracing::warn!(error = %err, %board, "cannot delete the copy of a board hosted here now");
     }
-    recent.remember(RecentEntry {
+    let hosted = RecentEntry {
         hosting: true,
         server: local.trim_start_matches("http://").to_owned(),
         fingerprint: None,
-        ..entry
-    })?;
+        ..entry.clone()
+    };
+    recent.replace(&entry.key(), hosted.clone())?;
     if let Err(err) = host.set_sharing(true).await {
         tracing::warn!(error = %err.message, "cannot share the board on the network");
     }
     crate::commands::share::announce(&host, &lan).await;
-    Ok(())
+    Ok(RecentBoard::from(&hosted))
 }
 
 /// Waits (up to 30 s) until every waiting change has been answered by the board's new server; answers how many it
@@ -273,7 +281,7 @@ pub async fn board_elsewhere(
     lan: State<'_, Arc<Lan>>,
 ) -> CommandResult<Option<LanHost>> {
     let board = active.session().await?.board_id();
-    let Some(pinned) = recent.get(board).and_then(|e| e.fingerprint) else {
+    let Some(pinned) = entry_of(&recent, &active).await?.fingerprint else {
         return Ok(None);
     };
     Ok(lan.hosting_elsewhere(board, &pinned))

@@ -18,13 +18,15 @@ use crate::error::{AppErrorCode, CommandError, CommandResult};
 use crate::follow;
 use crate::host::Host;
 use crate::lan::Lan;
-use crate::recent::{Recent, RecentBoard, RecentEntry};
+use crate::recent::{Recent, RecentBoard, RecentEntry, RecentKey};
 use crate::replicas::Replicas;
 use crate::state::{Active, ActiveBoard};
 
 /// A board just opened: everything the board view needs to paint at once.
 #[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct OpenedBoard {
+    /// Its entry in recent boards.
+    pub key: RecentKey,
     pub snapshot: Snapshot,
     /// This person on the board.
     pub me: Member,
@@ -96,7 +98,7 @@ async fn open(
                 "You are no longer a member of this board.",
             )
         })?;
-    recent.touch(board, Some(&snapshot.board.name))?;
+    recent.touch(&entry.key(), Some(&snapshot.board.name))?;
     let presence = session.presence().borrow().clone();
     // A joined board follows its host when it moves (found again by its certificate).
     let follower = entry
@@ -110,9 +112,11 @@ async fn open(
             bridge: None,
             follower,
             me: me.clone(),
+            key: entry.key(),
         }))
         .await;
     Ok(OpenedBoard {
+        key: entry.key(),
         snapshot,
         me,
         server: server_label(&api),
@@ -151,10 +155,15 @@ async fn remember_and_open(
         fingerprint: api.pin().map(|f| f.to_string()),
     };
     let member_api = api.with_token(opened.token);
-    if let Some(previous) = recent.get(board).filter(|p| !p.hosting && !entry.hosting) {
+    let before: Vec<RecentEntry> = (recent.elsewhere(&entry.key()).into_iter())
+        .filter(|p| !p.hosting && !entry.hosting)
+        .collect();
+    if !before.is_empty() {
         // Joined again elsewhere: the board may be hosted from a teammate's copy now (its host gone for good).
         let snapshot = member_api.snapshot(board).await?;
-        replicas.carry_over(&previous, &entry, &snapshot);
+        for previous in &before {
+            replicas.carry_over(previous, &entry, &snapshot);
+        }
     }
     recent.remember(entry.clone())?;
     open(active, recent, replicas, lan, member_api, &entry).await
@@ -270,10 +279,10 @@ pub async fn open_recent(
     replicas: State<'_, Replicas>,
     lan: State<'_, Arc<Lan>>,
     active: State<'_, Active>,
-    board_id: BoardId,
+    key: RecentKey,
     fingerprint: Option<String>,
 ) -> CommandResult<OpenedBoard> {
-    let entry = recent.get(board_id).ok_or_else(|| {
+    let entry = recent.get(&key).ok_or_else(|| {
         CommandError::new(
             AppErrorCode::NotFound,
             "This board is not in your recent boards.",
@@ -292,12 +301,23 @@ pub async fn open_recent(
         if entry.fingerprint.is_none()
             && let Some(pin) = api.pin()
         {
-            recent.pin(board_id, &pin.to_string())?;
+            let pinned = RecentEntry {
+                fingerprint: Some(pin.to_string()),
+                ..entry.clone()
+            };
+            recent.replace(&key, pinned)?;
         }
         api
     };
-    // The entry as it is now (its pin may have just been remembered).
-    let entry = recent.get(board_id).unwrap_or(entry);
+    // The entry as it is now (its pin may have just been remembered, which gives it another key).
+    let entry = (api.pin())
+        .and_then(|pin| {
+            recent.get(&RecentKey {
+                board_id: key.board_id,
+                host: pin.to_string(),
+            })
+        })
+        .unwrap_or(entry);
     let api = api.with_token(entry.token.clone());
     open(&active, &recent, &replicas, &lan, api, &entry).await
 }
@@ -315,12 +335,12 @@ pub fn list_recent(recent: State<'_, Recent>) -> Vec<RecentBoard> {
 pub fn forget_recent(
     recent: State<'_, Recent>,
     replicas: State<'_, Replicas>,
-    board_id: BoardId,
+    key: RecentKey,
 ) -> CommandResult<()> {
-    if let Some(entry) = recent.get(board_id) {
+    if let Some(entry) = recent.get(&key) {
         replicas.forget(&entry);
     }
-    recent.forget(board_id)
+    recent.forget(&key)
 }
 
 /// Closes the open board (the embedded server keeps serving teammates).

@@ -64,7 +64,7 @@ function emptySnapshot(seq = 2): Snapshot {
 }
 
 function opened(snapshot: Snapshot): OpenedBoard {
-  return { snapshot, me: host, server: "127.0.0.1:7420", hosting: true, presence: [] };
+  return { key: { board_id: snapshot.board.id, host: "local" }, snapshot, me: host, server: "127.0.0.1:7420", hosting: true, presence: [] };
 }
 
 /** A store opened at `snapshot`. */

@@ -30,6 +30,7 @@ import {
   type OpenedBoard,
   type PendingChangeView,
   type PresenceEntry,
+  type RecentKey,
   type Snapshot,
   type SubmitOutcome,
 } from "../bindings";
@@ -106,6 +107,8 @@ export class BoardStore {
   readonly me: Member;
   /** `host:port` of the board's server. */
   readonly server: string;
+  /** The board's entry in recent boards. */
+  readonly key: RecentKey;
   /** This computer hosts the board. */
   readonly hosting: boolean;
   presence: PresenceEntry[];
@@ -121,6 +124,7 @@ export class BoardStore {
     this.state = opened.snapshot;
     this.me = opened.me;
     this.server = opened.server;
+    this.key = opened.key;
     this.hosting = opened.hosting;
     this.presence = opened.presence;
   }

@@ -4,11 +4,11 @@
 import { Channel } from "@tauri-apps/api/core";
 import {
   commands,
-  type BoardId,
   type BridgeMessage,
   type CommandError,
   type MemberId,
   type OpenedBoard,
+  type RecentKey,
 } from "../bindings";
 import { BoardStore, type Result } from "./boardStore";
 import { toCommandError } from "./errors";
@@ -25,7 +25,7 @@ export type OpenRequest =
       /** The address came from discovery: the host's certificate must make the code's tag. */
       discovered?: boolean;
     }
-  | { kind: "recent"; boardId: BoardId; fingerprint?: string | null };
+  | { kind: "recent"; key: RecentKey; fingerprint?: string | null };
 
 export interface SessionHooks {
   onError: (error: CommandError) => void;
@@ -48,7 +48,7 @@ function open(request: OpenRequest): Promise<Result<OpenedBoard>> {
         request.discovered ?? false,
       );
     case "recent":
-      return commands.openRecent(request.boardId, request.fingerprint ?? null);
+      return commands.openRecent(request.key, request.fingerprint ?? null);
   }
 }
 

@@ -179,10 +179,11 @@ pub async fn rotate_room_code(
     .await
 }
 
-/// Removes a member (host only): their token stops working and their sockets close.
+/// Removes a member (host only): their token stops working, their sockets close, and the room code they knew is
+/// replaced by a new one.
 #[utoipa::path(delete, path = "/api/boards/{board}/members/{member}", tag = "boards", security(("bearer" = [])),
     params(("board" = String, Path, description = "Board id"), ("member" = String, Path, description = "Member id")),
-    responses((status = 204, description = "Removed; event member.removed (after card.updated for each card they were assigned)"),
+    responses((status = 204, description = "Removed; event member.removed (after card.updated for each card they were assigned), then room_code.rotated"),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 422, description = "The host cannot be removed", body = ErrorBody)))]
 pub async fn remove_member(
@@ -191,6 +192,7 @@ pub async fn remove_member(
     PathIds(board, member): PathIds<BoardId, MemberId>,
     Idempotency(idempotency): Idempotency,
 ) -> ApiResult<Reply> {
+    let tag = state.tag();
     super::mutate(
         &state,
         credential,
@@ -198,7 +200,7 @@ pub async fn remove_member(
         StatusCode::NO_CONTENT,
         move |tx, principal| {
             let actor = principal.on_board(tx, board)?;
-            boards::remove_member(tx, &actor, member)
+            boards::remove_member(tx, tag, &actor, member)
         },
     )
     .await

@@ -20,14 +20,38 @@ use crate::ws;
 /// Most events one page of `/events` holds.
 pub const MAX_PAGE: u64 = 1000;
 
+/// The largest seq (and `limit`) a query may name: SQLite's integers are signed 64-bit.
+const MAX_QUERY_INTEGER: u64 = i64::MAX as u64;
+
+/// A query integer from 0 to [`MAX_QUERY_INTEGER`]; larger is a `422` naming the parameter, like any bad value.
+fn bounded<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+    let value = u64::deserialize(deserializer)?;
+    if value > MAX_QUERY_INTEGER {
+        return Err(serde::de::Error::custom(format!(
+            "must be at most {MAX_QUERY_INTEGER}"
+        )));
+    }
+    Ok(value)
+}
+
+fn bounded_option<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<u64>, D::Error> {
+    bounded(deserializer).map(Some)
+}
+
 /// `?since=N&limit=M`.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct EventsQuery {
-    /// Return events with seq greater than this (default 0).
-    #[serde(default)]
+    /// Return events with seq greater than this (default 0; 0 to 9223372036854775807).
+    #[serde(default, deserialize_with = "bounded")]
+    #[param(minimum = 0, maximum = 9223372036854775807_i64)]
     since: u64,
-    /// At most this many (default and maximum 1000).
+    /// At most this many (default and maximum 1000; larger values are clamped to 1000; 1 to
+    /// 9223372036854775807).
+    #[serde(default, deserialize_with = "bounded_option")]
+    #[param(minimum = 1, maximum = 9223372036854775807_i64)]
     limit: Option<u64>,
 }
 
@@ -79,7 +103,10 @@ pub async fn list_events(
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SocketQuery {
-    /// Replay stored events after this seq before live ones; omit after taking a snapshot.
+    /// Replay stored events after this seq before live ones; omit after taking a snapshot (0 to
+    /// 9223372036854775807).
+    #[serde(default, deserialize_with = "bounded_option")]
+    #[param(minimum = 0, maximum = 9223372036854775807_i64)]
     since: Option<u64>,
 }
 

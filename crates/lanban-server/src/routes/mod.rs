@@ -78,7 +78,7 @@ async fn answer<T: Serialize>(
             if let Some(key) = &idempotency
                 && let Some(kept) = idempotency::recall(tx, &scope, &key.key)?
             {
-                return replay(key, kept);
+                return replay(tx, key, kept);
             }
             let (status, value) = change(tx, principal)?;
             let reply = if status == StatusCode::NO_CONTENT {
@@ -90,7 +90,7 @@ async fn answer<T: Serialize>(
                 let kept = Kept {
                     request_hash: key.request_hash.to_vec(),
                     status: reply.status.as_u16(),
-                    body: reply.body.clone(),
+                    body: without_token(&reply.body)?,
                 };
                 idempotency::remember(tx, &scope, &key.key, &kept)?;
             }
@@ -100,7 +100,7 @@ async fn answer<T: Serialize>(
 }
 
 /// The answer kept for `key`, if it was kept for this same request.
-fn replay(key: &IdempotencyKey, kept: Kept) -> ApiResult<Reply> {
+fn replay(tx: &mut Tx<'_>, key: &IdempotencyKey, kept: Kept) -> ApiResult<Reply> {
     if kept.request_hash != key.request_hash {
         return Err(ApiError::new(
             ErrorCode::IdempotencyKeyReused,
@@ -111,8 +111,44 @@ fn replay(key: &IdempotencyKey, kept: Kept) -> ApiResult<Reply> {
         .map_err(|e| ApiError::Internal(format!("stored status: {e}")))?;
     Ok(Reply {
         status,
-        body: kept.body,
+        body: with_token(tx, kept.body)?,
     })
+}
+
+/// An answer as it is kept: a new member's token (`POST /api/boards`) is kept as `"token": null`, since nothing
+/// secret may rest in the database, its WAL or its backups; only the token's hash is stored, in `tokens`.
+fn without_token(body: &str) -> ApiResult<String> {
+    let Ok(serde_json::Value::Object(mut answer)) = serde_json::from_str(body) else {
+        return Ok(body.to_owned());
+    };
+    if !matches!(answer.get("token"), Some(serde_json::Value::String(_))) {
+        return Ok(body.to_owned());
+    }
+    answer.insert("token".into(), serde_json::Value::Null);
+    serde_json::to_string(&answer).map_err(|e| ApiError::Internal(format!("kept answer: {e}")))
+}
+
+/// A kept answer as it is given again: a token kept as null is replaced by a new token of the same member (the
+/// first one still works; a replay means its answer was lost), or stays null if the member is no longer current.
+fn with_token(tx: &mut Tx<'_>, body: String) -> ApiResult<String> {
+    let Ok(serde_json::Value::Object(mut answer)) = serde_json::from_str(&body) else {
+        return Ok(body);
+    };
+    if answer.get("token") != Some(&serde_json::Value::Null) {
+        return Ok(body);
+    }
+    let member = answer
+        .get("member")
+        .and_then(|m| m.get("id"))
+        .and_then(|id| id.as_str())
+        .and_then(|id| id.parse().ok());
+    let Some(member) = member else {
+        return Ok(body);
+    };
+    if let Some(token) = store::boards::mint_token_for_current(tx, member)? {
+        answer.insert("token".into(), serde_json::Value::String(token));
+    }
+    serde_json::to_string(&answer).map_err(|e| ApiError::Internal(format!("kept answer: {e}")))
 }
 
 /// The OpenAPI document's fixed parts; the paths come from the router.

@@ -47,13 +47,32 @@ fn add_member(
         joined_at: Timestamp::now(),
     };
     rows::insert_member(tx, &member, None)?;
+    let token = mint_token(tx, member.id)?;
+    Ok((member, token))
+}
+
+/// Gives a member a new token (their other tokens keep working) and answers it; only its hash is stored. `None`
+/// for a member who is not current (removed, or unknown).
+pub fn mint_token_for_current(tx: &mut Tx<'_>, member: MemberId) -> Result<Option<String>> {
+    let current: bool = tx
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM members WHERE id = ?1 AND removed_at IS NULL)",
+        )?
+        .query_row([member.to_string()], |r| r.get(0))?;
+    if !current {
+        return Ok(None);
+    }
+    mint_token(tx, member).map(Some)
+}
+
+fn mint_token(tx: &mut Tx<'_>, member: MemberId) -> Result<String> {
     let token = new_token().map_err(|e| Error::Internal(format!("random source: {e}")))?;
     tx.prepare_cached("INSERT INTO tokens (hash, member_id) VALUES (?1, ?2)")?
         .execute(rusqlite::params![
             TokenHash::of(&token).0.as_slice(),
-            member.id.to_string()
+            member.to_string()
         ])?;
-    Ok((member, token))
+    Ok(token)
 }
 
 /// Creates a board with its host member: events `board.created` (seq 1) and `member.joined` (seq 2).
@@ -145,9 +164,15 @@ pub fn rotate_room_code(tx: &mut Tx<'_>, tag: HostTag, actor: &Actor) -> Result<
     Ok(code)
 }
 
-/// Removes a member (host only): their cards are unassigned (one `card.updated` each), their token dies, and
-/// `member.removed` closes their sockets.
-pub fn remove_member(tx: &mut Tx<'_>, actor: &Actor, member_id: MemberId) -> Result<()> {
+/// Removes a member (host only): their cards are unassigned (one `card.updated` each), their token dies,
+/// `member.removed` closes their sockets, and the room code they knew is replaced (`room_code.rotated`), so they
+/// cannot join again with it.
+pub fn remove_member(
+    tx: &mut Tx<'_>,
+    tag: HostTag,
+    actor: &Actor,
+    member_id: MemberId,
+) -> Result<()> {
     actor.require_host("remove members")?;
     let member =
         rows::find_member(tx, actor.board_id, member_id)?.ok_or(Error::NotFound("member"))?;
@@ -186,5 +211,6 @@ pub fn remove_member(tx: &mut Tx<'_>, actor: &Actor, member_id: MemberId) -> Res
         actor.member_id,
         Change::MemberRemoved(Deleted { id: member_id }),
     )?;
+    rotate_room_code(tx, tag, actor)?;
     Ok(())
 }

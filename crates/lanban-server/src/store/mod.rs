@@ -28,6 +28,7 @@ mod writer;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use lanban_client::private;
 use lanban_core::event::{Change, Event, ServerMessage};
 use lanban_core::ids::{BoardId, MemberId};
 use lanban_core::time::Timestamp;
@@ -82,6 +83,10 @@ pub enum StoreError {
     Thread(#[from] std::io::Error),
     #[error("cannot create the data directory: {0}")]
     DataDir(std::io::Error),
+    /// The database holds what no migration made (a trigger, a view, a table or index of its own): a file put in
+    /// the data directory (a restored backup) is refused rather than trusted.
+    #[error("the database is not one this server made: {0}")]
+    UnexpectedSchema(String),
 }
 
 /// What the writer thread is asked to do.
@@ -127,6 +132,7 @@ impl Store {
         let path = config.database_path();
         let mut conn = open_connection(&path, false, config.synchronous)?;
         migrations().to_latest(&mut conn)?;
+        check_schema(&conn)?;
         let board_seqs = rows::board_seqs(&conn)?;
         hub.init_rooms(board_seqs);
         let checkpointer = checkpoint::Checkpointer::start(&path, config.synchronous)?;
@@ -239,10 +245,41 @@ impl Shared {
 
 /// Opens (creating and migrating if needed) the database of `data_dir` outside a running server.
 pub fn open_migrated(data_dir: &Path) -> Result<Connection, StoreError> {
-    std::fs::create_dir_all(data_dir).map_err(StoreError::DataDir)?;
+    private::create_dir(data_dir).map_err(StoreError::DataDir)?;
     let mut conn = open_connection(&data_dir.join("lanban.sqlite"), false, Synchronous::Full)?;
     migrations().to_latest(&mut conn)?;
+    check_schema(&conn)?;
     Ok(conn)
+}
+
+/// The schema objects (type, name and SQL) the migrations make, SQLite's own left out.
+fn schema_of(conn: &Connection) -> rusqlite::Result<Vec<(String, String, Option<String>)>> {
+    conn.prepare(
+        "SELECT type, name, sql FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name",
+    )?
+    .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+    .collect()
+}
+
+/// Refuses a database whose schema is not exactly what the migrations make on an empty one: no trigger, view,
+/// table, index or column of anyone else's (a database file someone put in the data directory is input too).
+fn check_schema(conn: &Connection) -> Result<(), StoreError> {
+    let mut fresh = Connection::open_in_memory()?;
+    migrations().to_latest(&mut fresh)?;
+    let (expected, found) = (schema_of(&fresh)?, schema_of(conn)?);
+    if let Some(extra) = found.iter().find(|object| !expected.contains(object)) {
+        return Err(StoreError::UnexpectedSchema(format!(
+            "{} {} is not part of Lanban's schema",
+            extra.0, extra.1
+        )));
+    }
+    if let Some(missing) = expected.iter().find(|object| !found.contains(object)) {
+        return Err(StoreError::UnexpectedSchema(format!(
+            "{} {} is missing or altered",
+            missing.0, missing.1
+        )));
+    }
+    Ok(())
 }
 
 fn migrations() -> Migrations<'static> {
@@ -261,6 +298,9 @@ fn open_connection(
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX
     };
+    if !read_only {
+        private_database(path).map_err(StoreError::DataDir)?;
+    }
     let conn = Connection::open_with_flags(path, flags).map_err(|source| StoreError::Open {
         path: path.to_owned(),
         source,
@@ -289,6 +329,22 @@ fn open_connection(
         conn.pragma_update(None, "cache_size", -WRITER_CACHE_KIB)?;
     }
     Ok(conn)
+}
+
+/// Creates the database file private to the user if it is missing, and makes it and its `-wal` and `-shm` files
+/// private (SQLite creates those with the database file's permissions on Unix, and with the private data
+/// directory's access list on Windows): member data and token hashes are for the server's user alone.
+fn private_database(path: &Path) -> std::io::Result<()> {
+    private::options(std::fs::OpenOptions::new().write(true).create(true)).open(path)?;
+    for suffix in ["", "-wal", "-shm"] {
+        let mut file = path.as_os_str().to_owned();
+        file.push(suffix);
+        let file = std::path::PathBuf::from(file);
+        if file.exists() {
+            private::restrict(&file)?;
+        }
+    }
+    Ok(())
 }
 
 /// Seconds since the Unix epoch.

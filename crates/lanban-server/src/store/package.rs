@@ -29,13 +29,13 @@ pub fn import(tx: &mut Tx<'_>, fingerprint: Fingerprint, export: &BoardExport) -
     import_then(tx, fingerprint, export, None)
 }
 
-/// [`import`], with `first` (by the board's host member) as the first event after the package's log, before the
-/// room code's rotation.
+/// [`import`], with `first` (its actor, and the change) as the first event after the package's log, before the
+/// room code's rotation, which is then that actor's too.
 pub fn import_then(
     tx: &mut Tx<'_>,
     fingerprint: Fingerprint,
     export: &BoardExport,
-    first: Option<Change>,
+    first: Option<(MemberId, Change)>,
 ) -> Result<Snapshot> {
     let board = export.snapshot.board.id;
     if rows::find_board(tx, board)?.is_some() {
@@ -62,15 +62,16 @@ pub fn import_then(
     };
     portable::insert_board(tx, export, &room_code)?;
     tx.open_room(board, export.snapshot.seq);
-    let host = export
+    let mut host = export
         .snapshot
         .members
         .iter()
         .find(|m| m.role == Role::Host)
         .ok_or_else(|| Error::invalid("members", "must have a host member"))?
         .id;
-    if let Some(change) = first {
-        tx.emit(board, host, change)?;
+    if let Some((actor, change)) = first {
+        tx.emit(board, actor, change)?;
+        host = actor;
     }
     if rotate {
         let rotated = Change::RoomCodeRotated(RoomCodeRotated { room_code });
@@ -142,6 +143,7 @@ pub fn check(conn: &Connection, export: &BoardExport) -> Result<()> {
     let columns = check_columns(export)?;
     check_cards(export, &columns, &people)?;
     check_events(export)?;
+    check_log_makes_snapshot(export)?;
     check_tombstones(export)?;
     check_tokens(export, &people)?;
     check_free_here(conn, export)
@@ -387,6 +389,67 @@ fn check_events(export: &BoardExport) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The board after the whole log, by `Snapshot::apply` from nothing; the log must start with `board.created` at
+/// seq 1 and have no gap.
+pub(crate) fn replay(events: &[Event]) -> Result<Snapshot> {
+    let Some(Event {
+        change: Change::BoardCreated(board),
+        seq: 1,
+        ..
+    }) = events.first()
+    else {
+        return Err(Error::invalid(
+            "events[0]",
+            "must be board.created with seq 1 (the copy must hold the board's whole log)",
+        ));
+    };
+    let mut snapshot = Snapshot {
+        board: board.clone(),
+        columns: Vec::new(),
+        cards: Vec::new(),
+        members: Vec::new(),
+        seq: 0,
+    };
+    for (i, event) in events.iter().enumerate() {
+        if event.seq != i as u64 + 1 {
+            return Err(Error::invalid(
+                format!("events[{i}]"),
+                format!("must have seq {} (the log has a gap)", i + 1),
+            ));
+        }
+        snapshot
+            .apply(event)
+            .map_err(|e| Error::invalid(format!("events[{i}]"), e.to_string()))?;
+    }
+    Ok(snapshot)
+}
+
+/// The log must make the package's board: replayed from nothing by the rules every mirror applies, it ends
+/// exactly at `snapshot`. So the events a new host serves to its members' copies and the board it serves agree.
+fn check_log_makes_snapshot(export: &BoardExport) -> Result<()> {
+    let events = (export.events.iter().enumerate())
+        .map(|(i, text)| match serde_json::from_str(text.get()) {
+            Ok(ServerMessage::Event(event)) => Ok(event),
+            _ => Err(Error::invalid(format!("events[{i}]"), "is not an event")),
+        })
+        .collect::<Result<Vec<Event>>>()?;
+    let made = replay(&events)?;
+    let snapshot = &export.snapshot;
+    let parts = [
+        ("snapshot.board", made.board == snapshot.board),
+        ("snapshot.columns", made.columns == snapshot.columns),
+        ("snapshot.cards", made.cards == snapshot.cards),
+        ("snapshot.members", made.members == snapshot.members),
+    ];
+    match parts.into_iter().find(|(_, same)| !same) {
+        Some((field, _)) => Err(Error::invalid(
+            field,
+            "is not what the package's events make",
+        )),
+        None => Ok(()),
+    }
 }
 
 /// The board an event's entity names, if it names one.

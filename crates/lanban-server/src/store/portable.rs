@@ -7,6 +7,7 @@ use std::path::Path;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use lanban_client::private;
 use lanban_core::api::Snapshot;
 use lanban_core::ids::{BoardId, MemberId};
 use lanban_core::model::Member;
@@ -118,6 +119,11 @@ pub fn backup(data_dir: &Path, out: &Path) -> Result<(), PortableError> {
         OpenFlags::SQLITE_OPEN_READ_ONLY,
     )
     .map_err(StoreError::Sqlite)?;
+    // The copy holds what the database does: private to the user from its first byte.
+    private::options(std::fs::OpenOptions::new().write(true).create(true))
+        .open(out)
+        .and_then(|_| private::restrict(out))
+        .map_err(StoreError::DataDir)?;
     let mut target = Connection::open(out)?;
     let backup = rusqlite::backup::Backup::new(&source, &mut target)?;
     backup.run_to_completion(256, std::time::Duration::from_millis(5), None)?;

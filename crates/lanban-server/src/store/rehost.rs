@@ -20,7 +20,7 @@ use crate::store::package;
 use crate::store::portable::{
     BoardExport, EXPORT_FORMAT, EXPORT_VERSION, ExportedMember, ExportedToken,
 };
-use crate::store::{Error, Result, Tx};
+use crate::store::{Error, Result, Tx, rows};
 
 /// Hosts the board of `body` on this server (whose certificate has `fingerprint`), in the job's transaction, with
 /// `body.member_id` as its host: event `board.rehosted`, then `room_code.rotated` (the code becomes this
@@ -37,23 +37,34 @@ pub fn rehost(tx: &mut Tx<'_>, fingerprint: Fingerprint, body: &RehostBoard) -> 
         ));
     }
     let (export, previous_host) = package_of(body)?;
+    let (board, member) = (export.snapshot.board.id, body.member_id);
     let rehosted = Change::BoardRehosted(BoardRehosted {
-        host: body.member_id,
+        host: member,
         previous_host,
     });
-    let hosted = package::import_then(tx, fingerprint, &export, Some(rehosted))?;
-    tx.prepare_cached("UPDATE boards SET rehosted_at = ?2 WHERE id = ?1")?
+    package::import_then(tx, fingerprint, &export, Some((member, rehosted)))?;
+    // What `board.rehosted` says: the member hosts the board, the previous host is a member, no offer stands.
+    tx.prepare_cached(
+        "UPDATE members SET role = CASE WHEN id = ?2 THEN 'host' ELSE 'member' END
+         WHERE board_id = ?1 AND id IN (?2, ?3)",
+    )?
+    .execute(rusqlite::params![
+        board.to_string(),
+        member.to_string(),
+        previous_host.to_string()
+    ])?;
+    tx.prepare_cached("UPDATE boards SET handoff_to = NULL, rehosted_at = ?2 WHERE id = ?1")?
         .execute(rusqlite::params![
-            hosted.board.id.to_string(),
+            board.to_string(),
             Timestamp::now().as_str()
         ])?;
-    Ok(hosted)
+    rows::snapshot(tx, board)?.ok_or(Error::NotFound("board"))
 }
 
-/// The package the copy makes, with the member as host already (the `board.rehosted` that says so comes right
-/// after the log), and who hosted the board before.
+/// The package the copy makes (the board exactly as its log leaves it; `board.rehosted` makes the member its host
+/// right after), and who hosted the board before.
 fn package_of(body: &RehostBoard) -> Result<(BoardExport, MemberId)> {
-    let mut snapshot = replay(&body.events)?;
+    let snapshot = package::replay(&body.events)?;
     let member = body.member_id;
     let previous = (snapshot.members.iter())
         .find(|m| m.role == Role::Host)
@@ -68,14 +79,6 @@ fn package_of(body: &RehostBoard) -> Result<(BoardExport, MemberId)> {
             "is the board's host already: a host's board is on its own server",
         ));
     }
-    for m in &mut snapshot.members {
-        if m.id == member {
-            m.role = Role::Host;
-        } else if m.id == previous {
-            m.role = Role::Member;
-        }
-    }
-    snapshot.board.handoff_to = None;
     let members = members_of(&body.events, &snapshot);
     let tombstones = tombstones_of(&body.events, &snapshot);
     let token = ExportedToken {
@@ -96,41 +99,6 @@ fn package_of(body: &RehostBoard) -> Result<(BoardExport, MemberId)> {
         tokens: vec![token],
     };
     Ok((export, previous))
-}
-
-/// The board after the whole log, by `Snapshot::apply` from nothing; the log must start with `board.created` at
-/// seq 1 and have no gap.
-fn replay(events: &[Event]) -> Result<Snapshot> {
-    let Some(Event {
-        change: Change::BoardCreated(board),
-        seq: 1,
-        ..
-    }) = events.first()
-    else {
-        return Err(Error::invalid(
-            "events[0]",
-            "must be board.created with seq 1 (the copy must hold the board's whole log)",
-        ));
-    };
-    let mut snapshot = Snapshot {
-        board: board.clone(),
-        columns: Vec::new(),
-        cards: Vec::new(),
-        members: Vec::new(),
-        seq: 0,
-    };
-    for (i, event) in events.iter().enumerate() {
-        if event.seq != i as u64 + 1 {
-            return Err(Error::invalid(
-                format!("events[{i}]"),
-                format!("must have seq {} (the log has a gap)", i + 1),
-            ));
-        }
-        snapshot
-            .apply(event)
-            .map_err(|e| Error::invalid(format!("events[{i}]"), e.to_string()))?;
-    }
-    Ok(snapshot)
 }
 
 /// Every member the log names, in joining order, each as the board has them now (current ones) or with when they
