@@ -44,6 +44,8 @@ pub enum AppErrorCode {
     IdTaken,
     /// The board moved to another computer: this host refuses changes to it (its log's `board.moved` says where).
     BoardMoved,
+    /// The board is as large as a board may be (members, columns, cards or description text).
+    LimitReached,
     Gone,
     PayloadTooLarge,
     UnsupportedMediaType,
@@ -99,6 +101,7 @@ impl From<ErrorCode> for AppErrorCode {
             ErrorCode::VersionConflict => AppErrorCode::VersionConflict,
             ErrorCode::IdTaken => AppErrorCode::IdTaken,
             ErrorCode::BoardMoved => AppErrorCode::BoardMoved,
+            ErrorCode::LimitReached => AppErrorCode::LimitReached,
             ErrorCode::Gone => AppErrorCode::Gone,
             ErrorCode::PayloadTooLarge => AppErrorCode::PayloadTooLarge,
             ErrorCode::UnsupportedMediaType => AppErrorCode::UnsupportedMediaType,
@@ -278,6 +281,7 @@ mod tests {
             ErrorCode::VersionConflict,
             ErrorCode::IdTaken,
             ErrorCode::BoardMoved,
+            ErrorCode::LimitReached,
             ErrorCode::Gone,
             ErrorCode::PayloadTooLarge,
             ErrorCode::UnsupportedMediaType,

@@ -274,7 +274,10 @@ mod tests {
         assert_eq!(recent.list().len(), 2);
         assert_eq!(recent.get(&real.key()).unwrap().token, "real token");
         assert_eq!(recent.get(&hostile.key()).unwrap().token, "hostile token");
-        assert_eq!(recent.elsewhere(&real.key()), std::slice::from_ref(&hostile));
+        assert_eq!(
+            recent.elsewhere(&real.key()),
+            std::slice::from_ref(&hostile)
+        );
         // The same board on the same host is one entry, updated in place.
         recent
             .remember(RecentEntry {

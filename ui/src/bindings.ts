@@ -112,7 +112,9 @@ export const events = {
  */
 export type AppErrorCode = "malformed_json" | "unauthorized" | "forbidden" | "not_found" | "room_not_found" | "method_not_allowed" | "version_conflict" | "id_taken" | 
 /**  The board moved to another computer: this host refuses changes to it (its log's `board.moved` says where). */
-"board_moved" | "gone" | "payload_too_large" | "unsupported_media_type" | "validation_failed" | "idempotency_key_reused" | "upgrade_required" | "tls_required" | "rate_limited" | 
+"board_moved" | 
+/**  The board is as large as a board may be (members, columns, cards or description text). */
+"limit_reached" | "gone" | "payload_too_large" | "unsupported_media_type" | "validation_failed" | "idempotency_key_reused" | "upgrade_required" | "tls_required" | "rate_limited" | 
 /**  The server failed; or, in the UI, a command failed in a way no code names. */
 "internal" | "unavailable" | 
 /**  The host cannot be reached, or did not answer in time. */

@@ -370,6 +370,9 @@ pub enum ErrorCode {
     /// 409: the board has moved to another computer (its log ends with `board.moved`, which says where); this
     /// server still answers reads of it, and refuses every change.
     BoardMoved,
+    /// 409: the board is as large as a board may be (members, columns, cards or description text; see
+    /// `lanban_core::validate::limits`); the message names the limit.
+    LimitReached,
     /// 410: the card or column was created and has since been deleted.
     Gone,
     /// 413: the body is larger than 256 KiB (64 MiB for a board package).
@@ -401,7 +404,10 @@ impl ErrorCode {
             ErrorCode::Forbidden => 403,
             ErrorCode::NotFound | ErrorCode::RoomNotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
-            ErrorCode::VersionConflict | ErrorCode::IdTaken | ErrorCode::BoardMoved => 409,
+            ErrorCode::VersionConflict
+            | ErrorCode::IdTaken
+            | ErrorCode::BoardMoved
+            | ErrorCode::LimitReached => 409,
             ErrorCode::Gone => 410,
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::UnsupportedMediaType => 415,

@@ -19,6 +19,49 @@ pub const MAX_PACKAGE_BYTES: usize = 64 * 1024 * 1024;
 /// Most addresses a handoff names for the new host.
 pub const MAX_ADDRESSES: usize = 8;
 
+/// How large one board may grow, so that a member with a valid token cannot fill the host's disk
+/// (docs/protocol.md §2.6). Past one of these a change is `409 limit_reached`.
+pub mod limits {
+    /// A server's limits per board; [`BoardLimits::DEFAULT`] holds the documented ones.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct BoardLimits {
+        pub members: u64,
+        pub columns: u64,
+        pub cards: u64,
+        pub description_bytes: u64,
+    }
+
+    impl BoardLimits {
+        /// The documented limits.
+        pub const DEFAULT: BoardLimits = BoardLimits {
+            members: MEMBERS,
+            columns: COLUMNS,
+            cards: CARDS,
+            description_bytes: DESCRIPTION_BYTES,
+        };
+    }
+
+    impl Default for BoardLimits {
+        fn default() -> Self {
+            Self::DEFAULT
+        }
+    }
+
+    /// Current members of a board.
+    pub const MEMBERS: u64 = 100;
+    /// Columns of a board.
+    pub const COLUMNS: u64 = 100;
+    /// Cards on a board (deleted ones do not count).
+    pub const CARDS: u64 = 10_000;
+    /// The descriptions of a board's cards together, in bytes (UTF-8).
+    pub const DESCRIPTION_BYTES: u64 = 32 * 1024 * 1024;
+    /// Joins of one board in any 60 s (more are `429 rate_limited`).
+    pub const JOINS_PER_MINUTE: usize = 20;
+    /// Changes one member (or the host credential) makes in any 60 s, on every board together (more are
+    /// `429 rate_limited`; a replayed change does not count).
+    pub const CHANGES_PER_MINUTE: usize = 6000;
+}
+
 /// A value a person sent that breaks a rule: which field, and why, in a sentence.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{field}: {message}")]

@@ -68,6 +68,13 @@ pub struct Config {
     pub max_concurrent_requests: usize,
     /// Failed-join throttling.
     pub join_limits: JoinLimits,
+    /// How large one board may grow (the documented defaults; tests make them small).
+    pub board_limits: lanban_core::validate::limits::BoardLimits,
+    /// Joins one board takes in any 60 s (`lanban_core::validate::limits::JOINS_PER_MINUTE`).
+    pub joins_per_board_per_minute: usize,
+    /// Changes one credential (a member, or the host credential) makes in any 60 s
+    /// (`lanban_core::validate::limits::CHANGES_PER_MINUTE`); the load tool raises it.
+    pub changes_per_minute: usize,
     /// When to serve TLS (see [`crate::tls`]).
     pub tls: crate::tls::TlsMode,
 }
@@ -86,6 +93,9 @@ impl Config {
             request_timeout: Duration::from_secs(30),
             max_concurrent_requests: 1024,
             join_limits: JoinLimits::default(),
+            board_limits: lanban_core::validate::limits::BoardLimits::DEFAULT,
+            joins_per_board_per_minute: lanban_core::validate::limits::JOINS_PER_MINUTE,
+            changes_per_minute: lanban_core::validate::limits::CHANGES_PER_MINUTE,
             tls: crate::tls::TlsMode::default(),
         }
     }

@@ -133,6 +133,12 @@ impl From<store::Error> for ApiError {
             | store::Error::NotHostCredential { .. }
             | store::Error::NotOfferedHandoff => ApiError::forbidden(err.to_string()),
             store::Error::BoardMoved => ApiError::new(ErrorCode::BoardMoved, err.to_string()),
+            store::Error::LimitReached(_) => {
+                ApiError::new(ErrorCode::LimitReached, err.to_string())
+            }
+            store::Error::RateLimited { retry_after_secs } => {
+                ApiError::RateLimited { retry_after_secs }
+            }
             store::Error::Validation { field, message } => ApiError::invalid(field, message),
             store::Error::VersionConflict { current } => ApiError::VersionConflict(current),
             store::Error::Busy | store::Error::ShuttingDown => {

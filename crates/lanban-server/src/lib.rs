@@ -37,6 +37,7 @@ use axum::http::{Method, Request, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::serve::ListenerExt;
 use lanban_core::api::ErrorCode;
+use lanban_core::ids::BoardId;
 use lanban_core::room_code::HostTag;
 use lanban_discovery::HostAdvert;
 use tokio::net::TcpListener;
@@ -52,7 +53,7 @@ use crate::auth::TokenHash;
 use crate::error::ApiError;
 use crate::hub::Hub;
 use crate::store::{Store, StoreError};
-use crate::throttle::JoinThrottle;
+use crate::throttle::{Budget, JoinThrottle};
 
 /// Everything a handler can reach; cheap to clone.
 #[derive(Clone)]
@@ -67,6 +68,10 @@ pub struct AppState {
     pub host_hash: TokenHash,
     /// Failed-join limits.
     pub throttle: Arc<JoinThrottle>,
+    /// Joins per board in any 60 s.
+    pub joins: Arc<Budget<BoardId>>,
+    /// Changes per credential scope (a member id, or `host`) in any 60 s.
+    pub changes: Arc<Budget<String>>,
     /// Cancelled when the server shuts down; sockets close with 1001.
     pub shutdown: CancellationToken,
     /// Socket sessions, awaited at shutdown.
@@ -136,6 +141,8 @@ impl AppState {
             store,
             hub,
             throttle: Arc::new(JoinThrottle::new(config.join_limits.clone())),
+            joins: Arc::new(Budget::new(config.joins_per_board_per_minute)),
+            changes: Arc::new(Budget::new(config.changes_per_minute)),
             config: Arc::new(config),
             host_hash: TokenHash::of(&host_token),
             shutdown: CancellationToken::new(),

@@ -1,9 +1,11 @@
 //! Failed-join throttling: room codes have 30 secret bits after the public host tag, and this keeps guessing
 //! them hopeless (docs/protocol.md §11). After `per_address` failures from one address within the window, every
 //! join from it is refused until the window passes; after `global` failures from anyone, every join is refused
-//! likewise.
+//! likewise. And [`Budget`]s: how many joins one board takes, and how many changes one member makes, in any
+//! 60 s, so that a valid code or token cannot be used to fill the host's disk.
 
 use std::collections::{HashMap, VecDeque};
+use std::hash::Hash;
 use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -116,9 +118,85 @@ impl JoinThrottle {
     }
 }
 
+/// At most `per_window` uses per key in any sliding 60 s; more are `429 rate_limited` with `Retry-After` (a std
+/// `Mutex`: never held across an `.await`).
+pub struct Budget<K> {
+    per_window: usize,
+    state: Mutex<HashMap<K, VecDeque<Instant>>>,
+}
+
+/// The window of every [`Budget`].
+const BUDGET_WINDOW: Duration = Duration::from_secs(60);
+
+impl<K: Hash + Eq + Clone> Budget<K> {
+    /// A budget of `per_window` uses per key in any 60 s.
+    pub fn new(per_window: usize) -> Self {
+        Self {
+            per_window,
+            state: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Counts one use for `key`, or refuses it (counting nothing) if the key has used up its window.
+    pub fn spend(&self, key: &K) -> Result<(), Spent> {
+        let now = Instant::now();
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if state.len() >= SWEEP_AT {
+            state.retain(|_, times| {
+                prune(times, now, BUDGET_WINDOW);
+                !times.is_empty()
+            });
+        }
+        let times = state.entry(key.clone()).or_default();
+        prune(times, now, BUDGET_WINDOW);
+        if times.len() >= self.per_window {
+            return Err(Spent {
+                retry_after_secs: retry_after(times, now, BUDGET_WINDOW),
+            });
+        }
+        times.push_back(now);
+        Ok(())
+    }
+}
+
+/// A [`Budget`] refused a use: try again after this many seconds (`429 rate_limited`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Spent {
+    pub retry_after_secs: u64,
+}
+
+impl From<Spent> for ApiError {
+    fn from(spent: Spent) -> Self {
+        ApiError::RateLimited {
+            retry_after_secs: spent.retry_after_secs,
+        }
+    }
+}
+
+impl From<Spent> for crate::store::Error {
+    fn from(spent: Spent) -> Self {
+        crate::store::Error::RateLimited {
+            retry_after_secs: spent.retry_after_secs,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_budget_refuses_a_key_past_its_window_and_leaves_others_alone() {
+        let budget = Budget::new(3);
+        for _ in 0..3 {
+            assert!(budget.spend(&"flo").is_ok());
+        }
+        match budget.spend(&"flo") {
+            Err(Spent { retry_after_secs }) => assert!((59..=60).contains(&retry_after_secs)),
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+        assert!(budget.spend(&"ann").is_ok());
+    }
 
     #[test]
     fn an_address_is_refused_after_its_failures_and_others_are_not() {

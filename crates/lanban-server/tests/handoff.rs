@@ -351,7 +351,11 @@ async fn only_the_host_offers_the_board_and_only_to_a_current_member() {
     let events = log(&server, id, &cy.token).await;
     let last_three = &events[events.len() - 3..];
     assert_eq!(
-        (&last_three[0]["kind"], &last_three[1]["kind"], &last_three[2]["kind"]),
+        (
+            &last_three[0]["kind"],
+            &last_three[1]["kind"],
+            &last_three[2]["kind"]
+        ),
         (
             &json!("board.handoff_offered"),
             &json!("member.removed"),

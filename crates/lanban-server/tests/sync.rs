@@ -175,7 +175,10 @@ async fn every_member_sees_every_kind_of_change_once_and_in_seq_order() {
         let seen = socket.events_until(LAUNCH_SEQ_AFTER_WORK).await;
         assert_eq!(seen, log);
     }
-    let seen = launch.bob_socket.events_until(LAUNCH_SEQ_AFTER_WORK - 1).await;
+    let seen = launch
+        .bob_socket
+        .events_until(LAUNCH_SEQ_AFTER_WORK - 1)
+        .await;
     assert_eq!(seen, log[..log.len() - 1]);
 }
 
@@ -205,7 +208,10 @@ async fn a_removed_member_loses_their_cards_and_is_closed_out() {
     do_the_days_work(&server, &launch).await;
 
     // Bob's socket got everything up to his removal, then was closed for him: the new room code never reached it.
-    let seen = launch.bob_socket.events_until(LAUNCH_SEQ_AFTER_WORK - 1).await;
+    let seen = launch
+        .bob_socket
+        .events_until(LAUNCH_SEQ_AFTER_WORK - 1)
+        .await;
     assert_eq!(seen[seen.len() - 1]["kind"], "member.removed");
     let frame = launch
         .bob_socket

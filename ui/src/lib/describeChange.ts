@@ -300,6 +300,8 @@ function reasonForCode(code: AppErrorCode): string {
       return "Something else on the board already has its id.";
     case "board_moved":
       return "The board moved to another computer before it got there.";
+    case "limit_reached":
+      return "The board is full: it reached its limit of columns, cards or description text.";
     case "unauthorized":
     case "forbidden":
       return "The host did not allow it.";

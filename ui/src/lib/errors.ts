@@ -50,6 +50,7 @@ export function recoveryFor(error: CommandError): Recovery {
     case "version_conflict":
     case "id_taken":
     case "board_moved":
+    case "limit_reached":
     case "gone":
     case "payload_too_large":
     case "unsupported_media_type":

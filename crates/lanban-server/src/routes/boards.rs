@@ -90,10 +90,12 @@ pub async fn join_board(
             .map_err(|err: lanban_core::room_code::RoomCodeError| {
                 ApiError::invalid("room_code", err.to_string())
             })?;
+    let joins = state.joins.clone();
+    let admit = move |board| joins.spend(&board).map_err(store::Error::from);
     let result = state
         .store
         .write(
-            move |tx| match boards::join_board(tx, &code, member_name)? {
+            move |tx| match boards::join_board(tx, &code, member_name, admit)? {
                 Some(joined) => Reply::json(StatusCode::OK, &joined),
                 None => Err(ApiError::new(
                     ErrorCode::RoomNotFound,

@@ -70,6 +70,7 @@ async fn answer<T: Serialize>(
     idempotency: Option<IdempotencyKey>,
     change: impl FnOnce(&mut Tx<'_>, Principal) -> store::Result<(StatusCode, T)> + Send + 'static,
 ) -> ApiResult<Reply> {
+    let changes = state.changes.clone();
     state
         .store
         .write(move |tx| {
@@ -80,6 +81,8 @@ async fn answer<T: Serialize>(
             {
                 return replay(tx, key, kept);
             }
+            // A replay above costs nothing; a new change spends from its credential's minute.
+            changes.spend(&scope)?;
             let (status, value) = change(tx, principal)?;
             let reply = if status == StatusCode::NO_CONTENT {
                 Reply::no_content()

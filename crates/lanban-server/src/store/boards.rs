@@ -12,7 +12,7 @@ use rusqlite::{Connection, OptionalExtension};
 use crate::auth::{TokenHash, new_token};
 use crate::store::access::{self, Actor};
 use crate::store::rows::{self, Entity};
-use crate::store::{Error, Result, Tx, handoff};
+use crate::store::{Error, Result, Tx, handoff, limits};
 
 /// A room code of this host (starting with its tag) that no board uses yet.
 pub(crate) fn fresh_room_code(tx: &Connection, tag: HostTag) -> Result<RoomCode> {
@@ -104,7 +104,12 @@ pub fn create_board(
 }
 
 /// Joins the board with this code as a new member; `None` if no board has it.
-pub fn join_board(tx: &mut Tx<'_>, code: &RoomCode, member_name: String) -> Result<Option<Joined>> {
+pub fn join_board(
+    tx: &mut Tx<'_>,
+    code: &RoomCode,
+    member_name: String,
+    admit: impl FnOnce(BoardId) -> Result<()>,
+) -> Result<Option<Joined>> {
     let board = tx
         .prepare_cached(&format!(
             "SELECT {} FROM boards WHERE room_code = ?1",
@@ -117,6 +122,8 @@ pub fn join_board(tx: &mut Tx<'_>, code: &RoomCode, member_name: String) -> Resu
     };
     // A moved board's code leads to where it went, not to a new member here.
     access::refuse_moved(tx, board.id)?;
+    limits::one_more_member(tx, board.id)?;
+    admit(board.id)?;
     let (member, token) = add_member(tx, board.id, member_name, Role::Member)?;
     tx.emit(board.id, member.id, Change::MemberJoined(member.clone()))?;
     Ok(Some(Joined {

@@ -11,7 +11,7 @@ use crate::store::access::Actor;
 use crate::store::columns::live_column;
 use crate::store::ids::{self, Claim, Created, Item};
 use crate::store::order::{Placement, Siblings, place};
-use crate::store::{Error, Result, Tx, rows};
+use crate::store::{Error, Result, Tx, limits, rows};
 
 /// A validated new card.
 #[derive(Debug, Clone)]
@@ -97,6 +97,8 @@ pub fn create_card(
     };
     live_column(tx, actor, column_id)?;
     check_assignee(tx, actor.board_id, new.assignee_id)?;
+    limits::one_more_card(tx, actor.board_id)?;
+    limits::description(tx, actor.board_id, None, new.description.len())?;
     let column = column_id.to_string();
     let position = place(
         tx,
@@ -172,6 +174,9 @@ pub fn update_card(tx: &mut Tx<'_>, actor: &Actor, id: CardId, edit: CardEdit) -
         card.title = title;
     }
     if let Some(description) = edit.description {
+        if description.len() > card.description.len() {
+            limits::description(tx, actor.board_id, Some(id), description.len())?;
+        }
         card.description = description;
     }
     if let Some(labels) = edit.labels {

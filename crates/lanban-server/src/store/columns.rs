@@ -10,7 +10,7 @@ use rusqlite::Connection;
 use crate::store::access::Actor;
 use crate::store::ids::{self, Claim, Created, Item};
 use crate::store::order::{Placement, Siblings, place};
-use crate::store::{Error, Result, Tx, rows};
+use crate::store::{Error, Result, Tx, limits, rows};
 
 /// The board a column is on, or was on if it was deleted (so that only that board's members learn it is gone);
 /// not found if there never was such a column.
@@ -46,6 +46,7 @@ pub fn create_column(
             Claim::Free => id,
         },
     };
+    limits::one_more_column(tx, actor.board_id)?;
     let board_id = actor.board_id.to_string();
     let position = place(
         tx,

@@ -37,6 +37,12 @@ pub enum Error {
     /// which says where it went) and refuses every change.
     #[error("This board is now hosted on another computer.")]
     BoardMoved,
+    /// The board is as large as a board may be: `what` names the limit (`lanban_core::validate::limits`).
+    #[error("the board has reached its limit of {0}")]
+    LimitReached(String),
+    /// Too many of these within a minute (a board's joins); try again after this many seconds.
+    #[error("too many joins of this board just now; try again in {retry_after_secs} s")]
+    RateLimited { retry_after_secs: u64 },
     /// Only the server's host credential may do this.
     #[error("only the server's host credential may {action}")]
     NotHostCredential { action: &'static str },

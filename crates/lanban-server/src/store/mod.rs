@@ -18,6 +18,7 @@ mod error;
 pub mod handoff;
 pub mod idempotency;
 pub mod ids;
+mod limits;
 pub mod order;
 pub mod package;
 pub mod portable;
@@ -133,13 +134,14 @@ impl Store {
         let mut conn = open_connection(&path, false, config.synchronous)?;
         migrations().to_latest(&mut conn)?;
         check_schema(&conn)?;
+        let limits = config.board_limits;
         let board_seqs = rows::board_seqs(&conn)?;
         hub.init_rooms(board_seqs);
         let checkpointer = checkpoint::Checkpointer::start(&path, config.synchronous)?;
         let (jobs, rx) = mpsc::channel(JOB_QUEUE);
         let handle = std::thread::Builder::new()
             .name("lanban-writer".into())
-            .spawn(move || writer::run(conn, rx, hub, checkpointer))?;
+            .spawn(move || writer::run(conn, rx, hub, checkpointer, limits))?;
         Ok(Store {
             shared: Arc::new(Shared {
                 jobs,
@@ -355,6 +357,8 @@ pub fn unix_now() -> i64 {
 /// A job's view of the group transaction: SQL through `Deref`, events through [`Tx::emit`].
 pub struct Tx<'a> {
     conn: &'a Connection,
+    /// How large a board may grow (`store::limits`).
+    limits: lanban_core::validate::limits::BoardLimits,
     /// Boards the job brought in at a seq of their own ([`Tx::open_room`]).
     rooms: Vec<(BoardId, u64)>,
     events: Vec<Published>,

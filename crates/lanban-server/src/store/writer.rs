@@ -1,6 +1,7 @@
 //! The writer thread: takes every job queued at the moment, runs each in a savepoint of one transaction,
 //! commits once (group commit), then publishes the events and answers, in order.
 
+use lanban_core::validate::limits::BoardLimits;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use lanban_core::ids::BoardId;
@@ -98,6 +99,7 @@ pub(super) fn run(
     mut rx: mpsc::Receiver<Command>,
     hub: Hub,
     mut checkpointer: Checkpointer,
+    limits: BoardLimits,
 ) {
     let mut stopping = false;
     while !stopping {
@@ -121,7 +123,7 @@ pub(super) fn run(
         }
         let span = tracing::debug_span!("commit", jobs = group.len());
         let _enter = span.enter();
-        match commit_group(&mut conn, group) {
+        match commit_group(&mut conn, group, limits) {
             Ok(done) => {
                 checkpointer.nudge();
                 for (job, done) in done {
@@ -163,7 +165,11 @@ pub(super) fn run(
 type Failed = (Vec<Job>, rusqlite::Error);
 
 /// Runs the group in one transaction; on success what became of each job, on failure the jobs back and why.
-fn commit_group(conn: &mut Connection, group: Vec<Job>) -> Result<Vec<(Job, Done)>, Failed> {
+fn commit_group(
+    conn: &mut Connection,
+    group: Vec<Job>,
+    limits: BoardLimits,
+) -> Result<Vec<(Job, Done)>, Failed> {
     let txn = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
         Ok(txn) => txn,
         Err(err) => return Err((group, err)),
@@ -177,7 +183,7 @@ fn commit_group(conn: &mut Connection, group: Vec<Job>) -> Result<Vec<(Job, Done
             done.push((job, Done::Skipped));
             continue;
         }
-        match run_job(&txn, &mut job) {
+        match run_job(&txn, &mut job, limits) {
             Ok(events) => done.push((job, Done::Ran(events))),
             Err(err) => {
                 let mut jobs: Vec<Job> = done.into_iter().map(|(job, _)| job).collect();
@@ -204,10 +210,11 @@ struct Told {
 
 /// Runs one job in its own savepoint, released if the job succeeded and rolled back if it failed; what it tells
 /// the hub after the commit (nothing if it failed).
-fn run_job(txn: &Connection, job: &mut Job) -> rusqlite::Result<Told> {
+fn run_job(txn: &Connection, job: &mut Job, limits: BoardLimits) -> rusqlite::Result<Told> {
     run_cached(txn, "SAVEPOINT job")?;
     let mut tx = Tx {
         conn: txn,
+        limits,
         rooms: Vec::new(),
         events: Vec::new(),
     };

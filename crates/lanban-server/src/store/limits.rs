@@ -1,0 +1,71 @@
+//! How large a board may grow (`Config::board_limits`, by default `lanban_core::validate::limits`,
+//! docs/protocol.md §2.6): checked inside the write
+//! transaction that would pass a limit, so a member with a valid token cannot fill the host's disk. Counting uses
+//! the tables' board indexes; the descriptions are summed only when a change writes one.
+
+use lanban_core::ids::{BoardId, CardId};
+
+use crate::store::{Error, Result, Tx};
+
+fn count(tx: &Tx<'_>, sql: &str, board: BoardId) -> Result<u64> {
+    Ok(tx
+        .prepare_cached(sql)?
+        .query_row([board.to_string()], |r| r.get(0))?)
+}
+
+/// One more member would pass the board's limit of members.
+pub fn one_more_member(tx: &Tx<'_>, board: BoardId) -> Result<()> {
+    let members = count(
+        tx,
+        "SELECT COUNT(*) FROM members WHERE board_id = ?1 AND removed_at IS NULL",
+        board,
+    )?;
+    below(members, tx.limits.members, "members")
+}
+
+/// One more column would pass the board's limit of columns.
+pub fn one_more_column(tx: &Tx<'_>, board: BoardId) -> Result<()> {
+    let columns = count(
+        tx,
+        "SELECT COUNT(*) FROM columns WHERE board_id = ?1",
+        board,
+    )?;
+    below(columns, tx.limits.columns, "columns")
+}
+
+/// One more card would pass the board's limit of cards.
+pub fn one_more_card(tx: &Tx<'_>, board: BoardId) -> Result<()> {
+    let cards = count(tx, "SELECT COUNT(*) FROM cards WHERE board_id = ?1", board)?;
+    below(cards, tx.limits.cards, "cards")
+}
+
+/// A description of `bytes` on card `card` (`None`: a new card) would take the board's descriptions past their
+/// limit.
+pub fn description(tx: &Tx<'_>, board: BoardId, card: Option<CardId>, bytes: usize) -> Result<()> {
+    if bytes == 0 {
+        return Ok(());
+    }
+    let others: u64 = tx
+        .prepare_cached(
+            "SELECT COALESCE(SUM(length(CAST(description AS BLOB))), 0) FROM cards
+             WHERE board_id = ?1 AND id IS NOT ?2",
+        )?
+        .query_row(
+            rusqlite::params![board.to_string(), card.map(|c| c.to_string())],
+            |r| r.get(0),
+        )?;
+    let limit = tx.limits.description_bytes;
+    if others + bytes as u64 > limit {
+        return Err(Error::LimitReached(format!(
+            "{limit} bytes of card descriptions"
+        )));
+    }
+    Ok(())
+}
+
+fn below(now: u64, limit: u64, what: &str) -> Result<()> {
+    if now >= limit {
+        return Err(Error::LimitReached(format!("{limit} {what}")));
+    }
+    Ok(())
+}
