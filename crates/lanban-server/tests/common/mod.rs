@@ -87,6 +87,8 @@ impl TestServer {
             global: 10_000,
             window: Duration::from_secs(60),
         };
+        // Teams of many members join one board at once here; the per-board budget has its own test (limits.rs).
+        config.joins_per_board_per_minute = 10_000;
         tweak(&mut config);
         let server = RunningServer::start(config, "127.0.0.1:0".parse().unwrap())
             .await
