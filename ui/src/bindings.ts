@@ -537,7 +537,10 @@ export type Role =
 /**  Joined with the room code. */
 "member";
 
-/**  A well-formed room code, held in its canonical form (8 upper-case characters, no dash). */
+/**
+ *  A well-formed room code, held in its canonical form (12 upper-case characters, or 8 for an older code; no
+ *  dash).
+ */
 export type RoomCode = string;
 
 /**  The payload of `room_code.rotated`. */

@@ -1,23 +1,27 @@
-// Room codes as people type them: the join field formats itself as `XXXX-XXXX` while typing and on paste.
+// Room codes as people type them: the join field formats itself as `XXXX-XXXX-XXXX` while typing and on paste
+// (codes of boards made before codes grew have 8 characters, `XXXX-XXXX`, and still work).
 
 /** Crockford base32, the alphabet room codes use (no I, L, O, U). */
 const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
-/** The code's characters in canonical form: upper case, O → 0, I/L → 1, everything else dropped; at most 8. */
+/** Characters in a code (12; an older code has 8). */
+export const CODE_LENGTH = 12;
+
+/** The code's characters in canonical form: upper case, O → 0, I/L → 1, everything else dropped; at most 12. */
 export function codeChars(input: string): string {
   let out = "";
   for (const ch of input.toUpperCase()) {
     const c = ch === "O" ? "0" : ch === "I" || ch === "L" ? "1" : ch;
     if (ALPHABET.includes(c)) out += c;
-    if (out.length === 8) break;
+    if (out.length === CODE_LENGTH) break;
   }
   return out;
 }
 
-/** The code as shown: `7KQ2-M9XD` (a dash after the fourth character once there is a fifth). */
+/** The code as shown: `7KQ2-M9XD-4HRT` (a dash after every fourth character once another follows). */
 export function formatCode(input: string): string {
   const chars = codeChars(input);
-  return chars.length > 4 ? `${chars.slice(0, 4)}-${chars.slice(4)}` : chars;
+  return (chars.match(/.{1,4}/g) ?? []).join("-");
 }
 
 /**
