@@ -151,10 +151,12 @@ impl HostAdvert {
     }
 }
 
-/// Services seen while browsing, by full name (what `ServiceRemoved` names).
+/// Services seen while browsing, by full name (what `ServiceRemoved` names) and announced fingerprint: a later
+/// announcement under the same name with another fingerprint (a replayed or copied one) is kept apart, never in
+/// place of the first.
 #[derive(Default)]
 struct Seen {
-    services: BTreeMap<String, FoundHost>,
+    services: BTreeMap<(String, String), FoundHost>,
 }
 
 impl Seen {
@@ -179,15 +181,22 @@ impl Seen {
                     .collect();
                 addresses.sort();
                 addresses.dedup();
-                let host = FoundHost { advert, addresses };
                 // Names are case-insensitive in DNS; a removal may spell one differently.
-                let name = service.fullname.to_lowercase();
-                let changed = self.services.get(&name) != Some(&host);
-                self.services.insert(name, host);
+                let key = (
+                    service.fullname.to_lowercase(),
+                    advert.fingerprint.to_string(),
+                );
+                let host = FoundHost { advert, addresses };
+                let changed = self.services.get(&key) != Some(&host);
+                self.services.insert(key, host);
                 changed
             }
             ServiceEvent::ServiceRemoved(_, fullname) => {
-                self.services.remove(&fullname.to_lowercase()).is_some()
+                // A goodbye names no fingerprint: every announcement under the name goes.
+                let name = fullname.to_lowercase();
+                let before = self.services.len();
+                self.services.retain(|(n, _), _| *n != name);
+                self.services.len() != before
             }
             _ => false,
         }
@@ -404,6 +413,49 @@ mod tests {
         let txt: BTreeMap<&str, String> = a.txt().into_iter().collect();
         let read = HostAdvert::from_txt(|k| txt.get(k).cloned(), 7420).unwrap();
         assert_eq!(read, a);
+    }
+
+    /// What a browser hears when `advert` is announced under `instance` from `ip`.
+    fn heard(advert: &HostAdvert, instance: &str, ip: &str) -> ServiceEvent {
+        let txt = advert.txt();
+        let properties: Vec<(&str, &str)> = txt.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let info = ServiceInfo::new(
+            SERVICE_TYPE,
+            instance,
+            "lanban-test.local.",
+            ip,
+            advert.port,
+            &properties[..],
+        )
+        .unwrap();
+        ServiceEvent::ServiceResolved(Box::new(info.as_resolved_service()))
+    }
+
+    #[test]
+    fn a_later_announcement_under_the_same_name_never_replaces_a_host() {
+        let real = advert();
+        let impostor = HostAdvert {
+            fingerprint: Fingerprint::of_der(b"impostor"),
+            tag: Fingerprint::of_der(b"impostor").tag().to_string(),
+            ..advert()
+        };
+        let mut seen = Seen::default();
+        assert!(seen.apply(heard(&real, "studio-pc", "10.0.0.5")));
+        // The same name, replayed with another certificate from another address: a second entry.
+        assert!(seen.apply(heard(&impostor, "studio-pc", "10.0.0.66")));
+        let hosts = seen.hosts();
+        assert_eq!(hosts.len(), 2);
+        assert!(
+            hosts
+                .iter()
+                .any(|h| h.advert.fingerprint == real.fingerprint
+                    && h.addresses == ["10.0.0.5".parse::<IpAddr>().unwrap()])
+        );
+        // The real host announcing again changes nothing; a goodbye for the name removes both.
+        assert!(!seen.apply(heard(&real, "studio-pc", "10.0.0.5")));
+        let fullname = format!("studio-pc.{SERVICE_TYPE}");
+        assert!(seen.apply(ServiceEvent::ServiceRemoved(SERVICE_TYPE.into(), fullname)));
+        assert!(seen.hosts().is_empty());
     }
 
     #[test]
