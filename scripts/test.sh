@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every check and test of the project, as CI does: UI type check and unit tests, Rust format, lint, unit and
-# integration tests (including the kill -9 crash harness), bounded fuzzing, then the two-instance end-to-end test of
-# the desktop app under Xvfb.
+# integration tests (including the kill -9 crash harness), bounded fuzzing (request bodies, socket messages, and the
+# OpenAPI document with schemathesis), then the end-to-end tests of the desktop app under Xvfb.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
@@ -33,6 +33,9 @@ for target in request_bodies socket_messages; do
   fi
   echo "$target: $(grep -E '^Done' "$log")"
 done
+
+echo "== openapi: schemathesis against a real server, fixed seed, 60 s"
+scripts/openapi-fuzz.sh
 
 echo "== e2e: two app instances under Xvfb (tauri-driver + WebKitWebDriver)"
 command -v tauri-driver >/dev/null 2>&1 || cargo install tauri-driver --locked --version 2.1.0

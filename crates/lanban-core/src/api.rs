@@ -40,8 +40,18 @@ pub struct Health {
 #[serde(deny_unknown_fields)]
 pub struct CreateBoard {
     /// The board's name, 1–60 characters.
+    #[schema(
+        min_length = 1,
+        max_length = 60,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub name: String,
     /// The host member's display name, 1–60 characters.
+    #[schema(
+        min_length = 1,
+        max_length = 60,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub member_name: String,
 }
 
@@ -65,6 +75,11 @@ pub struct JoinBoard {
     /// The code, in any case, with or without the dash.
     pub room_code: String,
     /// The new member's display name, 1–60 characters.
+    #[schema(
+        min_length = 1,
+        max_length = 60,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub member_name: String,
 }
 
@@ -84,6 +99,11 @@ pub struct Joined {
 #[serde(deny_unknown_fields)]
 pub struct UpdateBoard {
     /// 1–60 characters.
+    #[schema(
+        min_length = 1,
+        max_length = 60,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub name: String,
 }
 
@@ -176,6 +196,11 @@ pub struct CreateColumn {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<ColumnId>,
     /// 1–200 characters.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub title: String,
     /// Place the column just before this one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -196,7 +221,7 @@ pub struct UpdateColumn {
         deserialize_with = "patch",
         skip_serializing_if = "Option::is_none"
     )]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 200, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$")]
     #[cfg_attr(feature = "specta", specta(type = Option<String>, optional))]
     pub title: Patch<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -215,18 +240,29 @@ pub struct CreateCard {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<CardId>,
     /// 1–200 characters.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub title: String,
     /// Markdown, at most 20,000 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(
+        max_length = 20000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub description: Option<String>,
     /// At most 20.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_items = 20)]
     pub labels: Option<Vec<Label>>,
     /// A current member of the board.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assignee_id: Option<MemberId>,
     /// `YYYY-MM-DD`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(format = Date)]
     pub due_date: Option<String>,
     /// Place the card just before this card of the column.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -246,7 +282,7 @@ pub struct UpdateCard {
         deserialize_with = "patch",
         skip_serializing_if = "Option::is_none"
     )]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 200, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$")]
     #[cfg_attr(feature = "specta", specta(type = Option<String>, optional))]
     pub title: Patch<String>,
     #[serde(
@@ -254,7 +290,7 @@ pub struct UpdateCard {
         deserialize_with = "patch",
         skip_serializing_if = "Option::is_none"
     )]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 20000, pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$")]
     #[cfg_attr(feature = "specta", specta(type = Option<String>, optional))]
     pub description: Patch<String>,
     #[serde(
@@ -262,7 +298,7 @@ pub struct UpdateCard {
         deserialize_with = "patch",
         skip_serializing_if = "Option::is_none"
     )]
-    #[schema(value_type = Option<Vec<Label>>)]
+    #[schema(value_type = Option<Vec<Label>>, max_items = 20)]
     #[cfg_attr(feature = "specta", specta(type = Option<Vec<Label>>, optional))]
     pub labels: Patch<Vec<Label>>,
     /// `null` unassigns.
@@ -280,7 +316,7 @@ pub struct UpdateCard {
         deserialize_with = "patch",
         skip_serializing_if = "Option::is_none"
     )]
-    #[schema(value_type = Option<String>, nullable)]
+    #[schema(value_type = Option<String>, format = Date, nullable)]
     #[cfg_attr(feature = "specta", specta(type = Option<String>, optional))]
     pub due_date: Patch<String>,
     /// Move the card to this column of the same board.
@@ -314,7 +350,7 @@ pub struct UpdateCard {
         deserialize_with = "patch",
         skip_serializing_if = "Option::is_none"
     )]
-    #[schema(value_type = Option<u64>)]
+    #[schema(value_type = Option<u64>, minimum = 1)]
     #[cfg_attr(feature = "specta", specta(type = Option<u64>, optional))]
     pub version: Patch<u64>,
 }

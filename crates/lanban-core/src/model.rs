@@ -41,8 +41,14 @@ pub struct Column {
 #[serde(deny_unknown_fields)]
 pub struct Label {
     /// 1–60 characters.
+    #[schema(
+        min_length = 1,
+        max_length = 60,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub name: String,
     /// `#rrggbb`.
+    #[schema(pattern = r"^#[0-9A-Fa-f]{6}$")]
     pub color: String,
 }
 

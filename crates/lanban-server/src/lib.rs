@@ -194,7 +194,9 @@ pub fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
 
 /// The OpenAPI document of every route.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    routes::router().split_for_parts().1
+    let mut document = routes::router().split_for_parts().1;
+    routes::document::complete(&mut document);
+    document
 }
 
 /// The whole application: routes, the OpenAPI document, limits, tracing and JSON errors for everything.

@@ -146,3 +146,59 @@ async fn every_schema_a_route_refers_to_is_defined() {
         );
     }
 }
+
+/// Every status the server's layers may send is in the document, route by route: a generated client knows them all.
+#[tokio::test]
+async fn every_route_lists_what_the_layers_answer() {
+    let document = document().await;
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let listed: BTreeSet<&str> = operation["responses"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .map(String::as_str)
+                .collect();
+            let route = format!("{} {path}", method.to_uppercase());
+            let mut expected = vec!["500", "503"];
+            if operation.get("requestBody").is_some() {
+                expected.extend(["400", "413", "415", "422"]);
+            }
+            if operation.get("security").is_some() {
+                expected.push("401");
+            }
+            if path.contains('{') {
+                expected.push("404");
+            }
+            let mutation = method != "get";
+            if mutation && path != "/api/join" {
+                expected.push("429");
+                let header = operation["parameters"].as_array().is_some_and(|p| {
+                    p.iter()
+                        .any(|p| p["name"] == "Idempotency-Key" && p["in"] == "header")
+                });
+                assert!(header, "{route} documents no Idempotency-Key");
+            }
+            for status in expected {
+                assert!(
+                    listed.contains(status),
+                    "{route} does not list {status}: {listed:?}"
+                );
+            }
+        }
+    }
+    // The constraints the server enforces are in the schemas.
+    let schemas = &document["components"]["schemas"];
+    assert_eq!(
+        schemas["CreateCard"]["properties"]["title"]["maxLength"],
+        200
+    );
+    assert_eq!(
+        schemas["CreateBoard"]["properties"]["name"]["maxLength"],
+        60
+    );
+    assert_eq!(
+        schemas["Label"]["properties"]["color"]["pattern"],
+        "^#[0-9A-Fa-f]{6}$"
+    );
+}

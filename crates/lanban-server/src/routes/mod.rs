@@ -6,6 +6,7 @@
 pub mod boards;
 pub mod cards;
 pub mod columns;
+pub mod document;
 pub mod events;
 pub mod handoff;
 pub mod meta;
