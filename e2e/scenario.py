@@ -100,7 +100,7 @@ def share_a_board(a, b, over_lan: bool):
     click(A, "share-open")
     code = find(A, "room-code").text.strip()
     address = find(A, "share-local-address").text.strip()
-    assert len(code) == 9 and code[4] == "-", code
+    assert len(code) == 14 and code[4] == "-" and code[9] == "-", code
     assert address.startswith("127.0.0.1:"), address
     # Sharing on the network turns on TLS: the panel shows the words teammates will be asked to compare, and an
     # invite link carrying the address, the code and the fingerprint.

@@ -149,8 +149,10 @@ async fn run_task(task: Task) -> anyhow::Result<()> {
                 std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
             let export: portable::BoardExport =
                 serde_json::from_slice(&bytes).context("not a board export")?;
+            let identity = lanban_server::tls::Identity::load_or_create(&data)
+                .context("loading this server's identity")?;
             let mut conn = portable::open_for_cli(&data)?;
-            let board = portable::import_board(&mut conn, &export)?;
+            let board = portable::import_board(&mut conn, &export, identity.fingerprint.tag())?;
             println!("imported board {board} into {}", data.display());
         }
         Task::Join {

@@ -94,7 +94,8 @@ pub async fn take_over(data: &Path, board: BoardId, addresses: &[String]) -> any
     let export: portable::BoardExport =
         serde_json::from_value(package).context("the host's answer is not a board package")?;
     let mut conn = portable::open_for_cli(data)?;
-    portable::import_board(&mut conn, &export).context("importing the board")?;
+    portable::import_board(&mut conn, &export, identity.fingerprint.tag())
+        .context("importing the board")?;
     std::fs::remove_file(&path).with_context(|| format!("removing {}", path.display()))?;
     println!(
         "this server now hosts «{}»; every member's app follows it to {}. Serve it: lanban-server --data {} \

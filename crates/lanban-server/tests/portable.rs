@@ -218,7 +218,19 @@ async fn an_exported_board_imports_elsewhere_and_exports_again_identically() {
     let second = imported.other.path().join("again.json");
     export(imported.other.path(), made.id, &second);
     let first_json = read_json(&imported.first);
-    assert_eq!(first_json, read_json(&second));
+    // Exported again, the board is the same but for a room code of its new server: one more event says so.
+    let mut second_json = read_json(&second);
+    let events = second_json["events"].as_array_mut().unwrap();
+    let rotated = events.pop().unwrap();
+    assert_eq!(rotated["kind"], "room_code.rotated");
+    assert_eq!(rotated["seq"], made.before.seq + 1);
+    let code = rotated["data"]["room_code"].clone();
+    assert_ne!(code, first_json["snapshot"]["board"]["room_code"]);
+    assert_eq!(second_json["snapshot"]["board"]["room_code"], code);
+    second_json["snapshot"]["board"]["room_code"] =
+        first_json["snapshot"]["board"]["room_code"].clone();
+    second_json["snapshot"]["seq"] = first_json["snapshot"]["seq"].clone();
+    assert_eq!(first_json, second_json);
     assert_eq!(
         first_json["events"].as_array().unwrap().len() as u64,
         made.before.seq
@@ -237,10 +249,17 @@ async fn an_exported_board_imports_elsewhere_and_exports_again_identically() {
 async fn an_imported_board_serves_its_host_and_its_seq_continues() {
     let (original, made) = portable_board().await;
     let imported = export_and_import(original, &made).await;
-    // The imported board serves: same snapshot, the host credential opens it, and its seq continues.
+    // The imported board serves: the same board with a room code of this server (one event later), the host
+    // credential opens it, and its seq continues.
     let other = common::process::launch(imported.other.path()).await;
     let other_host = &other.host;
-    assert_eq!(other_host.snapshot(made.id).await.unwrap(), made.before);
+    let served = other_host.snapshot(made.id).await.unwrap();
+    assert_eq!(served.seq, made.before.seq + 1);
+    assert_ne!(served.board.room_code, made.before.board.room_code);
+    let mut expected = made.before.clone();
+    expected.board.room_code = served.board.room_code.clone();
+    expected.seq = served.seq;
+    assert_eq!(served, expected);
     let added = add_column(other_host, made.id, "Later").await;
     // Creates sent again to the board's new server apply once there too: the column as it is, the deleted card
     // gone.
@@ -255,11 +274,11 @@ async fn an_imported_board_serves_its_host_and_its_seq_continues() {
         .unwrap_err();
     assert_eq!(gone.code(), Some(ErrorCode::Gone));
     let page = other_host
-        .events(made.id, made.before.seq, None)
+        .events(made.id, made.before.seq + 1, None)
         .await
         .unwrap();
     assert_eq!(page.events.len(), 1);
-    assert_eq!(page.events[0].seq, made.before.seq + 1);
+    assert_eq!(page.events[0].seq, made.before.seq + 2);
     assert_eq!(added.title, "Later");
     // Importing the same board twice is refused.
     let output = Command::new(env!("CARGO_BIN_EXE_lanban-server"))

@@ -107,20 +107,23 @@ async fn a_headless_server_takes_a_board_over_from_its_desktop_host() {
 
     // Served from the studio: Bea's token works there, pinned to the studio's certificate, at the same seq.
     let new_pin = Identity::load_or_create(studio.path()).unwrap().fingerprint;
-    let mut serving = Command::new(env!("CARGO_BIN_EXE_lanban-server"))
-        .args([
-            "--data",
-            path(studio.path()),
-            "--bind",
-            &address,
-            "--tls",
-            "always",
-            "--no-discovery",
-        ])
-        .env("LANBAN_DISCOVERY", "0")
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let _serving = Serving(
+        Command::new(env!("CARGO_BIN_EXE_lanban-server"))
+            .args([
+                "--data",
+                path(studio.path()),
+                "--bind",
+                &address,
+                "--tls",
+                "always",
+                "--no-discovery",
+            ])
+            .env("LANBAN_DISCOVERY", "0")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     let bea_there = Api::pinned(&address, new_pin)
         .unwrap()
         .with_token(&bea.token);
@@ -134,14 +137,26 @@ async fn a_headless_server_takes_a_board_over_from_its_desktop_host() {
     })
     .await
     .expect("the studio serves the board");
-    assert_eq!(snapshot.seq, moved.seq);
+    // One event on: the studio gave the board a room code of its own (the old one named Ada's computer).
+    assert_eq!(snapshot.seq, moved.seq + 1);
     assert_eq!(snapshot.cards, moved.cards);
+    assert_ne!(snapshot.board.room_code, moved.board.room_code);
+    assert_eq!(snapshot.board.room_code.tag(), new_pin.tag());
     let renamed = bea_there
         .rename_board(board, "Launch (studio)")
         .await
         .unwrap();
     assert_eq!(renamed.name, "Launch (studio)");
-    let _ = serving.kill();
-    let _ = serving.wait();
     host.stop().await.unwrap();
+}
+
+/// The studio's server process, stopped when the test ends (however it ends, so a failed assertion never leaves it
+/// holding the test's output open).
+struct Serving(std::process::Child);
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }

@@ -9,8 +9,11 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use lanban_client::private;
 use lanban_core::api::Snapshot;
+use lanban_core::event::{Change, Event, RoomCodeRotated, ServerMessage};
 use lanban_core::ids::{BoardId, MemberId};
 use lanban_core::model::Member;
+use lanban_core::model::Role;
+use lanban_core::room_code::HostTag;
 use lanban_core::room_code::RoomCode;
 use lanban_core::time::Timestamp;
 use rusqlite::{Connection, OpenFlags};
@@ -18,6 +21,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
 
 use crate::auth::TokenHash;
+use crate::store::boards::fresh_room_code;
 use crate::store::ids::{self, Tombstone};
 use crate::store::rows::{self, Entity};
 use crate::store::{StoreError, package};
@@ -210,10 +214,17 @@ fn token_hashes(conn: &Connection, board: BoardId) -> rusqlite::Result<Vec<Expor
     .collect()
 }
 
-/// Recreates an exported board (the CLI's `import`, with the server stopped), with the same ids, seq, history and
-/// token hashes, in one transaction, after checking it like any package (`store::package::check`). It keeps its
-/// room code. Without tokens, the host credential opens it and teammates join again with the room code.
-pub fn import_board(conn: &mut Connection, export: &BoardExport) -> Result<BoardId, PortableError> {
+/// Recreates an exported board (the CLI's `import` and `take-over`, with the server stopped), with the same ids,
+/// seq, history and token hashes, in one transaction, after checking it like any package
+/// (`store::package::check`). It gets a fresh room code of this server (whose tag is `tag`): event
+/// `room_code.rotated` by its host member, so the code it had elsewhere opens nothing here and a code alone leads
+/// teammates to this server. Without tokens, the host credential opens it and teammates join again with the new
+/// code.
+pub fn import_board(
+    conn: &mut Connection,
+    export: &BoardExport,
+    tag: HostTag,
+) -> Result<BoardId, PortableError> {
     if export.format != EXPORT_FORMAT || export.version != EXPORT_VERSION {
         return Err(PortableError::Format {
             format: export.format.clone(),
@@ -226,7 +237,28 @@ pub fn import_board(conn: &mut Connection, export: &BoardExport) -> Result<Board
         return Err(PortableError::Exists(board));
     }
     package::check(&txn, export)?;
-    insert_board(&txn, export, &export.snapshot.board.room_code)?;
+    let code = fresh_room_code(&txn, tag)?;
+    insert_board(&txn, export, &code)?;
+    let host = (export.snapshot.members.iter())
+        .find(|m| m.role == Role::Host)
+        .map(|m| m.id)
+        .ok_or_else(|| PortableError::Inconsistent("the board has no host member".into()))?;
+    let event = Event {
+        seq: export.snapshot.seq + 1,
+        actor: host,
+        at: Timestamp::now(),
+        change: Change::RoomCodeRotated(RoomCodeRotated { room_code: code }),
+    };
+    let json = serde_json::to_string(&ServerMessage::Event(event))
+        .map_err(|e| PortableError::Inconsistent(e.to_string()))?;
+    txn.execute(
+        "INSERT INTO events (board_id, seq, json) VALUES (?1, ?2, ?3)",
+        rusqlite::params![board.to_string(), export.snapshot.seq + 1, json],
+    )?;
+    txn.execute(
+        "UPDATE boards SET seq = seq + 1 WHERE id = ?1",
+        [board.to_string()],
+    )?;
     txn.commit()?;
     Ok(board)
 }
