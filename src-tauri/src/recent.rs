@@ -132,6 +132,14 @@ impl Recent {
         self.entries().iter().find(|e| e.key() == *key).cloned()
     }
 
+    /// The board's entry as hosted on this computer, if it is.
+    pub fn hosted_here(&self, board: BoardId) -> Option<RecentEntry> {
+        self.entries()
+            .iter()
+            .find(|e| e.board_id == board && e.hosting)
+            .cloned()
+    }
+
     /// The entries of the same board on other hosts than `key`'s.
     pub fn elsewhere(&self, key: &RecentKey) -> Vec<RecentEntry> {
         self.entries()

@@ -100,7 +100,13 @@ pub async fn follow_move(
         return Ok(None);
     };
     let board = session.board_id();
-    let entry = entry_of(&recent, &active).await?;
+    // `host_here` files the board as hosted here as soon as it has imported it, which may be before or after the
+    // move reaches this window: the entry is under the open board's key, or already under this computer's.
+    let key = active.key().await?;
+    let entry = recent
+        .get(&key)
+        .or_else(|| recent.hosted_here(board))
+        .ok_or_else(not_recent)?;
     let old = entry.key();
     // This computer took it over: this member is the new host, and this computer's certificate is the new one.
     let here = host.status().await.and_then(|s| s.fingerprint);
@@ -162,12 +168,14 @@ async fn served(api: &Api, board: lanban_core::ids::BoardId) -> CommandResult<()
 
 /// The open board's entry in recent boards.
 async fn entry_of(recent: &Recent, active: &Active) -> CommandResult<RecentEntry> {
-    recent.get(&active.key().await?).ok_or_else(|| {
-        CommandError::new(
-            AppErrorCode::NotFound,
-            "This board is not in your recent boards.",
-        )
-    })
+    recent.get(&active.key().await?).ok_or_else(not_recent)
+}
+
+fn not_recent() -> CommandError {
+    CommandError::new(
+        AppErrorCode::NotFound,
+        "This board is not in your recent boards.",
+    )
 }
 
 /// The board's host is gone for good: this computer hosts the board from its own copy from now on, with this
