@@ -20,6 +20,8 @@ node_ok() {
   command -v node >/dev/null 2>&1 && node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a==20&&b>=19)?0:1)'
 }
 node_ok || missing+=(nodejs npm)
+# Python virtual environments for the end-to-end tests (selenium, pytest) and the OpenAPI fuzz run (schemathesis).
+python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=(python3 python3-venv)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"
   $sudo apt-get update -qq
