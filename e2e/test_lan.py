@@ -98,13 +98,15 @@ def test_the_host_hands_the_board_to_a_member_and_everyone_follows(lan_instances
     shots(a, b, "handoff-offered")
 
     click(B, "host-here")
-    # B's app hosts the board now; A's app follows it to B's computer, pinned to B's certificate.
+    # B's app hosts the board now; A's app follows it to B's computer, pinned to B's certificate. (A's window shows
+    # its old board, connected to its own server, until the move reaches it: wait for the move, then the
+    # connection.)
+    wait(B, lambda d: d.find_elements(*tid("share-open")), "B's app does not host the board")
+    wait(A, lambda d: not d.find_elements(*tid("share-open")), "A's app still hosts the board")
     for driver in (A, B):
         wait(driver, lambda d: d.find_elements(*tid("card", '[data-card-title="Found again"]')), "the board never came back")
         wait(driver, lambda d: d.find_element(*tid("connection")).get_attribute("data-status") == "connected",
              "an app never reconnected after the move")
-    wait(B, lambda d: d.find_elements(*tid("share-open")), "B's app does not host the board")
-    assert not A.find_elements(*tid("share-open")), "A's app still hosts the board"
 
     # Both keep editing, on B's computer.
     click(A, "add-card", inside=("column", '[data-column-title="Todo"]'))
