@@ -74,7 +74,10 @@ impl Api {
         }
         let mut builder = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
-            .timeout(Duration::from_secs(30));
+            .timeout(Duration::from_secs(30))
+            // The server closes a connection idle for 10 s (its header deadline): let go of it first, rather
+            // than race the close with a request.
+            .pool_idle_timeout(Duration::from_secs(5));
         if let Some(pinned) = &pinned {
             builder = builder
                 .tls_backend_preconfigured((*pinned.config).clone())

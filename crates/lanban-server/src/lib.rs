@@ -21,6 +21,7 @@ pub mod extract;
 pub mod hub;
 pub mod response;
 pub mod routes;
+pub mod serve;
 pub mod store;
 pub mod throttle;
 pub mod tls;
@@ -35,7 +36,6 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{Method, Request, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::serve::ListenerExt;
 use lanban_core::api::ErrorCode;
 use lanban_core::ids::BoardId;
 use lanban_core::room_code::HostTag;
@@ -294,19 +294,10 @@ pub async fn serve(
             cancel.cancel();
         }
     };
-    let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    let app = app(state);
     let result = match listener {
-        Listening::Plain(plain) => {
-            axum::serve(plain, app)
-                .with_graceful_shutdown(stopped)
-                .await
-        }
-        // `tap_io` is what gives a custom listener's connections `ConnectInfo<SocketAddr>` (the join throttle).
-        Listening::Lan(lan) => {
-            axum::serve(lan.tap_io(|_| {}), app)
-                .with_graceful_shutdown(stopped)
-                .await
-        }
+        Listening::Plain(plain) => serve::serve(plain, app, stopped).await,
+        Listening::Lan(lan) => serve::serve(lan, app, stopped).await,
     };
     cancel.cancel();
     tasks.close();
