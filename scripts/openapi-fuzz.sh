@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A bounded OpenAPI-driven fuzz run (schemathesis from PyPI, fixed seed and time budget) against a real
 # lanban-server started on a free loopback port with a fresh data directory: no 5xx, no status the document does
-# not list, and every answer's content type and body as documented. Needs the server built (`cargo build -p
+# not list, every answer's content type and body as documented, and no schema-valid request refused as malformed
+# (scripts/schemathesis.toml). Needs the server built (`cargo build -p
 # lanban-server`, which the test suite's `cargo test` does).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,8 +26,8 @@ for _ in $(seq 100); do
 done
 [ -n "$url" ] || { cat "$log"; echo "the server did not start"; exit 1; }
 
-"$venv/bin/schemathesis" run "$url/api/openapi.json" \
+PYTHONPATH=scripts SCHEMATHESIS_HOOKS=schemathesis_hooks "$venv/bin/schemathesis" --config-file scripts/schemathesis.toml run "$url/api/openapi.json" \
   -H "Authorization: Bearer $(cat "$data/host-token")" \
-  --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
+  --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,positive_data_acceptance \
   --phases examples,coverage,fuzzing --seed 1 --max-examples 20 --max-time "${LANBAN_OPENAPI_FUZZ_SECONDS:-60}" \
   --workers 2 --warnings off

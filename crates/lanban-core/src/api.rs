@@ -5,6 +5,9 @@
 
 use serde::{Deserialize, Deserializer, Serialize};
 
+mod number;
+pub use number::patch_whole;
+
 use crate::event::Event;
 use crate::ids::{CardId, ColumnId, MemberId};
 use crate::model::{Board, Card, Column, Label, Member};
@@ -72,7 +75,9 @@ pub struct BoardCreated {
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(deny_unknown_fields)]
 pub struct JoinBoard {
-    /// The code, in any case, with or without the dash.
+    /// The code, in any case, with or without the dash (12 characters, or an older code's 8; O is read as 0, I
+    /// and L as 1; dashes and spaces anywhere are ignored).
+    #[schema(pattern = r"^[ -]*([0-9A-TV-Za-tv-z][ -]*){8}(([0-9A-TV-Za-tv-z][ -]*){4})?$")]
     pub room_code: String,
     /// The new member's display name, 1–60 characters.
     #[schema(
@@ -121,6 +126,7 @@ pub struct RoomCodeBody {
 pub struct OfferHandoff {
     /// A current member other than the host; `null` withdraws the offer. Required.
     #[serde(deserialize_with = "nullable")]
+    #[schema(required = true)]
     pub member_id: Option<MemberId>,
 }
 
@@ -150,8 +156,10 @@ pub struct AcceptHandoff {
 #[serde(deny_unknown_fields)]
 pub struct RehostBoard {
     /// Always `lanban-copy`.
+    #[schema(pattern = "^lanban-copy$")]
     pub format: String,
     /// Always 1.
+    #[schema(minimum = 1, maximum = 1)]
     pub version: u32,
     /// The board's whole log as the member's copy holds it: seq 1 (`board.created`) to the copy's seq, with no
     /// gap. The board is made from these events alone, by the rules every mirror applies them with.
@@ -194,6 +202,7 @@ pub struct CreateColumn {
     /// The new column's id, chosen by the client (a UUIDv7) so that changes queued before the create is answered
     /// can name it; sent again, it is the same create. Absent: the server chooses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = Uuid, pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-7[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$")]
     pub id: Option<ColumnId>,
     /// 1–200 characters.
     #[schema(
@@ -221,7 +230,7 @@ pub struct UpdateColumn {
         deserialize_with = "patch",
         skip_serializing_if = "Option::is_none"
     )]
-    #[schema(value_type = Option<String>, min_length = 1, max_length = 200, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$")]
+    #[schema(value_type = String, min_length = 1, max_length = 200, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$")]
     #[cfg_attr(feature = "specta", specta(type = Option<String>, optional))]
     pub title: Patch<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -238,6 +247,7 @@ pub struct CreateCard {
     /// The new card's id, chosen by the client (a UUIDv7) so that changes queued before the create is answered
     /// can name it; sent again, it is the same create. Absent: the server chooses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = Uuid, pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-7[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$")]
     pub id: Option<CardId>,
     /// 1–200 characters.
     #[schema(
@@ -282,7 +292,7 @@ pub struct UpdateCard {
         deserialize_with = "patch",
         skip_serializing_if = "Option::is_none"
     )]
-    #[schema(value_type = Option<String>, min_length = 1, max_length = 200, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$")]
+    #[schema(value_type = String, min_length = 1, max_length = 200, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$")]
     #[cfg_attr(feature = "specta", specta(type = Option<String>, optional))]
     pub title: Patch<String>,
     #[serde(
@@ -325,7 +335,7 @@ pub struct UpdateCard {
         deserialize_with = "patch",
         skip_serializing_if = "Option::is_none"
     )]
-    #[schema(value_type = Option<String>, format = Uuid)]
+    #[schema(value_type = String, format = Uuid)]
     #[cfg_attr(feature = "specta", specta(type = Option<ColumnId>, optional))]
     pub column_id: Patch<ColumnId>,
     #[serde(
@@ -347,7 +357,7 @@ pub struct UpdateCard {
     /// If set and not the card's current version, nothing changes and the answer is 409 `version_conflict`.
     #[serde(
         default,
-        deserialize_with = "patch",
+        deserialize_with = "patch_whole",
         skip_serializing_if = "Option::is_none"
     )]
     #[schema(value_type = Option<u64>, minimum = 1)]

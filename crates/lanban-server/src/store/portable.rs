@@ -56,8 +56,10 @@ pub struct ExportedToken {
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct BoardExport {
     /// Always `lanban-board`.
+    #[schema(pattern = "^lanban-board$")]
     pub format: String,
     /// Always 1.
+    #[schema(minimum = 1, maximum = 1)]
     pub version: u32,
     /// The board, its columns and cards, its current members and its seq.
     pub snapshot: Snapshot,
