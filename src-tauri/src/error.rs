@@ -47,6 +47,8 @@ pub enum AppErrorCode {
     /// The board is as large as a board may be (members, columns, cards or description text).
     LimitReached,
     Gone,
+    /// The events asked for were compacted (handled inside the sync client; not shown).
+    HistoryCompacted,
     PayloadTooLarge,
     UnsupportedMediaType,
     ValidationFailed,
@@ -103,6 +105,7 @@ impl From<ErrorCode> for AppErrorCode {
             ErrorCode::BoardMoved => AppErrorCode::BoardMoved,
             ErrorCode::LimitReached => AppErrorCode::LimitReached,
             ErrorCode::Gone => AppErrorCode::Gone,
+            ErrorCode::HistoryCompacted => AppErrorCode::HistoryCompacted,
             ErrorCode::PayloadTooLarge => AppErrorCode::PayloadTooLarge,
             ErrorCode::UnsupportedMediaType => AppErrorCode::UnsupportedMediaType,
             ErrorCode::ValidationFailed => AppErrorCode::ValidationFailed,
@@ -283,6 +286,7 @@ mod tests {
             ErrorCode::BoardMoved,
             ErrorCode::LimitReached,
             ErrorCode::Gone,
+            ErrorCode::HistoryCompacted,
             ErrorCode::PayloadTooLarge,
             ErrorCode::UnsupportedMediaType,
             ErrorCode::ValidationFailed,

@@ -114,7 +114,9 @@ export type AppErrorCode = "malformed_json" | "unauthorized" | "forbidden" | "no
 /**  The board moved to another computer: this host refuses changes to it (its log's `board.moved` says where). */
 "board_moved" | 
 /**  The board is as large as a board may be (members, columns, cards or description text). */
-"limit_reached" | "gone" | "payload_too_large" | "unsupported_media_type" | "validation_failed" | "idempotency_key_reused" | "upgrade_required" | "tls_required" | "rate_limited" | 
+"limit_reached" | "gone" | 
+/**  The events asked for were compacted (handled inside the sync client; not shown). */
+"history_compacted" | "payload_too_large" | "unsupported_media_type" | "validation_failed" | "idempotency_key_reused" | "upgrade_required" | "tls_required" | "rate_limited" | 
 /**  The server failed; or, in the UI, a command failed in a way no code names. */
 "internal" | "unavailable" | 
 /**  The host cannot be reached, or did not answer in time. */

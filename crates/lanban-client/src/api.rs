@@ -7,7 +7,7 @@ use lanban_core::fingerprint::Fingerprint;
 
 use lanban_core::api::{
     BoardCreated, CreateBoard, CreateCard, CreateColumn, ErrorBody, EventsPage, Health, JoinBoard,
-    Joined, RehostBoard, RoomCodeBody, Snapshot, UpdateBoard, UpdateCard, UpdateColumn,
+    Joined, LogBase, RehostBoard, RoomCodeBody, Snapshot, UpdateBoard, UpdateCard, UpdateColumn,
 };
 use lanban_core::ids::{BoardId, CardId, ColumnId, MemberId};
 use lanban_core::model::{Board, Card, Column};
@@ -429,6 +429,11 @@ impl Api {
     pub async fn delete_card(&self, card: CardId) -> Result<(), ClientError> {
         self.mutate(Method::DELETE, &format!("/api/cards/{card}"), None::<&()>)
             .await
+    }
+
+    /// `GET /api/boards/{board}/log-base`: where the board's log starts (the host compacts it).
+    pub async fn log_base(&self, board: BoardId) -> Result<LogBase, ClientError> {
+        self.get(&format!("/api/boards/{board}/log-base")).await
     }
 
     /// `GET /api/boards/{board}/events?since=N&limit=M`.

@@ -7,7 +7,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{PATIENCE, card, column, quick, start};
+use common::{PATIENCE, card, column, eventually, quick, start};
 use lanban_client::replica::{HostKey, Replica};
 use lanban_client::{Api, BoardSession, ConnectionState, ReplicaSlot, Submitted};
 use lanban_core::api::{CreateCard, RehostBoard, UpdateCard};
@@ -15,17 +15,6 @@ use lanban_core::ids::{BoardId, CardId, ColumnId};
 use lanban_core::model::Role;
 use lanban_core::mutation::Mutation;
 use uuid::Uuid;
-
-/// Waits until `done` holds (the copy is written by its own thread and its history by its own task).
-async fn eventually(done: impl Fn() -> bool, what: &str) {
-    tokio::time::timeout(PATIENCE, async {
-        while !done() {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    })
-    .await
-    .unwrap_or_else(|_| panic!("never: {what}"));
-}
 
 fn slot(dir: &tempfile::TempDir, host: &str) -> ReplicaSlot {
     ReplicaSlot {
@@ -109,7 +98,7 @@ async fn a_member_hosts_the_board_from_a_whole_copy_and_every_waiting_change_lan
         info.is_some_and(|i| i.complete && i.seq == last.seq)
     };
     eventually(|| complete(&bea_slot), "Bea's copy holds the whole log").await;
-    let log = bea_slot.replica.whole_log(&bea_slot.host, board).unwrap();
+    let (_, log) = bea_slot.replica.whole_log(&bea_slot.host, board).unwrap();
     let on_host = hana.events(board, 0, None).await.unwrap().events;
     assert_eq!(log, on_host);
 
@@ -149,9 +138,9 @@ async fn a_member_hosts_the_board_from_a_whole_copy_and_every_waiting_change_lan
     // Bea hosts it from her copy on her own server, and her session carries on there.
     let bea_dir_server = tempfile::tempdir().unwrap();
     let bea_server = start(bea_dir_server.path(), "127.0.0.1:0".parse().unwrap()).await;
-    let events = bea_slot.replica.whole_log(&bea_slot.host, board).unwrap();
+    let (base, events) = bea_slot.replica.whole_log(&bea_slot.host, board).unwrap();
     let bea_token = bea.token().unwrap().to_owned();
-    let body = RehostBoard::new(events, bea_id.parse().unwrap(), &bea_token);
+    let body = RehostBoard::new(base, events, bea_id.parse().unwrap(), &bea_token);
     let hosted = Api::new(&bea_server.url())
         .unwrap()
         .with_token(&bea_server.host_token)

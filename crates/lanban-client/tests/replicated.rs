@@ -6,7 +6,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{PATIENCE, quick, start};
+use common::{PATIENCE, eventually, quick, start};
 use lanban_client::replica::{HostKey, Replica};
 use lanban_client::{Api, BoardSession, ConnectionState, Origin, ReplicaSlot, SyncEvent};
 use lanban_core::api::{CreateCard, CreateColumn, Snapshot};
@@ -35,17 +35,6 @@ async fn replica_reaches(slot: &ReplicaSlot, board: BoardId, seq: u64) -> Snapsh
     })
     .await
     .expect("the replica caught up in time")
-}
-
-/// Waits until `done` holds (it is written by another thread).
-async fn eventually(done: impl Fn() -> bool, what: &str) {
-    tokio::time::timeout(PATIENCE, async {
-        while !done() {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    })
-    .await
-    .unwrap_or_else(|_| panic!("never: {what}"));
 }
 
 /// Hana's board with a Todo column, and Bea joined.

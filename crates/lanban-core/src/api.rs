@@ -161,8 +161,13 @@ pub struct RehostBoard {
     /// Always 1.
     #[schema(minimum = 1, maximum = 1)]
     pub version: u32,
-    /// The board's whole log as the member's copy holds it: seq 1 (`board.created`) to the copy's seq, with no
-    /// gap. The board is made from these events alone, by the rules every mirror applies them with.
+    /// The board as it was where the copy's log starts, when the host had compacted its log (the host's
+    /// `GET /api/boards/{board}/log-base`); absent when the log is whole from seq 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base: Option<Snapshot>,
+    /// The board's log as the member's copy holds it: seq 1 (`board.created`), or the one after `base.seq`, to
+    /// the copy's seq, with no gap. The board is made from `base` and these events alone, by the rules every
+    /// mirror applies them with.
     #[serde(with = "crate::event::tagged_events")]
     #[schema(value_type = Vec<Object>)]
     pub events: Vec<Event>,
@@ -179,14 +184,21 @@ impl RehostBoard {
     /// The value of `version`.
     pub const VERSION: u32 = 1;
 
-    /// The body that hosts `events` with `member_id`, whose token is `token`, as the host.
-    pub fn new(events: Vec<Event>, member_id: MemberId, token: &str) -> RehostBoard {
+    /// The body that hosts the board `base` and `events` make with `member_id`, whose token is `token`, as the
+    /// host.
+    pub fn new(
+        base: Option<Snapshot>,
+        events: Vec<Event>,
+        member_id: MemberId,
+        token: &str,
+    ) -> RehostBoard {
         use base64::Engine;
         use sha2::Digest;
         let hash = sha2::Sha256::digest(token.as_bytes());
         RehostBoard {
             format: Self::FORMAT.into(),
             version: Self::VERSION,
+            base,
             events,
             member_id,
             token_sha256: base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(hash),
@@ -391,6 +403,16 @@ pub struct EventsPage {
     pub seq: u64,
 }
 
+/// `GET /api/boards/{board}/log-base`: where the board's log starts (docs/protocol.md §6.22).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct LogBase {
+    /// The log holds the events after this seq; 0 when it is whole from seq 1.
+    pub seq: u64,
+    /// The board as it was at `seq`, or null when `seq` is 0.
+    pub snapshot: Option<Snapshot>,
+}
+
 /// Stable error codes; each goes with one HTTP status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -421,6 +443,9 @@ pub enum ErrorCode {
     LimitReached,
     /// 410: the card or column was created and has since been deleted.
     Gone,
+    /// 410: the events asked for were compacted behind the log's base (`GET …/log-base`); take a snapshot, or the
+    /// base, and go on from its seq.
+    HistoryCompacted,
     /// 413: the body is larger than 256 KiB (64 MiB for a board package).
     PayloadTooLarge,
     /// 415: the body is not `application/json`.
@@ -454,7 +479,7 @@ impl ErrorCode {
             | ErrorCode::IdTaken
             | ErrorCode::BoardMoved
             | ErrorCode::LimitReached => 409,
-            ErrorCode::Gone => 410,
+            ErrorCode::Gone | ErrorCode::HistoryCompacted => 410,
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::UnsupportedMediaType => 415,
             ErrorCode::ValidationFailed | ErrorCode::IdempotencyKeyReused => 422,

@@ -45,6 +45,28 @@ impl Default for JoinLimits {
     }
 }
 
+/// When a board's event log is compacted behind a snapshot (docs/protocol.md §11): events are dropped once every
+/// current member has passed them, or once they are older than `horizon`, but the newest `keep` are always kept.
+#[derive(Debug, Clone)]
+pub struct Compaction {
+    /// How often boards are looked at.
+    pub every: Duration,
+    /// The newest events of a board always kept (its recent activity).
+    pub keep: u64,
+    /// Events older than this are dropped whoever has not seen them (they take a snapshot instead).
+    pub horizon: Duration,
+}
+
+impl Default for Compaction {
+    fn default() -> Self {
+        Self {
+            every: Duration::from_secs(60 * 60),
+            keep: 10_000,
+            horizon: Duration::from_secs(30 * 24 * 60 * 60),
+        }
+    }
+}
+
 /// Everything a server instance needs to start.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -77,6 +99,8 @@ pub struct Config {
     pub changes_per_minute: usize,
     /// When to serve TLS (see [`crate::tls`]).
     pub tls: crate::tls::TlsMode,
+    /// When to compact event logs.
+    pub compaction: Compaction,
 }
 
 impl Config {
@@ -97,6 +121,7 @@ impl Config {
             joins_per_board_per_minute: lanban_core::validate::limits::JOINS_PER_MINUTE,
             changes_per_minute: lanban_core::validate::limits::CHANGES_PER_MINUTE,
             tls: crate::tls::TlsMode::default(),
+            compaction: Compaction::default(),
         }
     }
 

@@ -133,6 +133,9 @@ impl From<store::Error> for ApiError {
             | store::Error::NotHostCredential { .. }
             | store::Error::NotOfferedHandoff => ApiError::forbidden(err.to_string()),
             store::Error::BoardMoved => ApiError::new(ErrorCode::BoardMoved, err.to_string()),
+            store::Error::HistoryCompacted { .. } => {
+                ApiError::new(ErrorCode::HistoryCompacted, err.to_string())
+            }
             store::Error::LimitReached(_) => {
                 ApiError::new(ErrorCode::LimitReached, err.to_string())
             }

@@ -15,6 +15,7 @@
 //! one transaction, and only after `COMMIT` does the writer publish the events to the board's room, in seq order.
 
 pub mod auth;
+pub mod compaction;
 pub mod config;
 pub mod error;
 pub mod extract;
@@ -72,6 +73,8 @@ pub struct AppState {
     pub joins: Arc<Budget<BoardId>>,
     /// Changes per credential scope (a member id, or `host`) in any 60 s.
     pub changes: Arc<Budget<String>>,
+    /// Where each member's copy is, for compacting logs behind it.
+    pub progress: Arc<compaction::Progress>,
     /// Cancelled when the server shuts down; sockets close with 1001.
     pub shutdown: CancellationToken,
     /// Socket sessions, awaited at shutdown.
@@ -140,6 +143,7 @@ impl AppState {
         Ok(AppState {
             store,
             hub,
+            progress: Arc::default(),
             throttle: Arc::new(JoinThrottle::new(config.join_limits.clone())),
             joins: Arc::new(Budget::new(config.joins_per_board_per_minute)),
             changes: Arc::new(Budget::new(config.changes_per_minute)),
@@ -267,6 +271,10 @@ pub async fn serve(
         }
         None => Listening::Plain(listener),
     };
+    let compact = tokio::spawn(compaction::every(
+        state.clone(),
+        state.config.compaction.every,
+    ));
     let purge = tokio::spawn({
         let store = store.clone();
         let cancel = cancel.clone();
@@ -308,6 +316,7 @@ pub async fn serve(
         tracing::warn!("some sockets did not close within 10 s");
     }
     purge.abort();
+    compact.abort();
     store.close().await;
     result
 }

@@ -383,8 +383,22 @@ async fn catch_up(
             })
             .await;
         let page = match page {
-            Ok(page) if !page.is_empty() => page,
-            _ => {
+            // The log starts past `from`: those events were compacted (docs/protocol.md §9.6); the peer takes a
+            // snapshot and comes back.
+            Ok(page) if page.first().is_none_or(|(seq, _)| *seq != from + 1) => {
+                outbox
+                    .send_json(&ServerMessage::Resync { seq: subscribed })
+                    .await?;
+                let end = outbox
+                    .close(
+                        close_code::RESYNC,
+                        "the events since `since` were compacted",
+                    )
+                    .await;
+                return Step::Break(end);
+            }
+            Ok(page) => page,
+            Err(_) => {
                 return Step::Break(
                     outbox
                         .close(close_code::INTERNAL_ERROR, "cannot read the event log")

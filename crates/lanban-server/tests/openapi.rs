@@ -29,6 +29,7 @@ const CONTRACT: [&str; 21] = [
     "PATCH /api/cards/{card}",
     "DELETE /api/cards/{card}",
     "GET /api/boards/{board}/events",
+    "GET /api/boards/{board}/log-base",
     "GET /api/boards/{board}/ws",
     "GET /api/openapi.json",
 ];

@@ -74,7 +74,7 @@ async fn copy_of(ann: &TestServer, gone: &Gone) -> Vec<Event> {
 
 fn body(events: Vec<Event>, member: &TestMember) -> Value {
     let member_id = member.id.parse().expect("a member id");
-    serde_json::to_value(RehostBoard::new(events, member_id, &member.token)).expect("JSON")
+    serde_json::to_value(RehostBoard::new(None, events, member_id, &member.token)).expect("JSON")
 }
 
 async fn rehost(server: &TestServer, token: &str, body: &Value) -> (StatusCode, Value) {
@@ -267,7 +267,7 @@ async fn the_server_announces_the_boards_it_hosts_from_a_copy() {
         .with_token(&bea_server.host_token);
     let member = gone.bea.id.parse().expect("a member id");
     let hosted = api
-        .rehost_board(&RehostBoard::new(copy, member, &gone.bea.token))
+        .rehost_board(&RehostBoard::new(None, copy, member, &gone.bea.token))
         .await
         .expect("hosted from the copy");
     let after = bea_server.advert("bea-laptop").await.expect("an advert");

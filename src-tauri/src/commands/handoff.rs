@@ -205,8 +205,8 @@ pub async fn host_from_copy(
     let mine = Api::new(&local)?.with_token(entry.token.clone());
     // Asked again after some changes could not be applied: the board is here already.
     if mine.snapshot(board).await.is_err() {
-        let events = match slot.replica.whole_log(&slot.host, board) {
-            Ok(events) => events,
+        let (base, events) = match slot.replica.whole_log(&slot.host, board) {
+            Ok(log) => log,
             Err(ReplicaError::Incomplete { .. }) => {
                 return Err(CommandError::new(
                     AppErrorCode::CopyIncomplete,
@@ -216,7 +216,7 @@ pub async fn host_from_copy(
             }
             Err(err) => return Err(lanban_client::ClientError::from(err).into()),
         };
-        let body = RehostBoard::new(events, entry.member_id, &entry.token);
+        let body = RehostBoard::new(base, events, entry.member_id, &entry.token);
         Api::new(&local)?
             .with_token(host_token)
             .rehost_board(&body)

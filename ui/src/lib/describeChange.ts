@@ -327,6 +327,7 @@ function reasonForCode(code: AppErrorCode): string {
     case "discovery_locked":
     case "cancelled":
     case "copy_incomplete":
+    case "history_compacted":
     case "changes_failed":
       return "The host could not apply it.";
     default: {

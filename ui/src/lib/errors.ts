@@ -52,6 +52,7 @@ export function recoveryFor(error: CommandError): Recovery {
     case "board_moved":
     case "limit_reached":
     case "gone":
+    case "history_compacted":
     case "payload_too_large":
     case "unsupported_media_type":
     case "validation_failed":

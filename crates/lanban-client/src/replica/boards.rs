@@ -29,7 +29,8 @@ pub struct ReplicaBoardInfo {
     pub pending: u64,
     /// Mutations the host refused, waiting for the person to apply them again or discard them.
     pub failed: u64,
-    /// The copy holds the board's whole log (seq 1 to `seq`): the board can be hosted from it.
+    /// The copy holds the board's whole log (seq 1, or the one after the host's log base, to `seq`): the board
+    /// can be hosted from it.
     pub complete: bool,
 }
 
@@ -41,8 +42,10 @@ const INFO_SELECT: &str =
         (SELECT count(*) FROM outbox o
           WHERE o.host = b.host AND o.board_id = b.board_id AND o.state = 'failed'),
         (SELECT count(*) FROM events e
-          WHERE e.host = b.host AND e.board_id = b.board_id AND e.seq <= b.seq) = b.seq
-    FROM boards b";
+          WHERE e.host = b.host AND e.board_id = b.board_id AND e.seq <= b.seq
+            AND e.seq > coalesce(l.seq, 0)) = b.seq - coalesce(l.seq, 0)
+    FROM boards b
+    LEFT JOIN log_bases l ON l.host = b.host AND l.board_id = b.board_id";
 
 impl Replica {
     /// Stores `snapshot` as the host's copy of its board, replacing what was stored (after the first snapshot of a

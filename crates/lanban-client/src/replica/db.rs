@@ -10,10 +10,16 @@ use crate::private;
 use crate::replica::ReplicaError;
 
 /// The numbered files of `crates/lanban-client/migrations`, in order. Append only.
-pub(super) const MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_replica.sql",
-    include_str!("../../migrations/0001_replica.sql"),
-)];
+pub(super) const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_replica.sql",
+        include_str!("../../migrations/0001_replica.sql"),
+    ),
+    (
+        "0002_log_bases.sql",
+        include_str!("../../migrations/0002_log_bases.sql"),
+    ),
+];
 
 /// The schema's migrations.
 pub(super) fn migrations() -> Migrations<'static> {

@@ -2,12 +2,14 @@
 //! session fills in the rest from the host's `/events` while it is connected ([`Replica::missing_history`],
 //! [`Replica::record_history`]). A copy whose log runs from seq 1 to its seq is complete: the board can be made
 //! again from it alone, which is what hosting it from this computer needs once its host is gone for good
-//! ([`Replica::whole_log`]).
+//! ([`Replica::whole_log`]). When the host has compacted the board's log, the copy's log starts after the host's
+//! base instead: the board as it was there ([`Replica::record_base`]), which the base and the events after it
+//! make again just as well.
 
 use lanban_core::api::Snapshot;
 use lanban_core::event::Event;
 use lanban_core::ids::BoardId;
-use rusqlite::params;
+use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::replica::{HostKey, Replica, ReplicaError};
 
@@ -31,10 +33,13 @@ impl Replica {
                     e => e.into(),
                 })?;
             let mut statement = conn.prepare_cached(
-                "SELECT seq FROM events WHERE host = ?1 AND board_id = ?2 AND seq <= ?3 ORDER BY seq",
+                "SELECT seq FROM events WHERE host = ?1 AND board_id = ?2 AND seq > ?4 AND seq <= ?3
+                 ORDER BY seq",
             )?;
-            let mut rows = statement.query(params![host.as_str(), board.to_string(), seq])?;
-            let mut expected = 1;
+            let after = base_seq(conn, host, board)?;
+            let mut rows =
+                statement.query(params![host.as_str(), board.to_string(), seq, after])?;
+            let mut expected = base_seq(conn, host, board)? + 1;
             while let Some(row) = rows.next()? {
                 let logged: u64 = row.get(0)?;
                 if logged != expected {
@@ -72,9 +77,59 @@ impl Replica {
         })
     }
 
-    /// The board's whole log, seq 1 to the stored seq, or [`ReplicaError::Incomplete`] if part of it is not here
-    /// yet.
-    pub fn whole_log(&self, host: &HostKey, board: BoardId) -> Result<Vec<Event>, ReplicaError> {
+    /// Takes the host's base of a compacted log (the board at `base.seq`) as where the stored log starts: the
+    /// events up to its seq go. Ignored (answers false) unless it is past the stored base and not past the stored
+    /// board.
+    pub fn record_base(
+        &self,
+        host: &HostKey,
+        board: BoardId,
+        base: &Snapshot,
+    ) -> Result<bool, ReplicaError> {
+        let json = serde_json::to_string(base)?;
+        let board_text = board.to_string();
+        self.write(|tx| {
+            if base.seq <= base_seq(tx, host, board)? {
+                return Ok(false);
+            }
+            let stored = tx
+                .prepare_cached(
+                    "INSERT INTO log_bases (host, board_id, seq, snapshot)
+                     SELECT ?1, ?2, ?3, ?4 FROM boards WHERE host = ?1 AND board_id = ?2 AND seq >= ?3
+                     ON CONFLICT (host, board_id) DO UPDATE SET seq = excluded.seq, snapshot = excluded.snapshot",
+                )?
+                .execute(params![host.as_str(), board_text, base.seq, json])?;
+            if stored == 0 {
+                return Ok(false);
+            }
+            tx.prepare_cached("DELETE FROM events WHERE host = ?1 AND board_id = ?2 AND seq <= ?3")?
+                .execute(params![host.as_str(), board_text, base.seq])?;
+            Ok(true)
+        })
+    }
+
+    /// The base the stored log starts after, if the host had compacted it.
+    pub fn log_base(
+        &self,
+        host: &HostKey,
+        board: BoardId,
+    ) -> Result<Option<Snapshot>, ReplicaError> {
+        self.read(|conn| {
+            let json: Option<String> = conn
+                .prepare_cached("SELECT snapshot FROM log_bases WHERE host = ?1 AND board_id = ?2")?
+                .query_row(params![host.as_str(), board.to_string()], |r| r.get(0))
+                .optional()?;
+            Ok(json.map(|json| serde_json::from_str(&json)).transpose()?)
+        })
+    }
+
+    /// The board's whole log: its base if the host had compacted it, and the events from seq 1 (or the one after
+    /// the base) to the stored seq; or [`ReplicaError::Incomplete`] if part of it is not here yet.
+    pub fn whole_log(
+        &self,
+        host: &HostKey,
+        board: BoardId,
+    ) -> Result<(Option<Snapshot>, Vec<Event>), ReplicaError> {
         if let Some(after) = self.missing_history(host, board)? {
             return Err(ReplicaError::Incomplete { after });
         }
@@ -85,9 +140,10 @@ impl Replica {
                 board,
             })?
             .seq;
-        let mut events = self.events_since(host, board, 0)?;
+        let base = self.log_base(host, board)?;
+        let mut events = self.events_since(host, board, base.as_ref().map_or(0, |b| b.seq))?;
         events.retain(|e| e.seq <= seq);
-        Ok(events)
+        Ok((base, events))
     }
 
     /// Files a board's waiting changes under another host that serves the same board from another copy (its host
@@ -124,9 +180,20 @@ impl Replica {
             }
             tx.prepare_cached("DELETE FROM events WHERE host = ?1 AND board_id = ?2")?
                 .execute(params![from.as_str(), board])?;
+            tx.prepare_cached("DELETE FROM log_bases WHERE host = ?1 AND board_id = ?2")?
+                .execute(params![from.as_str(), board])?;
             tx.prepare_cached("UPDATE outbox SET host = ?3 WHERE host = ?1 AND board_id = ?2")?
                 .execute(params![from.as_str(), board, to.as_str()])?;
             Ok(())
         })
     }
+}
+
+/// The seq the stored log of a board starts after (0: from seq 1).
+fn base_seq(conn: &Connection, host: &HostKey, board: BoardId) -> Result<u64, ReplicaError> {
+    Ok(conn
+        .prepare_cached("SELECT seq FROM log_bases WHERE host = ?1 AND board_id = ?2")?
+        .query_row(params![host.as_str(), board.to_string()], |r| r.get(0))
+        .optional()?
+        .unwrap_or(0))
 }

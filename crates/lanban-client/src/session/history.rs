@@ -1,9 +1,12 @@
 //! Completes the copy's log: a copy starts from a snapshot, so the events before it (and any a resync skipped)
 //! are fetched from the host's `/events` once the session has caught up, a page at a time, and logged under the
-//! board. A complete copy can host the board if its host is gone for good (`Replica::whole_log`).
+//! board. A complete copy can host the board if its host is gone for good (`Replica::whole_log`). When the host
+//! has compacted its log past what the copy lacks, the copy takes the host's base instead.
 
 use std::sync::Arc;
 use std::time::Duration;
+
+use lanban_core::api::ErrorCode;
 
 use crate::error::ClientError;
 use crate::session::{ReplicaSlot, Shared};
@@ -43,7 +46,24 @@ pub(crate) async fn complete(shared: Arc<Shared>) {
 async fn fill(shared: &Shared, slot: &ReplicaSlot) -> Result<(), ClientError> {
     let board = shared.board_id;
     while let Some(after) = slot.replica.missing_history(&slot.host, board)? {
-        let page = shared.api().events(board, after, Some(PAGE)).await?;
+        let page = match shared.api().events(board, after, Some(PAGE)).await {
+            Err(err) if err.code() == Some(ErrorCode::HistoryCompacted) => {
+                // The host compacted its log past `after`: the copy's log starts at the host's base instead.
+                let base = shared.api().log_base(board).await?;
+                let taken = match &base.snapshot {
+                    Some(snapshot) if snapshot.seq == base.seq => {
+                        slot.replica.record_base(&slot.host, board, snapshot)?
+                    }
+                    _ => false,
+                };
+                if !taken {
+                    // A base past the stored board (its writer is a moment behind): try after the next catch-up.
+                    return Ok(());
+                }
+                continue;
+            }
+            page => page?,
+        };
         if page.events.is_empty() {
             return Ok(());
         }

@@ -17,7 +17,7 @@ use lanban_server::{Config, JoinLimits, RunningServer};
 
 pub const PATIENCE: Duration = Duration::from_secs(15);
 
-fn config(dir: &std::path::Path) -> Config {
+pub fn config(dir: &std::path::Path) -> Config {
     let mut config = Config::new(dir);
     config.join_limits = JoinLimits {
         per_address: 1000,
@@ -64,4 +64,15 @@ pub async fn card(api: &Api, column: ColumnId, title: &str) -> Card {
     api.create_card(column, &body)
         .await
         .expect("the card is added")
+}
+
+/// Waits until `done` holds (a copy is written by its own thread, its history by its own task).
+pub async fn eventually(done: impl Fn() -> bool, what: &str) {
+    tokio::time::timeout(PATIENCE, async {
+        while !done() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("never: {what}"));
 }

@@ -5,7 +5,7 @@ use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use lanban_core::api::{ErrorBody, ErrorCode, EventsPage};
+use lanban_core::api::{ErrorBody, ErrorCode, EventsPage, LogBase};
 use lanban_core::ids::BoardId;
 use serde::Deserialize;
 
@@ -14,7 +14,7 @@ use crate::auth::Credential;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{PathId, QueryParams};
 use crate::response::Reply;
-use crate::store::{self, rows};
+use crate::store::{self, log, rows};
 use crate::ws;
 
 /// Most events one page of `/events` holds.
@@ -59,27 +59,36 @@ pub struct EventsQuery {
 #[utoipa::path(get, path = "/api/boards/{board}/events", tag = "events", security(("bearer" = [])),
     params(("board" = String, Path, description = "Board id"), EventsQuery),
     responses((status = 200, body = EventsPage), (status = 401, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 404, body = ErrorBody),
+        (status = 410, description = "`history_compacted`: `since` is before the log's base", body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 pub async fn list_events(
     State(state): State<AppState>,
     credential: Credential,
     PathId(board): PathId<BoardId>,
     QueryParams(query): QueryParams<EventsQuery>,
 ) -> ApiResult<Reply> {
-    let (seq, events) = state
+    let since = query.since;
+    let (actor, seq, events) = state
         .store
         .read(move |conn| {
-            store::actor(conn, &credential, board)?;
+            let actor = store::actor(conn, &credential, board)?;
+            let base = log::base_seq(conn, board)?;
+            if since < base {
+                return Err(store::Error::HistoryCompacted { base });
+            }
             let limit = match query.limit {
                 Some(0) => return Err(store::Error::invalid("limit", "must be at least 1")),
                 Some(limit) => limit.min(MAX_PAGE),
                 None => MAX_PAGE,
             };
             let seq = rows::board_seq(conn, board)?;
-            let events = rows::event_texts(conn, board, query.since, seq, limit as usize)?;
-            Ok((seq, events))
+            let events = rows::event_texts(conn, board, since, seq, limit as usize)?;
+            Ok((actor, seq, events))
         })
         .await?;
+    // Asking for what follows `since` says the copy holds everything up to it.
+    state.progress.report(board, actor.member_id, since);
     // The stored texts are the events exactly as sent on sockets: splice them in unparsed.
     let mut body =
         String::with_capacity(events.iter().map(|(_, t)| t.len() + 1).sum::<usize>() + 32);
@@ -93,6 +102,34 @@ pub async fn list_events(
     body.push_str("],\"seq\":");
     body.push_str(&seq.to_string());
     body.push('}');
+    Ok(Reply {
+        status: StatusCode::OK,
+        body,
+    })
+}
+
+/// Where the board's log starts: the board as it was at the log's base, whose events were compacted.
+#[utoipa::path(get, path = "/api/boards/{board}/log-base", tag = "events", security(("bearer" = [])),
+    params(("board" = String, Path, description = "Board id")),
+    responses((status = 200, description = "The base: seq 0 and a null snapshot when the log is whole", body = LogBase),
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn log_base(
+    State(state): State<AppState>,
+    credential: Credential,
+    PathId(board): PathId<BoardId>,
+) -> ApiResult<Reply> {
+    let base = state
+        .store
+        .read(move |conn| {
+            store::actor(conn, &credential, board)?;
+            Ok::<_, store::Error>(log::base_text(conn, board)?)
+        })
+        .await?;
+    // The stored snapshot is spliced in as it is.
+    let body = match base {
+        Some((seq, snapshot)) => format!("{{\"seq\":{seq},\"snapshot\":{snapshot}}}"),
+        None => r#"{"seq":0,"snapshot":null}"#.to_owned(),
+    };
     Ok(Reply {
         status: StatusCode::OK,
         body,
@@ -138,6 +175,10 @@ pub async fn board_socket(
         return Err(ApiError::RateLimited {
             retry_after_secs: 5,
         });
+    }
+    if let Some(since) = query.since {
+        // The copy holds everything up to `since`.
+        state.progress.report(board, actor.member_id, since);
     }
     let tasks = state.tasks.clone();
     Ok(upgrade

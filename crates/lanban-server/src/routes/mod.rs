@@ -221,5 +221,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(cards::create_card))
         .routes(routes!(cards::update_card, cards::delete_card))
         .routes(routes!(events::list_events))
+        .routes(routes!(events::log_base))
         .routes(routes!(events::board_socket))
 }

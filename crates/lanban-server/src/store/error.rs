@@ -37,6 +37,11 @@ pub enum Error {
     /// which says where it went) and refuses every change.
     #[error("This board is now hosted on another computer.")]
     BoardMoved,
+    /// The events asked for are behind the board's log base: they were compacted.
+    #[error(
+        "the events up to seq {base} were compacted: take the log's base (GET /api/boards/{{board}}/log-base) or a snapshot and go on from its seq"
+    )]
+    HistoryCompacted { base: u64 },
     /// The board is as large as a board may be: `what` names the limit (`lanban_core::validate::limits`).
     #[error("the board has reached its limit of {0}")]
     LimitReached(String),

@@ -19,6 +19,7 @@ pub mod handoff;
 pub mod idempotency;
 pub mod ids;
 mod limits;
+pub mod log;
 pub mod order;
 pub mod package;
 pub mod portable;
@@ -62,6 +63,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0004_rehosted.sql",
         include_str!("../../../../migrations/0004_rehosted.sql"),
+    ),
+    (
+        "0005_log_base.sql",
+        include_str!("../../../../migrations/0005_log_base.sql"),
     ),
 ];
 

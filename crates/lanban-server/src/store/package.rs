@@ -18,7 +18,7 @@ use rusqlite::Connection;
 use crate::store::boards::fresh_room_code;
 use crate::store::ids::Item;
 use crate::store::portable::{self, BoardExport, EXPORT_FORMAT, EXPORT_VERSION};
-use crate::store::{Error, Result, Tx, rows};
+use crate::store::{Error, Result, Tx, log, rows};
 
 /// Imports a package as a new board of the server whose certificate has `fingerprint`, in the job's transaction:
 /// refused if the board (or any of its ids, or a token hash) is here already, if the package is not consistent,
@@ -88,18 +88,22 @@ fn comes_back(conn: &Connection, export: &BoardExport) -> Result<bool> {
     let (moved, here): (bool, u64) = conn
         .prepare_cached("SELECT moved_to IS NOT NULL, seq FROM boards WHERE id = ?1")?
         .query_row([&board], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    // A package no longer than the log here is the board this server has, not one that went on elsewhere.
-    if !moved || export.events.len() as u64 <= here {
+    // A package no longer than the log here is the board this server has, not one that went on elsewhere; and
+    // one whose log starts where this server's ends, or later, cannot be checked against it (refused).
+    let start = log::package_base_seq(export);
+    if !moved || export.snapshot.seq <= here || start >= here {
         return Ok(false);
     }
-    let mut statement =
-        conn.prepare_cached("SELECT seq, json FROM events WHERE board_id = ?1 ORDER BY seq")?;
-    let mut rows = statement.query([&board])?;
+    // The events here that the package's log also holds must be the same.
+    let mut statement = conn.prepare_cached(
+        "SELECT seq, json FROM events WHERE board_id = ?1 AND seq > ?2 ORDER BY seq",
+    )?;
+    let mut rows = statement.query(rusqlite::params![&board, start])?;
     while let Some(row) = rows.next()? {
         let seq: u64 = row.get(0)?;
         let json: String = row.get(1)?;
         let carried = seq
-            .checked_sub(1)
+            .checked_sub(start + 1)
             .and_then(|i| export.events.get(usize::try_from(i).ok()?))
             .and_then(|e| serde_json::from_str::<serde_json::Value>(e.get()).ok());
         let kept = serde_json::from_str::<serde_json::Value>(&json).ok();
@@ -142,8 +146,8 @@ pub fn check(conn: &Connection, export: &BoardExport) -> Result<()> {
     check_board(export, &people)?;
     let columns = check_columns(export)?;
     check_cards(export, &columns, &people)?;
-    check_events(export)?;
-    check_log_makes_snapshot(export)?;
+    log::check_events(export)?;
+    log::check_log_makes_snapshot(export)?;
     check_tombstones(export)?;
     check_tokens(export, &people)?;
     check_free_here(conn, export)
@@ -356,117 +360,6 @@ fn check_card_fields(field: &str, card: &Card, people: &People) -> Result<()> {
     }
     moment(&format!("{field}.created_at"), &card.created_at)?;
     moment(&format!("{field}.updated_at"), &card.updated_at)
-}
-
-/// The log must be the board's: seq 1 (`board.created` of this board) to the snapshot's seq, each entry an event
-/// whose entity, if it names a board, names this one.
-fn check_events(export: &BoardExport) -> Result<()> {
-    let (board, seq) = (export.snapshot.board.id, export.snapshot.seq);
-    if export.events.len() as u64 != seq {
-        return Err(Error::invalid(
-            "events",
-            format!(
-                "must hold seq 1 to {seq} (it holds {} events)",
-                export.events.len()
-            ),
-        ));
-    }
-    for (i, text) in export.events.iter().enumerate() {
-        let field = format!("events[{i}]");
-        let message: ServerMessage = serde_json::from_str(text.get())
-            .map_err(|e| Error::invalid(&field, format!("is not an event: {e}")))?;
-        let ServerMessage::Event(event) = message else {
-            return Err(Error::invalid(field, "is not an event"));
-        };
-        if event.seq != i as u64 + 1 {
-            return Err(Error::invalid(field, format!("must have seq {}", i + 1)));
-        }
-        if i == 0 && !matches!(event.change, Change::BoardCreated(_)) {
-            return Err(Error::invalid(field, "must be board.created"));
-        }
-        if board_named(&event.change).is_some_and(|other| other != board) {
-            return Err(Error::invalid(field, "is another board's event"));
-        }
-    }
-    Ok(())
-}
-
-/// The board after the whole log, by `Snapshot::apply` from nothing; the log must start with `board.created` at
-/// seq 1 and have no gap.
-pub(crate) fn replay(events: &[Event]) -> Result<Snapshot> {
-    let Some(Event {
-        change: Change::BoardCreated(board),
-        seq: 1,
-        ..
-    }) = events.first()
-    else {
-        return Err(Error::invalid(
-            "events[0]",
-            "must be board.created with seq 1 (the copy must hold the board's whole log)",
-        ));
-    };
-    let mut snapshot = Snapshot {
-        board: board.clone(),
-        columns: Vec::new(),
-        cards: Vec::new(),
-        members: Vec::new(),
-        seq: 0,
-    };
-    for (i, event) in events.iter().enumerate() {
-        if event.seq != i as u64 + 1 {
-            return Err(Error::invalid(
-                format!("events[{i}]"),
-                format!("must have seq {} (the log has a gap)", i + 1),
-            ));
-        }
-        snapshot
-            .apply(event)
-            .map_err(|e| Error::invalid(format!("events[{i}]"), e.to_string()))?;
-    }
-    Ok(snapshot)
-}
-
-/// The log must make the package's board: replayed from nothing by the rules every mirror applies, it ends
-/// exactly at `snapshot`. So the events a new host serves to its members' copies and the board it serves agree.
-fn check_log_makes_snapshot(export: &BoardExport) -> Result<()> {
-    let events = (export.events.iter().enumerate())
-        .map(|(i, text)| match serde_json::from_str(text.get()) {
-            Ok(ServerMessage::Event(event)) => Ok(event),
-            _ => Err(Error::invalid(format!("events[{i}]"), "is not an event")),
-        })
-        .collect::<Result<Vec<Event>>>()?;
-    let made = replay(&events)?;
-    let snapshot = &export.snapshot;
-    let parts = [
-        ("snapshot.board", made.board == snapshot.board),
-        ("snapshot.columns", made.columns == snapshot.columns),
-        ("snapshot.cards", made.cards == snapshot.cards),
-        ("snapshot.members", made.members == snapshot.members),
-    ];
-    match parts.into_iter().find(|(_, same)| !same) {
-        Some((field, _)) => Err(Error::invalid(
-            field,
-            "is not what the package's events make",
-        )),
-        None => Ok(()),
-    }
-}
-
-/// The board an event's entity names, if it names one.
-fn board_named(change: &Change) -> Option<BoardId> {
-    match change {
-        Change::BoardCreated(board) | Change::BoardUpdated(board) => Some(board.id),
-        Change::ColumnCreated(column) | Change::ColumnUpdated(column) => Some(column.board_id),
-        Change::CardCreated(card) | Change::CardUpdated(card) => Some(card.board_id),
-        Change::MemberJoined(member) => Some(member.board_id),
-        Change::RoomCodeRotated(_)
-        | Change::HandoffOffered(_)
-        | Change::BoardMoved(_)
-        | Change::BoardRehosted(_)
-        | Change::ColumnDeleted(_)
-        | Change::CardDeleted(_)
-        | Change::MemberRemoved(_) => None,
-    }
 }
 
 fn check_tombstones(export: &BoardExport) -> Result<()> {

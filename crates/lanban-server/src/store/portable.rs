@@ -65,8 +65,12 @@ pub struct BoardExport {
     pub snapshot: Snapshot,
     /// Every member ever, with when they were removed.
     pub members: Vec<ExportedMember>,
+    /// The board as it was where its log starts, when the host compacted the log (docs/protocol.md §6.22);
+    /// absent when the log is whole.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base: Option<Snapshot>,
     /// The board's event log (its activity history), exactly as stored: `{"type":"event","seq":1,…}` for seq 1
-    /// to `snapshot.seq`.
+    /// (or the one after `base.seq`) to `snapshot.seq`.
     #[schema(value_type = Vec<Object>)]
     pub events: Vec<Box<RawValue>>,
     /// The cards and columns deleted from the board, so that on the importing server too a create or change
@@ -166,6 +170,8 @@ pub fn read_export(
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;
+    let base = crate::store::log::base(conn, board)
+        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
     let events = conn
         .prepare("SELECT json FROM events WHERE board_id = ?1 ORDER BY seq")?
         .query_map([board.to_string()], |r| r.get::<_, String>(0))?
@@ -186,6 +192,7 @@ pub fn read_export(
         version: EXPORT_VERSION,
         snapshot,
         members,
+        base,
         events,
         tombstones,
         tokens,
@@ -293,11 +300,17 @@ pub fn insert_board(
     for card in &snapshot.cards {
         rows::save_card(conn, card, true)?;
     }
+    let start = crate::store::log::package_base_seq(export);
+    if let Some(base) = &export.base {
+        let json = serde_json::to_string(base)
+            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+        crate::store::log::set_base(conn, board.id, base.seq, &json)?;
+    }
     for (i, event) in export.events.iter().enumerate() {
         conn.prepare_cached("INSERT INTO events (board_id, seq, json) VALUES (?1, ?2, ?3)")?
             .execute(rusqlite::params![
                 board.id.to_string(),
-                i as u64 + 1,
+                start + i as u64 + 1,
                 event.get()
             ])?;
     }

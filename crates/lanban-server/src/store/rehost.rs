@@ -11,7 +11,7 @@ use lanban_core::api::{RehostBoard, Snapshot};
 use lanban_core::event::{BoardRehosted, Change, Event, ServerMessage};
 use lanban_core::fingerprint::Fingerprint;
 use lanban_core::ids::{CardId, ColumnId, MemberId};
-use lanban_core::model::Role;
+use lanban_core::model::{MEMBER_COLORS, Member, Role};
 use lanban_core::time::Timestamp;
 
 use crate::auth::TokenHash;
@@ -20,7 +20,7 @@ use crate::store::package;
 use crate::store::portable::{
     BoardExport, EXPORT_FORMAT, EXPORT_VERSION, ExportedMember, ExportedToken,
 };
-use crate::store::{Error, Result, Tx, rows};
+use crate::store::{Error, Result, Tx, log, rows};
 
 /// Hosts the board of `body` on this server (whose certificate has `fingerprint`), in the job's transaction, with
 /// `body.member_id` as its host: event `board.rehosted`, then `room_code.rotated` (the code becomes this
@@ -64,7 +64,7 @@ pub fn rehost(tx: &mut Tx<'_>, fingerprint: Fingerprint, body: &RehostBoard) -> 
 /// The package the copy makes (the board exactly as its log leaves it; `board.rehosted` makes the member its host
 /// right after), and who hosted the board before.
 fn package_of(body: &RehostBoard) -> Result<(BoardExport, MemberId)> {
-    let snapshot = package::replay(&body.events)?;
+    let snapshot = log::replay(body.base.as_ref(), &body.events)?;
     let member = body.member_id;
     let previous = (snapshot.members.iter())
         .find(|m| m.role == Role::Host)
@@ -79,7 +79,7 @@ fn package_of(body: &RehostBoard) -> Result<(BoardExport, MemberId)> {
             "is the board's host already: a host's board is on its own server",
         ));
     }
-    let members = members_of(&body.events, &snapshot);
+    let members = members_of(body.base.as_ref(), &body.events, &snapshot);
     let tombstones = tombstones_of(&body.events, &snapshot);
     let token = ExportedToken {
         member_id: member,
@@ -94,6 +94,7 @@ fn package_of(body: &RehostBoard) -> Result<(BoardExport, MemberId)> {
         version: EXPORT_VERSION,
         snapshot,
         members,
+        base: body.base.clone(),
         events,
         tombstones,
         tokens: vec![token],
@@ -101,10 +102,20 @@ fn package_of(body: &RehostBoard) -> Result<(BoardExport, MemberId)> {
     Ok((export, previous))
 }
 
-/// Every member the log names, in joining order, each as the board has them now (current ones) or with when they
-/// were removed.
-fn members_of(events: &[Event], snapshot: &Snapshot) -> Vec<ExportedMember> {
-    let mut members: Vec<ExportedMember> = Vec::new();
+/// Every member the base and the log name, in joining order, each as the board has them now (current ones) or
+/// with when they were removed. A member removed before a compacted log's base is known only as the author of a
+/// card: they come back as "Former member", removed when the base was made.
+fn members_of(
+    base: Option<&Snapshot>,
+    events: &[Event],
+    snapshot: &Snapshot,
+) -> Vec<ExportedMember> {
+    let mut members: Vec<ExportedMember> = (base.iter().flat_map(|b| b.members.iter()))
+        .map(|member| ExportedMember {
+            member: member.clone(),
+            removed_at: None,
+        })
+        .collect();
     let mut removed: HashMap<MemberId, Timestamp> = HashMap::new();
     for event in events {
         match &event.change {
@@ -122,6 +133,28 @@ fn members_of(events: &[Event], snapshot: &Snapshot) -> Vec<ExportedMember> {
         match snapshot.members.iter().find(|m| m.id == exported.member.id) {
             Some(current) => exported.member = current.clone(),
             None => exported.removed_at = removed.get(&exported.member.id).cloned(),
+        }
+    }
+    if let Some(base) = base {
+        // The base's moment: the last change it includes, as far as the board says.
+        let at = base.board.updated_at.clone();
+        for card in base.cards.iter().chain(&snapshot.cards) {
+            if !members.iter().any(|m| m.member.id == card.created_by) {
+                members.insert(
+                    0,
+                    ExportedMember {
+                        member: Member {
+                            id: card.created_by,
+                            board_id: base.board.id,
+                            name: "Former member".into(),
+                            color: MEMBER_COLORS[0].into(),
+                            role: Role::Member,
+                            joined_at: base.board.created_at.clone(),
+                        },
+                        removed_at: Some(at.clone()),
+                    },
+                );
+            }
         }
     }
     members
