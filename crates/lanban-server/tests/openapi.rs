@@ -9,7 +9,7 @@ use reqwest::Method;
 use serde_json::Value;
 
 /// Every route of the contract, as `METHOD path`.
-const CONTRACT: [&str; 21] = [
+const CONTRACT: [&str; 22] = [
     "GET /api/health",
     "POST /api/boards",
     "POST /api/join",
