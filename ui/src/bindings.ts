@@ -259,7 +259,9 @@ export type Change =
 /**  A member hosts the board from their copy, its previous host gone; the first event on the new host. */
 { kind: "board.rehosted"; data: BoardRehosted } | { kind: "column.created"; data: Column } | { kind: "column.updated"; data: Column } | 
 /**  The column's cards are deleted with it. */
-{ kind: "column.deleted"; data: Deleted<ColumnId> } | { kind: "card.created"; data: Card } | { kind: "card.updated"; data: Card } | { kind: "card.deleted"; data: Deleted<CardId> } | 
+{ kind: "column.deleted"; data: Deleted<ColumnId> } | { kind: "card.created"; data: Card } | { kind: "card.updated"; data: Card } | { kind: "card.deleted"; data: Deleted<CardId> } | { kind: "comment.created"; data: Comment } | 
+/**  Its body was edited. */
+{ kind: "comment.updated"; data: Comment } | { kind: "comment.deleted"; data: Deleted<CommentId> } | 
 /**  The host member's own join is seq 2. */
 { kind: "member.joined"; data: Member } | { kind: "member.removed"; data: Deleted<MemberId> };
 
@@ -297,6 +299,26 @@ export type CommandError = {
 	 */
 	host?: PresentedHost | null,
 };
+
+/**
+ *  A comment on a card, by a member. Its author may edit it; its author or the board's host may delete it. It goes
+ *  with its card.
+ */
+export type Comment = {
+	id: CommentId,
+	board_id: BoardId,
+	card_id: CardId,
+	/**  The member who wrote it (still named after they leave the board). */
+	author_id: MemberId,
+	/**  Markdown, 1–5,000 characters; `@Name` mentions a member by their name. */
+	body: string,
+	created_at: Timestamp,
+	/**  Equal to `created_at` until the comment is edited. */
+	updated_at: Timestamp,
+};
+
+/**  Identifies a comment on a card. */
+export type CommentId = string;
 
 /**
  *  Connection state as the header's pill shows it. `last_synced`: when the board was last known to be current
@@ -342,6 +364,17 @@ export type CreateColumn = {
 	before?: ColumnId | null,
 	/**  Place the column just after this one. */
 	after?: ColumnId | null,
+};
+
+/**  `POST /api/cards/{card}/comments`. */
+export type CreateComment = {
+	/**
+	 *  The new comment's id, chosen by the client (a UUIDv7) so that it can be edited before the create is
+	 *  answered; sent again, it is the same create. Absent: the server chooses.
+	 */
+	id?: CommentId | null,
+	/**  Markdown, 1–5,000 characters once surrounding whitespace is trimmed. */
+	body: string,
 };
 
 /**  The payload of a delete or removal: just the id. */
@@ -458,7 +491,7 @@ export type Mutation = { kind: "rename_board"; board: BoardId; name: string } | 
  *  `base`: the card as the person saw it when they made the change, which tells a teammate's change to the
  *  same field (a collision) from one to other fields (merged without asking).
  */
-{ kind: "update_card"; card: CardId; patch: UpdateCard; base: Card | null } | { kind: "delete_card"; card: CardId };
+{ kind: "update_card"; card: CardId; patch: UpdateCard; base: Card | null } | { kind: "delete_card"; card: CardId } | { kind: "create_comment"; card: CardId; comment: CreateComment } | { kind: "update_comment"; comment: CommentId; patch: UpdateComment } | { kind: "delete_comment"; comment: CommentId };
 
 /**  A board just opened: everything the board view needs to paint at once. */
 export type OpenedBoard = {
@@ -576,6 +609,8 @@ export type Snapshot = {
 	cards: Card[],
 	/**  Current members, in joining order. */
 	members: Member[],
+	/**  The comments on the cards, oldest first (absent from a snapshot made before comments: none). */
+	comments?: Comment[],
 	/**  The seq of the last event this snapshot includes. */
 	seq: number,
 };
@@ -616,6 +651,12 @@ export type UpdateColumn = {
 	title?: string | null,
 	before?: ColumnId | null,
 	after?: ColumnId | null,
+};
+
+/**  `PATCH /api/comments/{comment}`: the author edits their comment. */
+export type UpdateComment = {
+	/**  Markdown, 1–5,000 characters once surrounding whitespace is trimmed. */
+	body: string,
 };
 
 /* Tauri Specta runtime */

@@ -25,6 +25,7 @@ fn board() -> Snapshot {
         columns: Vec::new(),
         cards: Vec::new(),
         members: Vec::new(),
+        comments: Vec::new(),
         seq: 0,
     }
 }

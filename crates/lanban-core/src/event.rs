@@ -7,8 +7,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::fingerprint::Fingerprint;
-use crate::ids::{BoardId, CardId, ColumnId, MemberId};
-use crate::model::{Board, Card, Column, Member};
+use crate::ids::{BoardId, CardId, ColumnId, CommentId, MemberId};
+use crate::model::{Board, Card, Column, Comment, Member};
 use crate::room_code::RoomCode;
 use crate::time::Timestamp;
 
@@ -97,6 +97,13 @@ pub enum Change {
     CardUpdated(Card),
     #[serde(rename = "card.deleted")]
     CardDeleted(Deleted<CardId>),
+    #[serde(rename = "comment.created")]
+    CommentCreated(Comment),
+    /// Its body was edited.
+    #[serde(rename = "comment.updated")]
+    CommentUpdated(Comment),
+    #[serde(rename = "comment.deleted")]
+    CommentDeleted(Deleted<CommentId>),
     /// The host member's own join is seq 2.
     #[serde(rename = "member.joined")]
     MemberJoined(Member),
@@ -120,6 +127,9 @@ impl Change {
             Change::CardCreated(_) => "card.created",
             Change::CardUpdated(_) => "card.updated",
             Change::CardDeleted(_) => "card.deleted",
+            Change::CommentCreated(_) => "comment.created",
+            Change::CommentUpdated(_) => "comment.updated",
+            Change::CommentDeleted(_) => "comment.deleted",
             Change::MemberJoined(_) => "member.joined",
             Change::MemberRemoved(_) => "member.removed",
         }

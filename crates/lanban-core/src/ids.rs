@@ -65,6 +65,10 @@ id_type!(
     /// Identifies a member of one board; the same person on two boards has two member ids.
     MemberId
 );
+id_type!(
+    /// Identifies a comment on a card.
+    CommentId
+);
 
 #[cfg(test)]
 mod tests {

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{BoardId, CardId, ColumnId, MemberId};
+use crate::ids::{BoardId, CardId, ColumnId, CommentId, MemberId};
 use crate::room_code::RoomCode;
 use crate::time::Timestamp;
 
@@ -74,6 +74,23 @@ pub struct Card {
     pub version: u64,
     pub created_by: MemberId,
     pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// A comment on a card, by a member. Its author may edit it; its author or the board's host may delete it. It goes
+/// with its card.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Comment {
+    pub id: CommentId,
+    pub board_id: BoardId,
+    pub card_id: CardId,
+    /// The member who wrote it (still named after they leave the board).
+    pub author_id: MemberId,
+    /// Markdown, 1–5,000 characters; `@Name` mentions a member by their name.
+    pub body: String,
+    pub created_at: Timestamp,
+    /// Equal to `created_at` until the comment is edited.
     pub updated_at: Timestamp,
 }
 

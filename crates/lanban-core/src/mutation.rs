@@ -4,8 +4,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::api::{CreateCard, CreateColumn, Snapshot, UpdateBoard, UpdateCard, UpdateColumn};
-use crate::ids::{BoardId, CardId, ColumnId};
+use crate::api::{
+    CreateCard, CreateColumn, CreateComment, Snapshot, UpdateBoard, UpdateCard, UpdateColumn,
+    UpdateComment,
+};
+use crate::ids::{BoardId, CardId, ColumnId, CommentId};
 use crate::model::Card;
 
 /// A change to a board that any member may make. Creates carry the id the client chose, so later changes can
@@ -42,6 +45,17 @@ pub enum Mutation {
     },
     DeleteCard {
         card: CardId,
+    },
+    CreateComment {
+        card: CardId,
+        comment: CreateComment,
+    },
+    UpdateComment {
+        comment: CommentId,
+        patch: UpdateComment,
+    },
+    DeleteComment {
+        comment: CommentId,
     },
 }
 
@@ -98,6 +112,19 @@ impl Mutation {
                 Some(serde_json::to_vec(patch)?),
             ),
             Mutation::DeleteCard { card } => ("DELETE", format!("/api/cards/{card}"), None),
+            Mutation::CreateComment { card, comment } => (
+                "POST",
+                format!("/api/cards/{card}/comments"),
+                Some(serde_json::to_vec(comment)?),
+            ),
+            Mutation::UpdateComment { comment, patch } => (
+                "PATCH",
+                format!("/api/comments/{comment}"),
+                Some(serde_json::to_vec(patch)?),
+            ),
+            Mutation::DeleteComment { comment } => {
+                ("DELETE", format!("/api/comments/{comment}"), None)
+            }
         };
         Ok(Request { method, path, body })
     }
@@ -106,7 +133,9 @@ impl Mutation {
     pub fn is_delete(&self) -> bool {
         matches!(
             self,
-            Mutation::DeleteColumn { .. } | Mutation::DeleteCard { .. }
+            Mutation::DeleteColumn { .. }
+                | Mutation::DeleteCard { .. }
+                | Mutation::DeleteComment { .. }
         )
     }
 
@@ -114,7 +143,9 @@ impl Mutation {
     pub fn is_create(&self) -> bool {
         matches!(
             self,
-            Mutation::CreateColumn { .. } | Mutation::CreateCard { .. }
+            Mutation::CreateColumn { .. }
+                | Mutation::CreateCard { .. }
+                | Mutation::CreateComment { .. }
         )
     }
 
@@ -163,6 +194,10 @@ impl Mutation {
                 column.before = None;
                 column.after = None;
                 Mutation::CreateColumn { board: id, column }
+            }
+            Mutation::CreateComment { card, mut comment } => {
+                comment.id = Some(CommentId::new());
+                Mutation::CreateComment { card, comment }
             }
             other => other,
         }

@@ -76,10 +76,25 @@ impl Snapshot {
             Change::ColumnDeleted(deleted) => {
                 self.columns.retain(|c| c.id != deleted.id);
                 self.cards.retain(|c| c.column_id != deleted.id);
+                if !self.comments.is_empty() {
+                    let cards: std::collections::HashSet<_> =
+                        self.cards.iter().map(|c| c.id).collect();
+                    self.comments.retain(|c| cards.contains(&c.card_id));
+                }
             }
             Change::CardCreated(card) => self.put_card(card, OldCopy::AtItsKey),
             Change::CardUpdated(card) => self.put_card(card, OldCopy::Anywhere),
-            Change::CardDeleted(deleted) => self.cards.retain(|c| c.id != deleted.id),
+            Change::CardDeleted(deleted) => {
+                self.cards.retain(|c| c.id != deleted.id);
+                self.comments.retain(|c| c.card_id != deleted.id);
+            }
+            Change::CommentCreated(comment) | Change::CommentUpdated(comment) => {
+                match self.comments.iter_mut().find(|c| c.id == comment.id) {
+                    Some(kept) => *kept = comment.clone(),
+                    None => self.comments.push(comment.clone()),
+                }
+            }
+            Change::CommentDeleted(deleted) => self.comments.retain(|c| c.id != deleted.id),
             Change::MemberJoined(member) => {
                 self.members.retain(|m| m.id != member.id);
                 self.members.push(member.clone());

@@ -9,6 +9,8 @@ pub const MAX_NAME: usize = 60;
 pub const MAX_TITLE: usize = 200;
 /// Longest card description.
 pub const MAX_DESCRIPTION: usize = 20_000;
+/// Characters in a comment.
+pub const MAX_COMMENT: usize = 5_000;
 /// Most labels on one card.
 pub const MAX_LABELS: usize = 20;
 /// Largest request body the server reads, in bytes (a body of exactly this size is accepted).
@@ -55,6 +57,8 @@ pub mod limits {
     pub const CARDS: u64 = 10_000;
     /// The descriptions of a board's cards together, in bytes (UTF-8).
     pub const DESCRIPTION_BYTES: u64 = 32 * 1024 * 1024;
+    /// Comments on one card.
+    pub const COMMENTS_PER_CARD: u64 = 500;
     /// Joins of one board in any 60 s (more are `429 rate_limited`).
     pub const JOINS_PER_MINUTE: usize = 20;
     /// Changes one member (or the host credential) makes in any 60 s, on every board together (more are
@@ -134,6 +138,33 @@ pub fn description(field: &str, value: &str) -> Result<String, ValidationError> 
         ));
     }
     Ok(value.to_owned())
+}
+
+/// A comment: Markdown, kept as typed but for surrounding blank lines and spaces, 1 to [`MAX_COMMENT`]
+/// characters with something besides whitespace; line breaks and tabs are text, other control characters are
+/// refused.
+pub fn comment(field: &str, value: &str) -> Result<String, ValidationError> {
+    let body = value.trim();
+    if body.is_empty() {
+        return Err(ValidationError::new(field, "must not be empty"));
+    }
+    if body
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Err(ValidationError::new(
+            field,
+            "must not contain control characters other than line breaks and tabs",
+        ));
+    }
+    let len = body.chars().count();
+    if len > MAX_COMMENT {
+        return Err(ValidationError::new(
+            field,
+            format!("must be at most {MAX_COMMENT} characters (got {len})"),
+        ));
+    }
+    Ok(body.to_owned())
 }
 
 /// A colour as `#rrggbb`; returned in lower case.

@@ -131,7 +131,8 @@ impl From<store::Error> for ApiError {
             store::Error::UnknownCredential => ApiError::unauthorized(err.to_string()),
             store::Error::NotBoardHost { .. }
             | store::Error::NotHostCredential { .. }
-            | store::Error::NotOfferedHandoff => ApiError::forbidden(err.to_string()),
+            | store::Error::NotOfferedHandoff
+            | store::Error::NotAuthor { .. } => ApiError::forbidden(err.to_string()),
             store::Error::BoardMoved => ApiError::new(ErrorCode::BoardMoved, err.to_string()),
             store::Error::HistoryCompacted { .. } => {
                 ApiError::new(ErrorCode::HistoryCompacted, err.to_string())

@@ -9,7 +9,7 @@ use reqwest::Method;
 use serde_json::Value;
 
 /// Every route of the contract, as `METHOD path`.
-const CONTRACT: [&str; 22] = [
+const CONTRACT: [&str; 25] = [
     "GET /api/health",
     "POST /api/boards",
     "POST /api/join",
@@ -28,6 +28,9 @@ const CONTRACT: [&str; 22] = [
     "POST /api/columns/{column}/cards",
     "PATCH /api/cards/{card}",
     "DELETE /api/cards/{card}",
+    "POST /api/cards/{card}/comments",
+    "PATCH /api/comments/{comment}",
+    "DELETE /api/comments/{comment}",
     "GET /api/boards/{board}/events",
     "GET /api/boards/{board}/log-base",
     "GET /api/boards/{board}/ws",

@@ -13,6 +13,7 @@ interface Digest {
   columns: string[];
   cards: string[];
   members: string[];
+  comments: string[];
 }
 
 interface History {
@@ -35,6 +36,7 @@ function digest(state: Snapshot): Digest {
         `${short(c.id)}@${short(c.column_id)}/${c.position}:${c.title}:${c.assignee_id ? short(c.assignee_id) : "-"}`,
     ),
     members: state.members.map((m) => `${short(m.id)}:${m.name}`),
+    comments: (state.comments ?? []).map((c) => `${short(c.id)}@${short(c.card_id)}:${c.body}`),
   };
 }
 
@@ -57,6 +59,9 @@ describe("applyEvent agrees with Snapshot::apply", () => {
       "card.deleted",
       "member.joined",
       "member.removed",
+      "comment.created",
+      "comment.updated",
+      "comment.deleted",
     ]) {
       expect(kinds).toContain(kind);
     }

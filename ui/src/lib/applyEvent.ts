@@ -6,7 +6,7 @@
 // Immutability: every change produces new arrays for what changed and keeps the identity of everything else, so
 // keyed `{#each}` blocks repaint only the items that changed.
 
-import type { Board, Card, Column, ColumnId, Event, Member, MemberId, Snapshot } from "../bindings";
+import type { Board, Card, CardId, Column, ColumnId, Comment, Event, Member, MemberId, Snapshot } from "../bindings";
 
 /** Where a card sorts: by its column's index (unknown columns last), then by its position (bytewise). */
 function cardBefore(order: Map<ColumnId, number>, a: Card, b: Card): boolean {
@@ -70,6 +70,12 @@ function swapHosts(members: Member[], host: MemberId, previous: MemberId): Membe
     : members;
 }
 
+/** The comments whose card is still on the board (the same array when none went). */
+function withoutCommentsOf(comments: Comment[] | undefined, cards: Set<CardId>): Comment[] | undefined {
+  if (!comments || comments.every((c) => cards.has(c.card_id))) return comments;
+  return comments.filter((c) => cards.has(c.card_id));
+}
+
 /**
  * Applies the next event to `state`, returning the new state (unchanged parts keep their identity). The caller
  * checks the seq: this function applies whatever it is given and sets `seq` to the event's.
@@ -101,6 +107,8 @@ export function applyEvent(state: Snapshot, event: Event): Snapshot {
       const id = event.data.id;
       next.columns = state.columns.filter((c) => c.id !== id);
       if (state.cards.some((c) => c.column_id === id)) next.cards = state.cards.filter((c) => c.column_id !== id);
+      // As in Rust: only comments whose card is still on the board stay.
+      next.comments = withoutCommentsOf(state.comments, new Set(next.cards.map((c) => c.id)));
       break;
     }
     case "card.created":
@@ -110,6 +118,21 @@ export function applyEvent(state: Snapshot, event: Event): Snapshot {
     case "card.deleted": {
       const id = event.data.id;
       if (state.cards.some((c) => c.id === id)) next.cards = state.cards.filter((c) => c.id !== id);
+      if (state.comments?.some((c) => c.card_id === id)) {
+        next.comments = (state.comments ?? []).filter((c) => c.card_id !== id);
+      }
+      break;
+    }
+    case "comment.created":
+    case "comment.updated": {
+      const comments = state.comments ?? [];
+      const at = comments.findIndex((c) => c.id === event.data.id);
+      next.comments = at < 0 ? [...comments, event.data] : comments.map((c, i) => (i === at ? event.data : c));
+      break;
+    }
+    case "comment.deleted": {
+      const id = event.data.id;
+      if (state.comments?.some((c) => c.id === id)) next.comments = (state.comments ?? []).filter((c) => c.id !== id);
       break;
     }
     case "member.joined":

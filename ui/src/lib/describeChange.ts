@@ -86,11 +86,23 @@ export function describeChange(mutation: Mutation, names: Names, now = new Date(
       const title = names.card(mutation.card);
       return title === undefined ? `Delete ${GONE_CARD}` : `Delete the card ${quote(title)}`;
     }
+    case "create_comment":
+      return `Comment ${quote(excerpt(mutation.comment.body))} on ${cardName(mutation.card, names)}`;
+    case "update_comment":
+      return `Edit a comment to ${quote(excerpt(mutation.patch.body))}`;
+    case "delete_comment":
+      return "Delete a comment";
     default: {
       const unplaced: never = mutation;
       return unplaced;
     }
   }
+}
+
+/** A comment's first line, cut to fit a sentence. */
+function excerpt(text: string): string {
+  const line = text.trim().split("\n")[0] ?? "";
+  return line.length > 60 ? `${line.slice(0, 59)}…` : line;
 }
 
 function describeColumnEdit(id: ColumnId, patch: UpdateColumn, names: Names): string {
@@ -233,6 +245,9 @@ export function fieldRows(mutation: Mutation, current: Card | null, names: Names
     case "delete_column":
     case "create_card":
     case "delete_card":
+    case "create_comment":
+    case "update_comment":
+    case "delete_comment":
       return [];
     default: {
       const unplaced: never = mutation;

@@ -128,6 +128,19 @@ fn shows(mirror: &Snapshot, mutation: &Mutation, answer: &serde_json::Value) -> 
             }
         }
         Mutation::DeleteCard { card } => mirror.cards.iter().all(|c| c.id != *card),
+        Mutation::CreateComment { comment, .. } => comment
+            .id
+            .is_none_or(|id| mirror.comments.iter().any(|c| c.id == id)),
+        Mutation::UpdateComment { comment, .. } => {
+            match mirror.comments.iter().find(|c| c.id == *comment) {
+                Some(now) => answer
+                    .get("updated_at")
+                    .and_then(|t| t.as_str())
+                    .is_none_or(|at| now.updated_at.as_str() >= at),
+                None => true,
+            }
+        }
+        Mutation::DeleteComment { comment } => mirror.comments.iter().all(|c| c.id != *comment),
         Mutation::DeleteColumn { column } => mirror.columns.iter().all(|c| c.id != *column),
         Mutation::RenameBoard { .. } => answer
             .get("updated_at")

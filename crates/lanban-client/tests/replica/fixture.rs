@@ -42,6 +42,7 @@ impl Fixture {
             },
             columns: vec![],
             cards: vec![],
+            comments: vec![],
             members: vec![Member {
                 id: self.member,
                 board_id: self.board,

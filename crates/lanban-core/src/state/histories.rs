@@ -12,8 +12,8 @@ use crate::event::{
     BoardMoved, BoardRehosted, Change, Deleted, Event, HandoffOffered, RoomCodeRotated,
 };
 use crate::fingerprint::Fingerprint;
-use crate::ids::{BoardId, CardId, ColumnId, MemberId};
-use crate::model::{Board, Card, Column, Member, Role};
+use crate::ids::{BoardId, CardId, ColumnId, CommentId, MemberId};
+use crate::model::{Board, Card, Column, Comment, Member, Role};
 use crate::time::Timestamp;
 
 /// One step of a history. Columns, cards, members and positions come from small pools, so steps often touch the
@@ -61,6 +61,15 @@ pub enum Step {
     Rehost {
         host: usize,
     },
+    /// Comment `comment` of the pool is always on the pool's card `comment % CARDS`. `created` asks for a
+    /// `comment.created`, sent only if the comment is not in the mirror; otherwise a `comment.updated`.
+    PutComment {
+        comment: usize,
+        created: bool,
+    },
+    DeleteComment {
+        comment: usize,
+    },
 }
 
 pub const POSITIONS: [&str; 4] = ["a0", "a1", "a2", "a3"];
@@ -68,6 +77,7 @@ const CODES: [&str; 3] = ["7KQ2-M9XD", "AB3C-DE4F", "ZZ99-0000"];
 const COLUMNS: usize = 4;
 const CARDS: usize = 8;
 const MEMBERS: usize = 2;
+const COMMENTS: usize = 4;
 
 /// A random step, weighted towards card changes as on a real board.
 pub fn step() -> impl Strategy<Value = Step> {
@@ -87,6 +97,9 @@ pub fn step() -> impl Strategy<Value = Step> {
         1 => proptest::option::of(0..MEMBERS).prop_map(|member| Step::OfferHandoff { member }),
         1 => (0..MEMBERS).prop_map(|host| Step::MoveHost { host }),
         1 => (0..MEMBERS).prop_map(|host| Step::Rehost { host }),
+        2 => (0..COMMENTS, any::<bool>())
+            .prop_map(|(comment, created)| Step::PutComment { comment, created }),
+        1 => (0..COMMENTS).prop_map(|comment| Step::DeleteComment { comment }),
     ]
 }
 
@@ -108,7 +121,7 @@ impl Seeded {
 
     /// A step drawn with the same weights as [`step`].
     pub fn step(&mut self) -> Step {
-        match self.below(19) {
+        match self.below(22) {
             0..=1 => Step::PutColumn {
                 column: self.below(COLUMNS - 1),
                 position: self.below(POSITIONS.len()),
@@ -148,8 +161,15 @@ impl Seeded {
             17 => Step::MoveHost {
                 host: self.below(MEMBERS),
             },
-            _ => Step::Rehost {
+            18 => Step::Rehost {
                 host: self.below(MEMBERS),
+            },
+            19..=20 => Step::PutComment {
+                comment: self.below(COMMENTS),
+                created: self.below(2) == 0,
+            },
+            _ => Step::DeleteComment {
+                comment: self.below(COMMENTS),
             },
         }
     }
@@ -161,6 +181,7 @@ pub struct Pools {
     pub columns: Vec<ColumnId>,
     pub cards: Vec<CardId>,
     pub members: Vec<MemberId>,
+    pub comments: Vec<CommentId>,
     pub at: Timestamp,
 }
 
@@ -172,6 +193,7 @@ impl Pools {
             columns: (0..COLUMNS).map(|_| ColumnId::new()).collect(),
             cards: (0..CARDS).map(|_| CardId::new()).collect(),
             members: (0..MEMBERS).map(|_| MemberId::new()).collect(),
+            comments: (0..COMMENTS).map(|_| CommentId::new()).collect(),
             at: Timestamp::now(),
         }
     }
@@ -186,6 +208,7 @@ impl Pools {
             columns: (0..COLUMNS).map(|n| ColumnId(id(1, n))).collect(),
             cards: (0..CARDS).map(|n| CardId(id(2, n))).collect(),
             members: (0..MEMBERS).map(|n| MemberId(id(3, n))).collect(),
+            comments: (0..COMMENTS).map(|n| CommentId(id(4, n))).collect(),
             at: Timestamp::parse("2026-12-01T09:00:00.000Z").unwrap_or_else(Timestamp::now),
         }
     }
@@ -203,6 +226,7 @@ impl Pools {
             },
             columns: vec![],
             cards: vec![],
+            comments: vec![],
             members: vec![],
             seq: 0,
         }
@@ -292,6 +316,25 @@ impl Pools {
                 host: self.members[host],
                 previous_host: self.members[(host + 1) % MEMBERS],
             }),
+            Step::PutComment { comment, created } => {
+                let comment = Comment {
+                    id: self.comments[comment],
+                    board_id: state.board.id,
+                    card_id: self.cards[comment % CARDS],
+                    author_id: self.members[comment % MEMBERS],
+                    body: format!("Comment {n}"),
+                    created_at: self.at.clone(),
+                    updated_at: self.at.clone(),
+                };
+                if created && state.comments.iter().all(|c| c.id != comment.id) {
+                    Change::CommentCreated(comment)
+                } else {
+                    Change::CommentUpdated(comment)
+                }
+            }
+            Step::DeleteComment { comment } => Change::CommentDeleted(Deleted {
+                id: self.comments[comment],
+            }),
         }
     }
 }
@@ -354,6 +397,8 @@ pub fn reference_apply(state: &mut Snapshot, change: &Change) {
         Change::ColumnDeleted(deleted) => {
             state.columns.retain(|c| c.id != deleted.id);
             state.cards.retain(|c| c.column_id != deleted.id);
+            let cards: Vec<CardId> = state.cards.iter().map(|c| c.id).collect();
+            state.comments.retain(|c| cards.contains(&c.card_id));
         }
         Change::CardCreated(card) => {
             assert!(
@@ -364,7 +409,18 @@ pub fn reference_apply(state: &mut Snapshot, change: &Change) {
             put_card(state, card);
         }
         Change::CardUpdated(card) => put_card(state, card),
-        Change::CardDeleted(deleted) => state.cards.retain(|c| c.id != deleted.id),
+        Change::CardDeleted(deleted) => {
+            state.cards.retain(|c| c.id != deleted.id);
+            state.comments.retain(|c| c.card_id != deleted.id);
+        }
+        Change::CommentCreated(comment) | Change::CommentUpdated(comment) => {
+            let kept = state.comments.iter().position(|c| c.id == comment.id);
+            match kept {
+                Some(i) => state.comments[i] = comment.clone(),
+                None => state.comments.push(comment.clone()),
+            }
+        }
+        Change::CommentDeleted(deleted) => state.comments.retain(|c| c.id != deleted.id),
         Change::MemberJoined(member) => {
             state.members.retain(|m| m.id != member.id);
             state.members.push(member.clone());

@@ -232,6 +232,9 @@ fn digest(state: &Snapshot) -> Value {
             ))
             .collect::<Vec<_>>(),
         "members": state.members.iter().map(|m| format!("{}:{}", short(m.id), m.name)).collect::<Vec<_>>(),
+        "comments": state.comments.iter()
+            .map(|c| format!("{}@{}:{}", short(c.id), short(c.card_id), c.body))
+            .collect::<Vec<_>>(),
     })
 }
 

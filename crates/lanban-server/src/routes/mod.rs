@@ -6,6 +6,7 @@
 pub mod boards;
 pub mod cards;
 pub mod columns;
+pub mod comments;
 pub mod document;
 pub mod events;
 pub mod handoff;
@@ -178,6 +179,7 @@ fn with_token(tx: &mut Tx<'_>, body: String) -> ApiResult<String> {
         (name = "boards", description = "Boards, joining, members, and moving a board to another host"),
         (name = "columns", description = "Columns of a board"),
         (name = "cards", description = "Cards"),
+        (name = "comments", description = "Comments on cards"),
         (name = "events", description = "The board's event log and live socket")
     )
 )]
@@ -220,6 +222,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(columns::update_column, columns::delete_column))
         .routes(routes!(cards::create_card))
         .routes(routes!(cards::update_card, cards::delete_card))
+        .routes(routes!(comments::create_comment))
+        .routes(routes!(comments::update_comment, comments::delete_comment))
         .routes(routes!(events::list_events))
         .routes(routes!(events::log_base))
         .routes(routes!(events::board_socket))

@@ -61,7 +61,7 @@ pub fn board_of(conn: &Connection, id: CardId) -> Result<BoardId> {
 }
 
 /// The live card `id`; gone if it was deleted.
-fn live_card(conn: &Connection, id: CardId) -> Result<Card> {
+pub(crate) fn live_card(conn: &Connection, id: CardId) -> Result<Card> {
     match rows::find_card(conn, id)? {
         Some(card) => Ok(card),
         None => Err(ids::absent(conn, Item::Card(id))?),

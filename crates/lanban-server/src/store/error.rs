@@ -30,6 +30,9 @@ pub enum Error {
     /// Only the board's host may do this.
     #[error("only the board's host may {action}")]
     NotBoardHost { action: &'static str },
+    /// Only a comment's author (or, to delete it, the board's host) may do this.
+    #[error("only the comment's author may {action}")]
+    NotAuthor { action: &'static str },
     /// Only the member the host offered the board to may take it over.
     #[error("only the member the host offered this board to may take it over")]
     NotOfferedHandoff,

@@ -4,7 +4,7 @@
 //! member who made it) or someone else's id, and an id that was deleted is [`Error::Gone`], never a new row and
 //! never "not found".
 
-use lanban_core::ids::{BoardId, CardId, ColumnId};
+use lanban_core::ids::{BoardId, CardId, ColumnId, CommentId};
 use lanban_core::time::Timestamp;
 use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
@@ -28,6 +28,7 @@ pub enum Created<T> {
 pub enum Item {
     Card(CardId),
     Column(ColumnId),
+    Comment(CommentId),
 }
 
 impl Item {
@@ -36,6 +37,7 @@ impl Item {
         match self {
             Item::Card(_) => "card",
             Item::Column(_) => "column",
+            Item::Comment(_) => "comment",
         }
     }
 
@@ -43,6 +45,7 @@ impl Item {
         match self {
             Item::Card(id) => id.to_string(),
             Item::Column(id) => id.to_string(),
+            Item::Comment(id) => id.to_string(),
         }
     }
 
@@ -50,6 +53,7 @@ impl Item {
         match kind {
             "card" => id.parse().ok().map(Item::Card),
             "column" => id.parse().ok().map(Item::Column),
+            "comment" => id.parse().ok().map(Item::Comment),
             _ => None,
         }
     }
@@ -94,7 +98,9 @@ pub fn claim(conn: &Connection, actor: &Actor, item: Item) -> Result<Claim> {
         .prepare_cached(
             "SELECT 'column', board_id, created_by FROM columns WHERE id = ?1
              UNION ALL
-             SELECT 'card', board_id, created_by FROM cards WHERE id = ?1",
+             SELECT 'card', board_id, created_by FROM cards WHERE id = ?1
+             UNION ALL
+             SELECT 'comment', board_id, author_id FROM comments WHERE id = ?1",
         )?
         .query_row([&id], |r| {
             Ok((

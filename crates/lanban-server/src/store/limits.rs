@@ -33,6 +33,18 @@ pub fn one_more_column(tx: &Tx<'_>, board: BoardId) -> Result<()> {
     below(columns, tx.limits.columns, "columns")
 }
 
+/// One more comment on `card` would pass the limit of comments per card.
+pub fn one_more_comment(tx: &Tx<'_>, card: CardId) -> Result<()> {
+    let comments: u64 = tx
+        .prepare_cached("SELECT COUNT(*) FROM comments WHERE card_id = ?1")?
+        .query_row([card.to_string()], |r| r.get(0))?;
+    below(
+        comments,
+        lanban_core::validate::limits::COMMENTS_PER_CARD,
+        "comments on a card",
+    )
+}
+
 /// One more card would pass the board's limit of cards.
 pub fn one_more_card(tx: &Tx<'_>, board: BoardId) -> Result<()> {
     let cards = count(tx, "SELECT COUNT(*) FROM cards WHERE board_id = ?1", board)?;

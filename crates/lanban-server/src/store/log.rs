@@ -61,6 +61,7 @@ pub fn replay(base: Option<&Snapshot>, events: &[Event]) -> Result<Snapshot> {
                 columns: Vec::new(),
                 cards: Vec::new(),
                 members: Vec::new(),
+                comments: Vec::new(),
                 seq: 0,
             }
         }
@@ -201,6 +202,7 @@ pub fn check_log_makes_snapshot(export: &BoardExport) -> Result<()> {
         ("snapshot.columns", made.columns == snapshot.columns),
         ("snapshot.cards", made.cards == snapshot.cards),
         ("snapshot.members", made.members == snapshot.members),
+        ("snapshot.comments", made.comments == snapshot.comments),
     ];
     match parts.into_iter().find(|(_, same)| !same) {
         Some((field, _)) => Err(Error::invalid(
@@ -218,12 +220,14 @@ fn board_named(change: &Change) -> Option<BoardId> {
         Change::ColumnCreated(column) | Change::ColumnUpdated(column) => Some(column.board_id),
         Change::CardCreated(card) | Change::CardUpdated(card) => Some(card.board_id),
         Change::MemberJoined(member) => Some(member.board_id),
+        Change::CommentCreated(comment) | Change::CommentUpdated(comment) => Some(comment.board_id),
         Change::RoomCodeRotated(_)
         | Change::HandoffOffered(_)
         | Change::BoardMoved(_)
         | Change::BoardRehosted(_)
         | Change::ColumnDeleted(_)
         | Change::CardDeleted(_)
+        | Change::CommentDeleted(_)
         | Change::MemberRemoved(_) => None,
     }
 }

@@ -14,6 +14,7 @@ pub mod boards;
 pub mod cards;
 mod checkpoint;
 pub mod columns;
+pub mod comments;
 mod error;
 pub mod handoff;
 pub mod idempotency;
@@ -67,6 +68,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0005_log_base.sql",
         include_str!("../../../../migrations/0005_log_base.sql"),
+    ),
+    (
+        "0006_comments.sql",
+        include_str!("../../../../migrations/0006_comments.sql"),
     ),
 ];
 

@@ -146,6 +146,7 @@ pub fn check(conn: &Connection, export: &BoardExport) -> Result<()> {
     check_board(export, &people)?;
     let columns = check_columns(export)?;
     check_cards(export, &columns, &people)?;
+    check_comments(export, &people)?;
     log::check_events(export)?;
     log::check_log_makes_snapshot(export)?;
     check_tombstones(export)?;
@@ -308,6 +309,39 @@ fn check_cards(export: &BoardExport, columns: &HashSet<ColumnId>, people: &Peopl
     Ok(())
 }
 
+/// Comments are on the package's cards, by members the board ever had, written the way the server keeps them.
+fn check_comments(export: &BoardExport, people: &People) -> Result<()> {
+    let cards: HashSet<_> = export.snapshot.cards.iter().map(|c| c.id).collect();
+    let mut ids = HashSet::new();
+    for (i, comment) in export.snapshot.comments.iter().enumerate() {
+        let field = format!("snapshot.comments[{i}]");
+        on_board(
+            format!("{field}.board_id"),
+            comment.board_id,
+            export.snapshot.board.id,
+        )?;
+        if !ids.insert(comment.id) {
+            return Err(Error::invalid(format!("{field}.id"), "appears twice"));
+        }
+        if !cards.contains(&comment.card_id) {
+            return Err(Error::invalid(
+                format!("{field}.card_id"),
+                "must be a card of the package",
+            ));
+        }
+        if !people.all.contains(&comment.author_id) {
+            return Err(Error::invalid(
+                format!("{field}.author_id"),
+                "must be a member of the package",
+            ));
+        }
+        kept(&format!("{field}.body"), &comment.body, validate::comment)?;
+        moment(&format!("{field}.created_at"), &comment.created_at)?;
+        moment(&format!("{field}.updated_at"), &comment.updated_at)?;
+    }
+    Ok(())
+}
+
 fn check_card_fields(field: &str, card: &Card, people: &People) -> Result<()> {
     kept(&format!("{field}.title"), &card.title, validate::title)?;
     kept(
@@ -365,6 +399,7 @@ fn check_card_fields(field: &str, card: &Card, people: &People) -> Result<()> {
 fn check_tombstones(export: &BoardExport) -> Result<()> {
     let live: HashSet<String> = (export.snapshot.columns.iter().map(|c| c.id.to_string()))
         .chain(export.snapshot.cards.iter().map(|c| c.id.to_string()))
+        .chain(export.snapshot.comments.iter().map(|c| c.id.to_string()))
         .collect();
     let mut ids = HashSet::new();
     for (i, tombstone) in export.tombstones.iter().enumerate() {
@@ -373,7 +408,7 @@ fn check_tombstones(export: &BoardExport) -> Result<()> {
         if live.contains(&id) || !ids.insert(id) {
             return Err(Error::invalid(
                 field,
-                "names a card or column the package has already",
+                "names a card, column or comment the package has already",
             ));
         }
         moment(&format!("{field}.deleted_at"), &tombstone.deleted_at)?;
@@ -385,6 +420,7 @@ fn item_id(item: Item) -> String {
     match item {
         Item::Card(id) => id.to_string(),
         Item::Column(id) => id.to_string(),
+        Item::Comment(id) => id.to_string(),
     }
 }
 
@@ -423,15 +459,17 @@ fn check_free_here(conn: &Connection, export: &BoardExport) -> Result<()> {
     let snapshot = &export.snapshot;
     let items = (snapshot.columns.iter().map(|c| c.id.to_string()))
         .chain(snapshot.cards.iter().map(|c| c.id.to_string()))
+        .chain(snapshot.comments.iter().map(|c| c.id.to_string()))
         .chain(export.tombstones.iter().map(|t| item_id(t.item)));
     for id in items {
         if exists(
             "SELECT EXISTS (SELECT 1 FROM columns WHERE id = ?1)
                  OR EXISTS (SELECT 1 FROM cards WHERE id = ?1)
+                 OR EXISTS (SELECT 1 FROM comments WHERE id = ?1)
                  OR EXISTS (SELECT 1 FROM tombstones WHERE id = ?1)",
             &id,
         )? {
-            return Err(Error::PackageClash("card or column"));
+            return Err(Error::PackageClash("card, column or comment"));
         }
     }
     for token in &export.tokens {

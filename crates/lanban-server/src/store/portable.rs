@@ -300,6 +300,9 @@ pub fn insert_board(
     for card in &snapshot.cards {
         rows::save_card(conn, card, true)?;
     }
+    for comment in &snapshot.comments {
+        rows::insert_comment(conn, comment)?;
+    }
     let start = crate::store::log::package_base_seq(export);
     if let Some(base) = &export.base {
         let json = serde_json::to_string(base)

@@ -171,6 +171,7 @@ fn tombstones_of(events: &[Event], snapshot: &Snapshot) -> Vec<Tombstone> {
             Change::CardCreated(card) | Change::CardUpdated(card) => {
                 column_of.insert(card.id, card.column_id);
             }
+            Change::CommentDeleted(gone) => deleted.push(tombstone(Item::Comment(gone.id), at)),
             Change::CardDeleted(gone) => {
                 column_of.remove(&gone.id);
                 deleted.push(tombstone(Item::Card(gone.id), at));
@@ -192,6 +193,7 @@ fn tombstones_of(events: &[Event], snapshot: &Snapshot) -> Vec<Tombstone> {
     let live = |item: &Item| match item {
         Item::Card(id) => snapshot.cards.iter().any(|c| c.id == *id),
         Item::Column(id) => snapshot.columns.iter().any(|c| c.id == *id),
+        Item::Comment(id) => snapshot.comments.iter().any(|c| c.id == *id),
     };
     let mut seen = std::collections::HashSet::new();
     deleted.retain(|t| !live(&t.item) && seen.insert(t.item));

@@ -5,8 +5,8 @@
 use std::str::FromStr;
 
 use lanban_core::api::Snapshot;
-use lanban_core::ids::{BoardId, CardId, ColumnId, MemberId};
-use lanban_core::model::{Board, Card, Column, Member, Role};
+use lanban_core::ids::{BoardId, CardId, ColumnId, CommentId, MemberId};
+use lanban_core::model::{Board, Card, Column, Comment, Member, Role};
 use lanban_core::time::Timestamp;
 use rusqlite::types::Type;
 use rusqlite::{Connection, OptionalExtension, Row};
@@ -48,6 +48,51 @@ impl Entity for Column {
             position: row.get(3)?,
         })
     }
+}
+
+impl Entity for Comment {
+    const COLUMNS: &'static str = "comments.id, comments.board_id, comments.card_id, comments.author_id, \
+        comments.body, comments.created_at, comments.updated_at";
+
+    fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Comment {
+            id: parsed(row, 0)?,
+            board_id: parsed(row, 1)?,
+            card_id: parsed(row, 2)?,
+            author_id: parsed(row, 3)?,
+            body: row.get(4)?,
+            created_at: timestamp(row, 5)?,
+            updated_at: timestamp(row, 6)?,
+        })
+    }
+}
+
+/// A comment by id.
+pub fn find_comment(conn: &Connection, id: CommentId) -> rusqlite::Result<Option<Comment>> {
+    conn.prepare_cached(&format!(
+        "SELECT {} FROM comments WHERE id = ?1",
+        Comment::COLUMNS
+    ))?
+    .query_row([id.to_string()], Comment::from_row)
+    .optional()
+}
+
+/// Inserts a new comment (after every comment stored: comments keep the order they were written in).
+pub fn insert_comment(conn: &Connection, comment: &Comment) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO comments (id, board_id, card_id, author_id, body, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(rusqlite::params![
+        comment.id.to_string(),
+        comment.board_id.to_string(),
+        comment.card_id.to_string(),
+        comment.author_id.to_string(),
+        comment.body,
+        comment.created_at.as_str(),
+        comment.updated_at.as_str(),
+    ])?;
+    Ok(())
 }
 
 impl Entity for Card {
@@ -332,11 +377,19 @@ pub fn snapshot(conn: &Connection, board_id: BoardId) -> rusqlite::Result<Option
         ))?
         .query_map([&id], Member::from_row)?
         .collect::<Result<Vec<_>, _>>()?;
+    let comments = conn
+        .prepare_cached(&format!(
+            "SELECT {} FROM comments WHERE board_id = ?1 ORDER BY rowid",
+            Comment::COLUMNS
+        ))?
+        .query_map([&id], Comment::from_row)?
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(Some(Snapshot {
         board,
         columns,
         cards,
         members,
+        comments,
         seq,
     }))
 }
