@@ -77,6 +77,45 @@ def card_in_column(driver, column_title: str, card_title: str):
     )
 
 
+def host_board(driver, board: str, name: str, column: str = "Todo"):
+    """From the start screen: host `board` as `name`, with one column."""
+    find(driver, "start-screen")
+    type_into(find(driver, "host-board-name"), board)
+    type_into(find(driver, "host-member-name"), name)
+    click(driver, "host-submit")
+    find(driver, "board-view")
+    click(driver, "add-column")
+    find(driver, "new-column-title").send_keys(column, Keys.ENTER)
+    find(driver, "column", f'[data-column-title="{column}"]')
+    find(driver, "new-column-title").send_keys(Keys.ESCAPE)
+
+
+def share_details(driver) -> tuple[str, str]:
+    """The room code and this computer's address, from the Share panel."""
+    click(driver, "share-open")
+    code = find(driver, "room-code").text.strip()
+    address = find(driver, "share-local-address").text.strip()
+    click(driver, "share-close")
+    return code, address
+
+
+def join(driver, code: str, name: str, address: str):
+    """From the start screen: join with the code and the host's address."""
+    type_into(find(driver, "join-code"), code)
+    type_into(find(driver, "join-name"), name)
+    type_into(find(driver, "join-address"), address)
+    click(driver, "join-submit")
+    find(driver, "board-view")
+
+
+def add_card(driver, title: str, column: str = "Todo"):
+    """Adds a card at the end of a column and closes the composer."""
+    click(driver, "add-card", inside=("column", f'[data-column-title="{column}"]'))
+    find(driver, "new-card-title").send_keys(title, Keys.ENTER)
+    find(driver, "card", f'[data-card-title="{title}"]')
+    find(driver, "new-card-title").send_keys(Keys.ESCAPE)
+
+
 def share_a_board(a, b, over_lan: bool):
     """The whole scenario. `over_lan`: A and B are two computers on a LAN (network namespaces): B joins by the code
     alone, through discovery, over TLS, comparing A's words. Otherwise both are on this computer: B types the code

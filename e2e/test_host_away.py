@@ -13,7 +13,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from conftest import SHOTS, free_port, two_instances
-from scenario import card_in_column, click, find, shots, tid, type_into, wait
+from scenario import card_in_column, click, find, host_board, join, share_details, shots, tid, type_into, wait
 
 
 @pytest.fixture
@@ -31,24 +31,9 @@ def test_a_members_board_outlives_its_host(pair):
     A, B = a.driver, b.driver
 
     # A hosts a board with a column; B joins with the code and A's address, and adds a card.
-    find(A, "start-screen")
-    type_into(find(A, "host-board-name"), "Offsite")
-    type_into(find(A, "host-member-name"), "Ada")
-    click(A, "host-submit")
-    find(A, "board-view")
-    click(A, "add-column")
-    find(A, "new-column-title").send_keys("Todo", Keys.ENTER)
-    find(A, "column", '[data-column-title="Todo"]')
-    find(A, "new-column-title").send_keys(Keys.ESCAPE)
-    click(A, "share-open")
-    code = find(A, "room-code").text.strip()
-    address = find(A, "share-local-address").text.strip()
-    click(A, "share-close")
-    type_into(find(B, "join-code"), code)
-    type_into(find(B, "join-name"), "Bea")
-    type_into(find(B, "join-address"), address)
-    click(B, "join-submit")
-    find(B, "board-view")
+    host_board(A, "Offsite", "Ada")
+    code, address = share_details(A)
+    join(B, code, "Bea", address)
     click(B, "add-card", inside=("column", '[data-column-title="Todo"]'))
     find(B, "new-card-title").send_keys("Book the venue", Keys.ENTER)
     wait(A, lambda d: card_in_column(d, "Todo", "Book the venue"), "A never saw B's card")

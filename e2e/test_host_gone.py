@@ -10,10 +10,9 @@ Screenshots of each step under target/e2e/.
 import shutil
 
 import pytest
-from selenium.webdriver.common.keys import Keys
 
 from conftest import SHOTS, two_instances
-from scenario import card_in_column, click, find, shots, tid, type_into, wait
+from scenario import add_card, card_in_column, click, find, host_board, join, share_details, shots, tid, wait
 from test_host_away import pill
 
 
@@ -22,44 +21,12 @@ def pair(display):
     yield from two_instances(display)
 
 
-def share_details(driver) -> tuple[str, str]:
-    """The room code and this computer's address, from the Share panel."""
-    click(driver, "share-open")
-    code = find(driver, "room-code").text.strip()
-    address = find(driver, "share-local-address").text.strip()
-    click(driver, "share-close")
-    return code, address
-
-
-def join(driver, code: str, name: str, address: str):
-    type_into(find(driver, "join-code"), code)
-    type_into(find(driver, "join-name"), name)
-    type_into(find(driver, "join-address"), address)
-    click(driver, "join-submit")
-    find(driver, "board-view")
-
-
-def add_card(driver, title: str):
-    click(driver, "add-card", inside=("column", '[data-column-title="Todo"]'))
-    find(driver, "new-card-title").send_keys(title, Keys.ENTER)
-    find(driver, "card", f'[data-card-title="{title}"]')
-    find(driver, "new-card-title").send_keys(Keys.ESCAPE)
-
-
 def test_a_member_hosts_the_board_from_their_copy_when_the_host_is_gone(pair):
     a, b = pair
     A, B = a.driver, b.driver
 
     # A hosts a board with a column and a card; B joins and adds a card.
-    find(A, "start-screen")
-    type_into(find(A, "host-board-name"), "Offsite")
-    type_into(find(A, "host-member-name"), "Ada")
-    click(A, "host-submit")
-    find(A, "board-view")
-    click(A, "add-column")
-    find(A, "new-column-title").send_keys("Todo", Keys.ENTER)
-    find(A, "column", '[data-column-title="Todo"]')
-    find(A, "new-column-title").send_keys(Keys.ESCAPE)
+    host_board(A, "Offsite", "Ada")
     add_card(A, "Book the venue")
     old_code, address = share_details(A)
     join(B, old_code, "Bea", address)

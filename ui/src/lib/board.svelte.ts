@@ -9,6 +9,8 @@ import {
   type CardId,
   type Column,
   type ColumnId,
+  type Comment,
+  type CommentId,
   type ConnectionView,
   type Member,
   type MemberId,
@@ -18,6 +20,9 @@ import {
 } from "../bindings";
 import { BoardStore, NO_CARDS, type FailedChange, type Result } from "./boardStore";
 import { uuidv7 } from "./mutations";
+
+/** The shared empty list of comments, so a card without any compares equal from one render to the next. */
+const NO_COMMENTS: Comment[] = Object.freeze([]) as unknown as Comment[];
 
 /** Who (other than me) has each card open. */
 export type Viewers = Map<CardId, Member[]>;
@@ -31,6 +36,10 @@ export class BoardModel {
   cardById = $state.raw<Map<CardId, Card>>(new Map());
   members = $state.raw<Member[]>([]);
   memberById = $state.raw<Map<MemberId, Member>>(new Map());
+  /** Each card's comments, oldest first. */
+  commentsByCard = $state.raw<Map<CardId, Comment[]>>(new Map());
+  /** My comments the host has not confirmed yet. */
+  pendingComments = $state.raw<ReadonlySet<CommentId>>(new Set());
   /** Cards with a change the host does not have yet (the "not yet synced" mark). */
   pendingCards = $state.raw<ReadonlySet<CardId>>(new Set());
   /** How many changes wait for the host. */
@@ -81,6 +90,8 @@ export class BoardModel {
     this.cardById = v.cardById;
     this.members = v.members;
     this.memberById = v.memberById;
+    this.commentsByCard = v.commentsByCard;
+    this.pendingComments = v.pendingComments;
     this.pendingCards = v.pendingCards;
     this.waiting = v.waiting;
     this.failed = v.failed;
@@ -96,6 +107,10 @@ export class BoardModel {
 
   cardsOf(column: ColumnId): Card[] {
     return this.byColumn.get(column) ?? NO_CARDS;
+  }
+
+  commentsOf(card: CardId): Comment[] {
+    return this.commentsByCard.get(card) ?? NO_COMMENTS;
   }
 
   // ------------------------------------------------------------------------------------------------------------
@@ -149,6 +164,19 @@ export class BoardModel {
 
   deleteCard(id: CardId): Promise<Result<SubmitOutcome>> {
     return this.store.submit({ kind: "delete_card", card: id });
+  }
+
+  /** Writes a comment on a card (its id chosen here, so it can be edited before the host has it). */
+  addComment(card: CardId, body: string): Promise<Result<SubmitOutcome>> {
+    return this.store.submit({ kind: "create_comment", card, comment: { id: uuidv7(), body } });
+  }
+
+  editComment(id: CommentId, body: string): Promise<Result<SubmitOutcome>> {
+    return this.store.submit({ kind: "update_comment", comment: id, patch: { body } });
+  }
+
+  deleteComment(id: CommentId): Promise<Result<SubmitOutcome>> {
+    return this.store.submit({ kind: "delete_comment", comment: id });
   }
 
   /** Sends a change that could not be applied again, on top of the board as it is now. */

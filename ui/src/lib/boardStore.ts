@@ -19,6 +19,8 @@ import {
   type BridgeMessage,
   type Card,
   type CardId,
+  type Comment,
+  type CommentId,
   type Column,
   type ColumnId,
   type CommandError,
@@ -52,6 +54,10 @@ export interface BoardView {
   byColumn: Map<ColumnId, Card[]>;
   cardById: Map<CardId, Card>;
   memberById: Map<MemberId, Member>;
+  /** Each card's comments, oldest first; a card's array keeps its identity while none of its comments changed. */
+  commentsByCard: Map<CardId, Comment[]>;
+  /** Comments drawn from this person's changes that the host has not confirmed yet ("Sending…"). */
+  pendingComments: ReadonlySet<CommentId>;
   /** Cards with a change kept on this computer that the host does not have yet ("not yet synced"). */
   pendingCards: ReadonlySet<CardId>;
   /** How many changes wait for the host. */
@@ -220,6 +226,22 @@ export class BoardStore {
       memberById = new Map<MemberId, Member>();
       for (const m of shown.members) memberById.set(m.id, m);
     }
+    const commentsByCard = new Map<CardId, Comment[]>();
+    for (const comment of shown.comments ?? []) {
+      let list = commentsByCard.get(comment.card_id);
+      if (!list) commentsByCard.set(comment.card_id, (list = []));
+      list.push(comment);
+    }
+    for (const [id, list] of commentsByCard) {
+      const before = this.cached0?.commentsByCard.get(id);
+      if (before && sameItems(before, list)) commentsByCard.set(id, before);
+    }
+    const confirmed = this.state.comments ?? [];
+    const pendingComments = new Set<CommentId>();
+    if (shown.comments !== this.state.comments) {
+      const kept = new Map(confirmed.map((c) => [c.id, c]));
+      for (const c of shown.comments ?? []) if (kept.get(c.id) !== c) pendingComments.add(c.id);
+    }
     const previous = this.cached0;
     this.cached = {
       board: shown.board,
@@ -230,6 +252,9 @@ export class BoardStore {
       byColumn,
       cardById,
       memberById,
+      commentsByCard,
+      pendingComments:
+        previous && sameSet(previous.pendingComments, pendingComments) ? previous.pendingComments : pendingComments,
       pendingCards: previous && sameSet(previous.pendingCards, pendingCards) ? previous.pendingCards : pendingCards,
       waiting,
       failed: previous && sameItems(previous.failed, failed) ? previous.failed : failed,
@@ -285,7 +310,7 @@ export class BoardStore {
     }
     for (const change of this.local) drawn.push(change.mutation);
     if (!drawn.length) return { shown: state, pendingCards: NO_PENDING, waiting, failed: failed.length ? failed : NO_FAILED };
-    const d: Snapshot = { ...state, columns: [...state.columns], cards: [...state.cards] };
+    const d: Snapshot = { ...state, columns: [...state.columns], cards: [...state.cards], comments: state.comments };
     const now = new Date().toISOString();
     for (const mutation of drawn) applyMutation(d, mutation, this.me.id, now);
     // Keep the confirmed arrays when the pending changes left them as they were.

@@ -78,3 +78,12 @@ export function plural(n: number, one: string, many = `${one}s`): string {
 export function shortFingerprint(fingerprint: string): string {
   return (fingerprint.slice(0, 16).match(/.{1,4}/g) ?? []).join(" ");
 }
+
+/** A moment as a comment shows it: "just now", "5 min ago", "3 h ago", then as `when` does. */
+export function ago(timestamp: string, now = new Date()): string {
+  const seconds = (now.getTime() - new Date(timestamp).getTime()) / 1000;
+  if (seconds < 45) return "just now";
+  if (seconds < 3600) return `${Math.max(1, Math.round(seconds / 60))} min ago`;
+  if (seconds < 6 * 3600) return `${Math.round(seconds / 3600)} h ago`;
+  return when(timestamp, now);
+}

@@ -147,6 +147,35 @@ export function applyMutation(d: Snapshot, m: Mutation, by: string, now: string)
     case "delete_card":
       draft.removeCard(d, m.card);
       break;
+    case "create_comment": {
+      const id = m.comment.id;
+      const comments = d.comments ?? [];
+      if (!id || comments.some((c) => c.id === id)) break;
+      d.comments = [
+        ...comments,
+        {
+          id,
+          board_id: d.board.id,
+          card_id: m.card,
+          author_id: by,
+          body: m.comment.body.trim(),
+          created_at: now,
+          updated_at: now,
+        },
+      ];
+      break;
+    }
+    case "update_comment": {
+      const comments = d.comments ?? [];
+      const at = comments.findIndex((c) => c.id === m.comment);
+      if (at >= 0 && comments[at].body !== m.patch.body.trim()) {
+        d.comments = comments.map((c, i) => (i === at ? { ...c, body: m.patch.body.trim(), updated_at: now } : c));
+      }
+      break;
+    }
+    case "delete_comment":
+      if (d.comments?.some((c) => c.id === m.comment)) d.comments = d.comments.filter((c) => c.id !== m.comment);
+      break;
   }
 }
 
