@@ -42,6 +42,10 @@ pub enum ConnectionView {
     },
     Moved,
     Removed,
+    /// The host runs a newer Lanban than this app: update to go on.
+    Outdated {
+        host_protocol: u32,
+    },
     Closed,
 }
 
@@ -73,6 +77,9 @@ impl From<&ConnectionState> for ConnectionView {
             }
             ConnectionState::Moved => ConnectionView::Moved,
             ConnectionState::Removed => ConnectionView::Removed,
+            ConnectionState::Outdated { host_protocol } => {
+                ConnectionView::Outdated { host_protocol }
+            }
             ConnectionState::Closed => ConnectionView::Closed,
         }
     }

@@ -33,7 +33,7 @@ pub struct LanHost {
     /// The certificate fingerprint it announces. Unauthenticated: the app still asks the person to compare the
     /// words the host's server actually presents before pinning it.
     pub fingerprint: String,
-    /// It speaks this app's protocol version.
+    /// It speaks this app's protocol version or an older one (a newer host needs this app updated).
     pub compatible: bool,
     /// The boards it hosts from a member's copy, their previous host gone for good (by
     /// `lanban_discovery::board_key`). Unauthenticated, like the rest: only a hint of where to join again.
@@ -51,7 +51,7 @@ impl LanHost {
             boards: advert.boards,
             address: format!("{ip}:{}", advert.port),
             fingerprint: advert.fingerprint.to_string(),
-            compatible: advert.protocol == lanban_core::PROTOCOL_VERSION,
+            compatible: advert.protocol <= lanban_core::PROTOCOL_VERSION,
             took: advert.took.clone(),
         })
     }

@@ -326,7 +326,9 @@ export type CommentId = string;
  *  `identity_changed`: another computer answered at the host's address (its certificate is not the pinned one);
  *  nothing is sent to it.
  */
-export type ConnectionView = { status: "connecting" } | { status: "connected" } | { status: "reconnecting"; since: Timestamp; attempt: number; last_synced: Timestamp | null } | { status: "offline"; since: Timestamp; attempt: number; last_synced: Timestamp | null } | { status: "identity_changed"; since: Timestamp; last_synced: Timestamp | null } | { status: "moved" } | { status: "removed" } | { status: "closed" };
+export type ConnectionView = { status: "connecting" } | { status: "connected" } | { status: "reconnecting"; since: Timestamp; attempt: number; last_synced: Timestamp | null } | { status: "offline"; since: Timestamp; attempt: number; last_synced: Timestamp | null } | { status: "identity_changed"; since: Timestamp; last_synced: Timestamp | null } | { status: "moved" } | { status: "removed" } | 
+/**  The host runs a newer Lanban than this app: update to go on. */
+{ status: "outdated"; host_protocol: number } | { status: "closed" };
 
 /**  `POST /api/columns/{column}/cards`. */
 export type CreateCard = {
@@ -444,7 +446,7 @@ export type LanHost = {
 	 *  words the host's server actually presents before pinning it.
 	 */
 	fingerprint: string,
-	/**  It speaks this app's protocol version. */
+	/**  It speaks this app's protocol version or an older one (a newer host needs this app updated). */
 	compatible: boolean,
 	/**
 	 *  The boards it hosts from a member's copy, their previous host gone for good (by

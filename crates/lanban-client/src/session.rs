@@ -68,6 +68,9 @@ pub enum ConnectionState {
     Moved,
     /// The member was removed or the board is gone: the session has stopped.
     Removed,
+    /// The host speaks a newer protocol (`host_protocol`) than this app: the session has stopped, and the board
+    /// shown is this computer's copy; update the app to go on.
+    Outdated { host_protocol: u32 },
     /// Closed by [`BoardSession::close`].
     Closed,
 }

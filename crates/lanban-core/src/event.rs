@@ -111,6 +111,11 @@ pub enum Change {
     MemberRemoved(Deleted<MemberId>),
 }
 
+/// The protocol of a server that does not say (version 1 did not).
+fn protocol_one() -> u32 {
+    1
+}
+
 impl Change {
     /// The event kind as written on the wire, e.g. `card.updated`.
     pub fn kind(&self) -> &'static str {
@@ -172,6 +177,10 @@ pub enum ServerMessage {
         board_id: BoardId,
         member_id: MemberId,
         seq: u64,
+        /// The protocol version the server speaks ([`crate::PROTOCOL_VERSION`]); absent from servers of
+        /// version 1.
+        #[serde(default = "protocol_one")]
+        protocol: u32,
     },
     /// A committed change.
     Event(Event),

@@ -29,5 +29,9 @@ pub mod state;
 pub mod time;
 pub mod validate;
 
-/// The protocol version this build speaks; servers report it in `/api/health`.
-pub const PROTOCOL_VERSION: u32 = 1;
+/// The protocol version this build speaks; servers report it in `/api/health` and in every socket's `hello`. A
+/// client that meets a host with a higher version stops and asks to be updated rather than misread the board.
+///
+/// 1: the first. 2: comments (`comment.*` events, `Snapshot.comments`), the log's base (`log-base`,
+/// `history_compacted`), `protocol` in `hello`.
+pub const PROTOCOL_VERSION: u32 = 2;

@@ -245,6 +245,7 @@ async fn greet(
             board_id: actor.board_id,
             member_id: actor.member_id,
             seq: subscription.seq,
+            protocol: lanban_core::PROTOCOL_VERSION,
         })
         .await?;
     match since {

@@ -39,7 +39,7 @@ fn the_binary_prints_its_url_serves_and_stops_on_sigterm() {
             .unwrap()
     });
     assert_eq!(health["status"], "ok");
-    assert_eq!(health["protocol"], 1);
+    assert_eq!(health["protocol"], lanban_core::PROTOCOL_VERSION);
     let token = std::fs::read_to_string(dir.path().join("host-token")).unwrap();
     assert_eq!(token.trim().len(), 43);
 

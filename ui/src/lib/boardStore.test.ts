@@ -284,6 +284,32 @@ describe("pending changes", () => {
     expect(store.view.byColumn.get(todo.id)!.map((c) => c.id)).toEqual(["k1", "k2", "k3"]);
   });
 
+  it("a comment shows at once, marked as sending, until its event arrives; a teammate's arrives in place", async () => {
+    const { store, sent } = storeWithSend();
+    void store.submit({ kind: "create_comment", card: one.id, comment: { id: "n1", body: "  Looks good  " } });
+    const drawn = store.view.commentsByCard.get(one.id)!;
+    expect(drawn.map((c) => [c.id, c.body, c.author_id])).toEqual([["n1", "Looks good", host.id]]);
+    expect(store.view.pendingComments.has("n1")).toBe(true);
+    expect(store.view.commentsByCard.get(two.id)).toBeUndefined();
+
+    // The host confirms it; a teammate's comment follows; both in the order written, mine no longer pending.
+    const mine = { id: "n1", board_id: BOARD, card_id: one.id, author_id: host.id, body: "Looks good", created_at: T, updated_at: T };
+    const theirs = { ...mine, id: "n2", author_id: "m-bo", body: "Agreed" };
+    store.receive({ type: "changes", changes: [listed(sent[0].key, sent[0].mutation, { state: "sent" })] });
+    store.receive({ type: "event", event: ev(6, { kind: "comment.created", data: mine }) });
+    store.receive({ type: "changes", changes: [] });
+    store.receive({ type: "event", event: ev(7, { kind: "comment.created", data: theirs }) });
+    expect(store.view.commentsByCard.get(one.id)).toEqual([mine, theirs]);
+    expect(store.view.pendingComments.size).toBe(0);
+
+    // An edit shows at once; deleting the card takes its comments.
+    void store.submit({ kind: "update_comment", comment: "n1", patch: { body: "Looks great" } });
+    expect(store.view.commentsByCard.get(one.id)!.map((c) => c.body)).toEqual(["Looks great", "Agreed"]);
+    expect(store.view.pendingComments.has("n1")).toBe(true);
+    store.receive({ type: "event", event: ev(8, { kind: "card.deleted", data: { id: one.id } }) });
+    expect(store.view.commentsByCard.get(one.id)).toBeUndefined();
+  });
+
   it("a change that could not be applied is listed for the person, not drawn", () => {
     const { store } = storeWithSend();
     const mine: Mutation = { kind: "update_card", card: one.id, patch: { title: "mine" }, base: one };

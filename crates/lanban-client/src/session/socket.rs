@@ -36,6 +36,8 @@ enum End {
     Stopped,
     /// The board moved to another host (`board.moved`): this session stops; its owner follows.
     Moved,
+    /// The host speaks a newer protocol than this build: stop, rather than misread the board.
+    Outdated(u32),
 }
 
 /// Since when the host has been out of reach, and when that started on this run's clock.
@@ -90,6 +92,16 @@ pub(crate) async fn run(shared: Arc<Shared>) {
             }
             End::Removed => {
                 removed(&shared);
+                return;
+            }
+            End::Outdated(host_protocol) => {
+                tracing::warn!(
+                    host_protocol,
+                    "the host speaks a newer protocol; update this app"
+                );
+                shared
+                    .connection
+                    .send_replace(ConnectionState::Outdated { host_protocol });
                 return;
             }
             End::Resync if resync(&shared).await.is_ok() => continue,
@@ -286,6 +298,9 @@ async fn live(shared: &Shared, mut socket: Socket, stop: &mut watch::Receiver<bo
 /// Applies one server message; `Some` ends the socket.
 async fn handle(shared: &Shared, message: ServerMessage) -> Option<End> {
     match message {
+        ServerMessage::Hello { protocol, .. } if protocol > lanban_core::PROTOCOL_VERSION => {
+            Some(End::Outdated(protocol))
+        }
         ServerMessage::Hello { seq, .. } => {
             shared
                 .catch_up_to
