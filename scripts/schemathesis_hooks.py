@@ -1,12 +1,13 @@
 """Hooks for the OpenAPI fuzz run (scripts/openapi-fuzz.sh): what a client following docs/protocol.md does and a
 schema cannot say.
 
-- A well-formed `Idempotency-Key` is fresh for every request, as the contract asks (§5): a key sent again with
+- A well-formed `Idempotency-Key` is fresh for every request, as the contract asks (§7): a key sent again with
   another body is `422 idempotency_key_reused`, which is the client's mistake, not a refused valid request. Keys
   that are not well-formed are left as generated, so that their `422` is still exercised.
 - Refusals that depend on what the board holds (an id that must name a member, a column of the board, a card of
-  the target column), and the two routes whose valid requests a schema cannot describe (see WHOLE), are not counted
-  as schema-valid requests refused. Every other 400/413/415/422 to a schema-valid request fails the run.
+  the target column, a checklist of the card or an item of the checklist), and the routes whose valid requests a
+  schema cannot describe (see WHOLE), are not counted as schema-valid requests refused. Every other
+  400/413/415/422 to a schema-valid request fails the run.
 """
 
 import re
@@ -33,6 +34,8 @@ REFERENCES = (
     "must be a current member of this board",
     "must be a column of this board",
     "must be a card of the target column",
+    "must be a checklist of this card",
+    "must be an item of this checklist",
 )
 # Routes whose schema-valid requests the document cannot promise to accept: the socket answers only a WebSocket
 # upgrade (426 otherwise), and a board package must be consistent as a whole (its log must make its board, one

@@ -261,7 +261,9 @@ export type Change =
 /**  The column's cards are deleted with it. */
 { kind: "column.deleted"; data: Deleted<ColumnId> } | { kind: "card.created"; data: Card } | { kind: "card.updated"; data: Card } | { kind: "card.deleted"; data: Deleted<CardId> } | { kind: "comment.created"; data: Comment } | 
 /**  Its body was edited. */
-{ kind: "comment.updated"; data: Comment } | { kind: "comment.deleted"; data: Deleted<CommentId> } | 
+{ kind: "comment.updated"; data: Comment } | { kind: "comment.deleted"; data: Deleted<CommentId> } | { kind: "checklist.created"; data: Checklist } | 
+/**  Renamed, moved, or one of its items added, edited, ticked, moved or deleted: the whole checklist after. */
+{ kind: "checklist.updated"; data: Checklist } | { kind: "checklist.deleted"; data: Deleted<ChecklistId> } | 
 /**  The host member's own join is seq 2. */
 { kind: "member.joined"; data: Member } | { kind: "member.removed"; data: Deleted<MemberId> };
 
@@ -269,6 +271,32 @@ export type Change =
 export type ChangeStateView = { state: "queued" } | { state: "sent" } | 
 /**  `current`: the card as the board has it now, when the change is about a card. */
 { state: "failed"; code: AppErrorCode | null; message: string; current: Card | null };
+
+/**  A named checklist on a card, with its items in order. Any member edits it; it goes with its card. */
+export type Checklist = {
+	id: ChecklistId,
+	board_id: BoardId,
+	card_id: CardId,
+	/**  1–200 characters, one line. */
+	title: string,
+	/**  Ordering key among the card's checklists. */
+	position: string,
+	/**  In order; at most 100. */
+	items: ChecklistItem[],
+};
+
+/**  Identifies a checklist on a card. */
+export type ChecklistId = string;
+
+/**  One thing to do on a checklist. */
+export type ChecklistItem = {
+	id: ItemId,
+	/**  1–500 characters, one line. */
+	text: string,
+	done: boolean,
+	/**  Ordering key within the checklist. */
+	position: string,
+};
 
 /**  A column of a board. */
 export type Column = {
@@ -353,6 +381,17 @@ export type CreateCard = {
 	after?: CardId | null,
 };
 
+/**  `POST /api/cards/{card}/checklists`: a new checklist, last on the card. */
+export type CreateChecklist = {
+	/**
+	 *  Chosen by the client (a UUIDv7) so items can be added before the create is answered; sent again, it is the
+	 *  same create. Absent: the server chooses.
+	 */
+	id?: ChecklistId | null,
+	/**  1–200 characters, one line. */
+	title: string,
+};
+
 /**  `POST /api/boards/{board}/columns`. `before`/`after` name neighbouring columns; neither puts it last. */
 export type CreateColumn = {
 	/**
@@ -377,6 +416,18 @@ export type CreateComment = {
 	id?: CommentId | null,
 	/**  Markdown, 1–5,000 characters once surrounding whitespace is trimmed. */
 	body: string,
+};
+
+/**  `POST /api/checklists/{checklist}/items`: a new item, at the end unless placed. */
+export type CreateItem = {
+	/**  Chosen by the client (a UUIDv7); sent again, it is the same create. Absent: the server chooses. */
+	id?: ItemId | null,
+	/**  1–500 characters, one line. */
+	text: string,
+	/**  Just before this item of the checklist. */
+	before?: ItemId | null,
+	/**  Just after this item of the checklist. */
+	after?: ItemId | null,
 };
 
 /**  The payload of a delete or removal: just the id. */
@@ -420,6 +471,9 @@ export type InviteLink = {
 	/**  The link as a QR code (an SVG document). */
 	qr_svg: string,
 };
+
+/**  Identifies an item of a checklist. */
+export type ItemId = string;
 
 /**  A coloured tag on a card. */
 export type Label = {
@@ -493,7 +547,7 @@ export type Mutation = { kind: "rename_board"; board: BoardId; name: string } | 
  *  `base`: the card as the person saw it when they made the change, which tells a teammate's change to the
  *  same field (a collision) from one to other fields (merged without asking).
  */
-{ kind: "update_card"; card: CardId; patch: UpdateCard; base: Card | null } | { kind: "delete_card"; card: CardId } | { kind: "create_comment"; card: CardId; comment: CreateComment } | { kind: "update_comment"; comment: CommentId; patch: UpdateComment } | { kind: "delete_comment"; comment: CommentId };
+{ kind: "update_card"; card: CardId; patch: UpdateCard; base: Card | null } | { kind: "delete_card"; card: CardId } | { kind: "create_comment"; card: CardId; comment: CreateComment } | { kind: "update_comment"; comment: CommentId; patch: UpdateComment } | { kind: "delete_comment"; comment: CommentId } | { kind: "create_checklist"; card: CardId; checklist: CreateChecklist } | { kind: "update_checklist"; checklist: ChecklistId; patch: UpdateChecklist } | { kind: "delete_checklist"; checklist: ChecklistId } | { kind: "create_item"; checklist: ChecklistId; item: CreateItem } | { kind: "update_item"; checklist: ChecklistId; item: ItemId; patch: UpdateItem } | { kind: "delete_item"; checklist: ChecklistId; item: ItemId };
 
 /**  A board just opened: everything the board view needs to paint at once. */
 export type OpenedBoard = {
@@ -613,6 +667,11 @@ export type Snapshot = {
 	members: Member[],
 	/**  The comments on the cards, oldest first (absent from a snapshot made before comments: none). */
 	comments?: Comment[],
+	/**
+	 *  The checklists on the cards, card by card (by card id), each card's by position (absent from a snapshot
+	 *  made before checklists: none).
+	 */
+	checklists?: Checklist[],
 	/**  The seq of the last event this snapshot includes. */
 	seq: number,
 };
@@ -647,6 +706,18 @@ export type UpdateCard = {
 	version?: number | null,
 };
 
+/**
+ *  `PATCH /api/checklists/{checklist}`: rename and/or move among the card's checklists. Absent (or null) fields
+ *  are left alone.
+ */
+export type UpdateChecklist = {
+	title?: string | null,
+	/**  Just before this checklist of the card. */
+	before?: ChecklistId | null,
+	/**  Just after this checklist of the card. */
+	after?: ChecklistId | null,
+};
+
 /**  `PATCH /api/columns/{column}`: rename and/or move. */
 export type UpdateColumn = {
 	/**  `null` is refused: a column always has a title. */
@@ -659,6 +730,17 @@ export type UpdateColumn = {
 export type UpdateComment = {
 	/**  Markdown, 1–5,000 characters once surrounding whitespace is trimmed. */
 	body: string,
+};
+
+/**
+ *  `PATCH /api/checklists/{checklist}/items/{item}`: edit, tick or untick, and/or move within the checklist.
+ *  Absent (or null) fields are left alone.
+ */
+export type UpdateItem = {
+	text?: string | null,
+	done?: boolean | null,
+	before?: ItemId | null,
+	after?: ItemId | null,
 };
 
 /* Tauri Specta runtime */

@@ -26,6 +26,7 @@ fn board() -> Snapshot {
         cards: Vec::new(),
         members: Vec::new(),
         comments: Vec::new(),
+        checklists: Vec::new(),
         seq: 0,
     }
 }

@@ -5,12 +5,14 @@
 
 use serde::{Deserialize, Deserializer, Serialize};
 
+mod checklists;
 mod number;
+pub use checklists::{CreateChecklist, CreateItem, UpdateChecklist, UpdateItem};
 pub use number::patch_whole;
 
 use crate::event::Event;
 use crate::ids::{CardId, ColumnId, CommentId, MemberId};
-use crate::model::{Board, Card, Column, Comment, Label, Member};
+use crate::model::{Board, Card, Checklist, Column, Comment, Label, Member};
 use crate::room_code::RoomCode;
 
 /// A field of a `PATCH` body: absent (`None`), `null` (`Some(None)`) or a value (`Some(Some(v))`).
@@ -424,6 +426,10 @@ pub struct Snapshot {
     /// The comments on the cards, oldest first (absent from a snapshot made before comments: none).
     #[serde(default)]
     pub comments: Vec<Comment>,
+    /// The checklists on the cards, card by card (by card id), each card's by position (absent from a snapshot
+    /// made before checklists: none).
+    #[serde(default)]
+    pub checklists: Vec<Checklist>,
     /// The seq of the last event this snapshot includes.
     pub seq: u64,
 }

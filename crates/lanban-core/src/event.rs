@@ -7,8 +7,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::fingerprint::Fingerprint;
-use crate::ids::{BoardId, CardId, ColumnId, CommentId, MemberId};
-use crate::model::{Board, Card, Column, Comment, Member};
+use crate::ids::{BoardId, CardId, ChecklistId, ColumnId, CommentId, MemberId};
+use crate::model::{Board, Card, Checklist, Column, Comment, Member};
 use crate::room_code::RoomCode;
 use crate::time::Timestamp;
 
@@ -104,6 +104,13 @@ pub enum Change {
     CommentUpdated(Comment),
     #[serde(rename = "comment.deleted")]
     CommentDeleted(Deleted<CommentId>),
+    #[serde(rename = "checklist.created")]
+    ChecklistCreated(Checklist),
+    /// Renamed, moved, or one of its items added, edited, ticked, moved or deleted: the whole checklist after.
+    #[serde(rename = "checklist.updated")]
+    ChecklistUpdated(Checklist),
+    #[serde(rename = "checklist.deleted")]
+    ChecklistDeleted(Deleted<ChecklistId>),
     /// The host member's own join is seq 2.
     #[serde(rename = "member.joined")]
     MemberJoined(Member),
@@ -135,6 +142,9 @@ impl Change {
             Change::CommentCreated(_) => "comment.created",
             Change::CommentUpdated(_) => "comment.updated",
             Change::CommentDeleted(_) => "comment.deleted",
+            Change::ChecklistCreated(_) => "checklist.created",
+            Change::ChecklistUpdated(_) => "checklist.updated",
+            Change::ChecklistDeleted(_) => "checklist.deleted",
             Change::MemberJoined(_) => "member.joined",
             Change::MemberRemoved(_) => "member.removed",
         }

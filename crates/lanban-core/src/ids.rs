@@ -69,6 +69,14 @@ id_type!(
     /// Identifies a comment on a card.
     CommentId
 );
+id_type!(
+    /// Identifies a checklist on a card.
+    ChecklistId
+);
+id_type!(
+    /// Identifies an item of a checklist.
+    ItemId
+);
 
 #[cfg(test)]
 mod tests {

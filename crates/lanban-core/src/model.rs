@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{BoardId, CardId, ColumnId, CommentId, MemberId};
+use crate::ids::{BoardId, CardId, ChecklistId, ColumnId, CommentId, ItemId, MemberId};
 use crate::room_code::RoomCode;
 use crate::time::Timestamp;
 
@@ -92,6 +92,43 @@ pub struct Comment {
     pub created_at: Timestamp,
     /// Equal to `created_at` until the comment is edited.
     pub updated_at: Timestamp,
+}
+
+/// A named checklist on a card, with its items in order. Any member edits it; it goes with its card.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Checklist {
+    pub id: ChecklistId,
+    pub board_id: BoardId,
+    pub card_id: CardId,
+    /// 1–200 characters, one line.
+    pub title: String,
+    /// Ordering key among the card's checklists.
+    pub position: String,
+    /// In order; at most 100.
+    pub items: Vec<ChecklistItem>,
+}
+
+/// One thing to do on a checklist.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ChecklistItem {
+    pub id: ItemId,
+    /// 1–500 characters, one line.
+    pub text: String,
+    pub done: bool,
+    /// Ordering key within the checklist.
+    pub position: String,
+}
+
+impl Checklist {
+    /// How many items are done, of how many.
+    pub fn progress(&self) -> (usize, usize) {
+        (
+            self.items.iter().filter(|i| i.done).count(),
+            self.items.len(),
+        )
+    }
 }
 
 /// What a member may do on their board.

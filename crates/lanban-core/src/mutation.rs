@@ -5,10 +5,10 @@
 use serde::{Deserialize, Serialize};
 
 use crate::api::{
-    CreateCard, CreateColumn, CreateComment, Snapshot, UpdateBoard, UpdateCard, UpdateColumn,
-    UpdateComment,
+    CreateCard, CreateChecklist, CreateColumn, CreateComment, CreateItem, Snapshot, UpdateBoard,
+    UpdateCard, UpdateChecklist, UpdateColumn, UpdateComment, UpdateItem,
 };
-use crate::ids::{BoardId, CardId, ColumnId, CommentId};
+use crate::ids::{BoardId, CardId, ChecklistId, ColumnId, CommentId, ItemId};
 use crate::model::Card;
 
 /// A change to a board that any member may make. Creates carry the id the client chose, so later changes can
@@ -56,6 +56,30 @@ pub enum Mutation {
     },
     DeleteComment {
         comment: CommentId,
+    },
+    CreateChecklist {
+        card: CardId,
+        checklist: CreateChecklist,
+    },
+    UpdateChecklist {
+        checklist: ChecklistId,
+        patch: UpdateChecklist,
+    },
+    DeleteChecklist {
+        checklist: ChecklistId,
+    },
+    CreateItem {
+        checklist: ChecklistId,
+        item: CreateItem,
+    },
+    UpdateItem {
+        checklist: ChecklistId,
+        item: ItemId,
+        patch: UpdateItem,
+    },
+    DeleteItem {
+        checklist: ChecklistId,
+        item: ItemId,
     },
 }
 
@@ -125,6 +149,38 @@ impl Mutation {
             Mutation::DeleteComment { comment } => {
                 ("DELETE", format!("/api/comments/{comment}"), None)
             }
+            Mutation::CreateChecklist { card, checklist } => (
+                "POST",
+                format!("/api/cards/{card}/checklists"),
+                Some(serde_json::to_vec(checklist)?),
+            ),
+            Mutation::UpdateChecklist { checklist, patch } => (
+                "PATCH",
+                format!("/api/checklists/{checklist}"),
+                Some(serde_json::to_vec(patch)?),
+            ),
+            Mutation::DeleteChecklist { checklist } => {
+                ("DELETE", format!("/api/checklists/{checklist}"), None)
+            }
+            Mutation::CreateItem { checklist, item } => (
+                "POST",
+                format!("/api/checklists/{checklist}/items"),
+                Some(serde_json::to_vec(item)?),
+            ),
+            Mutation::UpdateItem {
+                checklist,
+                item,
+                patch,
+            } => (
+                "PATCH",
+                format!("/api/checklists/{checklist}/items/{item}"),
+                Some(serde_json::to_vec(patch)?),
+            ),
+            Mutation::DeleteItem { checklist, item } => (
+                "DELETE",
+                format!("/api/checklists/{checklist}/items/{item}"),
+                None,
+            ),
         };
         Ok(Request { method, path, body })
     }
@@ -136,6 +192,8 @@ impl Mutation {
             Mutation::DeleteColumn { .. }
                 | Mutation::DeleteCard { .. }
                 | Mutation::DeleteComment { .. }
+                | Mutation::DeleteChecklist { .. }
+                | Mutation::DeleteItem { .. }
         )
     }
 
@@ -146,6 +204,8 @@ impl Mutation {
             Mutation::CreateColumn { .. }
                 | Mutation::CreateCard { .. }
                 | Mutation::CreateComment { .. }
+                | Mutation::CreateChecklist { .. }
+                | Mutation::CreateItem { .. }
         )
     }
 
@@ -198,6 +258,43 @@ impl Mutation {
             Mutation::CreateComment { card, mut comment } => {
                 comment.id = Some(CommentId::new());
                 Mutation::CreateComment { card, comment }
+            }
+            Mutation::CreateChecklist {
+                card,
+                mut checklist,
+            } => {
+                checklist.id = Some(ChecklistId::new());
+                Mutation::CreateChecklist { card, checklist }
+            }
+            Mutation::UpdateChecklist {
+                checklist,
+                mut patch,
+            } => {
+                patch.before = None;
+                patch.after = None;
+                Mutation::UpdateChecklist { checklist, patch }
+            }
+            Mutation::CreateItem {
+                checklist,
+                mut item,
+            } => {
+                item.id = Some(ItemId::new());
+                item.before = None;
+                item.after = None;
+                Mutation::CreateItem { checklist, item }
+            }
+            Mutation::UpdateItem {
+                checklist,
+                item,
+                mut patch,
+            } => {
+                patch.before = None;
+                patch.after = None;
+                Mutation::UpdateItem {
+                    checklist,
+                    item,
+                    patch,
+                }
             }
             other => other,
         }

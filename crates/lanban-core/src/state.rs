@@ -7,7 +7,7 @@
 use crate::api::Snapshot;
 use crate::event::{BoardMoved, BoardRehosted, Change, Event};
 use crate::ids::ColumnId;
-use crate::model::{Card, Column, Role};
+use crate::model::{Card, Checklist, Column, Role};
 
 /// What [`Snapshot::apply`] did with an event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,10 +76,11 @@ impl Snapshot {
             Change::ColumnDeleted(deleted) => {
                 self.columns.retain(|c| c.id != deleted.id);
                 self.cards.retain(|c| c.column_id != deleted.id);
-                if !self.comments.is_empty() {
+                if !self.comments.is_empty() || !self.checklists.is_empty() {
                     let cards: std::collections::HashSet<_> =
                         self.cards.iter().map(|c| c.id).collect();
                     self.comments.retain(|c| cards.contains(&c.card_id));
+                    self.checklists.retain(|c| cards.contains(&c.card_id));
                 }
             }
             Change::CardCreated(card) => self.put_card(card, OldCopy::AtItsKey),
@@ -87,7 +88,16 @@ impl Snapshot {
             Change::CardDeleted(deleted) => {
                 self.cards.retain(|c| c.id != deleted.id);
                 self.comments.retain(|c| c.card_id != deleted.id);
+                self.checklists.retain(|c| c.card_id != deleted.id);
             }
+            Change::ChecklistCreated(checklist) | Change::ChecklistUpdated(checklist) => {
+                self.checklists.retain(|c| c.id != checklist.id);
+                let key = |c: &Checklist| (c.card_id.to_string(), c.position.clone());
+                let new = key(checklist);
+                let at = self.checklists.partition_point(|c| key(c) < new);
+                self.checklists.insert(at, checklist.clone());
+            }
+            Change::ChecklistDeleted(deleted) => self.checklists.retain(|c| c.id != deleted.id),
             Change::CommentCreated(comment) | Change::CommentUpdated(comment) => {
                 match self.comments.iter_mut().find(|c| c.id == comment.id) {
                     Some(kept) => *kept = comment.clone(),

@@ -11,6 +11,8 @@ pub const MAX_TITLE: usize = 200;
 pub const MAX_DESCRIPTION: usize = 20_000;
 /// Characters in a comment.
 pub const MAX_COMMENT: usize = 5_000;
+/// Characters in a checklist item.
+pub const MAX_ITEM: usize = 500;
 /// Most labels on one card.
 pub const MAX_LABELS: usize = 20;
 /// Largest request body the server reads, in bytes (a body of exactly this size is accepted).
@@ -59,6 +61,10 @@ pub mod limits {
     pub const DESCRIPTION_BYTES: u64 = 32 * 1024 * 1024;
     /// Comments on one card.
     pub const COMMENTS_PER_CARD: u64 = 500;
+    /// Checklists on one card.
+    pub const CHECKLISTS_PER_CARD: u64 = 20;
+    /// Items on one checklist.
+    pub const ITEMS_PER_CHECKLIST: u64 = 100;
     /// Joins of one board in any 60 s (more are `429 rate_limited`).
     pub const JOINS_PER_MINUTE: usize = 20;
     /// Changes one member (or the host credential) makes in any 60 s, on every board together (more are
@@ -113,9 +119,14 @@ pub fn name(field: &str, value: &str) -> Result<String, ValidationError> {
     single_line(field, value, MAX_NAME)
 }
 
-/// A column or card title.
+/// A column, card or checklist title.
 pub fn title(field: &str, value: &str) -> Result<String, ValidationError> {
     single_line(field, value, MAX_TITLE)
+}
+
+/// A checklist item's text: one line, 1 to [`MAX_ITEM`] characters once trimmed.
+pub fn item_text(field: &str, value: &str) -> Result<String, ValidationError> {
+    single_line(field, value, MAX_ITEM)
 }
 
 /// A card description: Markdown, kept exactly as typed (not trimmed), at most [`MAX_DESCRIPTION`] characters.

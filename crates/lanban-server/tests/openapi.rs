@@ -9,7 +9,7 @@ use reqwest::Method;
 use serde_json::Value;
 
 /// Every route of the contract, as `METHOD path`.
-const CONTRACT: [&str; 25] = [
+const CONTRACT: [&str; 31] = [
     "GET /api/health",
     "POST /api/boards",
     "POST /api/join",
@@ -31,6 +31,12 @@ const CONTRACT: [&str; 25] = [
     "POST /api/cards/{card}/comments",
     "PATCH /api/comments/{comment}",
     "DELETE /api/comments/{comment}",
+    "POST /api/cards/{card}/checklists",
+    "PATCH /api/checklists/{checklist}",
+    "DELETE /api/checklists/{checklist}",
+    "POST /api/checklists/{checklist}/items",
+    "PATCH /api/checklists/{checklist}/items/{item}",
+    "DELETE /api/checklists/{checklist}/items/{item}",
     "GET /api/boards/{board}/events",
     "GET /api/boards/{board}/log-base",
     "GET /api/boards/{board}/ws",

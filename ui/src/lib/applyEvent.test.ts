@@ -14,6 +14,7 @@ interface Digest {
   cards: string[];
   members: string[];
   comments: string[];
+  checklists: string[];
 }
 
 interface History {
@@ -37,6 +38,10 @@ function digest(state: Snapshot): Digest {
     ),
     members: state.members.map((m) => `${short(m.id)}:${m.name}`),
     comments: (state.comments ?? []).map((c) => `${short(c.id)}@${short(c.card_id)}:${c.body}`),
+    checklists: (state.checklists ?? []).map(
+      (c) =>
+        `${short(c.id)}@${short(c.card_id)}/${c.position}:${c.title}:${c.items.filter((i) => i.done).length}/${c.items.length}`,
+    ),
   };
 }
 
@@ -62,6 +67,9 @@ describe("applyEvent agrees with Snapshot::apply", () => {
       "comment.created",
       "comment.updated",
       "comment.deleted",
+      "checklist.created",
+      "checklist.updated",
+      "checklist.deleted",
     ]) {
       expect(kinds).toContain(kind);
     }

@@ -6,7 +6,7 @@
 // Immutability: every change produces new arrays for what changed and keeps the identity of everything else, so
 // keyed `{#each}` blocks repaint only the items that changed.
 
-import type { Board, Card, CardId, Column, ColumnId, Comment, Event, Member, MemberId, Snapshot } from "../bindings";
+import type { Board, Card, CardId, Checklist, Column, ColumnId, Comment, Event, Member, MemberId, Snapshot } from "../bindings";
 
 /** Where a card sorts: by its column's index (unknown columns last), then by its position (bytewise). */
 function cardBefore(order: Map<ColumnId, number>, a: Card, b: Card): boolean {
@@ -70,6 +70,15 @@ function swapHosts(members: Member[], host: MemberId, previous: MemberId): Membe
     : members;
 }
 
+/** Checklists are kept card by card (by card id), each card's by position, both bytewise as in Rust. */
+function insertChecklist(checklists: Checklist[], checklist: Checklist): Checklist[] {
+  const rest = checklists.filter((c) => c.id !== checklist.id);
+  const before = (c: Checklist) =>
+    c.card_id < checklist.card_id || (c.card_id === checklist.card_id && c.position < checklist.position);
+  rest.splice(partitionPoint(rest, before), 0, checklist);
+  return rest;
+}
+
 /** The comments whose card is still on the board (the same array when none went). */
 function withoutCommentsOf(comments: Comment[] | undefined, cards: Set<CardId>): Comment[] | undefined {
   if (!comments || comments.every((c) => cards.has(c.card_id))) return comments;
@@ -107,8 +116,12 @@ export function applyEvent(state: Snapshot, event: Event): Snapshot {
       const id = event.data.id;
       next.columns = state.columns.filter((c) => c.id !== id);
       if (state.cards.some((c) => c.column_id === id)) next.cards = state.cards.filter((c) => c.column_id !== id);
-      // As in Rust: only comments whose card is still on the board stay.
-      next.comments = withoutCommentsOf(state.comments, new Set(next.cards.map((c) => c.id)));
+      // As in Rust: only comments and checklists whose card is still on the board stay.
+      const cards = new Set(next.cards.map((c) => c.id));
+      next.comments = withoutCommentsOf(state.comments, cards);
+      if (state.checklists?.some((c) => !cards.has(c.card_id))) {
+        next.checklists = (state.checklists ?? []).filter((c) => cards.has(c.card_id));
+      }
       break;
     }
     case "card.created":
@@ -121,6 +134,9 @@ export function applyEvent(state: Snapshot, event: Event): Snapshot {
       if (state.comments?.some((c) => c.card_id === id)) {
         next.comments = (state.comments ?? []).filter((c) => c.card_id !== id);
       }
+      if (state.checklists?.some((c) => c.card_id === id)) {
+        next.checklists = (state.checklists ?? []).filter((c) => c.card_id !== id);
+      }
       break;
     }
     case "comment.created":
@@ -128,6 +144,15 @@ export function applyEvent(state: Snapshot, event: Event): Snapshot {
       const comments = state.comments ?? [];
       const at = comments.findIndex((c) => c.id === event.data.id);
       next.comments = at < 0 ? [...comments, event.data] : comments.map((c, i) => (i === at ? event.data : c));
+      break;
+    }
+    case "checklist.created":
+    case "checklist.updated":
+      next.checklists = insertChecklist(state.checklists ?? [], event.data);
+      break;
+    case "checklist.deleted": {
+      const id = event.data.id;
+      if (state.checklists?.some((c) => c.id === id)) next.checklists = (state.checklists ?? []).filter((c) => c.id !== id);
       break;
     }
     case "comment.deleted": {

@@ -92,6 +92,22 @@ export function describeChange(mutation: Mutation, names: Names, now = new Date(
       return `Edit a comment to ${quote(excerpt(mutation.patch.body))}`;
     case "delete_comment":
       return "Delete a comment";
+    case "create_checklist":
+      return `Add the checklist ${quote(mutation.checklist.title)} to ${cardName(mutation.card, names)}`;
+    case "update_checklist":
+      return mutation.patch.title ? `Rename a checklist to ${quote(mutation.patch.title)}` : "Move a checklist";
+    case "delete_checklist":
+      return "Delete a checklist";
+    case "create_item":
+      return `Add ${quote(excerpt(mutation.item.text))} to a checklist`;
+    case "update_item": {
+      const p = mutation.patch;
+      if (p.text) return `Change a checklist item to ${quote(excerpt(p.text))}`;
+      if (p.done != null) return p.done ? "Tick a checklist item" : "Untick a checklist item";
+      return "Move a checklist item";
+    }
+    case "delete_item":
+      return "Delete a checklist item";
     default: {
       const unplaced: never = mutation;
       return unplaced;
@@ -248,6 +264,12 @@ export function fieldRows(mutation: Mutation, current: Card | null, names: Names
     case "create_comment":
     case "update_comment":
     case "delete_comment":
+    case "create_checklist":
+    case "update_checklist":
+    case "delete_checklist":
+    case "create_item":
+    case "update_item":
+    case "delete_item":
       return [];
     default: {
       const unplaced: never = mutation;

@@ -141,6 +141,23 @@ fn shows(mirror: &Snapshot, mutation: &Mutation, answer: &serde_json::Value) -> 
             }
         }
         Mutation::DeleteComment { comment } => mirror.comments.iter().all(|c| c.id != *comment),
+        Mutation::CreateChecklist { checklist, .. } => checklist
+            .id
+            .is_none_or(|id| mirror.checklists.iter().any(|c| c.id == id)),
+        // The answer is the whole checklist after the change: shown once the mirror's is the same, or a later one
+        // (the checklist is gone, or changed again since).
+        Mutation::UpdateChecklist { checklist, .. }
+        | Mutation::CreateItem { checklist, .. }
+        | Mutation::UpdateItem { checklist, .. }
+        | Mutation::DeleteItem { checklist, .. } => {
+            match mirror.checklists.iter().find(|c| c.id == *checklist) {
+                Some(now) => serde_json::to_value(now).is_ok_and(|now| &now == answer),
+                None => true,
+            }
+        }
+        Mutation::DeleteChecklist { checklist } => {
+            mirror.checklists.iter().all(|c| c.id != *checklist)
+        }
         Mutation::DeleteColumn { column } => mirror.columns.iter().all(|c| c.id != *column),
         Mutation::RenameBoard { .. } => answer
             .get("updated_at")

@@ -43,6 +43,7 @@ impl Fixture {
             columns: vec![],
             cards: vec![],
             comments: vec![],
+            checklists: vec![],
             members: vec![Member {
                 id: self.member,
                 board_id: self.board,

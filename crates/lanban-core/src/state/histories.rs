@@ -12,8 +12,8 @@ use crate::event::{
     BoardMoved, BoardRehosted, Change, Deleted, Event, HandoffOffered, RoomCodeRotated,
 };
 use crate::fingerprint::Fingerprint;
-use crate::ids::{BoardId, CardId, ColumnId, CommentId, MemberId};
-use crate::model::{Board, Card, Column, Comment, Member, Role};
+use crate::ids::{BoardId, CardId, ChecklistId, ColumnId, CommentId, ItemId, MemberId};
+use crate::model::{Board, Card, Checklist, ChecklistItem, Column, Comment, Member, Role};
 use crate::time::Timestamp;
 
 /// One step of a history. Columns, cards, members and positions come from small pools, so steps often touch the
@@ -70,6 +70,18 @@ pub enum Step {
     DeleteComment {
         comment: usize,
     },
+    /// Checklist `checklist` of the pool is always on card `checklist % CARDS`; its `items` items are ticked up to
+    /// `done`. `created` as for comments.
+    PutChecklist {
+        checklist: usize,
+        position: usize,
+        items: usize,
+        done: usize,
+        created: bool,
+    },
+    DeleteChecklist {
+        checklist: usize,
+    },
 }
 
 pub const POSITIONS: [&str; 4] = ["a0", "a1", "a2", "a3"];
@@ -78,6 +90,7 @@ const COLUMNS: usize = 4;
 const CARDS: usize = 8;
 const MEMBERS: usize = 2;
 const COMMENTS: usize = 4;
+const CHECKLISTS: usize = 3;
 
 /// A random step, weighted towards card changes as on a real board.
 pub fn step() -> impl Strategy<Value = Step> {
@@ -100,6 +113,11 @@ pub fn step() -> impl Strategy<Value = Step> {
         2 => (0..COMMENTS, any::<bool>())
             .prop_map(|(comment, created)| Step::PutComment { comment, created }),
         1 => (0..COMMENTS).prop_map(|comment| Step::DeleteComment { comment }),
+        2 => (0..CHECKLISTS, 0..POSITIONS.len(), 0..4usize, 0..4usize, any::<bool>())
+            .prop_map(|(checklist, position, items, done, created)| Step::PutChecklist {
+                checklist, position, items, done, created,
+            }),
+        1 => (0..CHECKLISTS).prop_map(|checklist| Step::DeleteChecklist { checklist }),
     ]
 }
 
@@ -121,7 +139,7 @@ impl Seeded {
 
     /// A step drawn with the same weights as [`step`].
     pub fn step(&mut self) -> Step {
-        match self.below(22) {
+        match self.below(25) {
             0..=1 => Step::PutColumn {
                 column: self.below(COLUMNS - 1),
                 position: self.below(POSITIONS.len()),
@@ -168,8 +186,18 @@ impl Seeded {
                 comment: self.below(COMMENTS),
                 created: self.below(2) == 0,
             },
-            _ => Step::DeleteComment {
+            21 => Step::DeleteComment {
                 comment: self.below(COMMENTS),
+            },
+            22..=23 => Step::PutChecklist {
+                checklist: self.below(CHECKLISTS),
+                position: self.below(POSITIONS.len()),
+                items: self.below(4),
+                done: self.below(4),
+                created: self.below(2) == 0,
+            },
+            _ => Step::DeleteChecklist {
+                checklist: self.below(CHECKLISTS),
             },
         }
     }
@@ -182,6 +210,7 @@ pub struct Pools {
     pub cards: Vec<CardId>,
     pub members: Vec<MemberId>,
     pub comments: Vec<CommentId>,
+    pub checklists: Vec<ChecklistId>,
     pub at: Timestamp,
 }
 
@@ -194,6 +223,7 @@ impl Pools {
             cards: (0..CARDS).map(|_| CardId::new()).collect(),
             members: (0..MEMBERS).map(|_| MemberId::new()).collect(),
             comments: (0..COMMENTS).map(|_| CommentId::new()).collect(),
+            checklists: (0..CHECKLISTS).map(|_| ChecklistId::new()).collect(),
             at: Timestamp::now(),
         }
     }
@@ -209,6 +239,7 @@ impl Pools {
             cards: (0..CARDS).map(|n| CardId(id(2, n))).collect(),
             members: (0..MEMBERS).map(|n| MemberId(id(3, n))).collect(),
             comments: (0..COMMENTS).map(|n| CommentId(id(4, n))).collect(),
+            checklists: (0..CHECKLISTS).map(|n| ChecklistId(id(5, n))).collect(),
             at: Timestamp::parse("2026-12-01T09:00:00.000Z").unwrap_or_else(Timestamp::now),
         }
     }
@@ -227,6 +258,7 @@ impl Pools {
             columns: vec![],
             cards: vec![],
             comments: vec![],
+            checklists: vec![],
             members: vec![],
             seq: 0,
         }
@@ -335,6 +367,38 @@ impl Pools {
             Step::DeleteComment { comment } => Change::CommentDeleted(Deleted {
                 id: self.comments[comment],
             }),
+            Step::PutChecklist {
+                checklist,
+                position,
+                items,
+                done,
+                created,
+            } => {
+                let id = self.checklists[checklist];
+                let checklist = Checklist {
+                    id,
+                    board_id: state.board.id,
+                    card_id: self.cards[checklist % CARDS],
+                    title: format!("Checklist {n}"),
+                    position: POSITIONS[position].into(),
+                    items: (0..items)
+                        .map(|i| ChecklistItem {
+                            id: ItemId(Uuid::from_u128(id.0.as_u128() ^ (i as u128 + 1))),
+                            text: format!("Item {n}.{i}"),
+                            done: i < done,
+                            position: POSITIONS[i].into(),
+                        })
+                        .collect(),
+                };
+                if created && state.checklists.iter().all(|c| c.id != checklist.id) {
+                    Change::ChecklistCreated(checklist)
+                } else {
+                    Change::ChecklistUpdated(checklist)
+                }
+            }
+            Step::DeleteChecklist { checklist } => Change::ChecklistDeleted(Deleted {
+                id: self.checklists[checklist],
+            }),
         }
     }
 }
@@ -399,6 +463,7 @@ pub fn reference_apply(state: &mut Snapshot, change: &Change) {
             state.cards.retain(|c| c.column_id != deleted.id);
             let cards: Vec<CardId> = state.cards.iter().map(|c| c.id).collect();
             state.comments.retain(|c| cards.contains(&c.card_id));
+            state.checklists.retain(|c| cards.contains(&c.card_id));
         }
         Change::CardCreated(card) => {
             assert!(
@@ -412,6 +477,7 @@ pub fn reference_apply(state: &mut Snapshot, change: &Change) {
         Change::CardDeleted(deleted) => {
             state.cards.retain(|c| c.id != deleted.id);
             state.comments.retain(|c| c.card_id != deleted.id);
+            state.checklists.retain(|c| c.card_id != deleted.id);
         }
         Change::CommentCreated(comment) | Change::CommentUpdated(comment) => {
             let kept = state.comments.iter().position(|c| c.id == comment.id);
@@ -421,6 +487,14 @@ pub fn reference_apply(state: &mut Snapshot, change: &Change) {
             }
         }
         Change::CommentDeleted(deleted) => state.comments.retain(|c| c.id != deleted.id),
+        Change::ChecklistCreated(checklist) | Change::ChecklistUpdated(checklist) => {
+            state.checklists.retain(|c| c.id != checklist.id);
+            state.checklists.push(checklist.clone());
+            state
+                .checklists
+                .sort_by_key(|c| (c.card_id.to_string(), c.position.clone()));
+        }
+        Change::ChecklistDeleted(deleted) => state.checklists.retain(|c| c.id != deleted.id),
         Change::MemberJoined(member) => {
             state.members.retain(|m| m.id != member.id);
             state.members.push(member.clone());

@@ -235,6 +235,12 @@ fn digest(state: &Snapshot) -> Value {
         "comments": state.comments.iter()
             .map(|c| format!("{}@{}:{}", short(c.id), short(c.card_id), c.body))
             .collect::<Vec<_>>(),
+        "checklists": state.checklists.iter()
+            .map(|c| {
+                let (done, all) = c.progress();
+                format!("{}@{}/{}:{}:{done}/{all}", short(c.id), short(c.card_id), c.position, c.title)
+            })
+            .collect::<Vec<_>>(),
     })
 }
 

@@ -36,8 +36,11 @@ pub async fn create_comment(
     let JsonBody { value, idempotency } = body;
     super::create(&state, credential, idempotency, move |tx, principal| {
         let actor = principal.on_board(tx, cards::board_of(tx, card)?)?;
+        let id = (value.id)
+            .map(|id| validate::client_id("id", id.0).map(CommentId))
+            .transpose()?;
         let text = validate::comment("body", &value.body)?;
-        comments::create_comment(tx, &actor, card, value.id, text)
+        comments::create_comment(tx, &actor, card, id, text)
     })
     .await
 }

@@ -5,6 +5,7 @@
 
 pub mod boards;
 pub mod cards;
+pub mod checklists;
 pub mod columns;
 pub mod comments;
 pub mod document;
@@ -180,6 +181,7 @@ fn with_token(tx: &mut Tx<'_>, body: String) -> ApiResult<String> {
         (name = "columns", description = "Columns of a board"),
         (name = "cards", description = "Cards"),
         (name = "comments", description = "Comments on cards"),
+        (name = "checklists", description = "Checklists on cards and their items"),
         (name = "events", description = "The board's event log and live socket")
     )
 )]
@@ -224,6 +226,13 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(cards::update_card, cards::delete_card))
         .routes(routes!(comments::create_comment))
         .routes(routes!(comments::update_comment, comments::delete_comment))
+        .routes(routes!(checklists::create_checklist))
+        .routes(routes!(
+            checklists::update_checklist,
+            checklists::delete_checklist
+        ))
+        .routes(routes!(checklists::create_item))
+        .routes(routes!(checklists::update_item, checklists::delete_item))
         .routes(routes!(events::list_events))
         .routes(routes!(events::log_base))
         .routes(routes!(events::board_socket))

@@ -4,7 +4,7 @@
 //! member who made it) or someone else's id, and an id that was deleted is [`Error::Gone`], never a new row and
 //! never "not found".
 
-use lanban_core::ids::{BoardId, CardId, ColumnId, CommentId};
+use lanban_core::ids::{BoardId, CardId, ChecklistId, ColumnId, CommentId, ItemId};
 use lanban_core::time::Timestamp;
 use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
@@ -29,6 +29,9 @@ pub enum Item {
     Card(CardId),
     Column(ColumnId),
     Comment(CommentId),
+    Checklist(ChecklistId),
+    #[serde(rename = "item")]
+    ChecklistItem(ItemId),
 }
 
 impl Item {
@@ -38,6 +41,8 @@ impl Item {
             Item::Card(_) => "card",
             Item::Column(_) => "column",
             Item::Comment(_) => "comment",
+            Item::Checklist(_) => "checklist",
+            Item::ChecklistItem(_) => "item",
         }
     }
 
@@ -46,6 +51,8 @@ impl Item {
             Item::Card(id) => id.to_string(),
             Item::Column(id) => id.to_string(),
             Item::Comment(id) => id.to_string(),
+            Item::Checklist(id) => id.to_string(),
+            Item::ChecklistItem(id) => id.to_string(),
         }
     }
 
@@ -54,6 +61,8 @@ impl Item {
             "card" => id.parse().ok().map(Item::Card),
             "column" => id.parse().ok().map(Item::Column),
             "comment" => id.parse().ok().map(Item::Comment),
+            "checklist" => id.parse().ok().map(Item::Checklist),
+            "item" => id.parse().ok().map(Item::ChecklistItem),
             _ => None,
         }
     }
@@ -100,7 +109,13 @@ pub fn claim(conn: &Connection, actor: &Actor, item: Item) -> Result<Claim> {
              UNION ALL
              SELECT 'card', board_id, created_by FROM cards WHERE id = ?1
              UNION ALL
-             SELECT 'comment', board_id, author_id FROM comments WHERE id = ?1",
+             SELECT 'comment', board_id, author_id FROM comments WHERE id = ?1
+             UNION ALL
+             SELECT 'checklist', board_id, created_by FROM checklists WHERE id = ?1
+             UNION ALL
+             SELECT 'item', checklists.board_id, checklist_items.created_by
+             FROM checklist_items JOIN checklists ON checklists.id = checklist_items.checklist_id
+             WHERE checklist_items.id = ?1",
         )?
         .query_row([&id], |r| {
             Ok((

@@ -35,14 +35,19 @@ pub fn one_more_column(tx: &Tx<'_>, board: BoardId) -> Result<()> {
 
 /// One more comment on `card` would pass the limit of comments per card.
 pub fn one_more_comment(tx: &Tx<'_>, card: CardId) -> Result<()> {
-    let comments: u64 = tx
-        .prepare_cached("SELECT COUNT(*) FROM comments WHERE card_id = ?1")?
-        .query_row([card.to_string()], |r| r.get(0))?;
-    below(
-        comments,
+    one_more(
+        tx,
+        "SELECT COUNT(*) FROM comments WHERE card_id = ?1",
+        &card.to_string(),
         lanban_core::validate::limits::COMMENTS_PER_CARD,
         "comments on a card",
     )
+}
+
+/// One more of what `sql` counts (for `key`) would pass `limit`, named `what`.
+pub fn one_more(tx: &Tx<'_>, sql: &str, key: &str, limit: u64, what: &str) -> Result<()> {
+    let n: u64 = tx.prepare_cached(sql)?.query_row([key], |r| r.get(0))?;
+    below(n, limit, what)
 }
 
 /// One more card would pass the board's limit of cards.

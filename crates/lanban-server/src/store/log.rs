@@ -62,6 +62,7 @@ pub fn replay(base: Option<&Snapshot>, events: &[Event]) -> Result<Snapshot> {
                 cards: Vec::new(),
                 members: Vec::new(),
                 comments: Vec::new(),
+                checklists: Vec::new(),
                 seq: 0,
             }
         }
@@ -203,6 +204,10 @@ pub fn check_log_makes_snapshot(export: &BoardExport) -> Result<()> {
         ("snapshot.cards", made.cards == snapshot.cards),
         ("snapshot.members", made.members == snapshot.members),
         ("snapshot.comments", made.comments == snapshot.comments),
+        (
+            "snapshot.checklists",
+            made.checklists == snapshot.checklists,
+        ),
     ];
     match parts.into_iter().find(|(_, same)| !same) {
         Some((field, _)) => Err(Error::invalid(
@@ -221,6 +226,7 @@ fn board_named(change: &Change) -> Option<BoardId> {
         Change::CardCreated(card) | Change::CardUpdated(card) => Some(card.board_id),
         Change::MemberJoined(member) => Some(member.board_id),
         Change::CommentCreated(comment) | Change::CommentUpdated(comment) => Some(comment.board_id),
+        Change::ChecklistCreated(list) | Change::ChecklistUpdated(list) => Some(list.board_id),
         Change::RoomCodeRotated(_)
         | Change::HandoffOffered(_)
         | Change::BoardMoved(_)
@@ -228,6 +234,7 @@ fn board_named(change: &Change) -> Option<BoardId> {
         | Change::ColumnDeleted(_)
         | Change::CardDeleted(_)
         | Change::CommentDeleted(_)
+        | Change::ChecklistDeleted(_)
         | Change::MemberRemoved(_) => None,
     }
 }

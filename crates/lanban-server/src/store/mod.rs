@@ -12,6 +12,7 @@
 mod access;
 pub mod boards;
 pub mod cards;
+pub mod checklists;
 mod checkpoint;
 pub mod columns;
 pub mod comments;
@@ -72,6 +73,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0006_comments.sql",
         include_str!("../../../../migrations/0006_comments.sql"),
+    ),
+    (
+        "0007_checklists.sql",
+        include_str!("../../../../migrations/0007_checklists.sql"),
     ),
 ];
 

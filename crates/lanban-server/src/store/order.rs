@@ -12,6 +12,10 @@ pub enum Siblings<'a> {
     Columns { board_id: &'a str },
     /// Cards of the column with this id.
     Cards { column_id: &'a str },
+    /// Checklists of the card with this id.
+    Checklists { card_id: &'a str },
+    /// Items of the checklist with this id.
+    Items { checklist_id: &'a str },
 }
 
 impl Siblings<'_> {
@@ -19,6 +23,8 @@ impl Siblings<'_> {
         match self {
             Siblings::Columns { board_id } => ("columns", "board_id", board_id),
             Siblings::Cards { column_id } => ("cards", "column_id", column_id),
+            Siblings::Checklists { card_id } => ("checklists", "card_id", card_id),
+            Siblings::Items { checklist_id } => ("checklist_items", "checklist_id", checklist_id),
         }
     }
 
@@ -26,6 +32,8 @@ impl Siblings<'_> {
         match self {
             Siblings::Columns { .. } => "a column of this board",
             Siblings::Cards { .. } => "a card of the target column",
+            Siblings::Checklists { .. } => "a checklist of this card",
+            Siblings::Items { .. } => "an item of this checklist",
         }
     }
 }

@@ -147,6 +147,7 @@ pub fn check(conn: &Connection, export: &BoardExport) -> Result<()> {
     let columns = check_columns(export)?;
     check_cards(export, &columns, &people)?;
     check_comments(export, &people)?;
+    check_checklists(export)?;
     log::check_events(export)?;
     log::check_log_makes_snapshot(export)?;
     check_tombstones(export)?;
@@ -342,6 +343,54 @@ fn check_comments(export: &BoardExport, people: &People) -> Result<()> {
     Ok(())
 }
 
+/// Checklists are on the package's cards, at distinct positions on each card, their items at distinct positions,
+/// every text written the way the server keeps it; ids appear once.
+fn check_checklists(export: &BoardExport) -> Result<()> {
+    let cards: HashSet<_> = export.snapshot.cards.iter().map(|c| c.id).collect();
+    let (mut ids, mut places) = (HashSet::new(), HashSet::new());
+    for (i, list) in export.snapshot.checklists.iter().enumerate() {
+        let field = format!("snapshot.checklists[{i}]");
+        on_board(
+            format!("{field}.board_id"),
+            list.board_id,
+            export.snapshot.board.id,
+        )?;
+        if !ids.insert(list.id.to_string()) {
+            return Err(Error::invalid(format!("{field}.id"), "appears twice"));
+        }
+        if !cards.contains(&list.card_id) {
+            return Err(Error::invalid(
+                format!("{field}.card_id"),
+                "must be a card of the package",
+            ));
+        }
+        kept(&format!("{field}.title"), &list.title, validate::title)?;
+        position(&format!("{field}.position"), &list.position)?;
+        if !places.insert((list.card_id.to_string(), list.position.clone())) {
+            return Err(Error::invalid(
+                format!("{field}.position"),
+                "is another checklist's on its card",
+            ));
+        }
+        let mut spots = HashSet::new();
+        for (j, item) in list.items.iter().enumerate() {
+            let field = format!("{field}.items[{j}]");
+            if !ids.insert(item.id.to_string()) {
+                return Err(Error::invalid(format!("{field}.id"), "appears twice"));
+            }
+            kept(&format!("{field}.text"), &item.text, validate::item_text)?;
+            position(&format!("{field}.position"), &item.position)?;
+            if !spots.insert(item.position.as_str()) {
+                return Err(Error::invalid(
+                    format!("{field}.position"),
+                    "is another item's on its checklist",
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 fn check_card_fields(field: &str, card: &Card, people: &People) -> Result<()> {
     kept(&format!("{field}.title"), &card.title, validate::title)?;
     kept(
@@ -400,6 +449,11 @@ fn check_tombstones(export: &BoardExport) -> Result<()> {
     let live: HashSet<String> = (export.snapshot.columns.iter().map(|c| c.id.to_string()))
         .chain(export.snapshot.cards.iter().map(|c| c.id.to_string()))
         .chain(export.snapshot.comments.iter().map(|c| c.id.to_string()))
+        .chain(export.snapshot.checklists.iter().map(|c| c.id.to_string()))
+        .chain(
+            (export.snapshot.checklists.iter())
+                .flat_map(|c| c.items.iter().map(|i| i.id.to_string())),
+        )
         .collect();
     let mut ids = HashSet::new();
     for (i, tombstone) in export.tombstones.iter().enumerate() {
@@ -421,6 +475,8 @@ fn item_id(item: Item) -> String {
         Item::Card(id) => id.to_string(),
         Item::Column(id) => id.to_string(),
         Item::Comment(id) => id.to_string(),
+        Item::Checklist(id) => id.to_string(),
+        Item::ChecklistItem(id) => id.to_string(),
     }
 }
 
@@ -460,16 +516,20 @@ fn check_free_here(conn: &Connection, export: &BoardExport) -> Result<()> {
     let items = (snapshot.columns.iter().map(|c| c.id.to_string()))
         .chain(snapshot.cards.iter().map(|c| c.id.to_string()))
         .chain(snapshot.comments.iter().map(|c| c.id.to_string()))
+        .chain(snapshot.checklists.iter().map(|c| c.id.to_string()))
+        .chain((snapshot.checklists.iter()).flat_map(|c| c.items.iter().map(|i| i.id.to_string())))
         .chain(export.tombstones.iter().map(|t| item_id(t.item)));
     for id in items {
         if exists(
             "SELECT EXISTS (SELECT 1 FROM columns WHERE id = ?1)
                  OR EXISTS (SELECT 1 FROM cards WHERE id = ?1)
                  OR EXISTS (SELECT 1 FROM comments WHERE id = ?1)
+                 OR EXISTS (SELECT 1 FROM checklists WHERE id = ?1)
+                 OR EXISTS (SELECT 1 FROM checklist_items WHERE id = ?1)
                  OR EXISTS (SELECT 1 FROM tombstones WHERE id = ?1)",
             &id,
         )? {
-            return Err(Error::PackageClash("card, column or comment"));
+            return Err(Error::PackageClash("card, column, comment or checklist"));
         }
     }
     for token in &export.tokens {

@@ -303,6 +303,15 @@ pub fn insert_board(
     for comment in &snapshot.comments {
         rows::insert_comment(conn, comment)?;
     }
+    // A checklist's creator is not in the package: its board's host member (checked to be there) stands for them.
+    if !snapshot.checklists.is_empty() {
+        let host = (snapshot.members.iter())
+            .find(|m| m.role == lanban_core::model::Role::Host)
+            .ok_or(rusqlite::Error::QueryReturnedNoRows)?;
+        for list in &snapshot.checklists {
+            rows::insert_checklist(conn, list, host.id)?;
+        }
+    }
     let start = crate::store::log::package_base_seq(export);
     if let Some(base) = &export.base {
         let json = serde_json::to_string(base)

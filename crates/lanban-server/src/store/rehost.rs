@@ -172,6 +172,9 @@ fn tombstones_of(events: &[Event], snapshot: &Snapshot) -> Vec<Tombstone> {
                 column_of.insert(card.id, card.column_id);
             }
             Change::CommentDeleted(gone) => deleted.push(tombstone(Item::Comment(gone.id), at)),
+            Change::ChecklistDeleted(gone) => {
+                deleted.push(tombstone(Item::Checklist(gone.id), at));
+            }
             Change::CardDeleted(gone) => {
                 column_of.remove(&gone.id);
                 deleted.push(tombstone(Item::Card(gone.id), at));
@@ -194,6 +197,10 @@ fn tombstones_of(events: &[Event], snapshot: &Snapshot) -> Vec<Tombstone> {
         Item::Card(id) => snapshot.cards.iter().any(|c| c.id == *id),
         Item::Column(id) => snapshot.columns.iter().any(|c| c.id == *id),
         Item::Comment(id) => snapshot.comments.iter().any(|c| c.id == *id),
+        Item::Checklist(id) => snapshot.checklists.iter().any(|c| c.id == *id),
+        Item::ChecklistItem(id) => {
+            (snapshot.checklists.iter()).any(|c| c.items.iter().any(|i| i.id == *id))
+        }
     };
     let mut seen = std::collections::HashSet::new();
     deleted.retain(|t| !live(&t.item) && seen.insert(t.item));
