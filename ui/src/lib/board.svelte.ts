@@ -9,20 +9,26 @@ import {
   type CardId,
   type Column,
   type ColumnId,
+  type Checklist,
+  type ChecklistId,
   type Comment,
   type CommentId,
+  type ItemId,
   type ConnectionView,
   type Member,
   type MemberId,
   type PresenceEntry,
   type SubmitOutcome,
   type UpdateCard,
+  type UpdateChecklist,
+  type UpdateItem,
 } from "../bindings";
 import { BoardStore, NO_CARDS, type FailedChange, type Result } from "./boardStore";
 import { uuidv7 } from "./mutations";
 
 /** The shared empty list of comments, so a card without any compares equal from one render to the next. */
 const NO_COMMENTS: Comment[] = Object.freeze([]) as unknown as Comment[];
+const NO_CHECKLISTS: Checklist[] = Object.freeze([]) as unknown as Checklist[];
 
 /** Who (other than me) has each card open. */
 export type Viewers = Map<CardId, Member[]>;
@@ -38,6 +44,8 @@ export class BoardModel {
   memberById = $state.raw<Map<MemberId, Member>>(new Map());
   /** Each card's comments, oldest first. */
   commentsByCard = $state.raw<Map<CardId, Comment[]>>(new Map());
+  /** Each card's checklists, in order. */
+  checklistsByCard = $state.raw<Map<CardId, Checklist[]>>(new Map());
   /** My comments the host has not confirmed yet. */
   pendingComments = $state.raw<ReadonlySet<CommentId>>(new Set());
   /** Cards with a change the host does not have yet (the "not yet synced" mark). */
@@ -91,6 +99,7 @@ export class BoardModel {
     this.members = v.members;
     this.memberById = v.memberById;
     this.commentsByCard = v.commentsByCard;
+    this.checklistsByCard = v.checklistsByCard;
     this.pendingComments = v.pendingComments;
     this.pendingCards = v.pendingCards;
     this.waiting = v.waiting;
@@ -111,6 +120,21 @@ export class BoardModel {
 
   commentsOf(card: CardId): Comment[] {
     return this.commentsByCard.get(card) ?? NO_COMMENTS;
+  }
+
+  checklistsOf(card: CardId): Checklist[] {
+    return this.checklistsByCard.get(card) ?? NO_CHECKLISTS;
+  }
+
+  /** Items done, of how many, over a card's checklists; undefined when it has no items. */
+  checklistProgress(card: CardId): { done: number; all: number } | undefined {
+    let done = 0;
+    let all = 0;
+    for (const list of this.checklistsOf(card)) {
+      all += list.items.length;
+      for (const item of list.items) if (item.done) done += 1;
+    }
+    return all ? { done, all } : undefined;
   }
 
   // ------------------------------------------------------------------------------------------------------------
@@ -177,6 +201,33 @@ export class BoardModel {
 
   deleteComment(id: CommentId): Promise<Result<SubmitOutcome>> {
     return this.store.submit({ kind: "delete_comment", comment: id });
+  }
+
+  /** Adds a checklist at the end of a card's (its id chosen here, so items can be added at once). */
+  addChecklist(card: CardId, title: string): Promise<Result<SubmitOutcome>> {
+    return this.store.submit({ kind: "create_checklist", card, checklist: { id: uuidv7(), title } });
+  }
+
+  updateChecklist(id: ChecklistId, patch: UpdateChecklist): Promise<Result<SubmitOutcome>> {
+    return this.store.submit({ kind: "update_checklist", checklist: id, patch });
+  }
+
+  deleteChecklist(id: ChecklistId): Promise<Result<SubmitOutcome>> {
+    return this.store.submit({ kind: "delete_checklist", checklist: id });
+  }
+
+  /** Adds an item (at the end unless placed). */
+  addItem(checklist: ChecklistId, text: string, place: { before?: ItemId; after?: ItemId } = {}): Promise<Result<SubmitOutcome>> {
+    return this.store.submit({ kind: "create_item", checklist, item: { id: uuidv7(), text, ...place } });
+  }
+
+  /** Edits, ticks or moves an item. */
+  updateItem(checklist: ChecklistId, item: ItemId, patch: UpdateItem): Promise<Result<SubmitOutcome>> {
+    return this.store.submit({ kind: "update_item", checklist, item, patch });
+  }
+
+  deleteItem(checklist: ChecklistId, item: ItemId): Promise<Result<SubmitOutcome>> {
+    return this.store.submit({ kind: "delete_item", checklist, item });
   }
 
   /** Sends a change that could not be applied again, on top of the board as it is now. */

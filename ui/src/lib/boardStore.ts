@@ -19,6 +19,7 @@ import {
   type BridgeMessage,
   type Card,
   type CardId,
+  type Checklist,
   type Comment,
   type CommentId,
   type Column,
@@ -56,6 +57,8 @@ export interface BoardView {
   memberById: Map<MemberId, Member>;
   /** Each card's comments, oldest first; a card's array keeps its identity while none of its comments changed. */
   commentsByCard: Map<CardId, Comment[]>;
+  /** Each card's checklists in order; a card's array keeps its identity while none of them changed. */
+  checklistsByCard: Map<CardId, Checklist[]>;
   /** Comments drawn from this person's changes that the host has not confirmed yet ("Sending…"). */
   pendingComments: ReadonlySet<CommentId>;
   /** Cards with a change kept on this computer that the host does not have yet ("not yet synced"). */
@@ -236,6 +239,16 @@ export class BoardStore {
       const before = this.cached0?.commentsByCard.get(id);
       if (before && sameItems(before, list)) commentsByCard.set(id, before);
     }
+    const checklistsByCard = new Map<CardId, Checklist[]>();
+    for (const list of shown.checklists ?? []) {
+      let lists = checklistsByCard.get(list.card_id);
+      if (!lists) checklistsByCard.set(list.card_id, (lists = []));
+      lists.push(list);
+    }
+    for (const [id, lists] of checklistsByCard) {
+      const before = this.cached0?.checklistsByCard.get(id);
+      if (before && sameItems(before, lists)) checklistsByCard.set(id, before);
+    }
     const confirmed = this.state.comments ?? [];
     const pendingComments = new Set<CommentId>();
     if (shown.comments !== this.state.comments) {
@@ -253,6 +266,7 @@ export class BoardStore {
       cardById,
       memberById,
       commentsByCard,
+      checklistsByCard,
       pendingComments:
         previous && sameSet(previous.pendingComments, pendingComments) ? previous.pendingComments : pendingComments,
       pendingCards: previous && sameSet(previous.pendingCards, pendingCards) ? previous.pendingCards : pendingCards,
@@ -310,7 +324,13 @@ export class BoardStore {
     }
     for (const change of this.local) drawn.push(change.mutation);
     if (!drawn.length) return { shown: state, pendingCards: NO_PENDING, waiting, failed: failed.length ? failed : NO_FAILED };
-    const d: Snapshot = { ...state, columns: [...state.columns], cards: [...state.cards], comments: state.comments };
+    const d: Snapshot = {
+      ...state,
+      columns: [...state.columns],
+      cards: [...state.cards],
+      comments: state.comments,
+      checklists: state.checklists,
+    };
     const now = new Date().toISOString();
     for (const mutation of drawn) applyMutation(d, mutation, this.me.id, now);
     // Keep the confirmed arrays when the pending changes left them as they were.

@@ -2,7 +2,7 @@
 // the Rust outbox keeps and sends), drawn on a draft of the board by `applyMutation`. Creates carry an id chosen
 // here (a UUIDv7), so a card made while the host is away can be edited and moved before it syncs.
 
-import type { Card, CardId, Column, ColumnId, Mutation, Snapshot } from "../bindings";
+import type { Card, CardId, Checklist, ChecklistId, Column, ColumnId, Mutation, Snapshot } from "../bindings";
 
 /** A UUIDv7: 48 bits of milliseconds, then random bits (ids sort by creation time, as the server's do). */
 export function uuidv7(now = Date.now()): string {
@@ -79,6 +79,22 @@ export const draft = {
       if (i >= 0) at = i + 1;
     }
     d.columns.splice(at, 0, column);
+  },
+
+  /** Replaces a checklist by what `change` makes of it (fresh array only when it changed). */
+  patchChecklist(d: Snapshot, id: ChecklistId, change: (c: Checklist) => Checklist): void {
+    const lists = d.checklists ?? [];
+    const at = lists.findIndex((c) => c.id === id);
+    if (at < 0) return;
+    const next = change(lists[at]);
+    if (next !== lists[at]) d.checklists = lists.map((c, i) => (i === at ? next : c));
+  },
+
+  /** Moves a checklist just before `before` or just after `after` (checklists of one card). */
+  moveChecklist(d: Snapshot, id: ChecklistId, before?: ChecklistId | null, after?: ChecklistId | null): void {
+    const lists = d.checklists ?? [];
+    const moving = lists.find((c) => c.id === id);
+    if (moving) d.checklists = placed(lists.filter((c) => c !== moving), moving, before, after);
   },
 
   removeColumn(d: Snapshot, id: ColumnId): void {
@@ -176,7 +192,74 @@ export function applyMutation(d: Snapshot, m: Mutation, by: string, now: string)
     case "delete_comment":
       if (d.comments?.some((c) => c.id === m.comment)) d.comments = d.comments.filter((c) => c.id !== m.comment);
       break;
+    case "create_checklist": {
+      const id = m.checklist.id;
+      const lists = d.checklists ?? [];
+      if (!id || lists.some((c) => c.id === id)) break;
+      d.checklists = [
+        ...lists,
+        { id, board_id: d.board.id, card_id: m.card, title: m.checklist.title.trim(), position: "~", items: [] },
+      ];
+      break;
+    }
+    case "update_checklist": {
+      const title = m.patch.title?.trim();
+      if (title) draft.patchChecklist(d, m.checklist, (c) => ({ ...c, title }));
+      if (m.patch.before || m.patch.after) draft.moveChecklist(d, m.checklist, m.patch.before, m.patch.after);
+      break;
+    }
+    case "delete_checklist":
+      if (d.checklists?.some((c) => c.id === m.checklist)) d.checklists = d.checklists.filter((c) => c.id !== m.checklist);
+      break;
+    case "create_item": {
+      const id = m.item.id;
+      if (!id) break;
+      const item = { id, text: m.item.text.trim(), done: false, position: "~" };
+      draft.patchChecklist(d, m.checklist, (c) =>
+        c.items.some((i) => i.id === id) ? c : { ...c, items: placed(c.items, item, m.item.before, m.item.after) },
+      );
+      break;
+    }
+    case "update_item": {
+      const p = m.patch;
+      draft.patchChecklist(d, m.checklist, (c) => {
+        let items = c.items.map((i) =>
+          i.id === m.item ? { ...i, text: p.text?.trim() || i.text, done: p.done ?? i.done } : i,
+        );
+        const moving = items.find((i) => i.id === m.item);
+        if (moving && (p.before || p.after)) {
+          items = placed(
+            items.filter((i) => i !== moving),
+            moving,
+            p.before,
+            p.after,
+          );
+        }
+        return { ...c, items };
+      });
+      break;
+    }
+    case "delete_item":
+      draft.patchChecklist(d, m.checklist, (c) =>
+        c.items.some((i) => i.id === m.item) ? { ...c, items: c.items.filter((i) => i.id !== m.item) } : c,
+      );
+      break;
   }
+}
+
+/** `item` in `items` just before `before` or just after `after` (neither, or an anchor not there: at the end). */
+function placed<T extends { id: string }>(items: T[], item: T, before?: string | null, after?: string | null): T[] {
+  const next = [...items];
+  let at = next.length;
+  if (before) {
+    const i = next.findIndex((x) => x.id === before);
+    if (i >= 0) at = i;
+  } else if (after) {
+    const i = next.findIndex((x) => x.id === after);
+    if (i >= 0) at = i + 1;
+  }
+  next.splice(at, 0, item);
+  return next;
 }
 
 /** The card a change is about, if any (for the "not yet synced" mark). */

@@ -1,0 +1,87 @@
+"""A checklist on a card, between two people: A hosts, B joins. B opens A's card, adds a checklist and types three
+items (Enter after each); A's card shows 0/3 at once. A opens the card and ticks one of B's items; B, with the card
+open, sees the progress change. A moves an item with Alt+Up; B sees the new order. B ticks the rest and A's card
+shows the checklist complete. Screenshots of the card dialog under target/e2e/.
+"""
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+
+from conftest import two_instances
+from scenario import add_card, click, find, gone, host_board, join, share_details, shots, wait
+
+
+@pytest.fixture
+def pair(display):
+    yield from two_instances(display)
+
+
+def items(driver) -> list[str]:
+    return [e.get_attribute("data-item-text")
+            for e in driver.find_elements(By.CSS_SELECTOR, '[data-testid="checklist-item"]')]
+
+
+def progress(driver) -> str:
+    return driver.find_element(By.CSS_SELECTOR, '[data-testid="checklist-progress"]').text.strip()
+
+
+def face(driver, title: str):
+    found = driver.find_elements(By.CSS_SELECTOR, f'[data-card-title="{title}"] [data-testid="card-checklist"]')
+    return found[0].text.strip() if found else None
+
+
+def tick(driver, text: str):
+    box = driver.find_element(By.CSS_SELECTOR, f'[data-item-text="{text}"] [data-testid="checklist-tick"]')
+    box.click()
+
+
+def test_a_checklist_ticked_by_one_is_seen_by_the_other(pair):
+    a, b = pair
+    A, B = a.driver, b.driver
+    host_board(A, "Launch", "Ada")
+    add_card(A, "Plan the offsite")
+    code, address = share_details(A)
+    join(B, code, "Bea", address)
+
+    # B adds a checklist to A's card and types three items, one after the other.
+    click(B, "card", '[data-card-title="Plan the offsite"]')
+    find(B, "card-dialog")
+    click(B, "checklist-add")
+    title = find(B, "checklist-title-input")
+    title.send_keys(Keys.CONTROL, "a")
+    title.send_keys("Before we go", Keys.ENTER)
+    box = find(B, "checklist-add-item")
+    wait(B, lambda d: d.switch_to.active_element == box, "the new checklist's item box did not take the focus")
+    for text in ["Book the venue", "Order lunch", "Send the agenda"]:
+        box.send_keys(text, Keys.ENTER)
+    wait(B, lambda d: items(d) == ["Book the venue", "Order lunch", "Send the agenda"], "B's items never showed")
+    assert progress(B) == "0/3"
+
+    # A's card shows the checklist's progress at once.
+    wait(A, lambda d: face(d, "Plan the offsite") == "0/3", "A's card never showed 0/3")
+
+    # A opens the card and ticks one of B's items; B sees 1/3.
+    click(A, "card", '[data-card-title="Plan the offsite"]')
+    find(A, "card-dialog")
+    wait(A, lambda d: items(d) == ["Book the venue", "Order lunch", "Send the agenda"], "A never saw B's items")
+    tick(A, "Order lunch")
+    wait(B, lambda d: progress(d) == "1/3", "B never saw A's tick")
+    assert B.find_element(By.CSS_SELECTOR, '[data-item-text="Order lunch"] [data-testid="checklist-tick"]').is_selected()
+
+    # A moves the last item up, with the keyboard; B sees the new order.
+    A.find_element(By.CSS_SELECTOR, '[data-item-text="Send the agenda"] [data-testid="checklist-tick"]').send_keys(
+        Keys.ALT, Keys.ARROW_UP)
+    wait(B, lambda d: items(d) == ["Book the venue", "Send the agenda", "Order lunch"], "B never saw the move")
+    shots(a, b, "checklist-ticked-and-moved")
+
+    # B ticks the rest; A's card shows the checklist complete.
+    tick(B, "Book the venue")
+    tick(B, "Send the agenda")
+    wait(B, lambda d: progress(d) == "3/3", "B's checklist never complete")
+    click(A, "card-dialog-close")
+    gone(A, "card-dialog")
+    wait(A, lambda d: face(d, "Plan the offsite") == "3/3", "A's card never showed 3/3")
+    chip = A.find_element(By.CSS_SELECTOR, '[data-card-title="Plan the offsite"] [data-testid="card-checklist"]')
+    assert "complete" in chip.get_attribute("class"), chip.get_attribute("class")
+    shots(a, b, "checklist-complete")
