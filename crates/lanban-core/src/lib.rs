@@ -32,6 +32,6 @@ pub mod validate;
 /// The protocol version this build speaks; servers report it in `/api/health` and in every socket's `hello`. A
 /// client that meets a host with a higher version stops and asks to be updated rather than misread the board.
 ///
-/// 1: the first. 2: comments (`comment.*` events, `Snapshot.comments`), the log's base (`log-base`,
-/// `history_compacted`), `protocol` in `hello`.
+/// 1: the first. 2: comments and checklists (`comment.*` and `checklist.*` events, their lists in the
+/// snapshot), the log's base (`log-base`, `history_compacted`), `protocol` in `hello`.
 pub const PROTOCOL_VERSION: u32 = 2;
