@@ -1,9 +1,12 @@
-// The header's filter: which cards' title or description contain the text typed, and so which cards each column
-// shows. It applies after a short pause in typing, so a long board does not re-filter on every keystroke.
+// The header's filter: the text typed (title or description) and the facets chosen in the Filters menu (labels,
+// people, due), and so which cards each column shows and counts. Text applies after a short pause in typing, so a
+// long board does not re-filter on every keystroke; facets apply at once. The rules are in lib/filters.
 
-import type { Card, CardId, ColumnId } from "../bindings";
+import type { Card, CardId, ColumnId, Label } from "../bindings";
 import type { BoardModel } from "./board.svelte";
 import { NO_CARDS } from "./boardStore";
+import { type Criteria, type DueWindow, filtering, passes } from "./filters";
+import { today } from "./format";
 
 /** Pause (ms) after the last keystroke before the filter applies. */
 const PAUSE = 120;
@@ -11,8 +14,13 @@ const PAUSE = 120;
 export class CardFilter {
   /** What the filter field shows. */
   text = $state("");
-  /** The filter in effect: follows `text` after a short pause in typing. */
+  /** The text in effect: follows `text` after a short pause in typing. */
   applied = $state("");
+  /** Label names chosen. */
+  labels = $state.raw<ReadonlySet<string>>(new Set());
+  /** Member ids chosen, and NOBODY. */
+  people = $state.raw<ReadonlySet<string>>(new Set());
+  due = $state<DueWindow | null>(null);
 
   private readonly model: BoardModel;
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -29,15 +37,52 @@ export class CardFilter {
     else this.timer = setTimeout(() => (this.applied = text), PAUSE);
   }
 
-  /** The ids of the cards whose title or description contains the filter text, or null when not filtering. */
+  /** Adds or removes a label name, member id or NOBODY. */
+  toggle(kind: "labels" | "people", value: string): void {
+    const next = new Set(this[kind]);
+    if (!next.delete(value)) next.add(value);
+    this[kind] = next;
+  }
+
+  setDue(due: DueWindow | null): void {
+    this.due = this.due === due ? null : due;
+  }
+
+  /** How many facets are chosen (the text aside). */
+  facets = $derived(this.labels.size + this.people.size + (this.due ? 1 : 0));
+
+  /** Clears the text and every facet. */
+  clear(): void {
+    this.set("");
+    this.labels = new Set();
+    this.people = new Set();
+    this.due = null;
+  }
+
+  /** Every label on the board's cards, one per name, by name. */
+  boardLabels: Label[] = $derived.by(() => {
+    const byName = new Map<string, Label>();
+    for (const cards of this.model.byColumn.values()) {
+      for (const c of cards) for (const l of c.labels) if (!byName.has(l.name)) byName.set(l.name, l);
+    }
+    return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
+  });
+
+  private criteria: Criteria = $derived({
+    text: this.applied.trim().toLowerCase(),
+    labels: this.labels,
+    people: this.people,
+    due: this.due,
+  });
+
+  /** The ids of the cards the filter lets through, or null when not filtering. */
   matches: Set<CardId> | null = $derived.by(() => {
-    const q = this.applied.trim().toLowerCase();
-    if (!q) return null;
+    const criteria = this.criteria;
+    if (!filtering(criteria)) return null;
+    const day = today();
     const ids = new Set<CardId>();
     for (const cards of this.model.byColumn.values()) {
-      for (const c of cards) {
-        if (c.title.toLowerCase().includes(q) || c.description.toLowerCase().includes(q)) ids.add(c.id);
-      }
+      for (const c of cards) if (passes(c, criteria, day)) ids.add(c.id);
     }
     return ids;
   });

@@ -1,0 +1,69 @@
+"""Filtering a board by label and by "mine": a person hosts a board with three cards, labels one `bug` and assigns
+another to themself. The Filters menu offers the board's labels and its people; choosing `bug` leaves the one
+card, and the column's count says 1/3; adding "Mine" (people) to it leaves none; the text filter combines with the
+facets; Clear shows every card again in one click. Screenshot of the menu under target/e2e/.
+"""
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import Select
+
+from conftest import SHOTS
+from scenario import add_card, click, find, gone, host_board, type_into, wait
+
+
+def visible_cards(driver) -> list[str]:
+    return [e.get_attribute("data-card-title") for e in driver.find_elements(By.CSS_SELECTOR, '[data-testid="card"]')]
+
+
+def test_filter_by_label_and_by_mine(solo):
+    C = solo.driver
+    host_board(C, "Sprint", "Cleo")
+    for title in ["Fix the login", "Draw new icons", "Write the docs"]:
+        add_card(C, title)
+
+    # One card gets the label `bug`, another is assigned to Cleo.
+    click(C, "card", '[data-card-title="Fix the login"]')
+    find(C, "card-dialog")
+    # The dialog takes the focus as it opens: type once it has settled.
+    wait(C, lambda d: d.switch_to.active_element.get_attribute("data-testid") == "card-dialog", "dialog never focused")
+    label = C.find_element(By.CSS_SELECTOR, '[aria-label="New label name"]')
+    type_into(label, "bug")
+    C.find_element(By.XPATH, '//button[normalize-space()="Add label"]').click()
+    wait(C, lambda d: "bug" in d.find_element(By.CSS_SELECTOR, '[data-card-title="Fix the login"]').get_attribute(
+        "textContent"), "the card never showed its label")
+    click(C, "card-dialog-close")
+    gone(C, "card-dialog")
+    click(C, "card", '[data-card-title="Draw new icons"]')
+    find(C, "card-dialog")
+    Select(C.find_element(By.ID, "card-assignee")).select_by_visible_text("Cleo (you)")
+    wait(C, lambda d: d.find_element(*("css selector", '[data-testid="save-state"]')).text.strip().lower().startswith("saved"),
+         "the assignee was never saved")
+    click(C, "card-dialog-close")
+    gone(C, "card-dialog")
+
+    # Filter by the label: one card, and the column says 1/3.
+    click(C, "filters-open")
+    find(C, "filters-menu")
+    click(C, "filter-label", '[data-label="bug"]')
+    wait(C, lambda d: visible_cards(d) == ["Fix the login"], "the label filter did not leave one card")
+    assert find(C, "filters-count").text.strip() == "1"
+    count = C.find_element(By.CSS_SELECTOR, '[data-testid="column"] .count')
+    assert count.text.strip() == "1/3", count.text
+    C.save_screenshot(str(SHOTS / "filters-menu.png"))
+
+    # And mine: no card is both; mine alone: Cleo's card.
+    click(C, "filter-person", '[data-person="me"]')
+    wait(C, lambda d: visible_cards(d) == [], "bug and mine should match nothing")
+    click(C, "filter-label", '[data-label="bug"]')
+    wait(C, lambda d: visible_cards(d) == ["Draw new icons"], "mine did not leave Cleo's card")
+
+    # The text filter combines with the facets; Clear shows everything again.
+    C.switch_to.active_element.send_keys(Keys.ESCAPE)
+    gone(C, "filters-menu")
+    type_into(find(C, "filter"), "docs")
+    wait(C, lambda d: visible_cards(d) == [], "text and mine should match nothing")
+    click(C, "filters-clear")
+    wait(C, lambda d: sorted(visible_cards(d)) == ["Draw new icons", "Fix the login", "Write the docs"],
+         "Clear did not show every card")
+    assert find(C, "filter").get_attribute("value") == ""
