@@ -30,17 +30,7 @@ async fn members_build_and_tick_a_checklist_and_everyone_sees_it_live() {
     let server = TestServer::start().await;
     let board = server.create_board("Launch", "Hana").await;
     let bea = server.join(&board.room_code, "Bea").await;
-    let column = server
-        .add_column(&board.id, &board.host_token, "Todo")
-        .await;
-    let card = server
-        .add_card(
-            &str_of(&column["id"]),
-            &board.host_token,
-            json!({"title": "Ship it"}),
-        )
-        .await;
-    let card = str_of(&card["id"]);
+    let card = server.card_on(&board).await;
     let mut hana = server.socket(&board.id, &board.host_token, None).await;
 
     // Bea adds a checklist with an id she chose, and three items (the third placed first).
@@ -234,17 +224,8 @@ async fn members_build_and_tick_a_checklist_and_everyone_sees_it_live() {
 async fn bad_checklist_changes_are_refused_with_nothing_written() {
     let server = TestServer::start().await;
     let board = server.create_board("Launch", "Hana").await;
-    let column = server
-        .add_column(&board.id, &board.host_token, "Todo")
-        .await;
-    let card = server
-        .add_card(
-            &str_of(&column["id"]),
-            &board.host_token,
-            json!({"title": "Ship it"}),
-        )
-        .await;
-    let lists = format!("/api/cards/{}/checklists", str_of(&card["id"]));
+    let card = server.card_on(&board).await;
+    let lists = format!("/api/cards/{card}/checklists");
     let list = server
         .ok(
             Method::POST,

@@ -14,17 +14,7 @@ async fn members_comment_edit_their_own_and_the_host_moderates_live() {
     let server = TestServer::start().await;
     let board = server.create_board("Launch", "Hana").await;
     let bea = server.join(&board.room_code, "Bea").await;
-    let column = server
-        .add_column(&board.id, &board.host_token, "Todo")
-        .await;
-    let card = server
-        .add_card(
-            &str_of(&column["id"]),
-            &board.host_token,
-            json!({"title": "Ship it"}),
-        )
-        .await;
-    let card = str_of(&card["id"]);
+    let card = server.card_on(&board).await;
     let mut hana = server.socket(&board.id, &board.host_token, None).await;
 
     // Bea writes a comment with an id she chose; Hana sees it live.
@@ -122,17 +112,7 @@ async fn a_removed_members_comments_stay_and_a_cards_comments_go_with_it() {
     let server = TestServer::start().await;
     let board = server.create_board("Launch", "Hana").await;
     let cy = server.join(&board.room_code, "Cy").await;
-    let column = server
-        .add_column(&board.id, &board.host_token, "Todo")
-        .await;
-    let card = server
-        .add_card(
-            &str_of(&column["id"]),
-            &board.host_token,
-            json!({"title": "Ship it"}),
-        )
-        .await;
-    let card = str_of(&card["id"]);
+    let card = server.card_on(&board).await;
     let path = format!("/api/cards/{card}/comments");
     let cys = server
         .ok(

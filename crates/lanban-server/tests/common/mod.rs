@@ -206,6 +206,19 @@ impl TestServer {
         .await
     }
 
+    /// The id of a card "Ship it" in a new column "Todo" of `board`, both made by its host member.
+    pub async fn card_on(&self, board: &TestBoard) -> String {
+        let column = self.add_column(&board.id, &board.host_token, "Todo").await;
+        let card = self
+            .add_card(
+                &str_of(&column["id"]),
+                &board.host_token,
+                json!({"title": "Ship it"}),
+            )
+            .await;
+        str_of(&card["id"])
+    }
+
     pub async fn snapshot(&self, board: &str, token: &str) -> Value {
         self.ok(Method::GET, &format!("/api/boards/{board}"), token, None)
             .await
