@@ -49,7 +49,8 @@ export class BoardUi {
     return getContext<BoardUi>(KEY);
   }
 
-  /** Keys on a focused card: arrows move the focus, Space picks the card up, Enter opens it. */
+  /** Keys on a focused card: arrows move the focus, Space picks the card up, Enter opens it, M assigns it to me
+   *  (or, if it is mine, to no one). */
   cardKey(e: KeyboardEvent, card: Card): void {
     if (this.cardDrag.mode || e.ctrlKey || e.metaKey || e.altKey) return;
     switch (e.key) {
@@ -65,11 +66,23 @@ export class BoardUi {
       case "Enter":
         this.openCard(card.id);
         break;
+      case "m":
+      case "M":
+        this.assignMe(card);
+        break;
       default:
         return;
     }
     e.preventDefault();
     e.stopPropagation();
+  }
+
+  /** Assigns the card to me, or unassigns it if it was mine, and says so for screen readers. */
+  assignMe(card: Card): void {
+    const me = this.model.me.id;
+    const mine = card.assignee_id === me;
+    void this.model.updateCard(card.id, { assignee_id: mine ? null : me });
+    this.announcement = mine ? `«${card.title}» unassigned` : `«${card.title}» assigned to you`;
   }
 
   /** Opens a card's dialog (not for the click that ends a drag). A card not yet synced opens too: its id is its
