@@ -65,3 +65,27 @@ def test_filter_by_label_and_by_mine(solo):
     wait(C, lambda d: sorted(visible_cards(d)) == ["Draw new icons", "Fix the login", "Write the docs"],
          "Clear did not show every card")
     assert find(C, "filter").get_attribute("value") == ""
+
+
+def test_a_task_list_in_a_description_is_ticked_in_its_preview(solo):
+    C = solo.driver
+    host_board(C, "Notes", "Cleo")
+    add_card(C, "Write the docs")
+    click(C, "card", '[data-card-title="Write the docs"]')
+    find(C, "card-dialog")
+    wait(C, lambda d: d.switch_to.active_element.get_attribute("data-testid") == "card-dialog", "dialog never focused")
+    description = find(C, "card-dialog-description")
+    description.click()
+    description.send_keys("Steps:", Keys.ENTER, "- [ ] outline", Keys.ENTER, "- [ ] draft")
+    wait(C, lambda d: d.find_element(*("css selector", '[data-testid="save-state"]')).text.strip().lower().startswith("saved"),
+         "the description was never saved")
+    C.find_element(By.XPATH, '//button[@role="tab" and normalize-space()="Preview"]').click()
+    boxes = C.find_elements(By.CSS_SELECTOR, ".rendered input.task")
+    assert len(boxes) == 2, len(boxes)
+    boxes[1].click()
+    wait(C, lambda d: d.find_elements(By.CSS_SELECTOR, '.rendered input.task[data-task="1"]')[0].is_selected(),
+         "the second task never showed ticked")
+    C.save_screenshot(str(SHOTS / "description-task-list.png"))
+    C.find_element(By.XPATH, '//button[@role="tab" and normalize-space()="Edit"]').click()
+    text = find(C, "card-dialog-description").get_attribute("value")
+    assert "- [ ] outline" in text and "- [x] draft" in text, text
