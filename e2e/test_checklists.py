@@ -1,7 +1,7 @@
 """A checklist on a card, between two people: A hosts, B joins. B opens A's card, adds a checklist and types three
 items (Enter after each); A's card shows 0/3 at once. A opens the card and ticks one of B's items; B, with the card
-open, sees the progress change. A moves an item with Alt+Up; B sees the new order. B ticks the rest and A's card
-shows the checklist complete. Screenshots of the card dialog under target/e2e/.
+open, sees the progress change. A moves an item with Alt+Up; B sees the new order. A's Activity panel tells what
+happened; B ticks the rest: the panel shows it as it happens and A's card shows the checklist complete. Screenshots of the card dialog under target/e2e/.
 """
 
 import pytest
@@ -29,6 +29,12 @@ def progress(driver) -> str:
 def face(driver, title: str):
     found = driver.find_elements(By.CSS_SELECTOR, f'[data-card-title="{title}"] [data-testid="card-checklist"]')
     return found[0].text.strip() if found else None
+
+
+def activity(driver) -> list[str]:
+    """The activity panel's entries, newest first, as "Name did something"."""
+    return [" ".join(e.text.split("·")[0].split())
+            for e in driver.find_elements(By.CSS_SELECTOR, '[data-testid="activity-panel"] [data-testid="activity-entry"] p')]
 
 
 def tick(driver, text: str):
@@ -75,12 +81,24 @@ def test_a_checklist_ticked_by_one_is_seen_by_the_other(pair):
     wait(B, lambda d: items(d) == ["Book the venue", "Send the agenda", "Order lunch"], "B never saw the move")
     shots(a, b, "checklist-ticked-and-moved")
 
-    # B ticks the rest; A's card shows the checklist complete.
+    # A opens the board's Activity: what happened, newest first; B's next ticks arrive in it live.
+    click(A, "card-dialog-close")
+    gone(A, "card-dialog")
+    click(A, "activity-open")
+    find(A, "activity-panel")
+    wait(A, lambda d: "Ada ticked «Order lunch» on «Plan the offsite»" in activity(d), "A's tick is not in the activity")
+    texts = activity(A)
+    assert "Bea added the checklist «Before we go» to «Plan the offsite»" in texts, texts
+    assert "Ada added «Plan the offsite» to «Todo»" in texts, texts
+
+    # B ticks the rest; A's card shows the checklist complete, and the activity says so as it happens.
     tick(B, "Book the venue")
     tick(B, "Send the agenda")
     wait(B, lambda d: progress(d) == "3/3", "B's checklist never complete")
-    click(A, "card-dialog-close")
-    gone(A, "card-dialog")
+    wait(A, lambda d: activity(d)[0] == "Bea ticked «Send the agenda» on «Plan the offsite»", "the activity is not live")
+    shots(a, b, "activity-panel")
+    click(A, "activity-close")
+    gone(A, "activity-panel")
     wait(A, lambda d: face(d, "Plan the offsite") == "3/3", "A's card never showed 3/3")
     chip = A.find_element(By.CSS_SELECTOR, '[data-card-title="Plan the offsite"] [data-testid="card-checklist"]')
     assert "complete" in chip.get_attribute("class"), chip.get_attribute("class")

@@ -52,6 +52,11 @@ export const commands = {
 	removeMember: (memberId: MemberId) => typedError<null, CommandError>(__TAURI_INVOKE("remove_member", { memberId })),
 	/**  Tells teammates which card this person has open. */
 	setViewing: (cardId: CardId | null) => typedError<null, CommandError>(__TAURI_INVOKE("set_viewing", { cardId })),
+	/**
+	 *  The events before `before` (default: the newest), at most `limit` (at most 200), from the host, or from this
+	 *  computer's copy while the host is out of reach.
+	 */
+	boardActivity: (before: number | null, limit: number) => typedError<ActivityPage, CommandError>(__TAURI_INVOKE("board_activity", { before, limit })),
 	/**  Offers the open board to a member, to host on their computer (`None` withdraws the offer). Host only. */
 	offerHandoff: (memberId: MemberId | null) => typedError<null, CommandError>(__TAURI_INVOKE("offer_handoff", { memberId })),
 	/**
@@ -106,6 +111,16 @@ export const events = {
 };
 
 /* Types */
+/**  A page of the board's history, for the activity panel: events in seq order. */
+export type ActivityPage = {
+	events: Event[],
+	/**
+	 *  The first seq the history still holds (the host compacts older events away, docs/protocol.md §6.22): no
+	 *  page goes further back than this.
+	 */
+	first: number,
+};
+
 /**
  *  Every code a command can fail with: each of the server's `ErrorCode`s under the same name, then the app's
  *  own. Serialised as the same snake_case strings, so the UI can switch on them exhaustively.

@@ -115,3 +115,58 @@ pub async fn set_viewing(active: State<'_, Active>, card_id: Option<CardId>) -> 
     active.session().await?.set_viewing(card_id);
     Ok(())
 }
+
+/// Most events one activity page holds.
+const ACTIVITY_PAGE: u32 = 200;
+
+/// A page of the board's history, for the activity panel: events in seq order.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct ActivityPage {
+    pub events: Vec<lanban_core::event::Event>,
+    /// The first seq the history still holds (the host compacts older events away, docs/protocol.md §6.22): no
+    /// page goes further back than this.
+    pub first: u64,
+}
+
+/// The events before `before` (default: the newest), at most `limit` (at most 200), from the host, or from this
+/// computer's copy while the host is out of reach.
+#[tauri::command]
+#[specta::specta]
+pub async fn board_activity(
+    active: State<'_, Active>,
+    before: Option<u64>,
+    limit: u32,
+) -> CommandResult<ActivityPage> {
+    let session = active.session().await?;
+    let board = session.board_id();
+    let end = before
+        .map(|b| b.saturating_sub(1))
+        .unwrap_or_else(|| session.state().seq);
+    let limit = limit.clamp(1, ACTIVITY_PAGE);
+    let since = end.saturating_sub(u64::from(limit));
+    let api = session.api();
+    let from_host = match api.events(board, since, Some(limit)).await {
+        Err(err) if err.code() == Some(lanban_core::api::ErrorCode::HistoryCompacted) => {
+            let base = api.log_base(board).await?.seq;
+            api.events(board, base.max(since), Some(limit))
+                .await
+                .map(|page| (page.events, base + 1))
+        }
+        page => page.map(|page| (page.events, 1)),
+    };
+    let (mut events, first) = match from_host {
+        Ok(found) => found,
+        // Out of reach: what this computer's copy holds.
+        Err(err) => {
+            let slot = session.replica_slot().ok_or(err)?;
+            let events = slot
+                .replica
+                .events_since(&slot.host, board, since)
+                .map_err(lanban_client::ClientError::from)?;
+            let first = events.first().map_or(end + 1, |e| e.seq);
+            (events, first)
+        }
+    };
+    events.retain(|e| e.seq <= end);
+    Ok(ActivityPage { events, first })
+}

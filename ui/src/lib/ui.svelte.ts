@@ -6,6 +6,7 @@
 import { getContext, setContext } from "svelte";
 import type { Card, CardId, ColumnId } from "../bindings";
 import type { BoardModel } from "./board.svelte";
+import { ActivityLog } from "./activityLog.svelte";
 import { CardFilter } from "./cardFilter.svelte";
 import { CardFocus } from "./cardFocus.svelte";
 import { CardDrag } from "./cardDrag.svelte";
@@ -20,6 +21,9 @@ export class BoardUi {
   readonly cardDrag: CardDrag;
   readonly columnDrag: ColumnDrag;
 
+  /** The board's activity, loaded once someone looks. */
+  readonly activity: ActivityLog;
+  activityOpen = $state(false);
   /** The card whose dialog is open. */
   openCardId = $state<CardId | null>(null);
   shareOpen = $state(false);
@@ -39,6 +43,7 @@ export class BoardUi {
     this.focus = new CardFocus(model, this.filter);
     this.cardDrag = new CardDrag(this);
     this.columnDrag = new ColumnDrag(model, () => this.scroller);
+    this.activity = new ActivityLog(model);
   }
 
   static provide(ui: BoardUi): void {
