@@ -67,7 +67,7 @@ def test_filter_by_label_and_by_mine(solo):
     assert find(C, "filter").get_attribute("value") == ""
 
 
-def test_a_task_list_in_a_description_is_ticked_in_its_preview(solo):
+def test_a_task_list_in_a_description_is_ticked_and_a_link_asks_first(solo):
     C = solo.driver
     host_board(C, "Notes", "Cleo")
     add_card(C, "Write the docs")
@@ -76,7 +76,8 @@ def test_a_task_list_in_a_description_is_ticked_in_its_preview(solo):
     wait(C, lambda d: d.switch_to.active_element.get_attribute("data-testid") == "card-dialog", "dialog never focused")
     description = find(C, "card-dialog-description")
     description.click()
-    description.send_keys("Steps:", Keys.ENTER, "- [ ] outline", Keys.ENTER, "- [ ] draft")
+    description.send_keys("Steps ([guide](https://example.com/guide)):", Keys.ENTER, "- [ ] outline", Keys.ENTER,
+                          "- [ ] draft")
     wait(C, lambda d: d.find_element(*("css selector", '[data-testid="save-state"]')).text.strip().lower().startswith("saved"),
          "the description was never saved")
     C.find_element(By.XPATH, '//button[@role="tab" and normalize-space()="Preview"]').click()
@@ -86,6 +87,13 @@ def test_a_task_list_in_a_description_is_ticked_in_its_preview(solo):
     wait(C, lambda d: d.find_elements(By.CSS_SELECTOR, '.rendered input.task[data-task="1"]')[0].is_selected(),
          "the second task never showed ticked")
     C.save_screenshot(str(SHOTS / "description-task-list.png"))
+
+    # A link shows its address first, and opens only if the person says so.
+    C.find_element(By.CSS_SELECTOR, '.rendered a[href="https://example.com/guide"]').click()
+    dialog = find(C, "confirm-dialog")
+    assert "https://example.com/guide" in dialog.text, dialog.text
+    click(C, "confirm-cancel")
+    gone(C, "confirm-dialog")
     C.find_element(By.XPATH, '//button[@role="tab" and normalize-space()="Edit"]').click()
     text = find(C, "card-dialog-description").get_attribute("value")
     assert "- [ ] outline" in text and "- [x] draft" in text, text

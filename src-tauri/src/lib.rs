@@ -64,6 +64,7 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
             commands::board::remove_member,
             commands::board::set_viewing,
             commands::board::board_activity,
+            commands::links::open_link,
             commands::handoff::offer_handoff,
             commands::handoff::host_here,
             commands::handoff::host_from_copy,

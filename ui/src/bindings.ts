@@ -57,6 +57,8 @@ export const commands = {
 	 *  computer's copy while the host is out of reach.
 	 */
 	boardActivity: (before: number | null, limit: number) => typedError<ActivityPage, CommandError>(__TAURI_INVOKE("board_activity", { before, limit })),
+	/**  Opens a web or mail link with the system's default handler. */
+	openLink: (url: string) => typedError<null, CommandError>(__TAURI_INVOKE("open_link", { url })),
 	/**  Offers the open board to a member, to host on their computer (`None` withdraws the offer). Host only. */
 	offerHandoff: (memberId: MemberId | null) => typedError<null, CommandError>(__TAURI_INVOKE("offer_handoff", { memberId })),
 	/**

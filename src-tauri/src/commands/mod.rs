@@ -4,5 +4,6 @@
 pub mod board;
 pub mod handoff;
 pub mod lan;
+pub mod links;
 pub mod share;
 pub mod start;

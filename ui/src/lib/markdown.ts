@@ -1,6 +1,6 @@
 // Card descriptions and comments: Markdown rendered with `marked`, then sanitised with DOMPurify. Links never
-// navigate the web view (their target is stripped and the preview swallows clicks); images are dropped (the CSP
-// blocks remote ones). Task lists (`- [ ]`, `- [x]`) render as checkboxes: tickable in a description's preview
+// navigate the web view (their target is stripped; a click goes through lib/links, which shows the address and
+// opens it in the browser); images are dropped (the CSP blocks remote ones). Task lists (`- [ ]`, `- [x]`) render as checkboxes: tickable in a description's preview
 // (`toggleTask` rewrites the source), read-only elsewhere.
 
 import { marked } from "marked";
