@@ -72,6 +72,8 @@ class Instance:
         # Separate app data and separate web view storage (XDG_DATA_HOME), as on two computers.
         env = dict(os.environ, DISPLAY=display, LANBAN_DATA_DIR=str(self.data / "app"), LANBAN_HOST_PORT="0",
                    XDG_DATA_HOME=str(self.data / "xdg"), RUST_LOG=os.environ.get("RUST_LOG", "info"),
+                   # The app's own log, for tests that check what it did (e.g. which notifications it showed).
+                   LANBAN_LOG_FILE=str(self.data / "app.log"),
                    # This namespace is the machine's own: no mDNS daemon may start here (see e2e/lan.py for tests
                    # that use discovery inside namespaces of their own).
                    LANBAN_DISCOVERY="0")

@@ -1,5 +1,5 @@
 """Comments on a card, between two people: A hosts, B joins. B opens A's card and writes a comment mentioning A,
-picking A's name from the @ picker; A's card shows a comment count at once and A's dialog shows the comment with
+picking A's name from the @ picker; A's app asks for a desktop notification of the mention; A's card shows a comment count at once and A's dialog shows the comment with
 A's mention marked. A replies; B, with the card open, sees the reply arrive. B edits B's comment (A sees it edited),
 and A, the host, deletes it (B sees it go). Screenshots of the card dialog under target/e2e/.
 """
@@ -49,6 +49,15 @@ def test_comments_with_mentions_live_between_two_people(pair):
     assert find(B, "comment-input").get_attribute("value") == ""
     mention = B.find_element(By.CSS_SELECTOR, '[data-testid="comment-body"] .mention')
     assert mention.text == "@Ada", mention.text
+
+    # A's app shows A a desktop notification of the mention (in its log: this bare X server has no notification
+    # service to show it on).
+    def notified(_):
+        log = (a.data / "app.log").read_text(errors="replace")
+        return any("desktop notification" in line and "Bea mentioned you on «Write the agenda»" in line
+                   for line in log.splitlines())
+
+    wait(A, notified, "A's app never notified A of the mention")
 
     # A's card shows the count at once; A opens it and sees the comment, A's own mention marked.
     wait(A, lambda d: d.find_elements(By.CSS_SELECTOR, '[data-card-title="Write the agenda"] [data-testid="card-comments"]'),

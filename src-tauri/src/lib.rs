@@ -65,6 +65,7 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
             commands::board::set_viewing,
             commands::board::board_activity,
             commands::links::open_link,
+            commands::notify::notify,
             commands::handoff::offer_handoff,
             commands::handoff::host_here,
             commands::handoff::host_from_copy,
@@ -158,6 +159,7 @@ pub fn build_app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
                 host_port(),
                 lanban_discovery::forced_by_environment(),
             );
+            app.manage(commands::notify::Notifier::new(app.handle().clone()));
             Ok(())
         })
         .on_window_event(|window, event| {
@@ -212,11 +214,23 @@ fn show_window<R: Runtime>(app: &tauri::AppHandle<R>) {
 
 /// Runs the desktop app.
 pub fn run() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    // The log goes to standard error and, with `LANBAN_LOG_FILE`, to that file too (for a support request, or a
+    // script that checks what the app did).
+    let file =
+        std::env::var_os("LANBAN_LOG_FILE").and_then(|path| std::fs::File::create(path).ok());
+    tracing_subscriber::registry()
+        .with(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "info,tao=warn,wry=warn".into()),
         )
+        .with(tracing_subscriber::fmt::layer())
+        .with(file.map(|file| {
+            tracing_subscriber::fmt::layer()
+                .with_ansi(false)
+                .with_writer(std::sync::Mutex::new(file))
+        }))
         .init();
     let builder = tauri::Builder::default()
         // First: a second launch (say, by an invite link) hands its arguments to the running app and exits.
@@ -226,7 +240,8 @@ pub fn run() -> anyhow::Result<()> {
                 .callback(|app, _argv, _cwd| show_window(app))
                 .build(),
         )
-        .plugin(tauri_plugin_deep_link::init());
+        .plugin(tauri_plugin_deep_link::init())
+        .plugin(tauri_plugin_notification::init());
     let app = build_app(builder)
         .build(tauri::generate_context!())
         .map_err(|e| anyhow::anyhow!("the app failed to start: {e}"))?;

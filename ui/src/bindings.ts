@@ -59,6 +59,11 @@ export const commands = {
 	boardActivity: (before: number | null, limit: number) => typedError<ActivityPage, CommandError>(__TAURI_INVOKE("board_activity", { before, limit })),
 	/**  Opens a web or mail link with the system's default handler. */
 	openLink: (url: string) => typedError<null, CommandError>(__TAURI_INVOKE("open_link", { url })),
+	/**
+	 *  Shows a desktop notification with `title` and `body`. Not being able to show it is not an error the person
+	 *  needs to hear about: it is logged.
+	 */
+	notify: (title: string, body: string) => typedError<null, CommandError>(__TAURI_INVOKE("notify", { title, body })),
 	/**  Offers the open board to a member, to host on their computer (`None` withdraws the offer). Host only. */
 	offerHandoff: (memberId: MemberId | null) => typedError<null, CommandError>(__TAURI_INVOKE("offer_handoff", { memberId })),
 	/**

@@ -5,5 +5,6 @@ pub mod board;
 pub mod handoff;
 pub mod lan;
 pub mod links;
+pub mod notify;
 pub mod share;
 pub mod start;

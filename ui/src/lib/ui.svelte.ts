@@ -8,6 +8,7 @@ import type { Card, CardId, ColumnId } from "../bindings";
 import type { BoardModel } from "./board.svelte";
 import { ActivityLog } from "./activityLog.svelte";
 import { CardFilter } from "./cardFilter.svelte";
+import { Notices } from "./notices.svelte";
 import { CardFocus } from "./cardFocus.svelte";
 import { CardDrag } from "./cardDrag.svelte";
 import { ColumnDrag } from "./columnDrag.svelte";
@@ -21,6 +22,8 @@ export class BoardUi {
   readonly cardDrag: CardDrag;
   readonly columnDrag: ColumnDrag;
 
+  /** Desktop notifications for this board. */
+  readonly notices: Notices;
   /** The board's activity, loaded once someone looks. */
   readonly activity: ActivityLog;
   activityOpen = $state(false);
@@ -44,6 +47,7 @@ export class BoardUi {
     this.cardDrag = new CardDrag(this);
     this.columnDrag = new ColumnDrag(model, () => this.scroller);
     this.activity = new ActivityLog(model);
+    this.notices = new Notices(model);
   }
 
   static provide(ui: BoardUi): void {
