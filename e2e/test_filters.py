@@ -4,11 +4,12 @@ card, and the column's count says 1/3; adding "Mine" (people) to it leaves none;
 facets; Clear shows every card again in one click. Screenshot of the menu under target/e2e/.
 """
 
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from conftest import SHOTS
-from scenario import add_card, click, find, gone, host_board, type_into, wait
+from scenario import add_card, card_in_column, click, find, gone, host_board, type_into, wait
 
 
 def visible_cards(driver) -> list[str]:
@@ -97,3 +98,33 @@ def test_a_task_list_in_a_description_is_ticked_and_a_link_asks_first(solo):
     C.find_element(By.XPATH, '//button[@role="tab" and normalize-space()="Edit"]').click()
     text = find(C, "card-dialog-description").get_attribute("value")
     assert "- [ ] outline" in text and "- [x] draft" in text, text
+
+
+def test_a_move_is_undone_from_its_toast_or_with_ctrl_z(solo):
+    C = solo.driver
+    host_board(C, "Moves", "Cleo")
+    click(C, "add-column")
+    find(C, "new-column-title").send_keys("Done", Keys.ENTER)
+    find(C, "column", '[data-column-title="Done"]')
+    find(C, "new-column-title").send_keys(Keys.ESCAPE)
+    add_card(C, "Ship it")
+
+    def move_right():
+        card = find(C, "card", '[data-card-title="Ship it"]')
+        C.execute_script("arguments[0].focus()", card)
+        card.send_keys(" ")
+        ActionChains(C).send_keys(Keys.ARROW_RIGHT).send_keys(" ").perform()
+        wait(C, lambda d: card_in_column(d, "Done", "Ship it"), "the card never moved to Done")
+
+    # Moved with the keyboard; the toast offers Undo, which puts it back.
+    move_right()
+    toast = find(C, "toast")
+    assert "Moved «Ship it» to Done" in toast.text, toast.text
+    C.save_screenshot(str(SHOTS / "undo-toast.png"))
+    click(C, "toast-action")
+    wait(C, lambda d: card_in_column(d, "Todo", "Ship it"), "Undo did not bring the card back")
+
+    # Moved again; Ctrl+Z puts it back too.
+    move_right()
+    ActionChains(C).key_down(Keys.CONTROL).send_keys("z").key_up(Keys.CONTROL).perform()
+    wait(C, lambda d: card_in_column(d, "Todo", "Ship it"), "Ctrl+Z did not bring the card back")

@@ -25,6 +25,7 @@ import {
 } from "../bindings";
 import { BoardStore, NO_CARDS, type FailedChange, type Result } from "./boardStore";
 import { uuidv7 } from "./mutations";
+import { toast } from "./toasts.svelte";
 
 /** The shared empty list of comments, so a card without any compares equal from one render to the next. */
 const NO_COMMENTS: Comment[] = Object.freeze([]) as unknown as Comment[];
@@ -171,14 +172,53 @@ export class BoardModel {
     return this.store.submit({ kind: "create_card", column, card: { id: uuidv7(), title } });
   }
 
-  /** Moves a card to a column, just before/after a sibling (neither: at the end). */
-  moveCard(id: CardId, column: ColumnId, place: { before?: CardId; after?: CardId }): Promise<Result<SubmitOutcome>> {
+  /** Moves a card to a column, just before/after a sibling (neither: at the end). The move can be undone: for
+   *  10 s from its toast, and with Ctrl/Cmd+Z until the next move. */
+  async moveCard(id: CardId, column: ColumnId, place: { before?: CardId; after?: CardId }): Promise<Result<SubmitOutcome>> {
+    const back = this.placeOf(id);
+    const result = await this.submitMove(id, column, place);
+    const card = this.cardById.get(id);
+    const to = this.columns.find((c) => c.id === column)?.title;
+    if (result.status === "ok" && back && card && to && (back.column !== column || !back.unchanged(place))) {
+      const from = this.columns.find((c) => c.id === back.column)?.title ?? "its column";
+      const undo = () => {
+        if (this.undoMove !== undo) return;
+        this.undoMove = null;
+        void this.submitMove(id, back.column, back.place);
+        toast(`«${card.title}» is back in ${from}`);
+      };
+      this.undoMove = undo;
+      toast(`Moved «${card.title}» to ${to}`, "notice", 10_000, { label: "Undo", run: undo });
+    }
+    return result;
+  }
+
+  private submitMove(id: CardId, column: ColumnId, place: { before?: CardId; after?: CardId }): Promise<Result<SubmitOutcome>> {
     return this.store.submit({
       kind: "update_card",
       card: id,
       patch: { column_id: column, before: place.before ?? null, after: place.after ?? null },
       base: null,
     });
+  }
+
+  /** Undoes my last card move (Ctrl/Cmd+Z), if there is one to undo. */
+  undoMove: (() => void) | null = null;
+
+  /** Where a card is now, as a move's target: its column and a neighbour to go back next to. */
+  private placeOf(id: CardId): { column: ColumnId; place: { before?: CardId; after?: CardId }; unchanged: (p: { before?: CardId; after?: CardId }) => boolean } | null {
+    const card = this.cardById.get(id);
+    if (!card) return null;
+    const siblings = this.cardsOf(card.column_id);
+    const at = siblings.findIndex((c) => c.id === id);
+    const above = siblings[at - 1]?.id;
+    const below = siblings[at + 1]?.id;
+    return {
+      column: card.column_id,
+      place: above ? { after: above } : below ? { before: below } : {},
+      // The same place: just after the card above it, or just before the card below it.
+      unchanged: (p) => (!!above && p.after === above) || (!!below && p.before === below),
+    };
   }
 
   /** Edits fields of a card (title, description, labels, assignee, due date). */

@@ -1,11 +1,19 @@
-// Toasts: short messages bottom-right (errors in the server's words, and notices), gone after ~5 s.
+// Toasts: short messages bottom-right (errors in the server's words, and notices), gone after ~5 s; a toast may
+// carry one action (Undo), pressed within its time.
 
 export type ToastKind = "error" | "notice";
+
+/** A button on a toast (e.g. Undo); pressing it runs `run` and dismisses the toast. */
+export interface ToastAction {
+  label: string;
+  run: () => void;
+}
 
 export interface Toast {
   id: number;
   kind: ToastKind;
   message: string;
+  action?: ToastAction;
 }
 
 let next = 1;
@@ -16,11 +24,13 @@ export function dismiss(id: number): void {
   toasts.list = toasts.list.filter((t) => t.id !== id);
 }
 
-export function toast(message: string, kind: ToastKind = "notice", ms = 5000): void {
+export function toast(message: string, kind: ToastKind = "notice", ms = 5000, action?: ToastAction): void {
   const id = next++;
-  // The same message twice in a row is shown once.
-  if (toasts.list.some((t) => t.message === message)) return;
-  toasts.list = [...toasts.list.slice(-3), { id, kind, message }];
+  // The same message twice in a row is shown once (a toast with an action replaces its twin: its action is newer).
+  const twin = toasts.list.find((t) => t.message === message);
+  if (twin && !action) return;
+  const rest = twin ? toasts.list.filter((t) => t !== twin) : toasts.list;
+  toasts.list = [...rest.slice(-3), { id, kind, message, action }];
   setTimeout(() => dismiss(id), ms);
 }
 
