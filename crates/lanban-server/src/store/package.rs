@@ -20,6 +20,9 @@ use crate::store::ids::Item;
 use crate::store::portable::{self, BoardExport, EXPORT_FORMAT, EXPORT_VERSION};
 use crate::store::{Error, Result, Tx, log, rows};
 
+mod parts;
+use parts::{check_checklists, check_comments};
+
 /// Imports a package as a new board of the server whose certificate has `fingerprint`, in the job's transaction:
 /// refused if the board (or any of its ids, or a token hash) is here already, if the package is not consistent,
 /// or if its log ends with a `board.moved` to another server. If its room code does not start with this server's
@@ -305,87 +308,6 @@ fn check_cards(export: &BoardExport, columns: &HashSet<ColumnId>, people: &Peopl
                 format!("{field}.position"),
                 "is another card's in its column",
             ));
-        }
-    }
-    Ok(())
-}
-
-/// Comments are on the package's cards, by members the board ever had, written the way the server keeps them.
-fn check_comments(export: &BoardExport, people: &People) -> Result<()> {
-    let cards: HashSet<_> = export.snapshot.cards.iter().map(|c| c.id).collect();
-    let mut ids = HashSet::new();
-    for (i, comment) in export.snapshot.comments.iter().enumerate() {
-        let field = format!("snapshot.comments[{i}]");
-        on_board(
-            format!("{field}.board_id"),
-            comment.board_id,
-            export.snapshot.board.id,
-        )?;
-        if !ids.insert(comment.id) {
-            return Err(Error::invalid(format!("{field}.id"), "appears twice"));
-        }
-        if !cards.contains(&comment.card_id) {
-            return Err(Error::invalid(
-                format!("{field}.card_id"),
-                "must be a card of the package",
-            ));
-        }
-        if !people.all.contains(&comment.author_id) {
-            return Err(Error::invalid(
-                format!("{field}.author_id"),
-                "must be a member of the package",
-            ));
-        }
-        kept(&format!("{field}.body"), &comment.body, validate::comment)?;
-        moment(&format!("{field}.created_at"), &comment.created_at)?;
-        moment(&format!("{field}.updated_at"), &comment.updated_at)?;
-    }
-    Ok(())
-}
-
-/// Checklists are on the package's cards, at distinct positions on each card, their items at distinct positions,
-/// every text written the way the server keeps it; ids appear once.
-fn check_checklists(export: &BoardExport) -> Result<()> {
-    let cards: HashSet<_> = export.snapshot.cards.iter().map(|c| c.id).collect();
-    let (mut ids, mut places) = (HashSet::new(), HashSet::new());
-    for (i, list) in export.snapshot.checklists.iter().enumerate() {
-        let field = format!("snapshot.checklists[{i}]");
-        on_board(
-            format!("{field}.board_id"),
-            list.board_id,
-            export.snapshot.board.id,
-        )?;
-        if !ids.insert(list.id.to_string()) {
-            return Err(Error::invalid(format!("{field}.id"), "appears twice"));
-        }
-        if !cards.contains(&list.card_id) {
-            return Err(Error::invalid(
-                format!("{field}.card_id"),
-                "must be a card of the package",
-            ));
-        }
-        kept(&format!("{field}.title"), &list.title, validate::title)?;
-        position(&format!("{field}.position"), &list.position)?;
-        if !places.insert((list.card_id.to_string(), list.position.clone())) {
-            return Err(Error::invalid(
-                format!("{field}.position"),
-                "is another checklist's on its card",
-            ));
-        }
-        let mut spots = HashSet::new();
-        for (j, item) in list.items.iter().enumerate() {
-            let field = format!("{field}.items[{j}]");
-            if !ids.insert(item.id.to_string()) {
-                return Err(Error::invalid(format!("{field}.id"), "appears twice"));
-            }
-            kept(&format!("{field}.text"), &item.text, validate::item_text)?;
-            position(&format!("{field}.position"), &item.position)?;
-            if !spots.insert(item.position.as_str()) {
-                return Err(Error::invalid(
-                    format!("{field}.position"),
-                    "is another item's on its checklist",
-                ));
-            }
         }
     }
     Ok(())
