@@ -108,8 +108,15 @@ async fn a_member_hosts_the_board_from_their_copy_once_the_host_is_gone() {
     let (status, hosted) =
         rehost(&bea_server, &bea_server.host_token, &body(copy, &gone.bea)).await;
     assert_eq!(status, StatusCode::CREATED, "{hosted}");
-    // The same board, two events on: `board.rehosted`, then a room code of Bea's server.
-    assert_eq!(seq_of(&hosted), at + 2);
+    // The same board, two events on: `board.rehosted`, then a room code of Bea's server, unless the two servers'
+    // tags happen to be the same (1 in 1,024), when the code is Bea's server's already and stays.
+    let tag = |board: &Value| {
+        board["board"]["room_code"]
+            .as_str()
+            .map(|c| c[..2].to_owned())
+    };
+    let rotated = tag(&hosted) != tag(&gone.last);
+    assert_eq!(seq_of(&hosted), at + 1 + u64::from(rotated));
     assert_eq!(hosted["columns"], gone.last["columns"]);
     assert_eq!(hosted["cards"], gone.last["cards"]);
     assert_eq!(
