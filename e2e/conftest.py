@@ -61,6 +61,13 @@ def display():
     xvfb.wait(10)
 
 
+# The instances running now, for the check after each test.
+LIVE: list["Instance"] = []
+
+# What the app logs when its window hit an uncaught error (src-tauri/src/commands/report.rs).
+WINDOW_ERROR = "the window hit an error"
+
+
 class Instance:
     """One app instance: its own data directory, tauri-driver and WebDriver session."""
 
@@ -96,6 +103,18 @@ class Instance:
             self.stop_driver()
             raise
         self.display = display
+        LIVE.append(self)
+
+    def app_log(self) -> str:
+        try:
+            return (self.data / "app.log").read_text(errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    def window_errors(self, since: int = 0) -> list[str]:
+        """The errors the window reported (each one showed a "Something went wrong" toast) after `since` characters
+        of the app's log."""
+        return [line for line in self.app_log()[since:].splitlines() if WINDOW_ERROR in line]
 
     def new_session(self):
         options = ArgOptions()
@@ -143,11 +162,15 @@ class Instance:
         self.log.close()
 
     def close(self):
+        if self in LIVE:
+            LIVE.remove(self)
+        errors = self.window_errors()
         try:
             self.driver.quit()
         finally:
             self.stop_driver()
             shutil.rmtree(self.data, ignore_errors=True)
+        assert not errors, f"{self.name}'s window hit errors: {errors}"
 
 
 def two_instances(display, a_env: dict[str, str] | None = None):
@@ -165,6 +188,16 @@ def two_instances(display, a_env: dict[str, str] | None = None):
     finally:
         a.close()
         b.close()
+
+
+@pytest.fixture(autouse=True)
+def no_window_errors():
+    """No test passes while a window showed "Something went wrong": every instance's log is checked after it."""
+    marks = {id(i): len(i.app_log()) for i in LIVE}
+    yield
+    for i in list(LIVE):
+        errors = i.window_errors(marks.get(id(i), 0))
+        assert not errors, f"{i.name}'s window hit errors: {errors}"
 
 
 @pytest.fixture(scope="session")

@@ -66,6 +66,7 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
             commands::board::board_activity,
             commands::links::open_link,
             commands::notify::notify,
+            commands::report::report_window_error,
             commands::handoff::offer_handoff,
             commands::handoff::host_here,
             commands::handoff::host_from_copy,
@@ -217,9 +218,16 @@ pub fn run() -> anyhow::Result<()> {
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
     // The log goes to standard error and, with `LANBAN_LOG_FILE`, to that file too (for a support request, or a
-    // script that checks what the app did).
-    let file =
-        std::env::var_os("LANBAN_LOG_FILE").and_then(|path| std::fs::File::create(path).ok());
+    // script that checks what the app did). It is appended to, so a restart keeps what came before, and private to
+    // the user like every file the app writes.
+    let file = std::env::var_os("LANBAN_LOG_FILE").and_then(|path| {
+        let file =
+            lanban_client::private::options(std::fs::OpenOptions::new().create(true).append(true))
+                .open(&path)
+                .ok()?;
+        lanban_client::private::restrict(std::path::Path::new(&path)).ok()?;
+        Some(file)
+    });
     tracing_subscriber::registry()
         .with(
             tracing_subscriber::EnvFilter::try_from_default_env()

@@ -64,6 +64,8 @@ export const commands = {
 	 *  needs to hear about: it is logged.
 	 */
 	notify: (title: string, body: string) => typedError<null, CommandError>(__TAURI_INVOKE("notify", { title, body })),
+	/**  Logs an error the window hit (an uncaught exception or an unhandled promise rejection). */
+	reportWindowError: (message: string) => __TAURI_INVOKE<void>("report_window_error", { message }),
 	/**  Offers the open board to a member, to host on their computer (`None` withdraws the offer). Host only. */
 	offerHandoff: (memberId: MemberId | null) => typedError<null, CommandError>(__TAURI_INVOKE("offer_handoff", { memberId })),
 	/**

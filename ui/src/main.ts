@@ -1,17 +1,22 @@
 // The web view's entry point: mounts the app into the page.
 import { mount } from "svelte";
 import App from "./App.svelte";
+import { commands } from "./bindings";
 import { toast } from "./lib/toasts.svelte";
 import "./app.css";
 
 const target = document.getElementById("app");
 if (!target) throw new Error("index.html has no #app element");
 
-// A bug should never fail silently: say so in a toast (the details go to the console).
-window.addEventListener("error", (e) => toast(`Something went wrong: ${e.message}`, "error"));
+// A bug should never fail silently: say so in a toast, and put it in the app's log (the details go to the console).
+function report(message: string) {
+  toast(`Something went wrong: ${message}`, "error");
+  void commands.reportWindowError(message).catch(() => {});
+}
+window.addEventListener("error", (e) => report(e.message));
 window.addEventListener("unhandledrejection", (e) => {
   const reason = e.reason as { message?: unknown } | undefined;
-  toast(`Something went wrong: ${String(reason?.message ?? reason)}`, "error");
+  report(String(reason?.message ?? reason));
 });
 
 // Which device the person used last: focus rings show for keyboard use even when a script moved the focus

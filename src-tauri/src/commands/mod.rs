@@ -6,5 +6,6 @@ pub mod handoff;
 pub mod lan;
 pub mod links;
 pub mod notify;
+pub mod report;
 pub mod share;
 pub mod start;
