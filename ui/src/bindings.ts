@@ -267,6 +267,13 @@ export type Card = {
 	created_by: MemberId,
 	created_at: Timestamp,
 	updated_at: Timestamp,
+	/**  When the card was archived: hidden from the board, kept to restore. Absent when it is not. */
+	archived_at?: Timestamp | null,
+	/**
+	 *  When the card was moved to the trash; the trash is emptied after 30 days. Absent when it is not in the
+	 *  trash.
+	 */
+	trashed_at?: Timestamp | null,
 };
 
 /**  Identifies a card. */
@@ -330,6 +337,13 @@ export type Column = {
 	title: string,
 	/**  Fractional-index key; columns are ordered by comparing keys bytewise. */
 	position: string,
+	/**  When the column was archived: hidden from the board with its cards, kept to restore. Absent when it is not. */
+	archived_at?: Timestamp | null,
+	/**
+	 *  When the column was moved to the trash (with its cards, which come back with it); the trash is emptied
+	 *  after 30 days. Absent when it is not in the trash.
+	 */
+	trashed_at?: Timestamp | null,
 };
 
 /**  Identifies a column of a board. */
@@ -571,7 +585,9 @@ export type Mutation = { kind: "rename_board"; board: BoardId; name: string } | 
  *  `base`: the card as the person saw it when they made the change, which tells a teammate's change to the
  *  same field (a collision) from one to other fields (merged without asking).
  */
-{ kind: "update_card"; card: CardId; patch: UpdateCard; base: Card | null } | { kind: "delete_card"; card: CardId } | { kind: "create_comment"; card: CardId; comment: CreateComment } | { kind: "update_comment"; comment: CommentId; patch: UpdateComment } | { kind: "delete_comment"; comment: CommentId } | { kind: "create_checklist"; card: CardId; checklist: CreateChecklist } | { kind: "update_checklist"; checklist: ChecklistId; patch: UpdateChecklist } | { kind: "delete_checklist"; checklist: ChecklistId } | { kind: "create_item"; checklist: ChecklistId; item: CreateItem } | { kind: "update_item"; checklist: ChecklistId; item: ItemId; patch: UpdateItem } | { kind: "delete_item"; checklist: ChecklistId; item: ItemId };
+{ kind: "update_card"; card: CardId; patch: UpdateCard; base: Card | null } | { kind: "delete_card"; card: CardId } | { kind: "create_comment"; card: CardId; comment: CreateComment } | { kind: "update_comment"; comment: CommentId; patch: UpdateComment } | { kind: "delete_comment"; comment: CommentId } | { kind: "create_checklist"; card: CardId; checklist: CreateChecklist } | { kind: "update_checklist"; checklist: ChecklistId; patch: UpdateChecklist } | { kind: "delete_checklist"; checklist: ChecklistId } | { kind: "create_item"; checklist: ChecklistId; item: CreateItem } | { kind: "update_item"; checklist: ChecklistId; item: ItemId; patch: UpdateItem } | { kind: "delete_item"; checklist: ChecklistId; item: ItemId } | 
+/**  Deletes for good every card and column in the board's trash (host only). */
+{ kind: "empty_trash"; board: BoardId };
 
 /**  A board just opened: everything the board view needs to paint at once. */
 export type OpenedBoard = {
@@ -728,6 +744,14 @@ export type UpdateCard = {
 	after?: CardId | null,
 	/**  If set and not the card's current version, nothing changes and the answer is 409 `version_conflict`. */
 	version?: number | null,
+	/**  `true` archives the card (hidden from the board), `false` takes it out of the archive. */
+	archived?: boolean | null,
+	/**
+	 *  `true` moves the card to the trash (as `DELETE` does), `false` restores it. A card restored (or taken out of
+	 *  the archive) whose column is archived or in the trash goes to the end of the board's first column on the
+	 *  board, unless the edit names a `column_id`.
+	 */
+	trashed?: boolean | null,
 };
 
 /**
@@ -748,6 +772,10 @@ export type UpdateColumn = {
 	title?: string | null,
 	before?: ColumnId | null,
 	after?: ColumnId | null,
+	/**  `true` archives it (hidden from the board with its cards), `false` takes it out of the archive. */
+	archived?: boolean | null,
+	/**  `true` moves it to the trash with its cards (as `DELETE` does), `false` restores it with them. */
+	trashed?: boolean | null,
 };
 
 /**  `PATCH /api/comments/{comment}`: the author edits their comment. */

@@ -395,7 +395,7 @@ impl Api {
             .await
     }
 
-    /// `DELETE /api/columns/{column}`.
+    /// `DELETE /api/columns/{column}`: to the trash, with its cards.
     pub async fn delete_column(&self, column: ColumnId) -> Result<(), ClientError> {
         self.mutate(
             Method::DELETE,
@@ -425,10 +425,20 @@ impl Api {
             .await
     }
 
-    /// `DELETE /api/cards/{card}`.
+    /// `DELETE /api/cards/{card}`: to the trash.
     pub async fn delete_card(&self, card: CardId) -> Result<(), ClientError> {
         self.mutate(Method::DELETE, &format!("/api/cards/{card}"), None::<&()>)
             .await
+    }
+
+    /// `DELETE /api/boards/{board}/trash`: everything in the trash deleted for good (host only).
+    pub async fn empty_trash(&self, board: BoardId) -> Result<(), ClientError> {
+        self.mutate(
+            Method::DELETE,
+            &format!("/api/boards/{board}/trash"),
+            None::<&()>,
+        )
+        .await
     }
 
     /// `GET /api/boards/{board}/log-base`: where the board's log starts (the host compacts it).

@@ -169,7 +169,12 @@ impl Launch {
 
     async fn titles(&self) -> Vec<String> {
         let now = self.hana.snapshot(self.board).await.unwrap();
-        now.cards.into_iter().map(|c| c.title).collect()
+        // The cards on the board (a deleted card is in the trash).
+        now.cards
+            .into_iter()
+            .filter(|c| c.is_live())
+            .map(|c| c.title)
+            .collect()
     }
 }
 

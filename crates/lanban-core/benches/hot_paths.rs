@@ -49,6 +49,8 @@ fn card(board: BoardId, column: ColumnId, position: String) -> Card {
         created_by: MemberId::new(),
         created_at: Timestamp::now(),
         updated_at: Timestamp::now(),
+        archived_at: None,
+        trashed_at: None,
     }
 }
 
@@ -76,6 +78,8 @@ fn events(state: &Snapshot) -> Vec<Event> {
             board_id: state.board.id,
             title: format!("Column {i}"),
             position: key,
+            archived_at: None,
+            trashed_at: None,
         };
         columns.push(column.clone());
         events.push(next(Change::ColumnCreated(column)));

@@ -253,6 +253,12 @@ pub struct UpdateColumn {
     pub before: Option<ColumnId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<ColumnId>,
+    /// `true` archives it (hidden from the board with its cards), `false` takes it out of the archive.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archived: Option<bool>,
+    /// `true` moves it to the trash with its cards (as `DELETE` does), `false` restores it with them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trashed: Option<bool>,
 }
 
 /// `POST /api/columns/{column}/cards`.
@@ -379,6 +385,14 @@ pub struct UpdateCard {
     #[schema(value_type = Option<u64>, minimum = 1)]
     #[cfg_attr(feature = "specta", specta(type = Option<u64>, optional))]
     pub version: Patch<u64>,
+    /// `true` archives the card (hidden from the board), `false` takes it out of the archive.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archived: Option<bool>,
+    /// `true` moves the card to the trash (as `DELETE` does), `false` restores it. A card restored (or taken out of
+    /// the archive) whose column is archived or in the trash goes to the end of the board's first column on the
+    /// board, unless the edit names a `column_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trashed: Option<bool>,
 }
 
 /// `GET /api/boards/{board}`: the whole board at `seq`.

@@ -33,5 +33,6 @@ pub mod validate;
 /// client that meets a host with a higher version stops and asks to be updated rather than misread the board.
 ///
 /// 1: the first. 2: comments and checklists (`comment.*` and `checklist.*` events, their lists in the
-/// snapshot), the log's base (`log-base`, `history_compacted`), `protocol` in `hello`.
-pub const PROTOCOL_VERSION: u32 = 2;
+/// snapshot), the log's base (`log-base`, `history_compacted`), `protocol` in `hello`. 3: archive and trash
+/// (`archived_at` and `trashed_at` on cards and columns; `DELETE` moves to the trash; the trash emptied).
+pub const PROTOCOL_VERSION: u32 = 3;

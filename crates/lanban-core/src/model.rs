@@ -33,6 +33,20 @@ pub struct Column {
     pub title: String,
     /// Fractional-index key; columns are ordered by comparing keys bytewise.
     pub position: String,
+    /// When the column was archived: hidden from the board with its cards, kept to restore. Absent when it is not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archived_at: Option<Timestamp>,
+    /// When the column was moved to the trash (with its cards, which come back with it); the trash is emptied
+    /// after 30 days. Absent when it is not in the trash.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trashed_at: Option<Timestamp>,
+}
+
+impl Column {
+    /// Shown on the board: neither archived nor in the trash.
+    pub fn is_live(&self) -> bool {
+        self.archived_at.is_none() && self.trashed_at.is_none()
+    }
 }
 
 /// A coloured tag on a card.
@@ -75,6 +89,20 @@ pub struct Card {
     pub created_by: MemberId,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// When the card was archived: hidden from the board, kept to restore. Absent when it is not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archived_at: Option<Timestamp>,
+    /// When the card was moved to the trash; the trash is emptied after 30 days. Absent when it is not in the
+    /// trash.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trashed_at: Option<Timestamp>,
+}
+
+impl Card {
+    /// Neither archived nor in the trash (its column may still be).
+    pub fn is_live(&self) -> bool {
+        self.archived_at.is_none() && self.trashed_at.is_none()
+    }
 }
 
 /// A comment on a card, by a member. Its author may edit it; its author or the board's host may delete it. It goes

@@ -10,6 +10,7 @@ use crate::api::{
 };
 use crate::ids::{BoardId, CardId, ChecklistId, ColumnId, CommentId, ItemId};
 use crate::model::Card;
+use crate::time::Timestamp;
 
 /// A change to a board that any member may make. Creates carry the id the client chose, so later changes can
 /// name what they create before the host has answered.
@@ -80,6 +81,10 @@ pub enum Mutation {
     DeleteItem {
         checklist: ChecklistId,
         item: ItemId,
+    },
+    /// Deletes for good every card and column in the board's trash (host only).
+    EmptyTrash {
+        board: BoardId,
     },
 }
 
@@ -181,6 +186,9 @@ impl Mutation {
                 format!("/api/checklists/{checklist}/items/{item}"),
                 None,
             ),
+            Mutation::EmptyTrash { board } => {
+                ("DELETE", format!("/api/boards/{board}/trash"), None)
+            }
         };
         Ok(Request { method, path, body })
     }
@@ -210,8 +218,8 @@ impl Mutation {
     }
 
     /// A refused change made again on top of `board` as it is now: a card edit against the card as it is (so it no
-    /// longer collides), moves without neighbours that may be gone, creates with a fresh id (in the first column if
-    /// theirs was deleted).
+    /// longer collides), moves without neighbours that may be gone, creates with a fresh id (in the first column on
+    /// the board if theirs was deleted, archived or put in the trash).
     pub fn on_top(self, board: &Snapshot) -> Mutation {
         match self {
             Mutation::UpdateCard {
@@ -220,7 +228,7 @@ impl Mutation {
                 patch.before = None;
                 patch.after = None;
                 if let Some(Some(column)) = patch.column_id
-                    && board.columns.iter().all(|c| c.id != column)
+                    && !board.columns.iter().any(|c| c.id == column && c.is_live())
                 {
                     patch.column_id = None;
                 }
@@ -239,10 +247,11 @@ impl Mutation {
                 card.id = Some(CardId::new());
                 card.before = None;
                 card.after = None;
-                let column = if board.columns.iter().any(|c| c.id == column) {
+                let column = if board.columns.iter().any(|c| c.id == column && c.is_live()) {
                     column
                 } else {
-                    board.columns.first().map_or(column, |c| c.id)
+                    let mut live = board.columns.iter().filter(|c| c.is_live());
+                    live.next().map_or(column, |c| c.id)
                 };
                 Mutation::CreateCard { column, card }
             }
@@ -330,6 +339,12 @@ pub fn patch_card(card: &mut Card, patch: &UpdateCard) {
     if let Some(Some(column)) = patch.column_id {
         card.column_id = column;
     }
+    if let Some(archived) = patch.archived {
+        card.archived_at = archived.then(Timestamp::now);
+    }
+    if let Some(trashed) = patch.trashed {
+        card.trashed_at = trashed.then(Timestamp::now);
+    }
 }
 
 /// How a card edit made on `base` stands against `now`, the card as the board has it.
@@ -388,6 +403,12 @@ fn fields(patch: &UpdateCard, now: &Card) -> Vec<Field> {
         text(&c.assignee_id)
     });
     add(patch.due_date.as_ref().map(text), |c| text(&c.due_date));
+    add(patch.archived.as_ref().map(text), |c| {
+        text(&c.archived_at.is_some())
+    });
+    add(patch.trashed.as_ref().map(text), |c| {
+        text(&c.trashed_at.is_some())
+    });
     fields
 }
 
@@ -395,7 +416,6 @@ fn fields(patch: &UpdateCard, now: &Card) -> Vec<Field> {
 mod tests {
     use super::*;
     use crate::ids::MemberId;
-    use crate::time::Timestamp;
 
     fn card(title: &str, due: Option<&str>) -> Card {
         Card {
@@ -412,6 +432,8 @@ mod tests {
             created_by: MemberId(uuid::Uuid::from_u128(4)),
             created_at: Timestamp::now(),
             updated_at: Timestamp::now(),
+            archived_at: None,
+            trashed_at: None,
         }
     }
 

@@ -17,7 +17,7 @@ use rusqlite::Connection;
 
 use crate::AppState;
 use crate::config::Compaction;
-use crate::store::{self, log, rows};
+use crate::store::{self, log, rows, trash};
 
 /// The seq each member last said their copy has, per board, since the server started.
 #[derive(Debug, Default)]
@@ -96,7 +96,41 @@ pub async fn run_once(state: &AppState) -> store::Result<usize> {
     Ok(compacted)
 }
 
-/// Compacts now and then until the server stops.
+/// Deletes for good what has been in any board's trash longer than the trash keeps things, as the trash's clock
+/// reads now; answers how many boards had something deleted.
+pub async fn expire_trash(state: &AppState) -> store::Result<usize> {
+    let now = state.config.trash.clock.now();
+    let keep = time::Duration::try_from(state.config.trash.keep).unwrap_or(time::Duration::MAX);
+    let cutoff = Timestamp::from_datetime(
+        now.checked_sub(keep)
+            .unwrap_or(time::OffsetDateTime::UNIX_EPOCH),
+    );
+    let boards = {
+        let cutoff = cutoff.clone();
+        state
+            .store
+            .read(move |conn| trash::boards_with_expired(conn, &cutoff))
+            .await?
+    };
+    let mut emptied = 0;
+    for board in boards {
+        let cutoff = cutoff.clone();
+        match state
+            .store
+            .write(move |tx| trash::expire(tx, board, &cutoff))
+            .await
+        {
+            Ok(gone) => {
+                tracing::info!(%board, columns = gone.columns, cards = gone.cards, "old trash deleted");
+                emptied += 1;
+            }
+            Err(err) => tracing::warn!(%board, error = %err, "cannot empty the old trash"),
+        }
+    }
+    Ok(emptied)
+}
+
+/// Compacts (and empties old trash) now and then until the server stops.
 pub async fn every(state: AppState, period: Duration) {
     let mut tick = tokio::time::interval(period);
     tick.tick().await;
@@ -104,6 +138,9 @@ pub async fn every(state: AppState, period: Duration) {
         tokio::select! {
             () = state.shutdown.cancelled() => return,
             _ = tick.tick() => {
+                if let Err(err) = expire_trash(&state).await {
+                    tracing::warn!(error = %err, "emptying the old trash failed");
+                }
                 if let Err(err) = run_once(&state).await {
                     tracing::warn!(error = %err, "log compaction failed");
                 }

@@ -67,6 +67,51 @@ impl Default for Compaction {
     }
 }
 
+/// The clock the trash's age is read on: the system's, or a test's.
+#[derive(Clone)]
+pub struct Clock(std::sync::Arc<dyn Fn() -> time::OffsetDateTime + Send + Sync>);
+
+impl Clock {
+    /// The system clock.
+    pub fn system() -> Clock {
+        Clock(std::sync::Arc::new(time::OffsetDateTime::now_utc))
+    }
+
+    /// A clock that reads `now` (a test's).
+    pub fn new(now: impl Fn() -> time::OffsetDateTime + Send + Sync + 'static) -> Clock {
+        Clock(std::sync::Arc::new(now))
+    }
+
+    /// The time now.
+    pub fn now(&self) -> time::OffsetDateTime {
+        (self.0)()
+    }
+}
+
+impl std::fmt::Debug for Clock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Clock({})", self.now())
+    }
+}
+
+/// How long the trash keeps what is moved there (docs/protocol.md §6.32): looked at with the log's compaction.
+#[derive(Debug, Clone)]
+pub struct Trash {
+    /// What has been in the trash longer than this is deleted for good.
+    pub keep: Duration,
+    /// The clock its age is read on.
+    pub clock: Clock,
+}
+
+impl Default for Trash {
+    fn default() -> Self {
+        Self {
+            keep: Duration::from_secs(30 * 24 * 60 * 60),
+            clock: Clock::system(),
+        }
+    }
+}
+
 /// Everything a server instance needs to start.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -99,8 +144,10 @@ pub struct Config {
     pub changes_per_minute: usize,
     /// When to serve TLS (see [`crate::tls`]).
     pub tls: crate::tls::TlsMode,
-    /// When to compact event logs.
+    /// When to compact event logs (and empty the trash of what is too old).
     pub compaction: Compaction,
+    /// How long the trash keeps things.
+    pub trash: Trash,
 }
 
 impl Config {
@@ -122,6 +169,7 @@ impl Config {
             changes_per_minute: lanban_core::validate::limits::CHANGES_PER_MINUTE,
             tls: crate::tls::TlsMode::default(),
             compaction: Compaction::default(),
+            trash: Trash::default(),
         }
     }
 

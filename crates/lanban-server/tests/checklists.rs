@@ -196,11 +196,19 @@ async fn members_build_and_tick_a_checklist_and_everyone_sees_it_live() {
     assert_eq!(status, StatusCode::CREATED, "{imported}");
     assert_eq!(imported["checklists"], snapshot["checklists"]);
 
-    // Deleting the card takes its checklists.
+    // Deleting the card for good (to the trash, then the trash emptied) takes its checklists.
     server
         .ok(
             Method::DELETE,
             &format!("/api/cards/{card}"),
+            &board.host_token,
+            None,
+        )
+        .await;
+    server
+        .ok(
+            Method::DELETE,
+            &format!("/api/boards/{}/trash", board.id),
             &board.host_token,
             None,
         )

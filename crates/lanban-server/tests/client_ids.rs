@@ -287,7 +287,9 @@ async fn a_deleted_card_is_gone_not_missing() {
     );
     let the_card = format!("/api/cards/{card}");
     expect(host.delete(&the_card).await, StatusCode::NO_CONTENT, None);
-    socket.events_until(5).await;
+    let trash = format!("/api/boards/{}/trash", board.id);
+    expect(host.delete(&trash).await, StatusCode::NO_CONTENT, None);
+    socket.events_until(6).await;
     let before = server.snapshot(&board.id, &board.host_token).await;
     gone(host.post(&cards, body).await);
     // Edits and deletes of it tell "deleted" apart from "never existed".
@@ -349,10 +351,12 @@ async fn a_deleted_column_takes_its_cards_ids_with_it() {
         )["id"],
     );
 
-    // The host deletes the column, and its cards with it.
+    // The host deletes the column, and its cards with it, for good (to the trash, then the trash emptied).
     let the_column = format!("/api/columns/{column}");
     expect(host.delete(&the_column).await, StatusCode::NO_CONTENT, None);
-    socket.events_until(7).await;
+    let trash = format!("/api/boards/{}/trash", board.id);
+    expect(host.delete(&trash).await, StatusCode::NO_CONTENT, None);
+    socket.events_until(8).await;
     let before = server.snapshot(&board.id, &board.host_token).await;
 
     // Mo's queued changes to any of them find them gone, whoever created them and however they were named.

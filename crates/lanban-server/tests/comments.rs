@@ -160,7 +160,7 @@ async fn a_removed_members_comments_stay_and_a_cards_comments_go_with_it() {
         seq
     );
 
-    // Deleting the card takes its comments; writing on it is then gone.
+    // In the trash, the card keeps its comments; deleted for good, it takes them; writing on it is then gone.
     let mut socket = server.socket(&board.id, &board.host_token, None).await;
     server
         .ok(
@@ -169,6 +169,13 @@ async fn a_removed_members_comments_stay_and_a_cards_comments_go_with_it() {
             &board.host_token,
             None,
         )
+        .await;
+    assert_eq!(socket.next_event().await["kind"], "card.updated");
+    let kept = server.snapshot(&board.id, &board.host_token).await;
+    assert_eq!(kept["comments"], snapshot["comments"]);
+    let trash = format!("/api/boards/{}/trash", board.id);
+    server
+        .ok(Method::DELETE, &trash, &board.host_token, None)
         .await;
     assert_eq!(socket.next_event().await["kind"], "card.deleted");
     let snapshot = server.snapshot(&board.id, &board.host_token).await;

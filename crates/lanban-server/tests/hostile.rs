@@ -296,6 +296,7 @@ fn ids(snapshot: &Value, list: &str) -> Vec<String> {
 /// move either landed before it (and went with the column) or is refused after it.
 async fn race_moves_against_delete(
     server: &TestServer,
+    board: &str,
     token: &str,
     cards: &[String],
     target: &str,
@@ -312,6 +313,16 @@ async fn race_moves_against_delete(
     let delete = server.call(Method::DELETE, &delete_path, Some(token), None);
     let (moved, deleted) = tokio::join!(futures_util::future::join_all(moves), delete);
     assert_eq!(deleted.0, reqwest::StatusCode::NO_CONTENT);
+    // Deleted for good: the trash emptied (this token is the board's host's).
+    let (emptied, _) = server
+        .call(
+            Method::DELETE,
+            &format!("/api/boards/{board}/trash"),
+            Some(token),
+            None,
+        )
+        .await;
+    assert_eq!(emptied, reqwest::StatusCode::NO_CONTENT);
     for (status, body) in moved {
         // Before the delete: moved (and then deleted with the column). After: refused, nothing changed.
         assert!(
@@ -370,7 +381,7 @@ async fn deleting_a_column_while_cards_move_into_it_leaves_a_consistent_board() 
                 .add_column(&board.id, &t, &format!("Target {round}"))
                 .await["id"],
         );
-        race_moves_against_delete(&server, &t, &cards, &target).await;
+        race_moves_against_delete(&server, &board.id, &t, &cards, &target).await;
         // The column is gone, and no card points at it.
         let snapshot = server.snapshot(&board.id, &t).await;
         let columns = ids(&snapshot, "columns");

@@ -9,12 +9,13 @@ use reqwest::Method;
 use serde_json::Value;
 
 /// Every route of the contract, as `METHOD path`.
-const CONTRACT: [&str; 31] = [
+const CONTRACT: [&str; 32] = [
     "GET /api/health",
     "POST /api/boards",
     "POST /api/join",
     "GET /api/boards",
     "GET /api/boards/{board}",
+    "DELETE /api/boards/{board}/trash",
     "PATCH /api/boards/{board}",
     "POST /api/boards/{board}/room-code",
     "DELETE /api/boards/{board}/members/{member}",

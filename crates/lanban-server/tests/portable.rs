@@ -80,6 +80,7 @@ async fn portable_board() -> (Original, Made) {
     };
     let card = host.create_card(todo, &short_lived).await.unwrap();
     host.delete_card(card.id).await.unwrap();
+    host.empty_trash(id).await.unwrap();
     offer_handoff(&launched, id, guest.member.id).await;
     let before = host.snapshot(id).await.unwrap();
     assert_eq!(before.board.handoff_to, Some(guest.member.id));

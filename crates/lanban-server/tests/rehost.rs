@@ -49,6 +49,7 @@ async fn ann_board(ann: &TestServer) -> Gone {
     for path in [
         format!("/api/cards/{}", str_of(&doomed["id"])),
         format!("/api/columns/{later}"),
+        format!("/api/boards/{}/trash", board.id),
         format!("/api/boards/{}/members/{}", board.id, dee.id),
     ] {
         ann.ok(Method::DELETE, &path, host, None).await;

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 const LAUNCH_SEQ_BEFORE_WORK: u64 = 4;
 /// What the launch board's log records of the day's work, in order: one change of every kind, by different
 /// members, ending with the host removing Bob (his card is unassigned first, and the code he knew is replaced).
-const DAYS_WORK: [&str; 14] = [
+const DAYS_WORK: [&str; 15] = [
     "board.updated",
     "column.created",
     "column.created",
@@ -23,7 +23,8 @@ const DAYS_WORK: [&str; 14] = [
     "card.created",
     "card.updated",
     "card.created",
-    "card.deleted",
+    "card.updated",
+    "column.updated",
     "column.deleted",
     "room_code.rotated",
     "card.updated",
@@ -154,6 +155,11 @@ async fn work_on_cards(server: &TestServer, launch: &Launch, todo: &str, doing: 
     server.ok(Method::DELETE, &scrap_path, alice, None).await;
     let todo_path = format!("/api/columns/{todo}");
     server.ok(Method::DELETE, &todo_path, bob, None).await;
+    // Both went to the trash; the host empties it: the column goes for good, the card with it.
+    let trash = format!("/api/boards/{}/trash", launch.board.id);
+    server
+        .ok(Method::DELETE, &trash, &launch.board.host_token, None)
+        .await;
 }
 
 #[tokio::test]

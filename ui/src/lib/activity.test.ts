@@ -41,7 +41,17 @@ describe("activity sentences", () => {
     expect(told({ kind: "checklist.created", data: list([]) })).toBe("added the checklist «Steps» to «Ship it now»");
     expect(told({ kind: "checklist.updated", data: list([["i1", "Book", false]]) })).toBe("added «Book» to «Steps» on «Ship it now»");
     expect(told({ kind: "checklist.updated", data: list([["i1", "Book", true]]) })).toBe("ticked «Book» on «Ship it now»");
-    expect(told({ kind: "card.deleted", data: { id: "k1" } })).toBe("deleted «Ship it now»");
+    const at = "2026-12-05T10:00:00.000Z";
+    expect(told({ kind: "card.updated", data: { ...card("k1", "Ship it now", "c2"), archived_at: at } })).toBe("archived «Ship it now»");
+    expect(told({ kind: "card.updated", data: card("k1", "Ship it now", "c2") })).toBe("took «Ship it now» out of the archive");
+    expect(told({ kind: "card.updated", data: { ...card("k1", "Ship it now", "c2"), trashed_at: at } })).toBe(
+      "moved «Ship it now» to the trash",
+    );
+    expect(told({ kind: "card.updated", data: card("k1", "Ship it now", "c2") })).toBe("restored «Ship it now» from the trash");
+    expect(told({ kind: "column.updated", data: { id: "c1", board_id: "b", title: "Todo", position: "a0", trashed_at: at } })).toBe(
+      "moved the column «Todo» to the trash",
+    );
+    expect(told({ kind: "card.deleted", data: { id: "k1" } })).toBe("deleted «Ship it now» for good");
     expect(story.name("ada")).toBe("Ada");
     expect(story.name("gone")).toBe("A former member");
   });

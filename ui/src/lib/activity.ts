@@ -16,6 +16,15 @@ export interface Entry {
 
 const quote = (text: string) => `«${text}»`;
 
+type Shelf = "" | "archived" | "trashed";
+
+/** "archived «Plan»", "moved «Plan» to the trash", "restored «Plan»". */
+function shelfSentence([before, after]: [Shelf, Shelf], what: string): string {
+  if (after === "trashed") return `moved ${what} to the trash`;
+  if (after === "archived") return `archived ${what}`;
+  return before === "trashed" ? `restored ${what} from the trash` : `took ${what} out of the archive`;
+}
+
 function excerpt(text: string, max = 60): string {
   const line = text.trim().split("\n")[0] ?? "";
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
@@ -27,6 +36,8 @@ export class Story {
   private columns = new Map<ColumnId, string>();
   private lists = new Map<ChecklistId, Checklist>();
   private members = new Map<MemberId, string>();
+  /** Where each card and column was: "" on the board, "archived" or "trashed". */
+  private shelf = new Map<string, Shelf>();
 
   /** Names known before the first event read (the board as it is now), used when the events do not say. */
   constructor(
@@ -48,6 +59,15 @@ export class Story {
 
   private columnTitle(id: ColumnId): string {
     return quote(this.columns.get(id) ?? this.now.column(id) ?? "a column");
+  }
+
+  /** Notes where a card or column is now; answers how it moved between the board, the archive and the trash (null
+   *  if it did not, or if this is the first the story hears of it and it is on the board). */
+  private shelved(id: string, now: { archived_at?: string | null; trashed_at?: string | null }): [Shelf, Shelf] | null {
+    const after: Shelf = now.trashed_at ? "trashed" : now.archived_at ? "archived" : "";
+    const before = this.shelf.get(id) ?? "";
+    this.shelf.set(id, after);
+    return before === after ? null : [before, after];
   }
 
   /** The entry for the next event (in seq order), or null for one that tells nothing worth a line. */
@@ -72,6 +92,8 @@ export class Story {
       case "column.updated": {
         const before = this.columns.get(e.data.id);
         this.columns.set(e.data.id, e.data.title);
+        const moved = this.shelved(e.data.id, e.data);
+        if (moved) return entry(shelfSentence(moved, `the column ${quote(e.data.title)}`));
         return entry(
           before !== undefined && before !== e.data.title
             ? `renamed the column ${quote(before)} to ${quote(e.data.title)}`
@@ -79,7 +101,7 @@ export class Story {
         );
       }
       case "column.deleted":
-        return entry(`deleted the column ${this.columnTitle(e.data.id)} and its cards`);
+        return entry(`deleted the column ${this.columnTitle(e.data.id)} and its cards for good`);
       case "card.created":
         this.cards.set(e.data.id, { title: e.data.title, column: e.data.column_id });
         return entry(`added ${quote(e.data.title)} to ${this.columnTitle(e.data.column_id)}`, e.data.id);
@@ -87,6 +109,8 @@ export class Story {
         const before = this.cards.get(e.data.id);
         this.cards.set(e.data.id, { title: e.data.title, column: e.data.column_id });
         const card = quote(e.data.title);
+        const moved = this.shelved(e.data.id, e.data);
+        if (moved) return entry(shelfSentence(moved, card), e.data.id);
         if (before && before.column !== e.data.column_id) {
           return entry(`moved ${card} from ${this.columnTitle(before.column)} to ${this.columnTitle(e.data.column_id)}`, e.data.id);
         }
@@ -94,7 +118,7 @@ export class Story {
         return entry(`edited ${card}`, e.data.id);
       }
       case "card.deleted":
-        return entry(`deleted ${this.cardTitle(e.data.id)}`, e.data.id);
+        return entry(`deleted ${this.cardTitle(e.data.id)} for good`, e.data.id);
       case "member.joined":
         this.members.set(e.data.id, e.data.name);
         return entry("joined the board");

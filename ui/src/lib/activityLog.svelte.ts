@@ -33,7 +33,7 @@ export class ActivityLog {
     const model = this.model;
     return new Story({
       card: (id) => model.cardById.get(id),
-      column: (id) => model.columns.find((c) => c.id === id)?.title,
+      column: (id) => model.allColumns.find((c) => c.id === id)?.title,
       member: (id) => model.memberById.get(id)?.name,
     });
   }

@@ -23,7 +23,7 @@ import {
   type UpdateChecklist,
   type UpdateItem,
 } from "../bindings";
-import { BoardStore, NO_CARDS, type FailedChange, type Result } from "./boardStore";
+import { BoardStore, NO_CARDS, type FailedChange, type Result, type Shelved } from "./boardStore";
 import { uuidv7 } from "./mutations";
 import { toast } from "./toasts.svelte";
 
@@ -38,7 +38,13 @@ export class BoardModel {
   readonly store: BoardStore;
 
   board = $state.raw<Board>(undefined as unknown as Board);
+  /** The columns on the board. */
   columns = $state.raw<Column[]>([]);
+  /** Every column, archived and in the trash too. */
+  allColumns = $state.raw<Column[]>([]);
+  /** The archive and the trash, newest first. */
+  archived = $state.raw<Shelved[]>([]);
+  trashed = $state.raw<Shelved[]>([]);
   byColumn = $state.raw<Map<ColumnId, Card[]>>(new Map());
   cardById = $state.raw<Map<CardId, Card>>(new Map());
   members = $state.raw<Member[]>([]);
@@ -95,6 +101,9 @@ export class BoardModel {
     const v = this.store.view;
     this.board = v.board;
     this.columns = v.columns;
+    this.allColumns = v.allColumns;
+    this.archived = v.archived;
+    this.trashed = v.trashed;
     this.byColumn = v.byColumn;
     this.cardById = v.cardById;
     this.members = v.members;
@@ -163,8 +172,48 @@ export class BoardModel {
     });
   }
 
-  deleteColumn(id: ColumnId): Promise<Result<SubmitOutcome>> {
-    return this.store.submit({ kind: "delete_column", column: id });
+  /** Moves a column to the trash with its cards; Undo (the toast's, or Ctrl/Cmd+Z) brings them all back. */
+  async deleteColumn(id: ColumnId): Promise<Result<SubmitOutcome>> {
+    const column = this.allColumns.find((c) => c.id === id);
+    const cards = this.cardsOf(id).length;
+    const result = await this.store.submit({ kind: "delete_column", column: id });
+    if (result.status === "ok" && column) {
+      const what = cards ? `«${column.title}» and its ${cards === 1 ? "card" : `${cards} cards`}` : `«${column.title}»`;
+      this.undoable(`Moved ${what} to the trash`, () => {
+        void this.restoreColumn(id);
+        toast(`«${column.title}» is back${cards ? " with its cards" : ""}`);
+      });
+    }
+    return result;
+  }
+
+  /** Archives a column with its cards (they leave the board until it is taken out of the archive). */
+  async archiveColumn(id: ColumnId): Promise<Result<SubmitOutcome>> {
+    const column = this.allColumns.find((c) => c.id === id);
+    const result = await this.shelveColumn(id, { archived: true });
+    if (result.status === "ok" && column) {
+      this.undoable(`Archived «${column.title}»`, () => {
+        void this.shelveColumn(id, { archived: false });
+        toast(`«${column.title}» is back on the board`);
+      });
+    }
+    return result;
+  }
+
+  /** Brings a column back from the trash and the archive, with its cards. */
+  restoreColumn(id: ColumnId): Promise<Result<SubmitOutcome>> {
+    const column = this.allColumns.find((c) => c.id === id);
+    const patch = { trashed: column?.trashed_at ? false : null, archived: column?.archived_at ? false : null };
+    return this.shelveColumn(id, patch);
+  }
+
+  private shelveColumn(id: ColumnId, patch: { archived?: boolean | null; trashed?: boolean | null }): Promise<Result<SubmitOutcome>> {
+    return this.store.submit({ kind: "update_column", column: id, patch });
+  }
+
+  /** Deletes for good everything in the trash (the host only; the window asks first). */
+  emptyTrash(): Promise<Result<SubmitOutcome>> {
+    return this.store.submit({ kind: "empty_trash", board: this.board.id });
   }
 
   /** Adds a card at the end of a column (its id chosen here, so it can be opened and edited at once). */
@@ -181,16 +230,26 @@ export class BoardModel {
     const to = this.columns.find((c) => c.id === column)?.title;
     if (result.status === "ok" && back && card && to && (back.column !== column || !back.unchanged(place))) {
       const from = this.columns.find((c) => c.id === back.column)?.title ?? "its column";
-      const undo = () => {
-        if (this.undoMove !== undo) return;
-        this.undoMove = null;
+      this.undoable(`Moved «${card.title}» to ${to}`, () => {
         void this.submitMove(id, back.column, back.place);
         toast(`«${card.title}» is back in ${from}`);
-      };
-      this.undoMove = undo;
-      toast(`Moved «${card.title}» to ${to}`, "notice", 10_000, { label: "Undo", run: undo });
+      });
     }
     return result;
+  }
+
+  /** Offers `undo`: the toast saying `done` for 10 s, and Ctrl/Cmd+Z until my next undoable change. Each undo
+   *  runs once, from either. */
+  private undoable(done: string, undo: () => void): void {
+    let ran = false;
+    const run = () => {
+      if (this.undoLast === run) this.undoLast = null;
+      if (ran) return;
+      ran = true;
+      undo();
+    };
+    this.undoLast = run;
+    toast(done, "notice", 10_000, { label: "Undo", run });
   }
 
   private submitMove(id: CardId, column: ColumnId, place: { before?: CardId; after?: CardId }): Promise<Result<SubmitOutcome>> {
@@ -202,8 +261,8 @@ export class BoardModel {
     });
   }
 
-  /** Undoes my last card move (Ctrl/Cmd+Z), if there is one to undo. */
-  undoMove: (() => void) | null = null;
+  /** Undoes my last move, edit, archive or delete (Ctrl/Cmd+Z), if there is one to undo. */
+  undoLast: (() => void) | null = null;
 
   /** Where a card is now, as a move's target: its column and a neighbour to go back next to. */
   private placeOf(id: CardId): { column: ColumnId; place: { before?: CardId; after?: CardId }; unchanged: (p: { before?: CardId; after?: CardId }) => boolean } | null {
@@ -221,13 +280,58 @@ export class BoardModel {
     };
   }
 
-  /** Edits fields of a card (title, description, labels, assignee, due date). */
-  updateCard(id: CardId, patch: UpdateCard): Promise<Result<SubmitOutcome>> {
-    return this.store.submit({ kind: "update_card", card: id, patch, base: null });
+  /** Edits fields of a card (title, description, labels, assignee, due date). Ctrl/Cmd+Z (outside a text field)
+   *  puts back what the fields were. */
+  async updateCard(id: CardId, patch: UpdateCard): Promise<Result<SubmitOutcome>> {
+    const before = this.cardById.get(id);
+    const result = await this.store.submit({ kind: "update_card", card: id, patch, base: null });
+    if (result.status === "ok" && before) {
+      const back = inverse(before, patch);
+      const run = () => {
+        if (this.undoLast !== run) return;
+        this.undoLast = null;
+        void this.store.submit({ kind: "update_card", card: id, patch: back, base: null });
+        toast(`Undid the change to «${before.title}»`);
+      };
+      this.undoLast = run;
+    }
+    return result;
   }
 
-  deleteCard(id: CardId): Promise<Result<SubmitOutcome>> {
-    return this.store.submit({ kind: "delete_card", card: id });
+  /** Moves a card to the trash; Undo (the toast's, or Ctrl/Cmd+Z) brings it back. */
+  async deleteCard(id: CardId): Promise<Result<SubmitOutcome>> {
+    const card = this.cardById.get(id);
+    const result = await this.store.submit({ kind: "delete_card", card: id });
+    if (result.status === "ok" && card) {
+      this.undoable(`Moved «${card.title}» to the trash`, () => {
+        void this.shelveCard(id, { trashed: false });
+        toast(`«${card.title}» is back`);
+      });
+    }
+    return result;
+  }
+
+  /** Archives a card: it leaves the board, kept in the archive; Undo brings it back. */
+  async archiveCard(id: CardId): Promise<Result<SubmitOutcome>> {
+    const card = this.cardById.get(id);
+    const result = await this.shelveCard(id, { archived: true });
+    if (result.status === "ok" && card) {
+      this.undoable(`Archived «${card.title}»`, () => {
+        void this.shelveCard(id, { archived: false });
+        toast(`«${card.title}» is back on the board`);
+      });
+    }
+    return result;
+  }
+
+  /** Brings a card back from the trash and the archive (to the first column if its own is not on the board). */
+  restoreCard(id: CardId): Promise<Result<SubmitOutcome>> {
+    const card = this.cardById.get(id);
+    return this.shelveCard(id, { trashed: card?.trashed_at ? false : null, archived: card?.archived_at ? false : null });
+  }
+
+  private shelveCard(id: CardId, patch: { archived?: boolean | null; trashed?: boolean | null }): Promise<Result<SubmitOutcome>> {
+    return this.store.submit({ kind: "update_card", card: id, patch, base: null });
   }
 
   /** Writes a comment on a card (its id chosen here, so it can be edited before the host has it). */
@@ -279,4 +383,15 @@ export class BoardModel {
   discard(key: string): Promise<Result<null>> {
     return commands.discardChange(key);
   }
+}
+
+/** The edit that puts back what `patch` changes on `card`. */
+function inverse(card: Card, patch: UpdateCard): UpdateCard {
+  const back: UpdateCard = {};
+  if (patch.title != null) back.title = card.title;
+  if (patch.description !== undefined) back.description = card.description;
+  if (patch.labels !== undefined) back.labels = card.labels;
+  if (patch.assignee_id !== undefined) back.assignee_id = card.assignee_id;
+  if (patch.due_date !== undefined) back.due_date = card.due_date;
+  return back;
 }

@@ -330,13 +330,30 @@ describe("pending changes", () => {
     expect(store.pendingCount).toBe(0);
   });
 
-  it("a delete hides the card at once, a column rename and a move show at once", () => {
+  it("a delete moves the card to the trash at once, a column rename and a move show at once", () => {
     const { store } = storeWithSend();
     void store.submit({ kind: "delete_card", card: one.id });
     void store.submit({ kind: "update_column", column: todo.id, patch: { title: "Later" } });
     void store.submit({ kind: "update_column", column: done.id, patch: { before: todo.id } });
-    expect(store.view.cardById.has(one.id)).toBe(false);
+    expect([...store.view.byColumn.values()].flat().some((c) => c.id === one.id)).toBe(false);
+    expect(store.view.trashed.map((s) => (s.kind === "card" ? s.card.id : null))).toEqual([one.id]);
     expect(store.view.columns.map((c) => c.title)).toEqual(["Done", "Later"]);
+  });
+
+  it("a column deleted or archived leaves the board with its cards, restored it brings them back", () => {
+    const { store } = storeWithSend();
+    const onBoard = () => store.view.columns.map((c) => `${c.title}:${store.view.byColumn.get(c.id)?.length ?? 0}`);
+    const before = onBoard();
+    void store.submit({ kind: "delete_column", column: todo.id });
+    expect(onBoard()).not.toContain(before[0]);
+    const [shelved] = store.view.trashed;
+    expect(shelved.kind === "column" && shelved.column.id === todo.id && shelved.cards > 0).toBe(true);
+    void store.submit({ kind: "update_column", column: todo.id, patch: { trashed: false } });
+    expect(onBoard()).toEqual(before);
+    void store.submit({ kind: "update_column", column: todo.id, patch: { archived: true } });
+    expect(store.view.archived.map((s) => s.kind)).toEqual(["column"]);
+    void store.submit({ kind: "empty_trash", board: BOARD });
+    expect(store.view.allColumns.some((c) => c.id === todo.id)).toBe(true);
   });
 
   it("a change the session has taken goes with the next list that does not name it", async () => {

@@ -12,7 +12,7 @@
 
 import { applyEvent } from "./applyEvent";
 import { toCommandError } from "./errors";
-import { applyMutation, cardOf, uuidv7 } from "./mutations";
+import { applyMutation, cardOf, isLive, uuidv7 } from "./mutations";
 import {
   commands,
   type BoardId,
@@ -47,11 +47,19 @@ export type FailedChange = PendingChangeView & { state: { state: "failed" } };
 /** The board as the view paints it: confirmed state with pending changes on top, and per-column card lists. */
 export interface BoardView {
   board: Snapshot["board"];
+  /** The columns on the board (neither archived nor in the trash). */
   columns: Column[];
+  /** Every card, archived and in the trash too. */
   cards: Card[];
+  /** Every column, archived and in the trash too (to name a card's column wherever it is). */
+  allColumns: Column[];
+  /** What is archived and what is in the trash, newest first. */
+  archived: Shelved[];
+  trashed: Shelved[];
   members: Member[];
   seq: number;
-  /** Each column's cards in order; a column's array keeps its identity while none of its cards changed. */
+  /** Each column's cards on the board in order; a column's array keeps its identity while none of its cards
+   *  changed. */
   byColumn: Map<ColumnId, Card[]>;
   cardById: Map<CardId, Card>;
   memberById: Map<MemberId, Member>;
@@ -67,6 +75,33 @@ export interface BoardView {
   waiting: number;
   /** Changes that could not be applied, in the order they were made. */
   failed: FailedChange[];
+}
+
+/** A card or a column in the archive or the trash (a column with how many cards it holds). */
+export type Shelved =
+  | { kind: "card"; card: Card; column: Column | undefined; at: string }
+  | { kind: "column"; column: Column; cards: number; at: string };
+
+/** The archive and the trash of a board: cards archived (or in the trash) themselves, and columns with their cards.
+ *  A card in a column that is itself archived or in the trash is listed with its column, not on its own. */
+export function shelves(columns: Column[], cards: Card[]): { archived: Shelved[]; trashed: Shelved[] } {
+  const archived: Shelved[] = [];
+  const trashed: Shelved[] = [];
+  const columnById = new Map(columns.map((c) => [c.id, c]));
+  const count = new Map<ColumnId, number>();
+  for (const card of cards) count.set(card.column_id, (count.get(card.column_id) ?? 0) + 1);
+  for (const column of columns) {
+    const cardsIn = count.get(column.id) ?? 0;
+    if (column.trashed_at) trashed.push({ kind: "column", column, cards: cardsIn, at: column.trashed_at });
+    else if (column.archived_at) archived.push({ kind: "column", column, cards: cardsIn, at: column.archived_at });
+  }
+  for (const card of cards) {
+    const column = columnById.get(card.column_id);
+    if (card.trashed_at) trashed.push({ kind: "card", card, column, at: card.trashed_at });
+    else if (card.archived_at && column && !column.trashed_at) archived.push({ kind: "card", card, column, at: card.archived_at });
+  }
+  const newestFirst = (a: Shelved, b: Shelved) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0);
+  return { archived: archived.sort(newestFirst), trashed: trashed.sort(newestFirst) };
 }
 
 const NO_PENDING: ReadonlySet<CardId> = new Set();
@@ -213,8 +248,13 @@ export class BoardStore {
     const { shown, pendingCards, waiting, failed } = this.overlay();
     const byColumn = new Map<ColumnId, Card[]>();
     const cardById = new Map<CardId, Card>();
+    const previous0 = this.cached0;
+    const columns =
+      previous0 && previous0.allColumns === shown.columns ? previous0.columns : shown.columns.filter(isLive);
+    const live = new Set(columns.map((c) => c.id));
     for (const card of shown.cards) {
       cardById.set(card.id, card);
+      if (!isLive(card) || !live.has(card.column_id)) continue;
       let list = byColumn.get(card.column_id);
       if (!list) byColumn.set(card.column_id, (list = []));
       list.push(card);
@@ -256,9 +296,16 @@ export class BoardStore {
       for (const c of shown.comments ?? []) if (kept.get(c.id) !== c) pendingComments.add(c.id);
     }
     const previous = this.cached0;
+    const shelf =
+      previous0 && previous0.allColumns === shown.columns && previous0.cards === shown.cards
+        ? previous0
+        : shelves(shown.columns, shown.cards);
     this.cached = {
       board: shown.board,
-      columns: shown.columns,
+      columns,
+      allColumns: shown.columns,
+      archived: shelf.archived,
+      trashed: shelf.trashed,
       cards: shown.cards,
       members: shown.members,
       seq: shown.seq,
@@ -288,7 +335,9 @@ export class BoardStore {
     const send = this.options.send ?? commands.submitChange;
     return send(change.key, mutation)
       .catch((thrown): Result<SubmitOutcome> => ({ status: "error", error: toCommandError(thrown) }))
-      .then((result) => {
+      .then((result): Result<SubmitOutcome> => {
+        // A refusal by the IPC layer itself (not the command) arrives as a bare string: give it the error's shape.
+        if (result.status === "error") result = { status: "error", error: toCommandError(result.error) };
         if (this.detached) return result;
         if (result.status === "error") {
           this.local = this.local.filter((l) => l !== change);

@@ -108,6 +108,8 @@ export function describeChange(mutation: Mutation, names: Names, now = new Date(
     }
     case "delete_item":
       return "Delete a checklist item";
+    case "empty_trash":
+      return "Empty the trash";
     default: {
       const unplaced: never = mutation;
       return unplaced;
@@ -139,7 +141,18 @@ function describeColumnEdit(id: ColumnId, patch: UpdateColumn, names: Names): st
     return moves ? `${rename} and move it ${where}` : rename;
   }
   if (moves) return `Move ${it} ${where}`;
+  const shelf = shelfChange(patch);
+  if (shelf) return `${shelf} ${it}`;
   return `Change ${it}`;
+}
+
+/** The verb of an edit that archives, restores or moves to the trash ("Archive", "Restore"), if it does. */
+function shelfChange(patch: { archived?: boolean | null; trashed?: boolean | null }): string | null {
+  if (patch.trashed === true) return "Delete";
+  if (patch.trashed === false) return "Restore";
+  if (patch.archived === true) return "Archive";
+  if (patch.archived === false) return "Take out of the archive";
+  return null;
 }
 
 /** The fields of a card an edit sets, in the order the card dialog shows them. */
@@ -170,6 +183,8 @@ function describeCardEdit(id: CardId, patch: UpdateCard, base: Card | null, name
   const within = target === null || (base !== null && base.column_id === target);
   const place = within ? "within its column" : `to ${names.column(target) ?? GONE_COLUMN}`;
 
+  const shelf = shelfChange(patch);
+  if (fields.length === 0 && shelf && !moves) return `${shelf} ${card}`;
   if (fields.length === 0) return moves ? `Move ${card} ${place}` : `Change ${card}`;
   const edit =
     fields.length === 1
@@ -270,6 +285,7 @@ export function fieldRows(mutation: Mutation, current: Card | null, names: Names
     case "create_item":
     case "update_item":
     case "delete_item":
+    case "empty_trash":
       return [];
     default: {
       const unplaced: never = mutation;

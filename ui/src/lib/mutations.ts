@@ -97,6 +97,20 @@ export const draft = {
     if (moving) d.checklists = placed(lists.filter((c) => c !== moving), moving, before, after);
   },
 
+  /** Archives or restores a card, or moves it to the trash, as an edit says (a shelf already set keeps its time). */
+  shelveCard(d: Snapshot, id: CardId, edit: Shelving, now: string): void {
+    const card = d.cards.find((c) => c.id === id);
+    const patch = card && shelved(card, edit, now);
+    if (patch && Object.keys(patch).length) draft.patchCard(d, id, patch);
+  },
+
+  /** The same for a column (its cards go and come back with it). */
+  shelveColumn(d: Snapshot, id: ColumnId, edit: Shelving, now: string): void {
+    const column = d.columns.find((c) => c.id === id);
+    const patch = column && shelved(column, edit, now);
+    if (patch && Object.keys(patch).length) draft.patchColumn(d, id, patch);
+  },
+
   removeColumn(d: Snapshot, id: ColumnId): void {
     d.columns = d.columns.filter((c) => c.id !== id);
     d.cards = d.cards.filter((c) => c.column_id !== id);
@@ -120,9 +134,14 @@ export function applyMutation(d: Snapshot, m: Mutation, by: string, now: string)
     case "update_column":
       if (m.patch.title != null) draft.patchColumn(d, m.column, { title: m.patch.title });
       if (m.patch.before || m.patch.after) draft.moveColumn(d, m.column, m.patch.before, m.patch.after);
+      draft.shelveColumn(d, m.column, m.patch, now);
       break;
     case "delete_column":
-      draft.removeColumn(d, m.column);
+      draft.shelveColumn(d, m.column, { trashed: true }, now);
+      break;
+    case "empty_trash":
+      for (const column of d.columns) if (column.trashed_at) draft.removeColumn(d, column.id);
+      d.cards = d.cards.filter((c) => !c.trashed_at);
       break;
     case "create_card": {
       const c = m.card;
@@ -154,6 +173,7 @@ export function applyMutation(d: Snapshot, m: Mutation, by: string, now: string)
       if ("assignee_id" in p) shown.assignee_id = p.assignee_id ?? null;
       if ("due_date" in p) shown.due_date = p.due_date ?? null;
       draft.patchCard(d, m.card, shown);
+      draft.shelveCard(d, m.card, p, now);
       if (p.column_id || p.before || p.after) {
         const card = d.cards.find((x) => x.id === m.card);
         if (card) draft.moveCard(d, m.card, p.column_id ?? card.column_id, p.before, p.after);
@@ -161,7 +181,7 @@ export function applyMutation(d: Snapshot, m: Mutation, by: string, now: string)
       break;
     }
     case "delete_card":
-      draft.removeCard(d, m.card);
+      draft.shelveCard(d, m.card, { trashed: true }, now);
       break;
     case "create_comment": {
       const id = m.comment.id;
@@ -245,6 +265,24 @@ export function applyMutation(d: Snapshot, m: Mutation, by: string, now: string)
       );
       break;
   }
+}
+
+/** What an edit says about a card's or column's shelves: archive (true) or take out (false), trash or restore. */
+type Shelving = { archived?: boolean | null; trashed?: boolean | null };
+
+type Shelves = { archived_at?: string | null; trashed_at?: string | null };
+
+/** The shelf fields an edit gives an entity; none when it changes nothing. */
+function shelved(entity: Shelves, edit: Shelving, now: string): Shelves {
+  const next: Shelves = {};
+  if (edit.archived != null && !!entity.archived_at !== edit.archived) next.archived_at = edit.archived ? now : null;
+  if (edit.trashed != null && !!entity.trashed_at !== edit.trashed) next.trashed_at = edit.trashed ? now : null;
+  return next;
+}
+
+/** Shown on the board: neither archived nor in the trash. */
+export function isLive(entity: Shelves): boolean {
+  return !entity.archived_at && !entity.trashed_at;
 }
 
 /** `item` in `items` just before `before` or just after `after` (neither, or an anchor not there: at the end). */

@@ -27,6 +27,8 @@ export class BoardUi {
   /** The board's activity, loaded once someone looks. */
   readonly activity: ActivityLog;
   activityOpen = $state(false);
+  /** The archive and trash drawer (it and the activity share the right side: one at a time). */
+  archiveOpen = $state(false);
   /** The card whose dialog is open. */
   openCardId = $state<CardId | null>(null);
   shareOpen = $state(false);
@@ -78,6 +80,11 @@ export class BoardUi {
       case "m":
       case "M":
         this.assignMe(card);
+        break;
+      case "Delete":
+        // To the trash (its toast offers Undo); the focus goes on to a neighbour.
+        this.focus.moveFrom(card.id, "ArrowDown");
+        void this.model.deleteCard(card.id);
         break;
       default:
         return;

@@ -123,11 +123,17 @@ fn shows(mirror: &Snapshot, mutation: &Mutation, answer: &serde_json::Value) -> 
                     answer.get("title").and_then(|t| t.as_str()) == Some(now.title.as_str())
                         && answer.get("position").and_then(|p| p.as_str())
                             == Some(now.position.as_str())
+                        && answer.get("archived_at").is_some() == now.archived_at.is_some()
+                        && answer.get("trashed_at").is_some() == now.trashed_at.is_some()
                 }
                 None => true,
             }
         }
-        Mutation::DeleteCard { card } => mirror.cards.iter().all(|c| c.id != *card),
+        // A delete moves to the trash (or the card or column is gone for good).
+        Mutation::DeleteCard { card } => mirror
+            .cards
+            .iter()
+            .all(|c| c.id != *card || c.trashed_at.is_some()),
         Mutation::CreateComment { comment, .. } => comment
             .id
             .is_none_or(|id| mirror.comments.iter().any(|c| c.id == id)),
@@ -158,7 +164,14 @@ fn shows(mirror: &Snapshot, mutation: &Mutation, answer: &serde_json::Value) -> 
         Mutation::DeleteChecklist { checklist } => {
             mirror.checklists.iter().all(|c| c.id != *checklist)
         }
-        Mutation::DeleteColumn { column } => mirror.columns.iter().all(|c| c.id != *column),
+        Mutation::DeleteColumn { column } => mirror
+            .columns
+            .iter()
+            .all(|c| c.id != *column || c.trashed_at.is_some()),
+        Mutation::EmptyTrash { .. } => {
+            mirror.columns.iter().all(|c| c.trashed_at.is_none())
+                && mirror.cards.iter().all(|c| c.trashed_at.is_none())
+        }
         Mutation::RenameBoard { .. } => answer
             .get("updated_at")
             .and_then(|t| t.as_str())

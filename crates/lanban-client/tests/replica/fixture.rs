@@ -73,6 +73,8 @@ impl Fixture {
                 board_id: self.board,
                 title: "To do".into(),
                 position: "a0".into(),
+                archived_at: None,
+                trashed_at: None,
             }),
         )
     }
@@ -92,6 +94,8 @@ impl Fixture {
             created_by: self.member,
             created_at: self.at.clone(),
             updated_at: self.at.clone(),
+            archived_at: None,
+            trashed_at: None,
         };
         let change = if version == 1 {
             Change::CardCreated(card)

@@ -282,6 +282,8 @@ impl Pools {
                 board_id: state.board.id,
                 title: format!("Column {n}"),
                 position: POSITIONS[position].into(),
+                archived_at: (n % 9 == 4).then(|| self.at.clone()),
+                trashed_at: (n % 11 == 6).then(|| self.at.clone()),
             }),
             Step::DeleteColumn { column } => Change::ColumnDeleted(Deleted {
                 id: self.columns[column],
@@ -307,6 +309,8 @@ impl Pools {
                     created_by: self.members[0],
                     created_at: self.at.clone(),
                     updated_at: self.at.clone(),
+                    archived_at: (n % 7 == 3).then(|| self.at.clone()),
+                    trashed_at: (n % 5 == 2).then(|| self.at.clone()),
                 };
                 if created && state.cards.iter().all(|c| c.id != card.id) {
                     Change::CardCreated(card)

@@ -33,6 +33,8 @@ fn column(state: &Snapshot, title: &str, position: &str) -> Column {
         board_id: state.board.id,
         title: title.into(),
         position: position.into(),
+        archived_at: None,
+        trashed_at: None,
     }
 }
 
@@ -51,6 +53,8 @@ fn card(state: &Snapshot, column: &Column, title: &str, position: &str) -> Card 
         created_by: MemberId::new(),
         created_at: Timestamp::now(),
         updated_at: Timestamp::now(),
+        archived_at: None,
+        trashed_at: None,
     }
 }
 

@@ -19,7 +19,7 @@ use crate::auth::Credential;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Idempotency, JsonBody, PathId, PathIds};
 use crate::response::Reply;
-use crate::store::{self, boards, rows};
+use crate::store::{self, boards, rows, trash};
 
 /// Creates a board and its host member (host credential only).
 #[utoipa::path(post, path = "/api/boards", tag = "boards", request_body = CreateBoard,
@@ -203,6 +203,32 @@ pub async fn remove_member(
         move |tx, principal| {
             let actor = principal.on_board(tx, board)?;
             boards::remove_member(tx, tag, &actor, member)
+        },
+    )
+    .await
+}
+
+/// Empties the board's trash (host only): every card and column in it is deleted for good, a column with the cards
+/// still in it.
+#[utoipa::path(delete, path = "/api/boards/{board}/trash", tag = "boards", security(("bearer" = [])),
+    params(("board" = String, Path, description = "Board id")),
+    responses((status = 204, description = "Emptied; event column.deleted for each column, then card.deleted for \
+            each card that was in the trash (none if it was empty)"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn empty_trash(
+    State(state): State<AppState>,
+    credential: Credential,
+    PathId(board): PathId<BoardId>,
+    Idempotency(idempotency): Idempotency,
+) -> ApiResult<Reply> {
+    super::mutate(
+        &state,
+        credential,
+        idempotency,
+        StatusCode::NO_CONTENT,
+        move |tx, principal| {
+            let actor = principal.on_board(tx, board)?;
+            trash::empty(tx, &actor).map(drop)
         },
     )
     .await

@@ -94,6 +94,8 @@ fn card_edit(body: UpdateCard) -> Result<CardEdit, ValidationError> {
         column_id,
         placement: (before.is_some() || after.is_some()).then(|| placement(before, after)),
         version: body.version.flatten(),
+        archived: body.archived,
+        trashed: body.trashed,
     })
 }
 
@@ -154,12 +156,14 @@ pub async fn update_card(
     .await
 }
 
-/// Deletes a card.
+/// Moves a card to the trash: it leaves the board and can be restored (`PATCH` with `"trashed": false`) until its
+/// host empties the trash or 30 days pass.
 #[utoipa::path(delete, path = "/api/cards/{card}", tag = "cards", security(("bearer" = [])),
     params(("card" = String, Path, description = "Card id")),
-    responses((status = 204, description = "Deleted; event card.deleted"),
+    responses((status = 204, description = "In the trash; event card.updated with `trashed_at` (none if it \
+            already was)"),
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 410, description = "`gone`: the card was already deleted", body = ErrorBody)))]
+        (status = 410, description = "`gone`: the card was deleted for good", body = ErrorBody)))]
 pub async fn delete_card(
     State(state): State<AppState>,
     credential: Credential,
@@ -173,7 +177,7 @@ pub async fn delete_card(
         StatusCode::NO_CONTENT,
         move |tx, principal| {
             let actor = principal.on_board(tx, cards::board_of(tx, card)?)?;
-            cards::delete_card(tx, &actor, card)
+            cards::trash_card(tx, &actor, card)
         },
     )
     .await

@@ -63,10 +63,11 @@ pub async fn create_column(
     .await
 }
 
-/// Renames and/or moves a column (`before`/`after` as for create; neither leaves it in place).
+/// Renames and/or moves a column (`before`/`after` as for create; neither leaves it in place), archives it or takes
+/// it out of the archive, moves it to the trash or restores it (its cards with it).
 #[utoipa::path(patch, path = "/api/columns/{column}", tag = "columns", security(("bearer" = [])),
     params(("column" = String, Path, description = "Column id")), request_body = UpdateColumn,
-    responses((status = 200, description = "Updated; event column.updated", body = Column),
+    responses((status = 200, description = "Updated; event column.updated (none when nothing changed)", body = Column),
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 410, description = "`gone`: the column was deleted", body = ErrorBody),
         (status = 422, body = ErrorBody)))]
@@ -87,18 +88,26 @@ pub async fn update_column(
             let title = new_title(value.title.as_ref().map(Option::as_deref))?;
             let moved = (value.before.is_some() || value.after.is_some())
                 .then(|| placement(value.before, value.after));
-            columns::update_column(tx, &actor, column, title, moved)
+            let edit = columns::ColumnEdit {
+                title,
+                placement: moved,
+                archived: value.archived,
+                trashed: value.trashed,
+            };
+            columns::update_column(tx, &actor, column, edit)
         },
     )
     .await
 }
 
-/// Deletes a column and every card in it.
+/// Moves a column to the trash with every card in it: they leave the board and come back with it when it is
+/// restored (`PATCH` with `"trashed": false`); the trash is emptied by its host or after 30 days.
 #[utoipa::path(delete, path = "/api/columns/{column}", tag = "columns", security(("bearer" = [])),
     params(("column" = String, Path, description = "Column id")),
-    responses((status = 204, description = "Deleted; event column.deleted"),
+    responses((status = 204, description = "In the trash; event column.updated with `trashed_at` (none if it \
+            already was)"),
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 410, description = "`gone`: the column was already deleted", body = ErrorBody)))]
+        (status = 410, description = "`gone`: the column was deleted for good", body = ErrorBody)))]
 pub async fn delete_column(
     State(state): State<AppState>,
     credential: Credential,
@@ -112,7 +121,7 @@ pub async fn delete_column(
         StatusCode::NO_CONTENT,
         move |tx, principal| {
             let actor = principal.on_board(tx, columns::board_of(tx, column)?)?;
-            columns::delete_column(tx, &actor, column)
+            columns::trash_column(tx, &actor, column)
         },
     )
     .await

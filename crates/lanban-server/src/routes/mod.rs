@@ -209,6 +209,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(boards::get_board, boards::update_board))
         .routes(routes!(boards::rotate_room_code))
         .routes(routes!(boards::remove_member))
+        .routes(routes!(boards::empty_trash))
         .routes(routes!(handoff::offer_handoff))
         .routes(routes!(handoff::accept_handoff))
         // A board package is the one body allowed past the usual limit.

@@ -1,5 +1,5 @@
 //! Card mutations: create (with an id the client chose, or a new one), edit and/or move (with optimistic version
-//! checks), delete (leaving a tombstone).
+//! checks), archive, move to the trash and restore, delete for good (leaving a tombstone).
 
 use lanban_core::event::{Change, Deleted};
 use lanban_core::ids::{BoardId, CardId, ColumnId, MemberId};
@@ -8,7 +8,7 @@ use lanban_core::time::Timestamp;
 use rusqlite::Connection;
 
 use crate::store::access::Actor;
-use crate::store::columns::live_column;
+use crate::store::columns::{live_column, shelve};
 use crate::store::ids::{self, Claim, Created, Item};
 use crate::store::order::{Placement, Siblings, place};
 use crate::store::{Error, Result, Tx, limits, rows};
@@ -37,6 +37,10 @@ pub struct CardEdit {
     pub column_id: Option<ColumnId>,
     pub placement: Option<Placement>,
     pub version: Option<u64>,
+    /// Archive (`true`) or take out of the archive (`false`).
+    pub archived: Option<bool>,
+    /// Move to the trash (`true`) or restore (`false`).
+    pub trashed: Option<bool>,
 }
 
 impl CardEdit {
@@ -48,6 +52,8 @@ impl CardEdit {
             && self.due_date.is_none()
             && self.column_id.is_none()
             && self.placement.is_none()
+            && self.archived.is_none()
+            && self.trashed.is_none()
     }
 }
 
@@ -121,6 +127,8 @@ pub fn create_card(
         created_by: actor.member_id,
         created_at: now.clone(),
         updated_at: now,
+        archived_at: None,
+        trashed_at: None,
     };
     rows::save_card(tx, &card, true)?;
     tx.emit(
@@ -145,17 +153,51 @@ pub fn update_card(tx: &mut Tx<'_>, actor: &Actor, id: CardId, edit: CardEdit) -
     if edit.is_empty() {
         return Ok(card);
     }
+    let before = card.clone();
     if let Some(assignee) = edit.assignee_id {
         check_assignee(tx, actor.board_id, assignee)?;
         card.assignee_id = assignee;
     }
     if let Some(column_id) = edit.column_id {
         let column = rows::find_column(tx, column_id)?;
-        if column.is_none_or(|c| c.board_id != actor.board_id) {
-            return Err(Error::invalid(
-                "column_id",
-                "must be a column of this board",
-            ));
+        match column {
+            Some(c) if c.board_id == actor.board_id && c.is_live() => {}
+            Some(c) if c.board_id == actor.board_id => {
+                return Err(Error::invalid(
+                    "column_id",
+                    "must be a column on the board, not archived or in the trash",
+                ));
+            }
+            _ => {
+                return Err(Error::invalid(
+                    "column_id",
+                    "must be a column of this board",
+                ));
+            }
+        }
+    }
+    let now = Timestamp::now();
+    let was_live = card.is_live();
+    if let Some(archived) = edit.archived {
+        card.archived_at = shelve(card.archived_at.take(), archived, &now);
+    }
+    if let Some(trashed) = edit.trashed {
+        card.trashed_at = shelve(card.trashed_at.take(), trashed, &now);
+    }
+    // A card back on the board whose column is not (archived, in the trash) goes to the end of the first column that
+    // is, unless the edit says where.
+    let mut edit = edit;
+    if !was_live && card.is_live() && edit.column_id.is_none() {
+        let home = rows::find_column(tx, card.column_id)?;
+        if home.is_none_or(|c| !c.is_live()) {
+            let first = rows::first_live_column(tx, actor.board_id)?.ok_or_else(|| {
+                Error::invalid(
+                    "column_id",
+                    "the card's column is archived or in the trash, and the board has no other column",
+                )
+            })?;
+            edit.column_id = Some(first);
+            edit.placement = Some(Placement::default());
         }
     }
     let target = edit.column_id.unwrap_or(card.column_id);
@@ -185,8 +227,11 @@ pub fn update_card(tx: &mut Tx<'_>, actor: &Actor, id: CardId, edit: CardEdit) -
     if let Some(due_date) = edit.due_date {
         card.due_date = due_date;
     }
+    if card == before {
+        return Ok(card);
+    }
     card.version += 1;
-    card.updated_at = Timestamp::now();
+    card.updated_at = now;
     rows::save_card(tx, &card, false)?;
     tx.emit(
         actor.board_id,
@@ -196,8 +241,17 @@ pub fn update_card(tx: &mut Tx<'_>, actor: &Actor, id: CardId, edit: CardEdit) -
     Ok(card)
 }
 
-/// Deletes a card, leaving a tombstone.
-pub fn delete_card(tx: &mut Tx<'_>, actor: &Actor, id: CardId) -> Result<()> {
+/// Moves a card to the trash (`DELETE`); one already there stays as it is.
+pub fn trash_card(tx: &mut Tx<'_>, actor: &Actor, id: CardId) -> Result<()> {
+    let edit = CardEdit {
+        trashed: Some(true),
+        ..CardEdit::default()
+    };
+    update_card(tx, actor, id, edit).map(drop)
+}
+
+/// Deletes a card for good, leaving a tombstone (the trash emptied by its host, or by age).
+pub fn purge_card(tx: &mut Tx<'_>, actor: &Actor, id: CardId) -> Result<()> {
     let deleted = tx
         .prepare_cached("DELETE FROM cards WHERE id = ?1 AND board_id = ?2")?
         .execute([id.to_string(), actor.board_id.to_string()])?;

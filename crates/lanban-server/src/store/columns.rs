@@ -1,5 +1,5 @@
-//! Column mutations: create (with an id the client chose, or a new one), rename or move, delete (with its
-//! cards, leaving tombstones of all of them).
+//! Column mutations: create (with an id the client chose, or a new one), rename or move, archive, move to the
+//! trash and restore (with its cards), delete for good (with its cards, leaving tombstones of all of them).
 
 use lanban_core::event::{Change, Deleted};
 use lanban_core::ids::{BoardId, ColumnId};
@@ -61,6 +61,8 @@ pub fn create_column(
         board_id: actor.board_id,
         title,
         position,
+        archived_at: None,
+        trashed_at: None,
     };
     rows::insert_column(tx, &column, Some(actor.member_id))?;
     tx.emit(
@@ -71,22 +73,38 @@ pub fn create_column(
     Ok(Created::New(column))
 }
 
-/// Renames and/or moves a column; with nothing to change, answers the column as it is.
+/// A validated column edit: `None` leaves a field alone.
+#[derive(Debug, Clone, Default)]
+pub struct ColumnEdit {
+    pub title: Option<String>,
+    pub placement: Option<Placement>,
+    /// Archive (`true`) or take out of the archive (`false`).
+    pub archived: Option<bool>,
+    /// Move to the trash (`true`) or restore (`false`).
+    pub trashed: Option<bool>,
+}
+
+/// Renames, moves, archives or restores, and/or moves a column to the trash (its cards stay in it, hidden with it,
+/// and come back with it); an edit that changes nothing answers the column as it is, with no event.
 pub fn update_column(
     tx: &mut Tx<'_>,
     actor: &Actor,
     id: ColumnId,
-    title: Option<String>,
-    placement: Option<Placement>,
+    edit: ColumnEdit,
 ) -> Result<Column> {
     let mut column = live_column(tx, actor, id)?;
-    if title.is_none() && placement.is_none() {
-        return Ok(column);
-    }
-    if let Some(title) = title {
+    let before = column.clone();
+    if let Some(title) = edit.title {
         column.title = title;
     }
-    if let Some(placement) = placement {
+    let now = Timestamp::now();
+    if let Some(archived) = edit.archived {
+        column.archived_at = shelve(column.archived_at, archived, &now);
+    }
+    if let Some(trashed) = edit.trashed {
+        column.trashed_at = shelve(column.trashed_at, trashed, &now);
+    }
+    if let Some(placement) = edit.placement {
         let board_id = actor.board_id.to_string();
         let moving = id.to_string();
         column.position = place(
@@ -98,12 +116,19 @@ pub fn update_column(
             &placement,
         )?;
     }
-    tx.prepare_cached("UPDATE columns SET title = ?1, position = ?2 WHERE id = ?3")?
-        .execute(rusqlite::params![
-            column.title,
-            column.position,
-            id.to_string()
-        ])?;
+    if column == before {
+        return Ok(column);
+    }
+    tx.prepare_cached(
+        "UPDATE columns SET title = ?1, position = ?2, archived_at = ?3, trashed_at = ?4 WHERE id = ?5",
+    )?
+    .execute(rusqlite::params![
+        column.title,
+        column.position,
+        column.archived_at.as_ref().map(Timestamp::as_str),
+        column.trashed_at.as_ref().map(Timestamp::as_str),
+        id.to_string()
+    ])?;
     tx.emit(
         actor.board_id,
         actor.member_id,
@@ -112,8 +137,27 @@ pub fn update_column(
     Ok(column)
 }
 
-/// Deletes a column and its cards, leaving a tombstone of each.
-pub fn delete_column(tx: &mut Tx<'_>, actor: &Actor, id: ColumnId) -> Result<()> {
+/// A shelf's time after an edit that puts the entity on it (`true`) or takes it off (`false`): already there keeps
+/// its first time, so doing it twice changes nothing.
+pub(crate) fn shelve(at: Option<Timestamp>, on: bool, now: &Timestamp) -> Option<Timestamp> {
+    match (at, on) {
+        (Some(at), true) => Some(at),
+        (None, true) => Some(now.clone()),
+        (_, false) => None,
+    }
+}
+
+/// Moves a column to the trash with its cards (`DELETE`); one already there stays as it is.
+pub fn trash_column(tx: &mut Tx<'_>, actor: &Actor, id: ColumnId) -> Result<()> {
+    let edit = ColumnEdit {
+        trashed: Some(true),
+        ..ColumnEdit::default()
+    };
+    update_column(tx, actor, id, edit).map(drop)
+}
+
+/// Deletes a column and its cards for good, leaving a tombstone of each (the trash emptied by its host, or by age).
+pub fn purge_column(tx: &mut Tx<'_>, actor: &Actor, id: ColumnId) -> Result<()> {
     live_column(tx, actor, id)?;
     let now = Timestamp::now();
     ids::bury_cards_of(tx, id, &now)?;

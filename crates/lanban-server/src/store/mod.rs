@@ -27,6 +27,7 @@ pub mod package;
 pub mod portable;
 pub mod rehost;
 pub mod rows;
+pub mod trash;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -77,6 +78,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0007_checklists.sql",
         include_str!("../../../../migrations/0007_checklists.sql"),
+    ),
+    (
+        "0008_archive_trash.sql",
+        include_str!("../../../../migrations/0008_archive_trash.sql"),
     ),
 ];
 

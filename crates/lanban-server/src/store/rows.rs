@@ -42,7 +42,8 @@ impl Entity for Board {
 }
 
 impl Entity for Column {
-    const COLUMNS: &'static str = "columns.id, columns.board_id, columns.title, columns.position";
+    const COLUMNS: &'static str = "columns.id, columns.board_id, columns.title, columns.position, \
+        columns.archived_at, columns.trashed_at";
 
     fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
         Ok(Column {
@@ -50,6 +51,8 @@ impl Entity for Column {
             board_id: parsed(row, 1)?,
             title: row.get(2)?,
             position: row.get(3)?,
+            archived_at: optional_timestamp(row, 4)?,
+            trashed_at: optional_timestamp(row, 5)?,
         })
     }
 }
@@ -57,7 +60,7 @@ impl Entity for Column {
 impl Entity for Card {
     const COLUMNS: &'static str = "cards.id, cards.board_id, cards.column_id, cards.title, \
         cards.description, cards.labels, cards.assignee_id, cards.due_date, cards.position, cards.version, \
-        cards.created_by, cards.created_at, cards.updated_at";
+        cards.created_by, cards.created_at, cards.updated_at, cards.archived_at, cards.trashed_at";
 
     fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
         let labels: String = row.get(5)?;
@@ -75,6 +78,8 @@ impl Entity for Card {
             created_by: parsed(row, 10)?,
             created_at: timestamp(row, 11)?,
             updated_at: timestamp(row, 12)?,
+            archived_at: optional_timestamp(row, 13)?,
+            trashed_at: optional_timestamp(row, 14)?,
         })
     }
 }
@@ -188,14 +193,17 @@ pub fn insert_column(
     created_by: Option<MemberId>,
 ) -> rusqlite::Result<()> {
     conn.prepare_cached(
-        "INSERT INTO columns (id, board_id, title, position, created_by) VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO columns (id, board_id, title, position, created_by, archived_at, trashed_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
     .execute(rusqlite::params![
         column.id.to_string(),
         column.board_id.to_string(),
         column.title,
         column.position,
-        created_by.map(|m| m.to_string())
+        created_by.map(|m| m.to_string()),
+        column.archived_at.as_ref().map(Timestamp::as_str),
+        column.trashed_at.as_ref().map(Timestamp::as_str),
     ])?;
     Ok(())
 }
@@ -204,12 +212,12 @@ pub fn insert_column(
 pub fn save_card(conn: &Connection, card: &Card, insert: bool) -> rusqlite::Result<()> {
     let sql = if insert {
         "INSERT INTO cards (id, board_id, column_id, title, description, labels, assignee_id, due_date,
-                            position, version, created_by, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
+                            position, version, created_by, created_at, updated_at, archived_at, trashed_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
     } else {
         "UPDATE cards SET board_id = ?2, column_id = ?3, title = ?4, description = ?5, labels = ?6,
                           assignee_id = ?7, due_date = ?8, position = ?9, version = ?10, created_by = ?11,
-                          created_at = ?12, updated_at = ?13
+                          created_at = ?12, updated_at = ?13, archived_at = ?14, trashed_at = ?15
          WHERE id = ?1"
     };
     let labels = serde_json::to_string(&card.labels)
@@ -228,6 +236,8 @@ pub fn save_card(conn: &Connection, card: &Card, insert: bool) -> rusqlite::Resu
         card.created_by.to_string(),
         card.created_at.as_str(),
         card.updated_at.as_str(),
+        card.archived_at.as_ref().map(Timestamp::as_str),
+        card.trashed_at.as_ref().map(Timestamp::as_str),
     ])?;
     Ok(())
 }
@@ -266,6 +276,16 @@ pub fn find_column(conn: &Connection, id: ColumnId) -> rusqlite::Result<Option<C
         Column::COLUMNS
     ))?
     .query_row([id.to_string()], Column::from_row)
+    .optional()
+}
+
+/// The first column of a board that is on the board (neither archived nor in the trash).
+pub fn first_live_column(conn: &Connection, board: BoardId) -> rusqlite::Result<Option<ColumnId>> {
+    conn.prepare_cached(
+        "SELECT id FROM columns WHERE board_id = ?1 AND archived_at IS NULL AND trashed_at IS NULL
+         ORDER BY position LIMIT 1",
+    )?
+    .query_row([board.to_string()], |r| parsed(r, 0))
     .optional()
 }
 

@@ -1,0 +1,111 @@
+"""Archive, trash and Undo, between two people: A hosts, B joins. A deletes a column holding two cards: both leave
+A's and B's boards, and A's toast offers Undo, which brings the column and its cards back for both. A archives a card
+from its dialog; the Archive panel lists it, and Restore puts it back. A deletes a card with the Delete key; the
+Trash lists it; Ctrl+Z brings it back. B's Archive panel shows no Empty trash (only the host can). Screenshots of
+the archive view under target/e2e/.
+"""
+
+import pytest
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+
+from conftest import two_instances
+from scenario import add_card, card_in_column, click, find, gone, host_board, join, share_details, shots, wait
+
+
+@pytest.fixture
+def pair(display):
+    yield from two_instances(display)
+
+
+def column_shown(driver, title: str) -> bool:
+    return bool(driver.find_elements(By.CSS_SELECTOR, f'[data-testid="column"][data-column-title="{title}"]'))
+
+
+def shelved(driver) -> list[str]:
+    """The titles the open Archive panel lists on its tab."""
+    return [e.get_attribute("data-title")
+            for e in driver.find_elements(By.CSS_SELECTOR, '[data-testid="archive-panel"] [data-testid="shelved"]')]
+
+
+def undo_from_toast(driver, text: str):
+    """Clicks Undo on the toast that says `text`."""
+    def clicked(d):
+        for toast in d.find_elements(By.CSS_SELECTOR, '[data-testid="toast"]'):
+            if text in toast.text:
+                toast.find_element(By.CSS_SELECTOR, '[data-testid="toast-action"]').click()
+                return True
+        return False
+    wait(driver, clicked, f"no toast saying {text!r} with Undo")
+
+
+def test_a_deleted_column_comes_back_with_its_cards_by_undo(pair):
+    a, b = pair
+    A, B = a.driver, b.driver
+    host_board(A, "Launch", "Ada", column="Ideas")
+    add_card(A, "Stickers", column="Ideas")
+    add_card(A, "Podcast", column="Ideas")
+    click(A, "add-column")
+    find(A, "new-column-title").send_keys("Doing", Keys.ENTER)
+    find(A, "column", '[data-column-title="Doing"]')
+    find(A, "new-column-title").send_keys(Keys.ESCAPE)
+    add_card(A, "Ship it", column="Doing")
+    code, address = share_details(A)
+    join(B, code, "Bea", address)
+    wait(B, lambda d: card_in_column(d, "Ideas", "Podcast"), "B never saw A's cards")
+
+    # A deletes the column Ideas from its menu: it leaves both boards with its two cards, no question asked.
+    click(A, "column-menu", inside=("column", '[data-column-title="Ideas"]'))
+    click(A, "column", '[data-column-title="Ideas"] [data-action="delete"]')
+    wait(A, lambda d: not column_shown(d, "Ideas"), "the column stayed on A's board")
+    wait(B, lambda d: not column_shown(d, "Ideas"), "the column stayed on B's board")
+    shots(a, b, "a-deletes-a-column")
+
+    # The toast's Undo brings it all back, for both.
+    undo_from_toast(A, "Ideas")
+    for driver, who in [(A, "A"), (B, "B")]:
+        for title in ["Stickers", "Podcast"]:
+            wait(driver, lambda d, t=title: card_in_column(d, "Ideas", t), f"{title} never came back for {who}")
+    shots(a, b, "undo-brings-it-back")
+
+    # A archives "Ship it" from its dialog: it leaves the board and the Archive panel lists it.
+    click(A, "card", '[data-card-title="Ship it"]')
+    find(A, "card-dialog")
+    click(A, "card-archive")
+    gone(A, "card-dialog")
+    wait(A, lambda d: not card_in_column(d, "Doing", "Ship it"), "the archived card stayed on the board")
+    wait(B, lambda d: not card_in_column(d, "Doing", "Ship it"), "B still sees the archived card")
+    click(A, "archive-open")
+    find(A, "archive-panel")
+    wait(A, lambda d: shelved(d) == ["Ship it"], "the archive does not list the card")
+    shots(a, b, "the-archive-view")
+
+    # A deletes "Stickers" with the Delete key; the Trash lists it (A, the host, may empty it; B may not).
+    sticker = find(A, "card", '[data-card-title="Stickers"]')
+    sticker.click()
+    find(A, "card-dialog")
+    click(A, "card-dialog-close")
+    gone(A, "card-dialog")
+    find(A, "card", '[data-card-title="Stickers"]').send_keys(Keys.DELETE)
+    wait(A, lambda d: not card_in_column(d, "Ideas", "Stickers"), "Delete did not move the card to the trash")
+    click(A, "trash-tab")
+    wait(A, lambda d: shelved(d) == ["Stickers"], "the trash does not list the card")
+    find(A, "trash-empty")
+    click(B, "archive-open")
+    click(B, "trash-tab")
+    wait(B, lambda d: shelved(d) == ["Stickers"], "B's trash does not list the card")
+    assert not B.find_elements(By.CSS_SELECTOR, '[data-testid="trash-empty"]'), "only the host empties the trash"
+    shots(a, b, "the-trash")
+
+    # Ctrl+Z (outside a text field) brings the deleted card back; Restore in the archive brings "Ship it" back.
+    ActionChains(A).key_down(Keys.CONTROL).send_keys("z").key_up(Keys.CONTROL).perform()
+    wait(A, lambda d: card_in_column(d, "Ideas", "Stickers"), "Ctrl+Z did not bring the card back")
+    wait(B, lambda d: card_in_column(d, "Ideas", "Stickers"), "B never saw the card come back")
+    click(A, "archive-tab")
+    click(A, "shelved-restore")
+    wait(A, lambda d: card_in_column(d, "Doing", "Ship it"), "Restore did not put the card back")
+    wait(B, lambda d: card_in_column(d, "Doing", "Ship it"), "B never saw the restored card")
+    wait(A, lambda d: not shelved(d), "the archive still lists the card")
+    click(A, "archive-close")
+    gone(A, "archive-panel")
