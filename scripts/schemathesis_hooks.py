@@ -36,6 +36,9 @@ REFERENCES = (
     "must be a card of the target column",
     "must be a checklist of this card",
     "must be an item of this checklist",
+    # A card goes back on the board into a column that is on it: which columns are archived or in the trash.
+    "must be a column on the board",
+    "the board has no other column",
 )
 # Routes whose schema-valid requests the document cannot promise to accept: the socket answers only a WebSocket
 # upgrade (426 otherwise), and a board package must be consistent as a whole (its log must make its board, one
