@@ -1,4 +1,4 @@
-//! Archive and trash (docs/protocol.md §6.8, §6.10, §6.12, §6.13, §6.32), over real HTTP and sockets: a card archived
+//! Archive and trash (docs/protocol.md §6.11, §6.12, §6.14, §6.15, §6.32), over real HTTP and sockets: a card archived
 //! or deleted leaves the board and comes back; a column deleted takes its cards to the trash and brings them back
 //! with it; a card restored while its column is in the trash goes to the first column on the board; the host empties
 //! the trash (a member may not); the trash is emptied by age, read on a clock the test controls.
