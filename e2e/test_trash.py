@@ -1,14 +1,16 @@
 """Archive, trash and Undo, between two people: A hosts, B joins. A deletes a column holding two cards: both leave
 A's and B's boards, and A's toast offers Undo, which brings the column and its cards back for both. A archives a card
 from its dialog; the Archive panel lists it, and Restore puts it back. A deletes a card with the Delete key; the
-Trash lists it; Ctrl+Z brings it back. B's Archive panel shows no Empty trash (only the host can). Screenshots of
-the archive view under target/e2e/.
+Trash lists it; Ctrl+Z brings it back. B's Archive panel shows no Empty trash (only the host can). Then B takes a
+card with M and A adds themself in its dialog: both see two people on it. Screenshots of the archive view and the card
+dialog under target/e2e/.
 """
 
 import pytest
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.select import Select
 
 from conftest import two_instances
 from scenario import add_card, card_in_column, click, find, gone, host_board, join, share_details, shots, wait
@@ -27,6 +29,12 @@ def shelved(driver) -> list[str]:
     """The titles the open Archive panel lists on its tab."""
     return [e.get_attribute("data-title")
             for e in driver.find_elements(By.CSS_SELECTOR, '[data-testid="archive-panel"] [data-testid="shelved"]')]
+
+
+def avatars(driver, title: str) -> int:
+    """How many people the card's face shows."""
+    return len(driver.find_elements(
+        By.CSS_SELECTOR, f'[data-card-title="{title}"] [data-testid="card-assignees"] > :not(.more)'))
 
 
 def undo_from_toast(driver, text: str):
@@ -109,3 +117,19 @@ def test_a_deleted_column_comes_back_with_its_cards_by_undo(pair):
     wait(A, lambda d: not shelved(d), "the archive still lists the card")
     click(A, "archive-close")
     gone(A, "archive-panel")
+
+    # Several people on a card: B takes "Podcast" with M, A adds themself from its dialog; both faces show two.
+    podcast = find(B, "card", '[data-card-title="Podcast"]')
+    B.execute_script("arguments[0].focus()", podcast)
+    podcast.send_keys("m")
+    wait(A, lambda d: avatars(d, "Podcast") == 1, "A never saw B take the card")
+    click(A, "card", '[data-card-title="Podcast"]')
+    find(A, "card-dialog")
+    Select(find(A, "add-assignee")).select_by_visible_text("Ada (you)")
+    for driver, who in [(A, "A"), (B, "B")]:
+        wait(driver, lambda d: avatars(d, "Podcast") == 2, f"{who} never saw two people on the card")
+    people = [e.get_attribute("data-member-name") for e in A.find_elements(By.CSS_SELECTOR, '[data-testid="assignee"]')]
+    assert people == ["Bea", "Ada"], people
+    shots(a, b, "a-card-with-two-people")
+    click(A, "card-dialog-close")
+    gone(A, "card-dialog")

@@ -256,8 +256,6 @@ export type Card = {
 	/**  Markdown, at most 20,000 characters; empty when there is none. */
 	description: string,
 	labels: Label[],
-	/**  A current member of the board, or null. */
-	assignee_id: MemberId | null,
 	/**  `YYYY-MM-DD`, or null. */
 	due_date: string | null,
 	/**  Fractional-index key within the column. */
@@ -274,7 +272,19 @@ export type Card = {
 	 *  trash.
 	 */
 	trashed_at?: Timestamp | null,
-};
+} & ({
+	/**
+	 *  The current members of the board assigned to the card, in the order they were assigned (at most 20); empty
+	 *  when nobody is. Cards made before several assignees carried `assignee_id` (one id, or null): read as a list.
+	 */
+	assignee_ids?: MemberId[],
+} & {
+	/**
+	 *  The current members of the board assigned to the card, in the order they were assigned (at most 20); empty
+	 *  when nobody is. Cards made before several assignees carried `assignee_id` (one id, or null): read as a list.
+	 */
+	assignee_id?: MemberId[],
+});
 
 /**  Identifies a card. */
 export type CardId = string;
@@ -409,8 +419,8 @@ export type CreateCard = {
 	description?: string | null,
 	/**  At most 20. */
 	labels?: Label[] | null,
-	/**  A current member of the board. */
-	assignee_id?: MemberId | null,
+	/**  Current members of the board, at most 20 (a member named twice counts once). */
+	assignee_ids?: MemberId[] | null,
 	/**  `YYYY-MM-DD`. */
 	due_date?: string | null,
 	/**  Place the card just before this card of the column. */
@@ -734,8 +744,11 @@ export type UpdateCard = {
 	title?: string | null,
 	description?: string | null,
 	labels?: Label[] | null,
-	/**  `null` unassigns. */
-	assignee_id?: MemberId | null,
+	/**
+	 *  Everyone assigned to the card after the edit (current members, at most 20; a member named twice counts
+	 *  once); `[]` or `null` unassigns everyone.
+	 */
+	assignee_ids?: MemberId[] | null,
 	/**  `null` clears the due date. */
 	due_date?: string | null,
 	/**  Move the card to this column of the same board. */

@@ -42,7 +42,7 @@ fn card(board: BoardId, column: ColumnId, position: String) -> Card {
             name: "docs".into(),
             color: "#3b82f6".into(),
         }],
-        assignee_id: None,
+        assignee_ids: vec![],
         due_date: Some("2026-12-01".into()),
         position,
         version: 1,

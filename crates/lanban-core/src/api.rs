@@ -289,9 +289,10 @@ pub struct CreateCard {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(max_items = 20)]
     pub labels: Option<Vec<Label>>,
-    /// A current member of the board.
+    /// Current members of the board, at most 20 (a member named twice counts once).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub assignee_id: Option<MemberId>,
+    #[schema(max_items = 20)]
+    pub assignee_ids: Option<Vec<MemberId>>,
     /// `YYYY-MM-DD`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(format = Date)]
@@ -333,15 +334,16 @@ pub struct UpdateCard {
     #[schema(value_type = Option<Vec<Label>>, max_items = 20)]
     #[cfg_attr(feature = "specta", specta(type = Option<Vec<Label>>, optional))]
     pub labels: Patch<Vec<Label>>,
-    /// `null` unassigns.
+    /// Everyone assigned to the card after the edit (current members, at most 20; a member named twice counts
+    /// once); `[]` or `null` unassigns everyone.
     #[serde(
         default,
         deserialize_with = "patch",
         skip_serializing_if = "Option::is_none"
     )]
-    #[schema(value_type = Option<String>, format = Uuid, nullable)]
-    #[cfg_attr(feature = "specta", specta(type = Option<MemberId>, optional))]
-    pub assignee_id: Patch<MemberId>,
+    #[schema(value_type = Option<Vec<String>>, max_items = 20)]
+    #[cfg_attr(feature = "specta", specta(type = Option<Vec<MemberId>>, optional))]
+    pub assignee_ids: Patch<Vec<MemberId>>,
     /// `null` clears the due date.
     #[serde(
         default,
@@ -545,15 +547,15 @@ mod tests {
     #[test]
     fn patch_tells_null_from_absent() {
         let body: UpdateCard =
-            serde_json::from_str(r#"{"assignee_id":null,"due_date":"2026-01-02"}"#).unwrap();
-        assert_eq!(body.assignee_id, Some(None));
+            serde_json::from_str(r#"{"assignee_ids":null,"due_date":"2026-01-02"}"#).unwrap();
+        assert_eq!(body.assignee_ids, Some(None));
         assert_eq!(body.due_date, Some(Some("2026-01-02".into())));
         assert_eq!(body.title, None);
         assert!(serde_json::from_str::<UpdateCard>(r#"{"colour":"red"}"#).is_err());
         let back = serde_json::to_value(&body).unwrap();
         assert_eq!(
             back,
-            serde_json::json!({"assignee_id": null, "due_date": "2026-01-02"})
+            serde_json::json!({"assignee_ids": null, "due_date": "2026-01-02"})
         );
     }
 

@@ -1,6 +1,6 @@
 //! The board's entities exactly as they travel as JSON (field names are part of the wire contract).
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::ids::{BoardId, CardId, ChecklistId, ColumnId, CommentId, ItemId, MemberId};
 use crate::room_code::RoomCode;
@@ -78,8 +78,11 @@ pub struct Card {
     /// Markdown, at most 20,000 characters; empty when there is none.
     pub description: String,
     pub labels: Vec<Label>,
-    /// A current member of the board, or null.
-    pub assignee_id: Option<MemberId>,
+    /// The current members of the board assigned to the card, in the order they were assigned (at most 20); empty
+    /// when nobody is. Cards made before several assignees carried `assignee_id` (one id, or null): read as a list.
+    #[serde(default, alias = "assignee_id", deserialize_with = "one_or_many")]
+    #[cfg_attr(feature = "specta", specta(type = Vec<MemberId>))]
+    pub assignee_ids: Vec<MemberId>,
     /// `YYYY-MM-DD`, or null.
     pub due_date: Option<String>,
     /// Fractional-index key within the column.
@@ -96,6 +99,20 @@ pub struct Card {
     /// trash.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trashed_at: Option<Timestamp>,
+}
+
+/// A list of members, or the single (possibly null) `assignee_id` of cards written before several assignees.
+fn one_or_many<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<MemberId>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        Many(Vec<MemberId>),
+        One(Option<MemberId>),
+    }
+    Ok(match OneOrMany::deserialize(deserializer)? {
+        OneOrMany::Many(many) => many,
+        OneOrMany::One(one) => one.into_iter().collect(),
+    })
 }
 
 impl Card {
@@ -200,3 +217,40 @@ pub const MEMBER_COLORS: [&str; 10] = [
     "#3b82f6", "#10b981", "#f59e0b", "#ef4444", "#8b5cf6", "#ec4899", "#14b8a6", "#f97316",
     "#6366f1", "#84cc16",
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_card_written_with_one_assignee_reads_as_a_list() {
+        let card = |assigned: &str| {
+            serde_json::json!({
+                "id": "019aee11-2222-7333-8444-555566667777", "board_id": "019aee11-2222-7333-8444-555566667778",
+                "column_id": "019aee11-2222-7333-8444-555566667779", "title": "Plan", "description": "", "labels": [],
+                "position": "a0", "version": 1, "created_by": "019aee11-2222-7333-8444-55556666777a",
+                "created_at": "2026-12-05T09:00:00.000Z", "updated_at": "2026-12-05T09:00:00.000Z",
+            })
+            .as_object()
+            .map(|o| {
+                let mut o = o.clone();
+                let (key, value) = assigned.split_once('=').unwrap();
+                o.insert(key.into(), serde_json::from_str(value).unwrap());
+                serde_json::Value::Object(o)
+            })
+            .unwrap()
+        };
+        let id = "019aee11-2222-7333-8444-55556666777a";
+        for (written, people) in [
+            (format!("assignee_id=\"{id}\""), 1),
+            ("assignee_id=null".to_owned(), 0),
+            (format!("assignee_ids=[\"{id}\"]"), 1),
+            ("assignee_ids=[]".to_owned(), 0),
+        ] {
+            let read: Card = serde_json::from_value(card(&written)).unwrap();
+            assert_eq!(read.assignee_ids.len(), people, "{written}");
+            let again = serde_json::to_value(&read).unwrap();
+            assert!(again.get("assignee_id").is_none() && again["assignee_ids"].is_array());
+        }
+    }
+}

@@ -330,8 +330,8 @@ pub fn patch_card(card: &mut Card, patch: &UpdateCard) {
     if let Some(labels) = &patch.labels {
         card.labels = labels.clone().unwrap_or_default();
     }
-    if let Some(assignee) = patch.assignee_id {
-        card.assignee_id = assignee;
+    if let Some(assignees) = &patch.assignee_ids {
+        card.assignee_ids = assignees.clone().unwrap_or_default();
     }
     if let Some(due) = &patch.due_date {
         card.due_date.clone_from(due);
@@ -399,9 +399,13 @@ fn fields(patch: &UpdateCard, now: &Card) -> Vec<Field> {
         text(&Some(&c.description))
     });
     add(patch.labels.as_ref().map(text), |c| text(&Some(&c.labels)));
-    add(patch.assignee_id.as_ref().map(text), |c| {
-        text(&c.assignee_id)
-    });
+    add(
+        patch
+            .assignee_ids
+            .as_ref()
+            .map(|a| text(&Some(a.clone().unwrap_or_default()))),
+        |c| text(&Some(&c.assignee_ids)),
+    );
     add(patch.due_date.as_ref().map(text), |c| text(&c.due_date));
     add(patch.archived.as_ref().map(text), |c| {
         text(&c.archived_at.is_some())
@@ -425,7 +429,7 @@ mod tests {
             title: title.into(),
             description: String::new(),
             labels: vec![],
-            assignee_id: None,
+            assignee_ids: vec![],
             due_date: due.map(str::to_owned),
             position: "a0".into(),
             version: 1,

@@ -112,9 +112,7 @@ impl Snapshot {
             Change::MemberRemoved(removed) => {
                 self.members.retain(|m| m.id != removed.id);
                 for card in &mut self.cards {
-                    if card.assignee_id == Some(removed.id) {
-                        card.assignee_id = None;
-                    }
+                    card.assignee_ids.retain(|m| *m != removed.id);
                 }
             }
         }

@@ -113,7 +113,7 @@ async fn add_cards(host: &Api, columns: [ColumnId; 2], assignee: MemberId) {
                 name: "ops".into(),
                 color: "#10b981".into(),
             }]),
-            assignee_id: Some(assignee),
+            assignee_ids: Some(vec![assignee]),
             due_date: Some("2026-12-24".into()),
             ..Default::default()
         };

@@ -140,7 +140,7 @@ async fn do_the_days_work(server: &TestServer, launch: &Launch) -> Vec<Value> {
 async fn work_on_cards(server: &TestServer, launch: &Launch, todo: &str, doing: &Value) {
     let (alice, bob) = (&launch.alice.token, &launch.bob.token);
     let plan = json!({"title": "Write the plan", "labels": [{"name": "docs", "color": "#3B82F6"}],
-        "assignee_id": launch.bob.id, "due_date": "2026-12-01"});
+        "assignee_ids": [launch.bob.id], "due_date": "2026-12-01"});
     let plan = server.add_card(todo, bob, plan).await;
     assert_eq!(plan["labels"][0]["color"], "#3b82f6");
     let move_plan = json!({"column_id": doing["id"], "description": "# Plan\n- one", "version": 1});
@@ -229,7 +229,8 @@ async fn a_removed_member_loses_their_cards_and_is_closed_out() {
     let (b, hana) = (&launch.board.id, &launch.board.host_token);
     let now: Snapshot = serde_json::from_value(server.snapshot(b, hana).await).unwrap();
     assert_eq!(
-        now.cards[0].assignee_id, None,
+        now.cards[0].assignee_ids,
+        [],
         "Bob's card was unassigned when he left"
     );
 }
@@ -295,7 +296,7 @@ async fn a_failed_mutation_emits_nothing_and_changes_nothing() {
         (Method::POST, &new_card, json!({"title": "  "}), INVALID),
         (Method::POST, &new_card, bad_label, INVALID),
         (Method::POST, &new_card, json!({"title": "a", "after": their_card["id"]}), INVALID),
-        (Method::POST, &new_card, json!({"title": "a", "assignee_id": other.host_member}), INVALID),
+        (Method::POST, &new_card, json!({"title": "a", "assignee_ids": [other.host_member]}), INVALID),
         (Method::PATCH, &the_card, json!({"column_id": theirs["id"]}), INVALID),
         (Method::PATCH, &the_card, json!({"title": "new", "version": 7}), StatusCode::CONFLICT),
         (Method::PATCH, &the_card, json!({"title": "new", "bogus": 1}), INVALID),

@@ -12,7 +12,7 @@ const card = (id: string, title: string, column: string): Card => ({
   title,
   description: "",
   labels: [],
-  assignee_id: null,
+  assignee_ids: [],
   due_date: null,
   position: "a0",
   version: 1,
@@ -41,6 +41,12 @@ describe("activity sentences", () => {
     expect(told({ kind: "checklist.created", data: list([]) })).toBe("added the checklist «Steps» to «Ship it now»");
     expect(told({ kind: "checklist.updated", data: list([["i1", "Book", false]]) })).toBe("added «Book» to «Steps» on «Ship it now»");
     expect(told({ kind: "checklist.updated", data: list([["i1", "Book", true]]) })).toBe("ticked «Book» on «Ship it now»");
+    expect(told({ kind: "card.updated", data: { ...card("k1", "Ship it now", "c2"), assignee_ids: ["ada", "bea"] } })).toBe(
+      "assigned themself and A former member to «Ship it now»",
+    );
+    expect(told({ kind: "card.updated", data: { ...card("k1", "Ship it now", "c2"), assignee_ids: ["ada"] } })).toBe(
+      "unassigned A former member from «Ship it now»",
+    );
     const at = "2026-12-05T10:00:00.000Z";
     expect(told({ kind: "card.updated", data: { ...card("k1", "Ship it now", "c2"), archived_at: at } })).toBe("archived «Ship it now»");
     expect(told({ kind: "card.updated", data: card("k1", "Ship it now", "c2") })).toBe("took «Ship it now» out of the archive");

@@ -32,7 +32,7 @@ function excerpt(text: string, max = 60): string {
 
 /** Remembers, event after event, what the sentences need: titles, columns, checklists, member names. */
 export class Story {
-  private cards = new Map<CardId, { title: string; column: ColumnId }>();
+  private cards = new Map<CardId, { title: string; column: ColumnId; people: MemberId[] }>();
   private columns = new Map<ColumnId, string>();
   private lists = new Map<ChecklistId, Checklist>();
   private members = new Map<MemberId, string>();
@@ -103,11 +103,12 @@ export class Story {
       case "column.deleted":
         return entry(`deleted the column ${this.columnTitle(e.data.id)} and its cards for good`);
       case "card.created":
-        this.cards.set(e.data.id, { title: e.data.title, column: e.data.column_id });
+        this.cards.set(e.data.id, { title: e.data.title, column: e.data.column_id, people: e.data.assignee_ids ?? [] });
         return entry(`added ${quote(e.data.title)} to ${this.columnTitle(e.data.column_id)}`, e.data.id);
       case "card.updated": {
         const before = this.cards.get(e.data.id);
-        this.cards.set(e.data.id, { title: e.data.title, column: e.data.column_id });
+        const people = e.data.assignee_ids ?? [];
+        this.cards.set(e.data.id, { title: e.data.title, column: e.data.column_id, people });
         const card = quote(e.data.title);
         const moved = this.shelved(e.data.id, e.data);
         if (moved) return entry(shelfSentence(moved, card), e.data.id);
@@ -115,6 +116,13 @@ export class Story {
           return entry(`moved ${card} from ${this.columnTitle(before.column)} to ${this.columnTitle(e.data.column_id)}`, e.data.id);
         }
         if (before && before.title !== e.data.title) return entry(`renamed ${quote(before.title)} to ${card}`, e.data.id);
+        if (before) {
+          const added = people.filter((m) => !before.people.includes(m));
+          const removed = before.people.filter((m) => !people.includes(m));
+          const names = (ids: MemberId[]) => ids.map((m) => (m === e.actor ? "themself" : this.name(m))).join(" and ");
+          if (added.length && !removed.length) return entry(`assigned ${names(added)} to ${card}`, e.data.id);
+          if (removed.length && !added.length) return entry(`unassigned ${names(removed)} from ${card}`, e.data.id);
+        }
         return entry(`edited ${card}`, e.data.id);
       }
       case "card.deleted":

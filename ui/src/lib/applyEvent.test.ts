@@ -34,7 +34,7 @@ function digest(state: Snapshot): Digest {
     columns: state.columns.map((c) => `${short(c.id)}@${c.position}:${c.title}`),
     cards: state.cards.map(
       (c) =>
-        `${short(c.id)}@${short(c.column_id)}/${c.position}:${c.title}:${c.assignee_id ? short(c.assignee_id) : "-"}`,
+        `${short(c.id)}@${short(c.column_id)}/${c.position}:${c.title}:${c.assignee_ids?.length ? c.assignee_ids.map(short).join(",") : "-"}`,
     ),
     members: state.members.map((m) => `${short(m.id)}:${m.name}`),
     comments: (state.comments ?? []).map((c) => `${short(c.id)}@${short(c.card_id)}:${c.body}`),

@@ -166,8 +166,10 @@ export function applyEvent(state: Snapshot, event: Event): Snapshot {
     case "member.removed": {
       const id = event.data.id;
       next.members = state.members.filter((m) => m.id !== id);
-      if (state.cards.some((c) => c.assignee_id === id)) {
-        next.cards = state.cards.map((c) => (c.assignee_id === id ? { ...c, assignee_id: null } : c));
+      if (state.cards.some((c) => c.assignee_ids?.includes(id))) {
+        next.cards = state.cards.map((c) =>
+          c.assignee_ids?.includes(id) ? { ...c, assignee_ids: c.assignee_ids.filter((m) => m !== id) } : c,
+        );
       }
       break;
     }

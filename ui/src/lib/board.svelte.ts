@@ -25,7 +25,7 @@ import {
 } from "../bindings";
 import { BoardStore, NO_CARDS, type FailedChange, type Result, type Shelved } from "./boardStore";
 import { uuidv7 } from "./mutations";
-import { toast } from "./toasts.svelte";
+import { dismiss, toast } from "./toasts.svelte";
 
 /** The shared empty list of comments, so a card without any compares equal from one render to the next. */
 const NO_COMMENTS: Comment[] = Object.freeze([]) as unknown as Comment[];
@@ -122,6 +122,16 @@ export class BoardModel {
   dispose(): void {
     this.unsubscribe();
     this.store.detach();
+  }
+
+  /** The members on a card (an id of someone no longer on the board is left out). */
+  peopleOf(card: Card): Member[] {
+    const people: Member[] = [];
+    for (const id of card.assignee_ids ?? []) {
+      const m = this.memberById.get(id);
+      if (m) people.push(m);
+    }
+    return people;
   }
 
   cardsOf(column: ColumnId): Card[] {
@@ -244,12 +254,13 @@ export class BoardModel {
     let ran = false;
     const run = () => {
       if (this.undoLast === run) this.undoLast = null;
+      dismiss(shown);
       if (ran) return;
       ran = true;
       undo();
     };
     this.undoLast = run;
-    toast(done, "notice", 10_000, { label: "Undo", run });
+    const shown = toast(done, "notice", 10_000, { label: "Undo", run });
   }
 
   private submitMove(id: CardId, column: ColumnId, place: { before?: CardId; after?: CardId }): Promise<Result<SubmitOutcome>> {
@@ -280,7 +291,7 @@ export class BoardModel {
     };
   }
 
-  /** Edits fields of a card (title, description, labels, assignee, due date). Ctrl/Cmd+Z (outside a text field)
+  /** Edits fields of a card (title, description, labels, assignees, due date). Ctrl/Cmd+Z (outside a text field)
    *  puts back what the fields were. */
   async updateCard(id: CardId, patch: UpdateCard): Promise<Result<SubmitOutcome>> {
     const before = this.cardById.get(id);
@@ -391,7 +402,7 @@ function inverse(card: Card, patch: UpdateCard): UpdateCard {
   if (patch.title != null) back.title = card.title;
   if (patch.description !== undefined) back.description = card.description;
   if (patch.labels !== undefined) back.labels = card.labels;
-  if (patch.assignee_id !== undefined) back.assignee_id = card.assignee_id;
+  if (patch.assignee_ids !== undefined) back.assignee_ids = card.assignee_ids ?? [];
   if (patch.due_date !== undefined) back.due_date = card.due_date;
   return back;
 }

@@ -38,7 +38,7 @@ function card(id: string, columnId: string, title: string, position: string, ext
     title,
     description: "",
     labels: [],
-    assignee_id: null,
+    assignee_ids: [],
     due_date: null,
     position,
     version: 1,
@@ -143,13 +143,13 @@ describe("applying events", () => {
   it("removing a member unassigns their cards and keeps other cards as they were", () => {
     const todo = column("c-todo", "Todo", "a0");
     const bo = member("m-bo", "Bo");
-    const theirs = card("k1", todo.id, "theirs", "a0", { assignee_id: bo.id });
-    const other = card("k2", todo.id, "other", "a1", { assignee_id: host.id });
+    const theirs = card("k1", todo.id, "theirs", "a0", { assignee_ids: [bo.id, host.id] });
+    const other = card("k2", todo.id, "other", "a1", { assignee_ids: [host.id] });
     const snap: Snapshot = { ...emptySnapshot(5), columns: [todo], cards: [theirs, other], members: [host, bo] };
     const { store } = storeAt(snap);
     store.receive({ type: "event", event: ev(6, { kind: "member.removed", data: { id: bo.id } }) });
     expect(store.view.members.map((m) => m.id)).toEqual([host.id]);
-    expect(store.view.cardById.get("k1")!.assignee_id).toBeNull();
+    expect(store.view.cardById.get("k1")!.assignee_ids).toEqual([host.id]);
     expect(store.view.cardById.get("k2")).toBe(other);
   });
 

@@ -22,7 +22,7 @@ function card(id: string, columnId: string, title: string, extra: Partial<Card> 
     title,
     description: "",
     labels: [],
-    assignee_id: null,
+    assignee_ids: [],
     due_date: null,
     position: "a0",
     version: 1,
@@ -97,8 +97,11 @@ describe("describeChange", () => {
     says(edit(milk, { title: "Buy oat milk" }), "Rename «Buy soy milk» to «Buy oat milk»");
     says(edit(plan, { description: "Steps:\n1. Draft" }), "Edit the description of «Plan»");
     says(edit(plan, { description: "" }), "Clear the description of «Plan»");
-    says(edit(plan, { assignee_id: bo.id }), "Assign «Plan» to Bo");
-    says(edit(plan, { assignee_id: null }), "Unassign «Plan»");
+    says(edit(plan, { assignee_ids: [bo.id] }), "Assign Bo to «Plan»");
+    says(edit(plan, { assignee_ids: [] }), "Unassign everyone from «Plan»");
+    const both = { ...plan, assignee_ids: [ana.id, bo.id] };
+    says(edit(both, { assignee_ids: [ana.id] }), "Unassign Bo from «Plan»");
+    says(edit(both, { assignee_ids: [bo.id, ana.id, "m-left"] }), "Assign someone who left the board to «Plan»");
     says(edit(plan, { due_date: "2026-12-24" }), "Set the due date of «Plan» to 24 Dec");
     says(edit(plan, { due_date: "2027-01-05" }), "Set the due date of «Plan» to 5 Jan 2027");
     says(edit(plan, { due_date: null }), "Clear the due date of «Plan»");
@@ -123,8 +126,8 @@ describe("describeChange", () => {
   it("lists the fields of an edit that sets several", () => {
     says(edit(plan, { title: "Plan v2", due_date: "2026-12-24" }), "Change the title and due date of «Plan»");
     says(
-      edit(plan, { title: "Plan v2", labels: [], assignee_id: null }),
-      "Change the title, labels and assignee of «Plan»",
+      edit(plan, { title: "Plan v2", labels: [], assignee_ids: [] }),
+      "Change the title, labels and assignees of «Plan»",
     );
   });
 
@@ -140,7 +143,7 @@ describe("describeChange", () => {
       { kind: "create_card", column: "col-gone", card: { id: "card-new", title: "Badges" } },
       "Add the card «Badges» to a column that is no longer on the board",
     );
-    says(edit(plan, { assignee_id: "m-left" }), "Assign «Plan» to someone who left the board");
+    says(edit(plan, { assignee_ids: ["m-left"] }), "Assign someone who left the board to «Plan»");
   });
 
   it("names a column made offline whose creation failed too", () => {
@@ -162,14 +165,14 @@ describe("fieldRows", () => {
     const now = card("card-plan", done.id, "Plan", {
       description: "A long\n\ndescription   that goes on",
       labels: [{ name: "Urgent", color: "#e5484d" }],
-      assignee_id: ana.id,
+      assignee_ids: [ana.id],
       due_date: "2026-12-20",
     });
     rows(
       edit(plan, {
         description: "",
         labels: [],
-        assignee_id: bo.id,
+        assignee_ids: [bo.id, ana.id],
         due_date: "2026-12-24",
         column_id: later.id,
       }),
@@ -177,13 +180,13 @@ describe("fieldRows", () => {
       [
         { field: "Description", mine: "No description", now: "A long description that goes on" },
         { field: "Labels", mine: "No labels", now: "Urgent" },
-        { field: "Assignee", mine: "Bo", now: "Ana" },
+        { field: "Assignees", mine: "Bo and Ana", now: "Ana" },
         { field: "Due date", mine: "24 Dec", now: "20 Dec" },
         { field: "Column", mine: "Later", now: "Done" },
       ],
     );
-    rows(edit(now, { assignee_id: null, due_date: null }), plan, [
-      { field: "Assignee", mine: "Nobody", now: "Nobody" },
+    rows(edit(now, { assignee_ids: null, due_date: null }), plan, [
+      { field: "Assignees", mine: "Nobody", now: "Nobody" },
       { field: "Due date", mine: "No due date", now: "20 Dec" },
     ]);
   });

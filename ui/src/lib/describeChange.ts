@@ -156,14 +156,14 @@ function shelfChange(patch: { archived?: boolean | null; trashed?: boolean | nul
 }
 
 /** The fields of a card an edit sets, in the order the card dialog shows them. */
-type CardField = "title" | "description" | "labels" | "assignee" | "due date";
+type CardField = "title" | "description" | "labels" | "assignees" | "due date";
 
 function fieldsOf(patch: UpdateCard): CardField[] {
   const fields: CardField[] = [];
   if (patch.title != null) fields.push("title");
   if (patch.description !== undefined) fields.push("description");
   if (patch.labels !== undefined) fields.push("labels");
-  if (patch.assignee_id !== undefined) fields.push("assignee");
+  if (patch.assignee_ids !== undefined) fields.push("assignees");
   if (patch.due_date !== undefined) fields.push("due date");
   return fields;
 }
@@ -208,15 +208,26 @@ function oneField(
       return patch.description ? `Edit the description of ${card}` : `Clear the description of ${card}`;
     case "labels":
       return describeLabels(card, patch.labels ?? [], base?.labels ?? null);
-    case "assignee":
-      return patch.assignee_id
-        ? `Assign ${card} to ${names.member(patch.assignee_id) ?? GONE_MEMBER}`
-        : `Unassign ${card}`;
+    case "assignees":
+      return describeAssignees(card, patch.assignee_ids ?? [], base?.assignee_ids ?? null, names);
     case "due date":
       return patch.due_date
         ? `Set the due date of ${card} to ${shortDate(patch.due_date, now)}`
         : `Clear the due date of ${card}`;
   }
+}
+
+/** One person added or removed when that is all that changed from what the person saw; else the new list. */
+function describeAssignees(card: string, mine: MemberId[], before: MemberId[] | null, names: Names): string {
+  const name = (id: MemberId) => names.member(id) ?? GONE_MEMBER;
+  if (mine.length === 0) return `Unassign everyone from ${card}`;
+  if (before) {
+    const added = mine.filter((m) => !before.includes(m));
+    const removed = before.filter((m) => !mine.includes(m));
+    if (added.length === 1 && removed.length === 0) return `Assign ${name(added[0])} to ${card}`;
+    if (removed.length === 1 && added.length === 0) return `Unassign ${name(removed[0])} from ${card}`;
+  }
+  return `Assign ${card} to ${listOf(mine.map(name))}`;
 }
 
 /** A label added or removed by name when that is all that changed from what the person saw; else the new set. */
@@ -298,7 +309,8 @@ function cardRows(patch: UpdateCard, base: Card | null, current: Card | null, na
   const rows: FieldRow[] = [];
   const add = (field: string, mine: string, read: (card: Card) => string) =>
     rows.push({ field, mine, now: current ? read(current) : NOT_ON_BOARD });
-  const person = (id: MemberId | null) => (id ? (names.member(id) ?? GONE_MEMBER) : "Nobody");
+  const people = (ids: MemberId[] | null | undefined) =>
+    ids?.length ? listOf(ids.map((id) => names.member(id) ?? GONE_MEMBER)) : "Nobody";
   const date = (due: string | null) => (due ? shortDate(due, now) : "No due date");
   const labels = (list: Label[]) => (list.length ? labelNames(list) : "No labels");
 
@@ -307,7 +319,7 @@ function cardRows(patch: UpdateCard, base: Card | null, current: Card | null, na
     add("Description", descriptionText(patch.description ?? ""), (c) => descriptionText(c.description));
   }
   if (patch.labels !== undefined) add("Labels", labels(patch.labels ?? []), (c) => labels(c.labels));
-  if (patch.assignee_id !== undefined) add("Assignee", person(patch.assignee_id), (c) => person(c.assignee_id));
+  if (patch.assignee_ids !== undefined) add("Assignees", people(patch.assignee_ids), (c) => people(c.assignee_ids));
   if (patch.due_date !== undefined) add("Due date", date(patch.due_date), (c) => date(c.due_date));
   if (patch.column_id != null && (base === null || base.column_id !== patch.column_id)) {
     add("Column", names.column(patch.column_id) ?? NOT_ON_BOARD, (c) => names.column(c.column_id) ?? NOT_ON_BOARD);

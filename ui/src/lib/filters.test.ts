@@ -11,7 +11,7 @@ function card(title: string, extra: Partial<Card> = {}): Card {
     title,
     description: "",
     labels: [],
-    assignee_id: null,
+    assignee_ids: [],
     due_date: null,
     position: "a0",
     version: 1,
@@ -25,8 +25,8 @@ const none: Criteria = { text: "", labels: new Set(), people: new Set(), due: nu
 const bug = { name: "bug", color: "#ef4444" };
 const ux = { name: "ux", color: "#3b82f6" };
 const cards = [
-  card("Fix login", { labels: [bug], assignee_id: "ann", due_date: "2026-11-30" }),
-  card("New icons", { labels: [ux], assignee_id: "bea", due_date: "2026-12-05", description: "for the login page" }),
+  card("Fix login", { labels: [bug], assignee_ids: ["ann"], due_date: "2026-11-30" }),
+  card("New icons", { labels: [ux], assignee_ids: ["bea", "ann"], due_date: "2026-12-05", description: "for the login page" }),
   card("Write docs", { due_date: "2026-12-20" }),
   card("Tidy up"),
 ];
@@ -46,7 +46,8 @@ describe("card filters", () => {
   it("ors choices within a kind and ands the kinds", () => {
     expect(shown({ labels: new Set(["bug", "ux"]) })).toEqual(["Fix login", "New icons"]);
     expect(shown({ labels: new Set(["bug", "ux"]), people: new Set(["bea"]) })).toEqual(["New icons"]);
-    expect(shown({ people: new Set(["ann", NOBODY]) })).toEqual(["Fix login", "Write docs", "Tidy up"]);
+    // A card with several people passes for each of them.
+    expect(shown({ people: new Set(["ann", NOBODY]) })).toEqual(["Fix login", "New icons", "Write docs", "Tidy up"]);
     expect(shown({ text: "login", people: new Set([NOBODY]) })).toEqual([]);
   });
 

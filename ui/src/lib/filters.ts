@@ -39,7 +39,10 @@ export function passes(card: Card, criteria: Criteria, today: string): boolean {
   const q = criteria.text;
   if (q && !card.title.toLowerCase().includes(q) && !card.description.toLowerCase().includes(q)) return false;
   if (criteria.labels.size && !card.labels.some((l) => criteria.labels.has(l.name))) return false;
-  if (criteria.people.size && !criteria.people.has(card.assignee_id ?? NOBODY)) return false;
+  if (criteria.people.size) {
+    const people = card.assignee_ids?.length ? card.assignee_ids : [NOBODY];
+    if (!people.some((p) => criteria.people.has(p))) return false;
+  }
   switch (criteria.due) {
     case null:
       return true;

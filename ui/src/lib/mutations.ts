@@ -153,7 +153,7 @@ export function applyMutation(d: Snapshot, m: Mutation, by: string, now: string)
         title: c.title,
         description: c.description ?? "",
         labels: c.labels ?? [],
-        assignee_id: c.assignee_id ?? null,
+        assignee_ids: c.assignee_ids ?? [],
         due_date: c.due_date ?? null,
         position: "~",
         version: 0,
@@ -170,7 +170,7 @@ export function applyMutation(d: Snapshot, m: Mutation, by: string, now: string)
       if (p.title != null) shown.title = p.title;
       if ("description" in p) shown.description = p.description ?? "";
       if ("labels" in p) shown.labels = p.labels ?? [];
-      if ("assignee_id" in p) shown.assignee_id = p.assignee_id ?? null;
+      if ("assignee_ids" in p) shown.assignee_ids = p.assignee_ids ?? [];
       if ("due_date" in p) shown.due_date = p.due_date ?? null;
       draft.patchCard(d, m.card, shown);
       draft.shelveCard(d, m.card, p, now);

@@ -25,14 +25,14 @@ export class Notices {
   prefs = $state<NoticePrefs>(loadPrefs());
 
   private readonly model: BoardModel;
-  private readonly assignees = new Map<CardId, MemberId | null>();
+  private readonly assignees = new Map<CardId, MemberId[]>();
   private readonly told = new Set<string>();
   private readonly stop: () => void;
   private readonly timer: ReturnType<typeof setInterval>;
 
   constructor(model: BoardModel) {
     this.model = model;
-    for (const card of model.cardById.values()) this.assignees.set(card.id, card.assignee_id);
+    for (const card of model.cardById.values()) this.assignees.set(card.id, card.assignee_ids ?? []);
     this.stop = model.store.onEvent((event) => this.heard(event));
     this.timer = setInterval(() => this.checkDue(), HOUR);
     queueMicrotask(() => this.checkDue());
@@ -48,10 +48,10 @@ export class Notices {
   }
 
   private heard(event: Event): void {
-    let before: MemberId | null | undefined;
+    let before: MemberId[] | undefined;
     if (event.kind === "card.created" || event.kind === "card.updated") {
       before = this.assignees.get(event.data.id);
-      this.assignees.set(event.data.id, event.data.assignee_id);
+      this.assignees.set(event.data.id, event.data.assignee_ids ?? []);
     } else if (event.kind === "card.deleted") {
       this.assignees.delete(event.data.id);
     }

@@ -12,7 +12,7 @@ const card = (assignee: string | null, due: string | null = null): Card => ({
   title: "Ship it",
   description: "",
   labels: [],
-  assignee_id: assignee,
+  assignee_ids: assignee ? [assignee] : [],
   due_date: due,
   position: "a0",
   version: 1,
@@ -25,14 +25,17 @@ const find = () => card(null);
 
 describe("notices", () => {
   it("tell me when a teammate assigns me a card, once", () => {
-    expect(noticeFor(ev({ kind: "card.updated", data: card("ann") }), "ann", null, members, find)).toEqual({
+    expect(noticeFor(ev({ kind: "card.updated", data: card("ann") }), "ann", [], members, find)).toEqual({
       kind: "assigned",
       title: "Bea assigned you a card",
       body: "«Ship it»",
     });
-    expect(noticeFor(ev({ kind: "card.updated", data: card("ann") }), "ann", "ann", members, find)).toBeNull();
-    expect(noticeFor(ev({ kind: "card.updated", data: card("ann") }, "ann"), "ann", null, members, find)).toBeNull();
-    expect(noticeFor(ev({ kind: "card.updated", data: card("bea") }), "ann", null, members, find)).toBeNull();
+    expect(noticeFor(ev({ kind: "card.updated", data: card("ann") }), "ann", ["ann"], members, find)).toBeNull();
+    expect(noticeFor(ev({ kind: "card.updated", data: card("ann") }, "ann"), "ann", [], members, find)).toBeNull();
+    expect(noticeFor(ev({ kind: "card.updated", data: card("bea") }), "ann", [], members, find)).toBeNull();
+    // Added beside a teammate already on the card: told too.
+    const both = { ...card("bea"), assignee_ids: ["bea", "ann"] };
+    expect(noticeFor(ev({ kind: "card.updated", data: both }), "ann", ["bea"], members, find)?.kind).toBe("assigned");
   });
 
   it("tell me when a teammate mentions me, not someone else", () => {

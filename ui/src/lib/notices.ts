@@ -16,13 +16,13 @@ export interface Notice {
 const quote = (text: string) => `«${text}»`;
 
 /**
- * The notice an event gives `me`, if any. `assigneeBefore` is who the card was assigned to before the event;
+ * The notice an event gives `me`, if any. `assigneesBefore` is who the card was assigned to before the event;
  * `names` are the board's members; `card` finds a card's title.
  */
 export function noticeFor(
   event: Event,
   me: MemberId,
-  assigneeBefore: MemberId | null | undefined,
+  assigneesBefore: MemberId[] | undefined,
   members: readonly Member[],
   card: (id: CardId) => Card | undefined,
 ): Notice | null {
@@ -31,7 +31,7 @@ export function noticeFor(
   switch (event.kind) {
     case "card.created":
     case "card.updated":
-      if (event.data.assignee_id === me && assigneeBefore !== me) {
+      if (event.data.assignee_ids?.includes(me) && !assigneesBefore?.includes(me)) {
         return { kind: "assigned", title: `${who} assigned you a card`, body: quote(event.data.title) };
       }
       return null;
@@ -52,7 +52,7 @@ export function noticeFor(
 
 /** The cards assigned to `me` that are due on `tomorrow` (`YYYY-MM-DD`). */
 export function dueTomorrow(cards: Iterable<Card>, me: MemberId, tomorrow: string): Card[] {
-  return [...cards].filter((c) => c.assignee_id === me && c.due_date === tomorrow);
+  return [...cards].filter((c) => c.assignee_ids?.includes(me) && c.due_date === tomorrow);
 }
 
 /** Which kinds of notice a person wants; all by default. */

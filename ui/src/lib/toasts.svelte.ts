@@ -24,14 +24,16 @@ export function dismiss(id: number): void {
   toasts.list = toasts.list.filter((t) => t.id !== id);
 }
 
-export function toast(message: string, kind: ToastKind = "notice", ms = 5000, action?: ToastAction): void {
+/** Shows a toast; answers its id (to dismiss it early). */
+export function toast(message: string, kind: ToastKind = "notice", ms = 5000, action?: ToastAction): number {
   const id = next++;
   // The same message twice in a row is shown once (a toast with an action replaces its twin: its action is newer).
   const twin = toasts.list.find((t) => t.message === message);
-  if (twin && !action) return;
+  if (twin && !action) return twin.id;
   const rest = twin ? toasts.list.filter((t) => t !== twin) : toasts.list;
   toasts.list = [...rest.slice(-3), { id, kind, message, action }];
   setTimeout(() => dismiss(id), ms);
+  return id;
 }
 
 export function toastError(error: { message: string }): void {

@@ -96,8 +96,9 @@ export class BoardUi {
   /** Assigns the card to me, or unassigns it if it was mine, and says so for screen readers. */
   assignMe(card: Card): void {
     const me = this.model.me.id;
-    const mine = card.assignee_id === me;
-    void this.model.updateCard(card.id, { assignee_id: mine ? null : me });
+    const people = card.assignee_ids ?? [];
+    const mine = people.includes(me);
+    void this.model.updateCard(card.id, { assignee_ids: mine ? people.filter((m) => m !== me) : [...people, me] });
     this.announcement = mine ? `«${card.title}» unassigned` : `«${card.title}» assigned to you`;
   }
 

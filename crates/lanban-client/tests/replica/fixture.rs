@@ -87,7 +87,7 @@ impl Fixture {
             title: title.into(),
             description: String::new(),
             labels: vec![],
-            assignee_id: None,
+            assignee_ids: vec![],
             due_date: None,
             position: "a0".into(),
             version,

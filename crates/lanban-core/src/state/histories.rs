@@ -302,7 +302,17 @@ impl Pools {
                     title: format!("Card {n}"),
                     description: String::new(),
                     labels: vec![],
-                    assignee_id: assignee.map(|m| self.members[m]),
+                    // One member, or (every third step) two.
+                    assignee_ids: assignee
+                        .map(|m| {
+                            let mut ids = vec![self.members[m]];
+                            let other = self.members[(m + 1) % MEMBERS];
+                            if n.is_multiple_of(3) && other != ids[0] {
+                                ids.push(other);
+                            }
+                            ids
+                        })
+                        .unwrap_or_default(),
                     due_date: None,
                     position: POSITIONS[position].into(),
                     version: n as u64,
@@ -506,9 +516,7 @@ pub fn reference_apply(state: &mut Snapshot, change: &Change) {
         Change::MemberRemoved(removed) => {
             state.members.retain(|m| m.id != removed.id);
             for card in &mut state.cards {
-                if card.assignee_id == Some(removed.id) {
-                    card.assignee_id = None;
-                }
+                card.assignee_ids.retain(|m| *m != removed.id);
             }
         }
     }

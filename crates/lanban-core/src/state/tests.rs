@@ -46,7 +46,7 @@ fn card(state: &Snapshot, column: &Column, title: &str, position: &str) -> Card 
         title: title.into(),
         description: String::new(),
         labels: vec![],
-        assignee_id: None,
+        assignee_ids: vec![],
         due_date: None,
         position: position.into(),
         version: 1,
@@ -232,7 +232,11 @@ fn digest(state: &Snapshot) -> Value {
                 short(c.column_id),
                 c.position,
                 c.title,
-                c.assignee_id.map_or_else(|| "-".to_owned(), short),
+                if c.assignee_ids.is_empty() {
+                    "-".to_owned()
+                } else {
+                    c.assignee_ids.iter().copied().map(short).collect::<Vec<_>>().join(",")
+                },
             ))
             .collect::<Vec<_>>(),
         "members": state.members.iter().map(|m| format!("{}:{}", short(m.id), m.name)).collect::<Vec<_>>(),

@@ -3,9 +3,9 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use lanban_core::api::{CreateCard, ErrorBody, UpdateCard};
-use lanban_core::ids::{CardId, ColumnId};
+use lanban_core::ids::{CardId, ColumnId, MemberId};
 use lanban_core::model::{Card, Label};
-use lanban_core::validate::{self, MAX_LABELS, ValidationError};
+use lanban_core::validate::{self, MAX_ASSIGNEES, MAX_LABELS, ValidationError};
 
 use crate::AppState;
 use crate::auth::Credential;
@@ -35,6 +35,23 @@ fn labels(labels: Vec<Label>) -> Result<Vec<Label>, ValidationError> {
         .collect()
 }
 
+/// Everyone assigned, each once, in the order given.
+fn assignees(ids: Vec<MemberId>) -> Result<Vec<MemberId>, ValidationError> {
+    let mut unique: Vec<MemberId> = Vec::with_capacity(ids.len());
+    for id in ids {
+        if !unique.contains(&id) {
+            unique.push(id);
+        }
+    }
+    if unique.len() > MAX_ASSIGNEES {
+        return Err(ValidationError::new(
+            "assignee_ids",
+            format!("at most {MAX_ASSIGNEES} members (got {})", unique.len()),
+        ));
+    }
+    Ok(unique)
+}
+
 fn placement(before: Option<CardId>, after: Option<CardId>) -> Placement {
     Placement {
         before: before.map(|id| id.to_string()),
@@ -54,7 +71,7 @@ fn new_card(body: CreateCard) -> Result<NewCard, ValidationError> {
             body.description.as_deref().unwrap_or(""),
         )?,
         labels: labels(body.labels.unwrap_or_default())?,
-        assignee_id: body.assignee_id,
+        assignee_ids: assignees(body.assignee_ids.unwrap_or_default())?,
         due_date: body
             .due_date
             .as_deref()
@@ -86,7 +103,10 @@ fn card_edit(body: UpdateCard) -> Result<CardEdit, ValidationError> {
             .labels
             .map(|l| labels(l.unwrap_or_default()))
             .transpose()?,
-        assignee_id: body.assignee_id,
+        assignee_ids: body
+            .assignee_ids
+            .map(|a| assignees(a.unwrap_or_default()))
+            .transpose()?,
         due_date: body
             .due_date
             .map(|d| d.map(|d| validate::due_date("due_date", &d)).transpose())

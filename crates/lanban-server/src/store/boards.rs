@@ -190,18 +190,24 @@ pub fn remove_member(
         ));
     }
     let now = Timestamp::now();
-    let assigned: Vec<String> = tx
-        .prepare_cached("SELECT id FROM cards WHERE assignee_id = ?1 ORDER BY id")?
-        .query_map([member_id.to_string()], |r| r.get(0))?
+    // Each card they were assigned loses them (one card.updated each, before member.removed).
+    let assigned: Vec<Card> = tx
+        .prepare_cached(&format!(
+            "SELECT {} FROM cards WHERE board_id = ?1
+               AND EXISTS (SELECT 1 FROM json_each(cards.assignees) WHERE json_each.value = ?2)
+             ORDER BY id",
+            Card::COLUMNS
+        ))?
+        .query_map(
+            [actor.board_id.to_string(), member_id.to_string()],
+            Card::from_row,
+        )?
         .collect::<Result<_, _>>()?;
-    for card_id in assigned {
-        let card = tx
-            .prepare_cached(&format!(
-                "UPDATE cards SET assignee_id = NULL, version = version + 1, updated_at = ?1
-                 WHERE id = ?2 RETURNING {}",
-                Card::COLUMNS
-            ))?
-            .query_row(rusqlite::params![now.as_str(), card_id], Card::from_row)?;
+    for mut card in assigned {
+        card.assignee_ids.retain(|m| *m != member_id);
+        card.version += 1;
+        card.updated_at = now.clone();
+        rows::save_card(tx, &card, false)?;
         tx.emit(actor.board_id, actor.member_id, Change::CardUpdated(card))?;
     }
     // An offer to host the board dies with the member it was made to.

@@ -21,7 +21,7 @@ pub struct NewCard {
     pub title: String,
     pub description: String,
     pub labels: Vec<Label>,
-    pub assignee_id: Option<MemberId>,
+    pub assignee_ids: Vec<MemberId>,
     pub due_date: Option<String>,
     pub placement: Placement,
 }
@@ -32,7 +32,7 @@ pub struct CardEdit {
     pub title: Option<String>,
     pub description: Option<String>,
     pub labels: Option<Vec<Label>>,
-    pub assignee_id: Option<Option<MemberId>>,
+    pub assignee_ids: Option<Vec<MemberId>>,
     pub due_date: Option<Option<String>>,
     pub column_id: Option<ColumnId>,
     pub placement: Option<Placement>,
@@ -48,7 +48,7 @@ impl CardEdit {
         self.title.is_none()
             && self.description.is_none()
             && self.labels.is_none()
-            && self.assignee_id.is_none()
+            && self.assignee_ids.is_none()
             && self.due_date.is_none()
             && self.column_id.is_none()
             && self.placement.is_none()
@@ -74,14 +74,16 @@ pub(crate) fn live_card(conn: &Connection, id: CardId) -> Result<Card> {
     }
 }
 
-fn check_assignee(tx: &Tx<'_>, board: BoardId, assignee: Option<MemberId>) -> Result<()> {
-    match assignee {
-        Some(id) if rows::find_member(tx, board, id)?.is_none() => Err(Error::invalid(
-            "assignee_id",
-            "must be a current member of this board",
-        )),
-        _ => Ok(()),
+fn check_assignees(tx: &Tx<'_>, board: BoardId, assignees: &[MemberId]) -> Result<()> {
+    for (i, id) in assignees.iter().enumerate() {
+        if rows::find_member(tx, board, *id)?.is_none() {
+            return Err(Error::invalid(
+                format!("assignee_ids[{i}]"),
+                "must be a current member of this board",
+            ));
+        }
     }
+    Ok(())
 }
 
 /// Adds a card to `column_id` (a column of the actor's board; gone if it was deleted), with the id the client
@@ -102,7 +104,7 @@ pub fn create_card(
         },
     };
     live_column(tx, actor, column_id)?;
-    check_assignee(tx, actor.board_id, new.assignee_id)?;
+    check_assignees(tx, actor.board_id, &new.assignee_ids)?;
     limits::one_more_card(tx, actor.board_id)?;
     limits::description(tx, actor.board_id, None, new.description.len())?;
     let column = column_id.to_string();
@@ -120,7 +122,7 @@ pub fn create_card(
         title: new.title,
         description: new.description,
         labels: new.labels,
-        assignee_id: new.assignee_id,
+        assignee_ids: new.assignee_ids,
         due_date: new.due_date,
         position,
         version: 1,
@@ -141,7 +143,7 @@ pub fn create_card(
 
 /// Edits and/or moves a card. A stale `version` changes nothing and is a conflict carrying the current card;
 /// an edit that changes nothing answers the card as it is.
-pub fn update_card(tx: &mut Tx<'_>, actor: &Actor, id: CardId, edit: CardEdit) -> Result<Card> {
+pub fn update_card(tx: &mut Tx<'_>, actor: &Actor, id: CardId, mut edit: CardEdit) -> Result<Card> {
     let mut card = live_card(tx, id)?;
     if let Some(version) = edit.version
         && version != card.version
@@ -154,9 +156,9 @@ pub fn update_card(tx: &mut Tx<'_>, actor: &Actor, id: CardId, edit: CardEdit) -
         return Ok(card);
     }
     let before = card.clone();
-    if let Some(assignee) = edit.assignee_id {
-        check_assignee(tx, actor.board_id, assignee)?;
-        card.assignee_id = assignee;
+    if let Some(assignees) = edit.assignee_ids.take() {
+        check_assignees(tx, actor.board_id, &assignees)?;
+        card.assignee_ids = assignees;
     }
     if let Some(column_id) = edit.column_id {
         let column = rows::find_column(tx, column_id)?;
@@ -186,7 +188,7 @@ pub fn update_card(tx: &mut Tx<'_>, actor: &Actor, id: CardId, edit: CardEdit) -
     }
     // A card back on the board whose column is not (archived, in the trash) goes to the end of the first column that
     // is, unless the edit says where.
-    let mut edit = edit;
+
     if !was_live && card.is_live() && edit.column_id.is_none() {
         let home = rows::find_column(tx, card.column_id)?;
         if home.is_none_or(|c| !c.is_live()) {

@@ -83,6 +83,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0008_archive_trash.sql",
         include_str!("../../../../migrations/0008_archive_trash.sql"),
     ),
+    (
+        "0009_assignees.sql",
+        include_str!("../../../../migrations/0009_assignees.sql"),
+    ),
 ];
 
 /// How long idempotency keys are kept.

@@ -338,14 +338,19 @@ fn check_card_fields(field: &str, card: &Card, people: &People) -> Result<()> {
             validate::color,
         )?;
     }
-    if card
-        .assignee_id
-        .is_some_and(|m| !people.current.contains(&m))
-    {
+    if card.assignee_ids.len() > validate::MAX_ASSIGNEES {
         return Err(Error::invalid(
-            format!("{field}.assignee_id"),
-            "must be a current member",
+            format!("{field}.assignee_ids"),
+            format!("at most {} members", validate::MAX_ASSIGNEES),
         ));
+    }
+    for (j, member) in card.assignee_ids.iter().enumerate() {
+        if !people.current.contains(member) || card.assignee_ids[..j].contains(member) {
+            return Err(Error::invalid(
+                format!("{field}.assignee_ids[{j}]"),
+                "must be a current member, named once",
+            ));
+        }
     }
     if !people.all.contains(&card.created_by) {
         return Err(Error::invalid(

@@ -59,7 +59,7 @@ impl Entity for Column {
 
 impl Entity for Card {
     const COLUMNS: &'static str = "cards.id, cards.board_id, cards.column_id, cards.title, \
-        cards.description, cards.labels, cards.assignee_id, cards.due_date, cards.position, cards.version, \
+        cards.description, cards.labels, cards.assignees, cards.due_date, cards.position, cards.version, \
         cards.created_by, cards.created_at, cards.updated_at, cards.archived_at, cards.trashed_at";
 
     fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
@@ -71,7 +71,10 @@ impl Entity for Card {
             title: row.get(3)?,
             description: row.get(4)?,
             labels: serde_json::from_str(&labels).map_err(|e| conversion(5, e))?,
-            assignee_id: parsed_opt(row, 6)?,
+            assignee_ids: {
+                let text: String = row.get(6)?;
+                serde_json::from_str(&text).map_err(|e| conversion(6, e))?
+            },
             due_date: row.get(7)?,
             position: row.get(8)?,
             version: row.get(9)?,
@@ -211,16 +214,18 @@ pub fn insert_column(
 /// Inserts a new card (`insert`), or overwrites the card with its id.
 pub fn save_card(conn: &Connection, card: &Card, insert: bool) -> rusqlite::Result<()> {
     let sql = if insert {
-        "INSERT INTO cards (id, board_id, column_id, title, description, labels, assignee_id, due_date,
+        "INSERT INTO cards (id, board_id, column_id, title, description, labels, assignees, due_date,
                             position, version, created_by, created_at, updated_at, archived_at, trashed_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
     } else {
         "UPDATE cards SET board_id = ?2, column_id = ?3, title = ?4, description = ?5, labels = ?6,
-                          assignee_id = ?7, due_date = ?8, position = ?9, version = ?10, created_by = ?11,
+                          assignees = ?7, due_date = ?8, position = ?9, version = ?10, created_by = ?11,
                           created_at = ?12, updated_at = ?13, archived_at = ?14, trashed_at = ?15
          WHERE id = ?1"
     };
     let labels = serde_json::to_string(&card.labels)
+        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+    let assignees = serde_json::to_string(&card.assignee_ids)
         .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
     conn.prepare_cached(sql)?.execute(rusqlite::params![
         card.id.to_string(),
@@ -229,7 +234,7 @@ pub fn save_card(conn: &Connection, card: &Card, insert: bool) -> rusqlite::Resu
         card.title,
         card.description,
         labels,
-        card.assignee_id.map(|m| m.to_string()),
+        assignees,
         card.due_date,
         card.position,
         card.version,
