@@ -2,8 +2,9 @@
 A's and B's boards, and A's toast offers Undo, which brings the column and its cards back for both. A archives a card
 from its dialog; the Archive panel lists it, and Restore puts it back. A deletes a card with the Delete key; the
 Trash lists it; Ctrl+Z brings it back. B's Archive panel shows no Empty trash (only the host can). Then B takes a
-card with M and A adds themself in its dialog: both see two people on it. Screenshots of the archive view and the card
-dialog under target/e2e/.
+card with M and A adds themself in its dialog: both see two people on it. A defines a label on it; B filters by the
+label and by "mine"; A renames the label and B's card follows. Screenshots of the archive view and the card dialog
+under target/e2e/.
 """
 
 import pytest
@@ -13,7 +14,8 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.select import Select
 
 from conftest import two_instances
-from scenario import add_card, card_in_column, click, find, gone, host_board, join, share_details, shots, wait
+from scenario import (add_card, card_in_column, click, find, gone, host_board, join, share_details, shots, type_into,
+                      wait)
 
 
 @pytest.fixture
@@ -29,6 +31,10 @@ def shelved(driver) -> list[str]:
     """The titles the open Archive panel lists on its tab."""
     return [e.get_attribute("data-title")
             for e in driver.find_elements(By.CSS_SELECTOR, '[data-testid="archive-panel"] [data-testid="shelved"]')]
+
+
+def shown_cards(driver) -> list[str]:
+    return [e.get_attribute("data-card-title") for e in driver.find_elements(By.CSS_SELECTOR, '[data-testid="card"]')]
 
 
 def avatars(driver, title: str) -> int:
@@ -131,5 +137,31 @@ def test_a_deleted_column_comes_back_with_its_cards_by_undo(pair):
     people = [e.get_attribute("data-member-name") for e in A.find_elements(By.CSS_SELECTOR, '[data-testid="assignee"]')]
     assert people == ["Bea", "Ada"], people
     shots(a, b, "a-card-with-two-people")
+
+    # Board labels: A defines "urgent" on the card from its dialog; B filters by it, and by "mine".
+    type_into(A.find_element(By.CSS_SELECTOR, '[aria-label="New label name"]'), "urgent")
+    A.find_element(By.XPATH, '//button[normalize-space()="Add label"]').click()
+    find(A, "label-toggle", '[data-label="urgent"][aria-pressed="true"]')
+    wait(B, lambda d: "urgent" in d.find_element(By.CSS_SELECTOR, '[data-card-title="Podcast"]').get_attribute(
+        "textContent"), "B never saw the label on the card")
+    click(B, "filters-open")
+    click(B, "filter-label", '[data-label="urgent"]')
+    wait(B, lambda d: shown_cards(d) == ["Podcast"], "B's label filter did not leave the one card")
+    click(B, "filter-label", '[data-label="urgent"]')
+    click(B, "filter-person", '[data-person="me"]')
+    wait(B, lambda d: shown_cards(d) == ["Podcast"], "B's 'mine' filter did not leave B's card")
+    shots(a, b, "b-filters-by-mine")
+    click(B, "filters-clear")
+
+    # A renames the label in "Edit labels": every card follows, on B's board too.
+    click(A, "labels-edit")
+    rename = find(A, "label-rename", '[aria-label="Name of the label urgent"]')
+    rename.send_keys(Keys.CONTROL, "a")
+    rename.send_keys("now", Keys.ENTER)
+    wait(B, lambda d: "now" in d.find_element(By.CSS_SELECTOR, '[data-card-title="Podcast"]').get_attribute(
+        "textContent"), "B never saw the label renamed")
+    click(A, "labels-edit")
+    find(A, "label-toggle", '[data-label="now"][aria-pressed="true"]')
+    shots(a, b, "a-renames-a-label")
     click(A, "card-dialog-close")
     gone(A, "card-dialog")

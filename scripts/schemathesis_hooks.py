@@ -39,6 +39,9 @@ REFERENCES = (
     # A card goes back on the board into a column that is on it: which columns are archived or in the trash.
     "must be a column on the board",
     "the board has no other column",
+    # A card carries the board's labels; a label is renamed to a name no other label of the board has.
+    "must be one of the board's labels",
+    "another label of this board has this name",
 )
 # Routes whose schema-valid requests the document cannot promise to accept: the socket answers only a WebSocket
 # upgrade (426 otherwise), and a board package must be consistent as a whole (its log must make its board, one

@@ -186,6 +186,11 @@ export type Board = {
 	 *  accept or the host withdraws the offer; absent when there is no offer.
 	 */
 	handoff_to?: MemberId | null,
+	/**
+	 *  The board's labels, in order (at most 100, names unique ignoring case): a card carries only these, each
+	 *  with the board's colour for it. Absent from boards made before board labels: none.
+	 */
+	labels?: Label[],
 };
 
 /**  Identifies a board (and its room). */
@@ -597,7 +602,13 @@ export type Mutation = { kind: "rename_board"; board: BoardId; name: string } | 
  */
 { kind: "update_card"; card: CardId; patch: UpdateCard; base: Card | null } | { kind: "delete_card"; card: CardId } | { kind: "create_comment"; card: CardId; comment: CreateComment } | { kind: "update_comment"; comment: CommentId; patch: UpdateComment } | { kind: "delete_comment"; comment: CommentId } | { kind: "create_checklist"; card: CardId; checklist: CreateChecklist } | { kind: "update_checklist"; checklist: ChecklistId; patch: UpdateChecklist } | { kind: "delete_checklist"; checklist: ChecklistId } | { kind: "create_item"; checklist: ChecklistId; item: CreateItem } | { kind: "update_item"; checklist: ChecklistId; item: ItemId; patch: UpdateItem } | { kind: "delete_item"; checklist: ChecklistId; item: ItemId } | 
 /**  Deletes for good every card and column in the board's trash (host only). */
-{ kind: "empty_trash"; board: BoardId };
+{ kind: "empty_trash"; board: BoardId } | 
+/**  Defines a label on the board. */
+{ kind: "create_label"; board: BoardId; label: Label } | 
+/**  Renames and/or recolours the board's label `name` (on every card too). */
+{ kind: "update_label"; board: BoardId; name: string; patch: UpdateLabel } | 
+/**  Removes the board's label `name` (from every card too). */
+{ kind: "delete_label"; board: BoardId; name: string };
 
 /**  A board just opened: everything the board view needs to paint at once. */
 export type OpenedBoard = {
@@ -806,6 +817,17 @@ export type UpdateItem = {
 	done?: boolean | null,
 	before?: ItemId | null,
 	after?: ItemId | null,
+};
+
+/**
+ *  `PATCH /api/boards/{board}/labels/{name}`: rename and/or recolour one of the board's labels (every card carrying
+ *  it follows).
+ */
+export type UpdateLabel = {
+	/**  The new name: 1–60 characters, not another label's (ignoring case). */
+	name?: string | null,
+	/**  The new colour, `#rrggbb`. */
+	color?: string | null,
 };
 
 /* Tauri Specta runtime */

@@ -10,7 +10,7 @@ use lanban_core::api::{
     Joined, LogBase, RehostBoard, RoomCodeBody, Snapshot, UpdateBoard, UpdateCard, UpdateColumn,
 };
 use lanban_core::ids::{BoardId, CardId, ColumnId, MemberId};
-use lanban_core::model::{Board, Card, Column};
+use lanban_core::model::{Board, Card, Column, Label};
 use lanban_core::room_code::RoomCode;
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde::Serialize;
@@ -429,6 +429,16 @@ impl Api {
     pub async fn delete_card(&self, card: CardId) -> Result<(), ClientError> {
         self.mutate(Method::DELETE, &format!("/api/cards/{card}"), None::<&()>)
             .await
+    }
+
+    /// `POST /api/boards/{board}/labels`: defines a label on the board.
+    pub async fn create_label(&self, board: BoardId, label: &Label) -> Result<Board, ClientError> {
+        self.mutate(
+            Method::POST,
+            &format!("/api/boards/{board}/labels"),
+            Some(label),
+        )
+        .await
     }
 
     /// `DELETE /api/boards/{board}/trash`: everything in the trash deleted for good (host only).

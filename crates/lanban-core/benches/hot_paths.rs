@@ -21,6 +21,7 @@ fn board() -> Snapshot {
             created_at: Timestamp::now(),
             updated_at: Timestamp::now(),
             handoff_to: None,
+            labels: vec![],
         },
         columns: Vec::new(),
         cards: Vec::new(),

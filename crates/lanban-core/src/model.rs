@@ -21,6 +21,10 @@ pub struct Board {
     /// accept or the host withdraws the offer; absent when there is no offer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub handoff_to: Option<MemberId>,
+    /// The board's labels, in order (at most 100, names unique ignoring case): a card carries only these, each
+    /// with the board's colour for it. Absent from boards made before board labels: none.
+    #[serde(default)]
+    pub labels: Vec<Label>,
 }
 
 /// A column of a board.

@@ -6,10 +6,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::{
     CreateCard, CreateChecklist, CreateColumn, CreateComment, CreateItem, Snapshot, UpdateBoard,
-    UpdateCard, UpdateChecklist, UpdateColumn, UpdateComment, UpdateItem,
+    UpdateCard, UpdateChecklist, UpdateColumn, UpdateComment, UpdateItem, UpdateLabel,
 };
 use crate::ids::{BoardId, CardId, ChecklistId, ColumnId, CommentId, ItemId};
-use crate::model::Card;
+use crate::model::{Card, Label};
 use crate::time::Timestamp;
 
 /// A change to a board that any member may make. Creates carry the id the client chose, so later changes can
@@ -85,6 +85,22 @@ pub enum Mutation {
     /// Deletes for good every card and column in the board's trash (host only).
     EmptyTrash {
         board: BoardId,
+    },
+    /// Defines a label on the board.
+    CreateLabel {
+        board: BoardId,
+        label: Label,
+    },
+    /// Renames and/or recolours the board's label `name` (on every card too).
+    UpdateLabel {
+        board: BoardId,
+        name: String,
+        patch: UpdateLabel,
+    },
+    /// Removes the board's label `name` (from every card too).
+    DeleteLabel {
+        board: BoardId,
+        name: String,
     },
 }
 
@@ -189,6 +205,21 @@ impl Mutation {
             Mutation::EmptyTrash { board } => {
                 ("DELETE", format!("/api/boards/{board}/trash"), None)
             }
+            Mutation::CreateLabel { board, label } => (
+                "POST",
+                format!("/api/boards/{board}/labels"),
+                Some(serde_json::to_vec(label)?),
+            ),
+            Mutation::UpdateLabel { board, name, patch } => (
+                "PATCH",
+                format!("/api/boards/{board}/labels/{}", path_segment(name)),
+                Some(serde_json::to_vec(patch)?),
+            ),
+            Mutation::DeleteLabel { board, name } => (
+                "DELETE",
+                format!("/api/boards/{board}/labels/{}", path_segment(name)),
+                None,
+            ),
         };
         Ok(Request { method, path, body })
     }
@@ -317,6 +348,19 @@ impl Mutation {
             _ => None,
         }
     }
+}
+
+/// `text` as one URL path segment: every byte but the unreserved ones (RFC 3986) percent-encoded.
+pub fn path_segment(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
 }
 
 /// Shows an edit on a card as the host would make it (the fields it sets; moves are left to the host's ordering).
@@ -514,5 +558,17 @@ mod tests {
         // A mutation travels as tagged JSON (the outbox keeps it so).
         let json = serde_json::to_value(&delete).unwrap();
         assert_eq!(json["kind"], "delete_card");
+        // A label's name travels in the path, encoded.
+        let rename = Mutation::DeleteLabel {
+            board: BoardId(uuid::Uuid::from_u128(2)),
+            name: "Needs review / ünï".into(),
+        };
+        assert!(
+            rename
+                .request()
+                .unwrap()
+                .path
+                .ends_with("/labels/Needs%20review%20%2F%20%C3%BCn%C3%AF")
+        );
     }
 }

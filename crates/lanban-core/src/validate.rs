@@ -15,6 +15,8 @@ pub const MAX_COMMENT: usize = 5_000;
 pub const MAX_ITEM: usize = 500;
 /// Most labels on one card.
 pub const MAX_LABELS: usize = 20;
+/// Most labels a board defines.
+pub const MAX_BOARD_LABELS: usize = 100;
 /// Most members assigned to one card.
 pub const MAX_ASSIGNEES: usize = 20;
 /// Largest request body the server reads, in bytes (a body of exactly this size is accepted).

@@ -363,6 +363,14 @@ async fn text_is_trimmed_counted_in_characters_and_stored_as_sent() {
     let t = board.host_token.clone();
     let column = str_of(&server.add_column(&board.id, &t, "Todo").await["id"]);
     let sql = "Robert'); DROP TABLE cards;-- ✓ 日本語 🎉";
+    server
+        .ok(
+            Method::POST,
+            &format!("/api/boards/{}/labels", board.id),
+            &t,
+            Some(json!({"name": "ünï", "color": "#ABCDEF"})),
+        )
+        .await;
     let card = server
         .add_card(&column, &t, json!({"title": format!("  {sql}  "), "description": "  keep\n  this  ", "labels": [{"name": "ünï", "color": "#ABCDEF"}]}))
         .await;

@@ -9,13 +9,16 @@ use reqwest::Method;
 use serde_json::Value;
 
 /// Every route of the contract, as `METHOD path`.
-const CONTRACT: [&str; 32] = [
+const CONTRACT: [&str; 35] = [
     "GET /api/health",
     "POST /api/boards",
     "POST /api/join",
     "GET /api/boards",
     "GET /api/boards/{board}",
     "DELETE /api/boards/{board}/trash",
+    "POST /api/boards/{board}/labels",
+    "PATCH /api/boards/{board}/labels/{name}",
+    "DELETE /api/boards/{board}/labels/{name}",
     "PATCH /api/boards/{board}",
     "POST /api/boards/{board}/room-code",
     "DELETE /api/boards/{board}/members/{member}",

@@ -62,7 +62,7 @@ async fn portable_board() -> (Original, Made) {
     let guest = Api::new(&launched.url).unwrap().join(&code, "Guest").await;
     let guest = guest.unwrap();
     let leaver = Api::new(&launched.url).unwrap().join(&code, "Leaver").await;
-    add_cards(host, [todo, done], guest.member.id).await;
+    add_cards(host, id, [todo, done], guest.member.id).await;
     host.remove_member(id, leaver.unwrap().member.id)
         .await
         .unwrap();
@@ -104,7 +104,12 @@ async fn add_column(host: &Api, board: BoardId, title: &str) -> Column {
 }
 
 /// Twenty cards across the two columns, labelled, assigned and due; every fifth retitled.
-async fn add_cards(host: &Api, columns: [ColumnId; 2], assignee: MemberId) {
+async fn add_cards(host: &Api, board: BoardId, columns: [ColumnId; 2], assignee: MemberId) {
+    let ops = Label {
+        name: "ops".into(),
+        color: "#10b981".into(),
+    };
+    host.create_label(board, &ops).await.unwrap();
     for i in 0..20 {
         let card = CreateCard {
             title: format!("Task {i} — ünïcode ✓"),

@@ -14,12 +14,13 @@ use serde_json::{Value, json};
 const LAUNCH_SEQ_BEFORE_WORK: u64 = 4;
 /// What the launch board's log records of the day's work, in order: one change of every kind, by different
 /// members, ending with the host removing Bob (his card is unassigned first, and the code he knew is replaced).
-const DAYS_WORK: [&str; 15] = [
+const DAYS_WORK: [&str; 16] = [
     "board.updated",
     "column.created",
     "column.created",
     "column.created",
     "column.updated",
+    "board.updated",
     "card.created",
     "card.updated",
     "card.created",
@@ -139,6 +140,9 @@ async fn do_the_days_work(server: &TestServer, launch: &Launch) -> Vec<Value> {
 /// Bob writes the plan in Todo and Alice moves it to Doing; Alice adds a card and scraps it; Bob deletes Todo.
 async fn work_on_cards(server: &TestServer, launch: &Launch, todo: &str, doing: &Value) {
     let (alice, bob) = (&launch.alice.token, &launch.bob.token);
+    let docs = json!({"name": "docs", "color": "#3B82F6"});
+    let labels = format!("/api/boards/{}/labels", launch.board.id);
+    server.ok(Method::POST, &labels, bob, Some(docs)).await;
     let plan = json!({"title": "Write the plan", "labels": [{"name": "docs", "color": "#3B82F6"}],
         "assignee_ids": [launch.bob.id], "due_date": "2026-12-01"});
     let plan = server.add_card(todo, bob, plan).await;

@@ -47,6 +47,26 @@ describe("activity sentences", () => {
     expect(told({ kind: "card.updated", data: { ...card("k1", "Ship it now", "c2"), assignee_ids: ["ada"] } })).toBe(
       "unassigned A former member from «Ship it now»",
     );
+    expect(told({ kind: "card.updated", data: { ...card("k1", "Ship it now", "c2"), assignee_ids: ["ada"], labels: [{ name: "bug", color: "#e5484d" }] } })).toBe(
+      "put the label «bug» on «Ship it now»",
+    );
+    expect(told({ kind: "card.updated", data: { ...card("k1", "Ship it now", "c2"), assignee_ids: ["ada"] } })).toBe(
+      "took the label «bug» off «Ship it now»",
+    );
+    const board = (labels: { name: string; color: string }[]) => ({
+      id: "b",
+      name: "Launch",
+      room_code: "7KQ2-M9XD",
+      created_at: T,
+      updated_at: T,
+      labels,
+    });
+    told({ kind: "board.updated", data: board([]) });
+    expect(told({ kind: "board.updated", data: board([{ name: "bug", color: "#e5484d" }]) })).toBe("added the label «bug»");
+    expect(told({ kind: "board.updated", data: board([{ name: "defect", color: "#e5484d" }]) })).toBe(
+      "renamed the label «bug» to «defect»",
+    );
+    expect(told({ kind: "board.updated", data: board([]) })).toBe("removed the label «defect»");
     const at = "2026-12-05T10:00:00.000Z";
     expect(told({ kind: "card.updated", data: { ...card("k1", "Ship it now", "c2"), archived_at: at } })).toBe("archived «Ship it now»");
     expect(told({ kind: "card.updated", data: card("k1", "Ship it now", "c2") })).toBe("took «Ship it now» out of the archive");

@@ -2,7 +2,7 @@
 // Doing"), written with what the events before it said, so a move names the column it left and a deleted card its
 // title. `Story` reads events in seq order (a loaded page, then live ones) and keeps what it needs to remember.
 
-import type { CardId, Checklist, ChecklistId, ColumnId, Event, MemberId } from "../bindings";
+import type { CardId, Checklist, ChecklistId, ColumnId, Event, Label, MemberId } from "../bindings";
 
 export interface Entry {
   seq: number;
@@ -18,6 +18,20 @@ const quote = (text: string) => `«${text}»`;
 
 type Shelf = "" | "archived" | "trashed";
 
+/** What changed in a board's labels: "added the label «bug»", "renamed the label «bug» to «defect»". */
+function labelChange(before: Label[], after: Label[]): string | null {
+  const key = (l: Label) => l.name.toLowerCase();
+  const added = after.filter((l) => !before.some((b) => key(b) === key(l)));
+  const removed = before.filter((l) => !after.some((a) => key(a) === key(l)));
+  if (added.length === 1 && removed.length === 1) return `renamed the label ${quote(removed[0].name)} to ${quote(added[0].name)}`;
+  if (added.length === 1 && !removed.length) return `added the label ${quote(added[0].name)}`;
+  if (removed.length === 1 && !added.length) return `removed the label ${quote(removed[0].name)}`;
+  const recoloured = after.find((l) => before.some((b) => key(b) === key(l) && b.color !== l.color));
+  if (recoloured && !added.length && !removed.length) return `changed the colour of the label ${quote(recoloured.name)}`;
+  if (added.length || removed.length) return "changed the board's labels";
+  return null;
+}
+
 /** "archived «Plan»", "moved «Plan» to the trash", "restored «Plan»". */
 function shelfSentence([before, after]: [Shelf, Shelf], what: string): string {
   if (after === "trashed") return `moved ${what} to the trash`;
@@ -32,10 +46,12 @@ function excerpt(text: string, max = 60): string {
 
 /** Remembers, event after event, what the sentences need: titles, columns, checklists, member names. */
 export class Story {
-  private cards = new Map<CardId, { title: string; column: ColumnId; people: MemberId[] }>();
+  private cards = new Map<CardId, { title: string; column: ColumnId; people: MemberId[]; labels: string[] }>();
   private columns = new Map<ColumnId, string>();
   private lists = new Map<ChecklistId, Checklist>();
   private members = new Map<MemberId, string>();
+  /** The board's name and labels, once an event told them. */
+  private board: { name: string; labels: Label[] } | null = null;
   /** Where each card and column was: "" on the board, "archived" or "trashed". */
   private shelf = new Map<string, Shelf>();
 
@@ -75,9 +91,18 @@ export class Story {
     const entry = (text: string, card: CardId | null = null): Entry => ({ seq: e.seq, at: e.at, actor: e.actor, text, card });
     switch (e.kind) {
       case "board.created":
+        this.board = { name: e.data.name, labels: e.data.labels ?? [] };
         return entry("created the board");
-      case "board.updated":
+      case "board.updated": {
+        const before = this.board;
+        const labels = e.data.labels ?? [];
+        this.board = { name: e.data.name, labels };
+        if (before && before.name === e.data.name) {
+          const said = labelChange(before.labels, labels);
+          if (said) return entry(said);
+        }
         return entry(`renamed the board to ${quote(e.data.name)}`);
+      }
       case "room_code.rotated":
         return entry("changed the room code");
       case "board.handoff_offered":
@@ -103,12 +128,18 @@ export class Story {
       case "column.deleted":
         return entry(`deleted the column ${this.columnTitle(e.data.id)} and its cards for good`);
       case "card.created":
-        this.cards.set(e.data.id, { title: e.data.title, column: e.data.column_id, people: e.data.assignee_ids ?? [] });
+        this.cards.set(e.data.id, {
+          title: e.data.title,
+          column: e.data.column_id,
+          people: e.data.assignee_ids ?? [],
+          labels: e.data.labels.map((l) => l.name),
+        });
         return entry(`added ${quote(e.data.title)} to ${this.columnTitle(e.data.column_id)}`, e.data.id);
       case "card.updated": {
         const before = this.cards.get(e.data.id);
         const people = e.data.assignee_ids ?? [];
-        this.cards.set(e.data.id, { title: e.data.title, column: e.data.column_id, people });
+        const labels = e.data.labels.map((l) => l.name);
+        this.cards.set(e.data.id, { title: e.data.title, column: e.data.column_id, people, labels });
         const card = quote(e.data.title);
         const moved = this.shelved(e.data.id, e.data);
         if (moved) return entry(shelfSentence(moved, card), e.data.id);
@@ -122,6 +153,10 @@ export class Story {
           const names = (ids: MemberId[]) => ids.map((m) => (m === e.actor ? "themself" : this.name(m))).join(" and ");
           if (added.length && !removed.length) return entry(`assigned ${names(added)} to ${card}`, e.data.id);
           if (removed.length && !added.length) return entry(`unassigned ${names(removed)} from ${card}`, e.data.id);
+          const put = labels.filter((l) => !before.labels.includes(l));
+          const taken = before.labels.filter((l) => !labels.includes(l));
+          if (put.length === 1 && !taken.length) return entry(`put the label ${quote(put[0])} on ${card}`, e.data.id);
+          if (taken.length === 1 && !put.length) return entry(`took the label ${quote(taken[0])} off ${card}`, e.data.id);
         }
         return entry(`edited ${card}`, e.data.id);
       }

@@ -22,6 +22,8 @@ import {
   type UpdateCard,
   type UpdateChecklist,
   type UpdateItem,
+  type UpdateLabel,
+  type Label,
 } from "../bindings";
 import { BoardStore, NO_CARDS, type FailedChange, type Result, type Shelved } from "./boardStore";
 import { uuidv7 } from "./mutations";
@@ -219,6 +221,21 @@ export class BoardModel {
 
   private shelveColumn(id: ColumnId, patch: { archived?: boolean | null; trashed?: boolean | null }): Promise<Result<SubmitOutcome>> {
     return this.store.submit({ kind: "update_column", column: id, patch });
+  }
+
+  /** Defines a label on the board. */
+  createLabel(label: Label): Promise<Result<SubmitOutcome>> {
+    return this.store.submit({ kind: "create_label", board: this.board.id, label });
+  }
+
+  /** Renames and/or recolours one of the board's labels (every card carrying it follows). */
+  updateLabel(name: string, patch: UpdateLabel): Promise<Result<SubmitOutcome>> {
+    return this.store.submit({ kind: "update_label", board: this.board.id, name, patch });
+  }
+
+  /** Removes one of the board's labels (from every card too). */
+  deleteLabel(name: string): Promise<Result<SubmitOutcome>> {
+    return this.store.submit({ kind: "delete_label", board: this.board.id, name });
   }
 
   /** Deletes for good everything in the trash (the host only; the window asks first). */

@@ -340,6 +340,20 @@ describe("pending changes", () => {
     expect(store.view.columns.map((c) => c.title)).toEqual(["Done", "Later"]);
   });
 
+  it("a label defined, renamed and removed shows on the board and on its cards at once", () => {
+    const { store } = storeWithSend();
+    const bug = { name: "bug", color: "#e5484d" };
+    void store.submit({ kind: "create_label", board: BOARD, label: bug });
+    void store.submit({ kind: "update_card", card: one.id, patch: { labels: [bug] }, base: null });
+    expect(store.view.board.labels).toEqual([bug]);
+    void store.submit({ kind: "update_label", board: BOARD, name: "BUG", patch: { name: "defect", color: "#30a46c" } });
+    expect(store.view.board.labels).toEqual([{ name: "defect", color: "#30a46c" }]);
+    expect(store.view.cardById.get(one.id)!.labels).toEqual([{ name: "defect", color: "#30a46c" }]);
+    void store.submit({ kind: "delete_label", board: BOARD, name: "defect" });
+    expect(store.view.board.labels).toEqual([]);
+    expect(store.view.cardById.get(one.id)!.labels).toEqual([]);
+  });
+
   it("a column deleted or archived leaves the board with its cards, restored it brings them back", () => {
     const { store } = storeWithSend();
     const onBoard = () => store.view.columns.map((c) => `${c.title}:${store.view.byColumn.get(c.id)?.length ?? 0}`);

@@ -59,13 +59,14 @@ export class CardFilter {
     this.due = null;
   }
 
-  /** Every label on the board's cards, one per name, by name. */
+  /** The board's labels in its order, then any other a card on the board carries (one per name). */
   boardLabels: Label[] = $derived.by(() => {
     const byName = new Map<string, Label>();
+    for (const l of this.model.board.labels ?? []) byName.set(l.name.toLowerCase(), l);
     for (const cards of this.model.byColumn.values()) {
-      for (const c of cards) for (const l of c.labels) if (!byName.has(l.name)) byName.set(l.name, l);
+      for (const c of cards) for (const l of c.labels) if (!byName.has(l.name.toLowerCase())) byName.set(l.name.toLowerCase(), l);
     }
-    return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
+    return [...byName.values()];
   });
 
   private criteria: Criteria = $derived({

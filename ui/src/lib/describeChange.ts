@@ -110,6 +110,15 @@ export function describeChange(mutation: Mutation, names: Names, now = new Date(
       return "Delete a checklist item";
     case "empty_trash":
       return "Empty the trash";
+    case "create_label":
+      return `Add the label ${quote(mutation.label.name)}`;
+    case "update_label": {
+      const p = mutation.patch;
+      if (p.name && p.name !== mutation.name) return `Rename the label ${quote(mutation.name)} to ${quote(p.name)}`;
+      return `Change the colour of the label ${quote(mutation.name)}`;
+    }
+    case "delete_label":
+      return `Remove the label ${quote(mutation.name)}`;
     default: {
       const unplaced: never = mutation;
       return unplaced;
@@ -297,6 +306,9 @@ export function fieldRows(mutation: Mutation, current: Card | null, names: Names
     case "update_item":
     case "delete_item":
     case "empty_trash":
+    case "create_label":
+    case "update_label":
+    case "delete_label":
       return [];
     default: {
       const unplaced: never = mutation;

@@ -139,6 +139,29 @@ export function applyMutation(d: Snapshot, m: Mutation, by: string, now: string)
     case "delete_column":
       draft.shelveColumn(d, m.column, { trashed: true }, now);
       break;
+    case "create_label": {
+      const labels = d.board.labels ?? [];
+      if (!labels.some((l) => sameLabel(l.name, m.label.name))) d.board = { ...d.board, labels: [...labels, m.label] };
+      break;
+    }
+    case "update_label": {
+      const old = (d.board.labels ?? []).find((l) => sameLabel(l.name, m.name));
+      if (!old) break;
+      const next = { name: m.patch.name?.trim() || old.name, color: m.patch.color ?? old.color };
+      d.board = { ...d.board, labels: (d.board.labels ?? []).map((l) => (l === old ? next : l)) };
+      d.cards = d.cards.map((c) =>
+        c.labels.some((l) => sameLabel(l.name, old.name))
+          ? { ...c, labels: c.labels.map((l) => (sameLabel(l.name, old.name) ? next : l)) }
+          : c,
+      );
+      break;
+    }
+    case "delete_label":
+      d.board = { ...d.board, labels: (d.board.labels ?? []).filter((l) => !sameLabel(l.name, m.name)) };
+      d.cards = d.cards.map((c) =>
+        c.labels.some((l) => sameLabel(l.name, m.name)) ? { ...c, labels: c.labels.filter((l) => !sameLabel(l.name, m.name)) } : c,
+      );
+      break;
     case "empty_trash":
       for (const column of d.columns) if (column.trashed_at) draft.removeColumn(d, column.id);
       d.cards = d.cards.filter((c) => !c.trashed_at);
@@ -278,6 +301,11 @@ function shelved(entity: Shelves, edit: Shelving, now: string): Shelves {
   if (edit.archived != null && !!entity.archived_at !== edit.archived) next.archived_at = edit.archived ? now : null;
   if (edit.trashed != null && !!entity.trashed_at !== edit.trashed) next.trashed_at = edit.trashed ? now : null;
   return next;
+}
+
+/** Whether two label names are the same label (a board's label names are unique ignoring case). */
+export function sameLabel(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
 }
 
 /** Shown on the board: neither archived nor in the trash. */

@@ -172,7 +172,15 @@ fn shows(mirror: &Snapshot, mutation: &Mutation, answer: &serde_json::Value) -> 
             mirror.columns.iter().all(|c| c.trashed_at.is_none())
                 && mirror.cards.iter().all(|c| c.trashed_at.is_none())
         }
-        Mutation::RenameBoard { .. } => answer
+        Mutation::CreateLabel { label, .. } => mirror
+            .board
+            .labels
+            .iter()
+            .any(|l| l.name.to_lowercase() == label.name.to_lowercase()),
+        // Answered with the board: shown once the mirror has that board (or a later one).
+        Mutation::RenameBoard { .. }
+        | Mutation::UpdateLabel { .. }
+        | Mutation::DeleteLabel { .. } => answer
             .get("updated_at")
             .and_then(|t| t.as_str())
             .is_none_or(|at| mirror.board.updated_at.as_str() >= at),

@@ -39,6 +39,7 @@ impl Fixture {
                 created_at: self.at.clone(),
                 updated_at: self.at.clone(),
                 handoff_to: None,
+                labels: vec![],
             },
             columns: vec![],
             cards: vec![],

@@ -13,7 +13,7 @@ use crate::event::{
 };
 use crate::fingerprint::Fingerprint;
 use crate::ids::{BoardId, CardId, ChecklistId, ColumnId, CommentId, ItemId, MemberId};
-use crate::model::{Board, Card, Checklist, ChecklistItem, Column, Comment, Member, Role};
+use crate::model::{Board, Card, Checklist, ChecklistItem, Column, Comment, Label, Member, Role};
 use crate::time::Timestamp;
 
 /// One step of a history. Columns, cards, members and positions come from small pools, so steps often touch the
@@ -86,6 +86,19 @@ pub enum Step {
 
 pub const POSITIONS: [&str; 4] = ["a0", "a1", "a2", "a3"];
 const CODES: [&str; 3] = ["7KQ2-M9XD", "AB3C-DE4F", "ZZ99-0000"];
+/// Labels the histories' boards define and cards carry.
+static LABELS: std::sync::LazyLock<[Label; 2]> = std::sync::LazyLock::new(|| {
+    [
+        Label {
+            name: "bug".into(),
+            color: "#ef4444".into(),
+        },
+        Label {
+            name: "ux".into(),
+            color: "#3b82f6".into(),
+        },
+    ]
+});
 const COLUMNS: usize = 4;
 const CARDS: usize = 8;
 const MEMBERS: usize = 2;
@@ -254,6 +267,7 @@ impl Pools {
                 created_at: self.at.clone(),
                 updated_at: self.at.clone(),
                 handoff_to: None,
+                labels: vec![],
             },
             columns: vec![],
             cards: vec![],
@@ -301,7 +315,7 @@ impl Pools {
                     column_id: self.columns[column],
                     title: format!("Card {n}"),
                     description: String::new(),
-                    labels: vec![],
+                    labels: LABELS[..n % 3].to_vec(),
                     // One member, or (every third step) two.
                     assignee_ids: assignee
                         .map(|m| {
@@ -344,6 +358,8 @@ impl Pools {
             }),
             Step::RenameBoard => Change::BoardUpdated(Board {
                 name: format!("Board {n}"),
+                // The board's labels change with it now and then (a label defined, renamed or removed).
+                labels: LABELS[..n % (LABELS.len() + 1)].to_vec(),
                 ..state.board.clone()
             }),
             Step::RotateCode { code } => Change::RoomCodeRotated(RoomCodeRotated {

@@ -11,6 +11,7 @@ pub mod comments;
 pub mod document;
 pub mod events;
 pub mod handoff;
+pub mod labels;
 pub mod meta;
 
 use axum::extract::DefaultBodyLimit;
@@ -182,6 +183,7 @@ fn with_token(tx: &mut Tx<'_>, body: String) -> ApiResult<String> {
         (name = "cards", description = "Cards"),
         (name = "comments", description = "Comments on cards"),
         (name = "checklists", description = "Checklists on cards and their items"),
+        (name = "labels", description = "The labels a board defines for its cards"),
         (name = "events", description = "The board's event log and live socket")
     )
 )]
@@ -210,6 +212,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(boards::rotate_room_code))
         .routes(routes!(boards::remove_member))
         .routes(routes!(boards::empty_trash))
+        .routes(routes!(labels::create_label))
+        .routes(routes!(labels::update_label, labels::delete_label))
         .routes(routes!(handoff::offer_handoff))
         .routes(routes!(handoff::accept_handoff))
         // A board package is the one body allowed past the usual limit.

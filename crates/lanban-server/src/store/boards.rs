@@ -90,6 +90,7 @@ pub fn create_board(
         created_at: now.clone(),
         updated_at: now,
         handoff_to: None,
+        labels: vec![],
     };
     rows::insert_board(tx, &board, 0)?;
     let (member, token) = add_member(tx, board.id, member_name, Role::Host)?;

@@ -11,7 +11,7 @@ use crate::store::access::Actor;
 use crate::store::columns::{live_column, shelve};
 use crate::store::ids::{self, Claim, Created, Item};
 use crate::store::order::{Placement, Siblings, place};
-use crate::store::{Error, Result, Tx, limits, rows};
+use crate::store::{Error, Result, Tx, labels, limits, rows};
 
 /// A validated new card.
 #[derive(Debug, Clone)]
@@ -121,7 +121,7 @@ pub fn create_card(
         column_id,
         title: new.title,
         description: new.description,
-        labels: new.labels,
+        labels: labels::of_board(tx, actor.board_id, new.labels)?,
         assignee_ids: new.assignee_ids,
         due_date: new.due_date,
         position,
@@ -224,7 +224,7 @@ pub fn update_card(tx: &mut Tx<'_>, actor: &Actor, id: CardId, mut edit: CardEdi
         card.description = description;
     }
     if let Some(labels) = edit.labels {
-        card.labels = labels;
+        card.labels = labels::of_board(tx, actor.board_id, labels)?;
     }
     if let Some(due_date) = edit.due_date {
         card.due_date = due_date;

@@ -20,6 +20,7 @@ mod error;
 pub mod handoff;
 pub mod idempotency;
 pub mod ids;
+pub mod labels;
 mod limits;
 pub mod log;
 pub mod order;
@@ -87,6 +88,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0009_assignees.sql",
         include_str!("../../../../migrations/0009_assignees.sql"),
     ),
+    (
+        "0010_board_labels.sql",
+        include_str!("../../../../migrations/0010_board_labels.sql"),
+    ),
 ];
 
 /// How long idempotency keys are kept.
@@ -112,6 +117,9 @@ pub enum StoreError {
     /// the data directory (a restored backup) is refused rather than trusted.
     #[error("the database is not one this server made: {0}")]
     UnexpectedSchema(String),
+    /// Boards made before board labels could not have their labels gathered (`labels::gather_all`).
+    #[error("cannot gather the boards' labels: {0}")]
+    Labels(#[source] Error),
 }
 
 /// What the writer thread is asked to do.
@@ -159,6 +167,19 @@ impl Store {
         migrations().to_latest(&mut conn)?;
         check_schema(&conn)?;
         let limits = config.board_limits;
+        // Boards made before board labels get their set from their cards, logged like any change (the hub learns
+        // the new seqs below).
+        {
+            let txn = conn.transaction()?;
+            let mut tx = Tx {
+                conn: &txn,
+                limits,
+                rooms: Vec::new(),
+                events: Vec::new(),
+            };
+            labels::gather_all(&mut tx).map_err(StoreError::Labels)?;
+            txn.commit()?;
+        }
         let board_seqs = rows::board_seqs(&conn)?;
         hub.init_rooms(board_seqs);
         let checkpointer = checkpoint::Checkpointer::start(&path, config.synchronous)?;

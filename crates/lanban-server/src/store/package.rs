@@ -18,7 +18,7 @@ use rusqlite::Connection;
 use crate::store::boards::fresh_room_code;
 use crate::store::ids::Item;
 use crate::store::portable::{self, BoardExport, EXPORT_FORMAT, EXPORT_VERSION};
-use crate::store::{Error, Result, Tx, log, rows};
+use crate::store::{Error, Result, Tx, labels, log, rows};
 
 mod parts;
 use parts::{check_checklists, check_comments};
@@ -76,6 +76,8 @@ pub fn import_then(
         tx.emit(board, actor, change)?;
         host = actor;
     }
+    // A board from a server before board labels: its cards' labels become its set.
+    labels::gather(tx, board, Some(host))?;
     if rotate {
         let rotated = Change::RoomCodeRotated(RoomCodeRotated { room_code });
         tx.emit(board, host, rotated)?;

@@ -27,7 +27,7 @@ pub trait Entity: Sized {
 
 impl Entity for Board {
     const COLUMNS: &'static str = "boards.id, boards.name, boards.room_code, boards.created_at, \
-        boards.updated_at, boards.handoff_to";
+        boards.updated_at, boards.handoff_to, boards.labels";
 
     fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
         Ok(Board {
@@ -37,6 +37,10 @@ impl Entity for Board {
             created_at: timestamp(row, 3)?,
             updated_at: timestamp(row, 4)?,
             handoff_to: parsed_opt(row, 5)?,
+            labels: {
+                let text: String = row.get(6)?;
+                serde_json::from_str(&text).map_err(|e| conversion(6, e))?
+            },
         })
     }
 }
@@ -152,8 +156,8 @@ fn role(row: &Row<'_>, idx: usize) -> rusqlite::Result<Role> {
 /// Inserts a board at `seq` (0 for a new board, whose events then count up from 1).
 pub fn insert_board(conn: &Connection, board: &Board, seq: u64) -> rusqlite::Result<()> {
     conn.prepare_cached(
-        "INSERT INTO boards (id, name, room_code, seq, created_at, updated_at, handoff_to)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO boards (id, name, room_code, seq, created_at, updated_at, handoff_to, labels)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?
     .execute(rusqlite::params![
         board.id.to_string(),
@@ -162,7 +166,9 @@ pub fn insert_board(conn: &Connection, board: &Board, seq: u64) -> rusqlite::Res
         seq,
         board.created_at.as_str(),
         board.updated_at.as_str(),
-        board.handoff_to.map(|m| m.to_string())
+        board.handoff_to.map(|m| m.to_string()),
+        serde_json::to_string(&board.labels)
+            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?,
     ])?;
     Ok(())
 }
@@ -333,7 +339,7 @@ pub fn snapshot(conn: &Connection, board_id: BoardId) -> rusqlite::Result<Option
             "SELECT {}, boards.seq FROM boards WHERE id = ?1",
             Board::COLUMNS
         ))?
-        .query_row([&id], |r| Ok((Board::from_row(r)?, r.get::<_, u64>(6)?)))
+        .query_row([&id], |r| Ok((Board::from_row(r)?, r.get::<_, u64>(7)?)))
         .optional()?
     else {
         return Ok(None);
