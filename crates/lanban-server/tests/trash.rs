@@ -32,6 +32,11 @@ fn on_board(snapshot: &Value) -> Vec<String> {
         .collect()
 }
 
+/// `DELETE path` as `token`: the status.
+async fn delete(server: &TestServer, path: &str, token: &str) -> StatusCode {
+    server.call(Method::DELETE, path, Some(token), None).await.0
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn archived_and_deleted_cards_and_columns_come_back() {
     let server = TestServer::start().await;
@@ -99,17 +104,13 @@ async fn archived_and_deleted_cards_and_columns_come_back() {
 
     // Bea deletes "Test": it goes to the trash, and comes back with Undo (a PATCH with trashed: false).
     let test = format!("/api/cards/{}", cards[1]);
-    let (status, _) = server
-        .call(Method::DELETE, &test, Some(&bea.token), None)
-        .await;
+    let status = delete(&server, &test, &bea.token).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let event = hana.next_event().await;
     assert_eq!(event["kind"], "card.updated");
     assert!(event["data"]["trashed_at"].is_string(), "{event}");
     // Deleting it again is no change.
-    let (status, _) = server
-        .call(Method::DELETE, &test, Some(&bea.token), None)
-        .await;
+    let status = delete(&server, &test, &bea.token).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     assert_eq!(
         on_board(&server.snapshot(&board.id, &bea.token).await),
@@ -130,14 +131,7 @@ async fn archived_and_deleted_cards_and_columns_come_back() {
     );
 
     // Bea deletes the column Todo: its cards go to the trash with it (one event, the column's), nothing is lost...
-    let (status, _) = server
-        .call(
-            Method::DELETE,
-            &format!("/api/columns/{todo}"),
-            Some(&bea.token),
-            None,
-        )
-        .await;
+    let status = delete(&server, &format!("/api/columns/{todo}"), &bea.token).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let event = hana.next_event().await;
     assert_eq!(event["kind"], "column.updated");
@@ -173,17 +167,8 @@ async fn archived_and_deleted_cards_and_columns_come_back() {
     // "Ship" deleted on its own, then its column: restoring the card alone puts it at the end of Done, the first
     // column on the board.
     let ship = format!("/api/cards/{}", cards[2]);
-    server
-        .call(Method::DELETE, &ship, Some(&bea.token), None)
-        .await;
-    server
-        .call(
-            Method::DELETE,
-            &format!("/api/columns/{todo}"),
-            Some(&bea.token),
-            None,
-        )
-        .await;
+    delete(&server, &ship, &bea.token).await;
+    delete(&server, &format!("/api/columns/{todo}"), &bea.token).await;
     let restored = server
         .ok(
             Method::PATCH,
@@ -198,17 +183,8 @@ async fn archived_and_deleted_cards_and_columns_come_back() {
         ["Plan", "Ship"]
     );
     // With no column left on the board, a card cannot come back without one (nothing is written).
-    server
-        .call(
-            Method::DELETE,
-            &format!("/api/columns/{done}"),
-            Some(&bea.token),
-            None,
-        )
-        .await;
-    server
-        .call(Method::DELETE, &ship, Some(&bea.token), None)
-        .await;
+    delete(&server, &format!("/api/columns/{done}"), &bea.token).await;
+    delete(&server, &ship, &bea.token).await;
     let seq = server.snapshot(&board.id, &bea.token).await["seq"].clone();
     let (status, refused) = server
         .call(
@@ -242,34 +218,18 @@ async fn the_host_empties_the_trash_for_good() {
     server
         .add_card(&todo, &bea.token, json!({"title": "In Todo"}))
         .await;
-    server
-        .call(
-            Method::DELETE,
-            &format!("/api/cards/{lost}"),
-            Some(&bea.token),
-            None,
-        )
-        .await;
-    server
-        .call(
-            Method::DELETE,
-            &format!("/api/columns/{todo}"),
-            Some(&bea.token),
-            None,
-        )
-        .await;
+    delete(&server, &format!("/api/cards/{lost}"), &bea.token).await;
+    delete(&server, &format!("/api/columns/{todo}"), &bea.token).await;
     let mut hana = server.socket(&board.id, &board.host_token, None).await;
 
     // A member may not empty the trash.
     let trash = format!("/api/boards/{}/trash", board.id);
-    let (status, refused) = server
-        .call(Method::DELETE, &trash, Some(&bea.token), None)
-        .await;
-    assert_eq!(status, StatusCode::FORBIDDEN, "{refused}");
+    assert_eq!(
+        delete(&server, &trash, &bea.token).await,
+        StatusCode::FORBIDDEN
+    );
     // The host does: the column (with its card), then the card, each deleted for good with its event.
-    let (status, _) = server
-        .call(Method::DELETE, &trash, Some(&board.host_token), None)
-        .await;
+    let status = delete(&server, &trash, &board.host_token).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let first = hana.next_event().await;
     let second = hana.next_event().await;
@@ -304,9 +264,7 @@ async fn the_host_empties_the_trash_for_good() {
     assert_eq!(status, StatusCode::GONE);
     // An empty trash emptied again is no change.
     let seq = snapshot["seq"].clone();
-    server
-        .call(Method::DELETE, &trash, Some(&board.host_token), None)
-        .await;
+    delete(&server, &trash, &board.host_token).await;
     assert_eq!(server.snapshot(&board.id, &bea.token).await["seq"], seq);
     assert_eq!(kept.len(), 36);
 }
@@ -337,14 +295,7 @@ async fn the_trash_is_emptied_after_thirty_days_on_the_clock() {
             .add_card(&column, &board.host_token, json!({"title": "Old"}))
             .await["id"],
     );
-    server
-        .call(
-            Method::DELETE,
-            &format!("/api/cards/{card}"),
-            Some(&board.host_token),
-            None,
-        )
-        .await;
+    delete(&server, &format!("/api/cards/{card}"), &board.host_token).await;
     let mut socket = server.socket(&board.id, &board.host_token, None).await;
 
     // 29 days on, it is still in the trash (many looks later).
