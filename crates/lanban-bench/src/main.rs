@@ -54,6 +54,10 @@ struct Global {
     /// Print the report as JSON instead of a table.
     #[arg(long, global = true)]
     json: bool,
+    /// Pin the server this tool starts to the first CPU and this tool to the second, so that neither takes the
+    /// other's core and figures compare run to run (the side-by-side setup of docs/performance.md).
+    #[arg(long, global = true, conflicts_with = "url")]
+    pin: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -112,6 +116,9 @@ enum Scenario {
         bind: SocketAddr,
         #[arg(long, value_enum, default_value_t = Synchronous::Full)]
         synchronous: Synchronous,
+        /// The CPU to run on (`--pin`).
+        #[arg(long)]
+        cpu: Option<usize>,
     },
 }
 
@@ -229,7 +236,7 @@ async fn target(global: &Global) -> anyhow::Result<Target> {
         (Some(url), Some(token)) => {
             Target::external(url, token.clone(), global.server_pid, None).await
         }
-        _ => Target::spawn(global.synchronous).await,
+        _ => Target::spawn(global.synchronous, global.pin).await,
     }
 }
 
@@ -265,8 +272,35 @@ async fn bench(cli: Cli) -> anyhow::Result<bool> {
     Ok(reports.iter().all(|r| r.correct))
 }
 
+/// Keeps this thread, and every thread it starts from now on (the runtime's), on CPU `index`.
+fn pin_to(index: usize) -> Result<(), String> {
+    let cores = core_affinity::get_core_ids().ok_or("cannot read this computer's CPUs")?;
+    let core = *cores.get(index).ok_or_else(|| {
+        format!(
+            "--pin needs at least {} CPUs; this computer has {}",
+            index + 1,
+            cores.len()
+        )
+    })?;
+    if core_affinity::set_for_current(core) {
+        Ok(())
+    } else {
+        Err(format!("cannot pin to CPU {index}"))
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Before the runtime starts its threads, which inherit the CPU.
+    let pinned = match &cli.scenario {
+        Scenario::Serve { cpu: Some(cpu), .. } => pin_to(*cpu),
+        _ if cli.global.pin => pin_to(1),
+        _ => Ok(()),
+    };
+    if let Err(err) = pinned {
+        eprintln!("error: {err}");
+        return ExitCode::FAILURE;
+    }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(err) => {
@@ -279,6 +313,7 @@ fn main() -> ExitCode {
             data,
             bind,
             synchronous,
+            ..
         } = cli.scenario
         {
             return target::serve(data, bind, synchronous).await.map(|()| true);

@@ -23,18 +23,25 @@ pub struct Target {
     pub pid: Option<u32>,
     pub synchronous: String,
     child: Option<Child>,
+    /// The server runs on the first CPU and this tool on the second (`--pin`).
+    pinned: bool,
     _data: Option<tempfile::TempDir>,
 }
 
 impl Target {
-    /// Starts a server of this binary in a temporary data directory and waits until it listens.
-    pub async fn spawn(synchronous: Synchronous) -> anyhow::Result<Target> {
+    /// Starts a server of this binary in a temporary data directory and waits until it listens; `pin`: on the first
+    /// CPU.
+    pub async fn spawn(synchronous: Synchronous, pin: bool) -> anyhow::Result<Target> {
         let data = tempfile::Builder::new().prefix("lanban-bench-").tempdir()?;
         let exe = std::env::current_exe().context("cannot find this program to start a server")?;
         // Its log goes to a file beside its data, out of the report's way.
         let log = std::fs::File::create(data.path().join("server.log"))?;
-        let mut child = Command::new(exe)
-            .arg("serve")
+        let mut command = Command::new(exe);
+        command.arg("serve");
+        if pin {
+            command.arg("--cpu").arg("0");
+        }
+        let mut child = command
             .arg("--data")
             .arg(data.path())
             .arg("--synchronous")
@@ -67,6 +74,7 @@ impl Target {
             pid: child.id(),
             synchronous: synchronous.pragma().to_ascii_lowercase(),
             child: Some(child),
+            pinned: pin,
             _data: Some(data),
         })
     }
@@ -93,6 +101,7 @@ impl Target {
             pid,
             synchronous: synchronous.unwrap_or_else(|| "unknown (external server)".into()),
             child: None,
+            pinned: false,
             _data: None,
         })
     }
@@ -128,7 +137,9 @@ impl Target {
             } else {
                 "release"
             },
-            server: if self.child.is_some() {
+            server: if self.pinned {
+                "server started by the tool, pinned to CPU 0 (the tool on CPU 1)".into()
+            } else if self.child.is_some() {
                 "server started by the tool".into()
             } else {
                 format!("external server {}", self.url)

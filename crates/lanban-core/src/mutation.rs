@@ -233,6 +233,7 @@ impl Mutation {
                 | Mutation::DeleteComment { .. }
                 | Mutation::DeleteChecklist { .. }
                 | Mutation::DeleteItem { .. }
+                | Mutation::DeleteLabel { .. }
         )
     }
 

@@ -126,18 +126,17 @@ fn on_cards(
     name: &str,
     change: impl Fn(&mut Vec<Label>),
 ) -> Result<()> {
+    // Names are compared here rather than in SQL, whose lower() knows only ASCII.
     let carrying: Vec<Card> = tx
         .prepare_cached(&format!(
-            "SELECT {} FROM cards WHERE board_id = ?1
-               AND EXISTS (SELECT 1 FROM json_each(cards.labels)
-                           WHERE lower(json_extract(json_each.value, '$.name')) = lower(?2))
-             ORDER BY id",
+            "SELECT {} FROM cards WHERE board_id = ?1 AND labels <> '[]' ORDER BY id",
             Card::COLUMNS
         ))?
-        .query_map(
-            rusqlite::params![actor.board_id.to_string(), name],
-            Card::from_row,
-        )?
+        .query_map([actor.board_id.to_string()], Card::from_row)?
+        .filter(|card| {
+            card.as_ref()
+                .map_or(true, |c| c.labels.iter().any(|l| same(&l.name, name)))
+        })
         .collect::<rusqlite::Result<_>>()?;
     let now = Timestamp::now();
     for mut card in carrying {

@@ -247,6 +247,34 @@ fn check_board(export: &BoardExport, people: &People) -> Result<()> {
     kept("snapshot.board.name", &board.name, validate::name)?;
     moment("snapshot.board.created_at", &board.created_at)?;
     moment("snapshot.board.updated_at", &board.updated_at)?;
+    if board.labels.len() > validate::MAX_BOARD_LABELS {
+        return Err(Error::invalid(
+            "snapshot.board.labels",
+            format!("at most {} labels", validate::MAX_BOARD_LABELS),
+        ));
+    }
+    for (i, label) in board.labels.iter().enumerate() {
+        kept(
+            &format!("snapshot.board.labels[{i}].name"),
+            &label.name,
+            validate::name,
+        )?;
+        kept(
+            &format!("snapshot.board.labels[{i}].color"),
+            &label.color,
+            validate::color,
+        )?;
+        let name = label.name.to_lowercase();
+        if board.labels[..i]
+            .iter()
+            .any(|l| l.name.to_lowercase() == name)
+        {
+            return Err(Error::invalid(
+                format!("snapshot.board.labels[{i}].name"),
+                "is another label's",
+            ));
+        }
+    }
     match board.handoff_to {
         Some(id) if !people.current.contains(&id) => Err(Error::invalid(
             "snapshot.board.handoff_to",

@@ -156,8 +156,8 @@ fn role(row: &Row<'_>, idx: usize) -> rusqlite::Result<Role> {
 /// Inserts a board at `seq` (0 for a new board, whose events then count up from 1).
 pub fn insert_board(conn: &Connection, board: &Board, seq: u64) -> rusqlite::Result<()> {
     conn.prepare_cached(
-        "INSERT INTO boards (id, name, room_code, seq, created_at, updated_at, handoff_to, labels)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO boards (id, name, room_code, seq, created_at, updated_at, handoff_to, labels, labels_gathered)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?
     .execute(rusqlite::params![
         board.id.to_string(),
@@ -169,6 +169,9 @@ pub fn insert_board(conn: &Connection, board: &Board, seq: u64) -> rusqlite::Res
         board.handoff_to.map(|m| m.to_string()),
         serde_json::to_string(&board.labels)
             .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?,
+        // A board without labels (a new one, or one from a server before board labels) has its cards' labels
+        // gathered when the server next opens the database, if it is not done at once (`labels::gather`).
+        !board.labels.is_empty(),
     ])?;
     Ok(())
 }
