@@ -5,6 +5,7 @@
 mod catchup;
 mod fanout;
 mod idle;
+mod office;
 mod report;
 mod storm;
 mod target;
@@ -104,6 +105,21 @@ enum Scenario {
         #[arg(long, default_value_t = 5)]
         missed: u64,
     },
+    /// An office day compressed: B boards of M members, every member with the board open, and a mix of card
+    /// edits, moves, comments, presence changes and reconnects at a total rate; p50/p99 per kind, the server's CPU
+    /// per member.
+    Office {
+        #[arg(long, default_value_t = 50)]
+        boards: usize,
+        #[arg(long, default_value_t = 10)]
+        members: usize,
+        /// Actions per second over all boards, open loop.
+        #[arg(long, default_value_t = 100)]
+        rate: u64,
+        /// Seconds of the day.
+        #[arg(long, default_value_t = 30.0)]
+        duration: f64,
+    },
     /// Every scenario, small and short, checking correctness only (for CI): exits non-zero on any loss,
     /// duplicate, reorder or failed request. Asserts no times.
     Smoke,
@@ -128,6 +144,7 @@ enum Plan {
     Idle(idle::Params),
     Catchup(catchup::Params),
     Storm(storm::Params),
+    Office(office::Params),
 }
 
 impl Plan {
@@ -137,6 +154,7 @@ impl Plan {
             Plan::Idle(_) => "idle",
             Plan::Catchup(_) => "catchup",
             Plan::Storm(_) => "storm",
+            Plan::Office(_) => "office",
         }
     }
 
@@ -146,6 +164,7 @@ impl Plan {
             Plan::Idle(p) => p.describe(),
             Plan::Catchup(p) => p.describe(),
             Plan::Storm(p) => p.describe(),
+            Plan::Office(p) => p.describe(),
         }
     }
 
@@ -155,6 +174,7 @@ impl Plan {
             Plan::Idle(p) => idle::run(target, p).await,
             Plan::Catchup(p) => catchup::run(target, p).await,
             Plan::Storm(p) => storm::run(target, p).await,
+            Plan::Office(p) => office::run(target, p).await,
         }
     }
 }
@@ -196,6 +216,17 @@ fn plans(scenario: Scenario) -> Vec<Plan> {
             boards,
             missed,
         })],
+        Scenario::Office {
+            boards,
+            members,
+            rate,
+            duration,
+        } => vec![Plan::Office(office::Params {
+            boards,
+            members,
+            rate: rate.max(1),
+            duration: secs(duration.max(0.1)),
+        })],
         Scenario::Smoke => vec![
             Plan::Fanout(fanout::Params {
                 clients: 40,
@@ -225,6 +256,12 @@ fn plans(scenario: Scenario) -> Vec<Plan> {
                 clients: 100,
                 boards: 10,
                 missed: 3,
+            }),
+            Plan::Office(office::Params {
+                boards: 4,
+                members: 5,
+                rate: 100,
+                duration: secs(1.0),
             }),
         ],
         Scenario::Serve { .. } => Vec::new(),
