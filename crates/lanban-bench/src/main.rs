@@ -328,6 +328,7 @@ fn pin_to(index: usize) -> Result<(), String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    target::note_machine_cores();
     // Before the runtime starts its threads, which inherit the CPU.
     let pinned = match &cli.scenario {
         Scenario::Serve { cpu: Some(cpu), .. } => pin_to(*cpu),

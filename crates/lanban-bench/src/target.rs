@@ -14,6 +14,18 @@ use tokio::process::{Child, Command};
 
 use crate::report::Environment;
 
+/// The CPUs this tool could use before it pinned itself (`--pin` leaves it one).
+static MACHINE_CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+
+/// Notes how many CPUs there are; call before pinning.
+pub fn note_machine_cores() {
+    MACHINE_CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+}
+
+fn machine_cores() -> usize {
+    *MACHINE_CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
 /// A server to put load on.
 pub struct Target {
     /// `http://host:port`.
@@ -129,7 +141,7 @@ impl Target {
     pub fn environment(&self) -> Environment {
         Environment {
             cpu: cpu_model(),
-            cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            cores: machine_cores(),
             commit: commit(),
             synchronous: self.synchronous.clone(),
             build: if cfg!(debug_assertions) {
