@@ -9,7 +9,10 @@ use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use lanban_core::event::{ClientMessage, ServerMessage, close_code};
 use lanban_core::ids::{BoardId, CardId};
-use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::broadcast::{
+    self,
+    error::{RecvError, TryRecvError},
+};
 use tokio::time::{Instant, MissedTickBehavior, timeout};
 use tracing::Instrument;
 
@@ -190,7 +193,7 @@ async fn drive(
                 Step::Break(outbox.close(close_code::GOING_AWAY, "the server is shutting down").await)
             }
             message = subscription.receiver.recv() => {
-                forward(outbox, state, actor, &mut last_seq, message).await
+                forward(outbox, state, actor, &mut last_seq, message, &mut subscription.receiver).await
             }
             frame = stream.next() => {
                 last_heard = Instant::now();
@@ -264,8 +267,39 @@ async fn greet(
     }
 }
 
-/// Forwards one room message to the peer; `last_seq` is the last event it has.
+/// Room messages written to a socket with one flush, at most: a burst of events reaches a peer in one write.
+const BURST: usize = 64;
+
+/// Forwards a room message to the peer, and what else is already queued for it (up to [`BURST`]), with one flush;
+/// `last_seq` is the last event it has.
 async fn forward(
+    outbox: &mut Outbox,
+    state: &AppState,
+    actor: &Actor,
+    last_seq: &mut u64,
+    first: Result<RoomMessage, RecvError>,
+    receiver: &mut broadcast::Receiver<RoomMessage>,
+) -> Step {
+    let mut message = first;
+    let mut forwarded = 1;
+    loop {
+        forward_one(outbox, state, actor, last_seq, message).await?;
+        if forwarded == BURST {
+            break;
+        }
+        message = match receiver.try_recv() {
+            Ok(next) => Ok(next),
+            Err(TryRecvError::Empty) => break,
+            Err(TryRecvError::Lagged(missed)) => Err(RecvError::Lagged(missed)),
+            Err(TryRecvError::Closed) => Err(RecvError::Closed),
+        };
+        forwarded += 1;
+    }
+    outbox.flush().await
+}
+
+/// Queues one room message for the peer (a close, or the resync that ends the session, is flushed with it).
+async fn forward_one(
     outbox: &mut Outbox,
     state: &AppState,
     actor: &Actor,
@@ -277,7 +311,7 @@ async fn forward(
             if event.seq <= *last_seq {
                 return Step::Continue(());
             }
-            outbox.send(Message::Text(event.text.clone())).await?;
+            outbox.feed(Message::Text(event.text.clone())).await?;
             *last_seq = event.seq;
             if event.closes == Some(actor.member_id) {
                 return Step::Break(
@@ -288,7 +322,7 @@ async fn forward(
             }
             Step::Continue(())
         }
-        Ok(RoomMessage::Presence(text)) => outbox.send(Message::Text((*text).clone())).await,
+        Ok(RoomMessage::Presence(text)) => outbox.feed(Message::Text((*text).clone())).await,
         Err(RecvError::Lagged(missed)) => {
             tracing::info!(missed, "socket fell behind; asking it to resync");
             let seq = state.hub.seq(actor.board_id);
