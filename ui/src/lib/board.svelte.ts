@@ -11,6 +11,7 @@ import {
   type ColumnId,
   type Checklist,
   type ChecklistId,
+  type ChecklistItem,
   type Comment,
   type CommentId,
   type ItemId,
@@ -371,8 +372,14 @@ export class BoardModel {
     return this.store.submit({ kind: "update_comment", comment: id, patch: { body } });
   }
 
-  deleteComment(id: CommentId): Promise<Result<SubmitOutcome>> {
-    return this.store.submit({ kind: "delete_comment", comment: id });
+  /** Deletes a comment. One's own can be undone (the toast's Undo, or Ctrl/Cmd+Z): it is written again. */
+  async deleteComment(id: CommentId): Promise<Result<SubmitOutcome>> {
+    const comment = [...this.commentsByCard.values()].flat().find((c) => c.id === id);
+    const result = await this.store.submit({ kind: "delete_comment", comment: id });
+    if (result.status === "ok" && comment && comment.author_id === this.me.id) {
+      this.undoable("Deleted your comment", () => void this.addComment(comment.card_id, comment.body));
+    }
+    return result;
   }
 
   /** Adds a checklist at the end of a card's (its id chosen here, so items can be added at once). */
@@ -384,8 +391,25 @@ export class BoardModel {
     return this.store.submit({ kind: "update_checklist", checklist: id, patch });
   }
 
-  deleteChecklist(id: ChecklistId): Promise<Result<SubmitOutcome>> {
-    return this.store.submit({ kind: "delete_checklist", checklist: id });
+  /** Deletes a checklist with its items; Undo makes it again, items and ticks included (at the card's end). */
+  async deleteChecklist(id: ChecklistId): Promise<Result<SubmitOutcome>> {
+    const list = [...this.checklistsByCard.values()].flat().find((c) => c.id === id);
+    const result = await this.store.submit({ kind: "delete_checklist", checklist: id });
+    if (result.status === "ok" && list) {
+      this.undoable(`Deleted the checklist «${list.title}»`, () => {
+        const again = uuidv7();
+        void this.store.submit({ kind: "create_checklist", card: list.card_id, checklist: { id: again, title: list.title } });
+        for (const item of list.items) void this.restoreItem(again, item, {});
+      });
+    }
+    return result;
+  }
+
+  /** Makes `item` again on `checklist` at `place`, ticked if it was. */
+  private restoreItem(checklist: ChecklistId, item: ChecklistItem, place: { before?: ItemId; after?: ItemId }): void {
+    const id = uuidv7();
+    void this.store.submit({ kind: "create_item", checklist, item: { id, text: item.text, ...place } });
+    if (item.done) void this.store.submit({ kind: "update_item", checklist, item: id, patch: { done: true } });
   }
 
   /** Adds an item (at the end unless placed). */
@@ -398,8 +422,20 @@ export class BoardModel {
     return this.store.submit({ kind: "update_item", checklist, item, patch });
   }
 
-  deleteItem(checklist: ChecklistId, item: ItemId): Promise<Result<SubmitOutcome>> {
-    return this.store.submit({ kind: "delete_item", checklist, item });
+  /** Deletes a checklist item; Undo puts it back where it was. */
+  async deleteItem(checklist: ChecklistId, item: ItemId): Promise<Result<SubmitOutcome>> {
+    const items = [...this.checklistsByCard.values()].flat().find((c) => c.id === checklist)?.items ?? [];
+    const at = items.findIndex((i) => i.id === item);
+    const gone = items[at];
+    const above = items[at - 1]?.id;
+    const below = items[at + 1]?.id;
+    const result = await this.store.submit({ kind: "delete_item", checklist, item });
+    if (result.status === "ok" && gone) {
+      this.undoable(`Deleted «${gone.text}»`, () =>
+        this.restoreItem(checklist, gone, above ? { after: above } : below ? { before: below } : {}),
+      );
+    }
+    return result;
   }
 
   /** Sends a change that could not be applied again, on top of the board as it is now. */
