@@ -7,9 +7,11 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 mod checklists;
 mod comments;
+mod labels;
 mod number;
 pub use checklists::{CreateChecklist, CreateItem, UpdateChecklist, UpdateItem};
 pub use comments::{CreateComment, UpdateComment};
+pub use labels::UpdateLabel;
 pub use number::patch_whole;
 
 use crate::event::Event;
@@ -114,26 +116,6 @@ pub struct UpdateBoard {
         pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
     )]
     pub name: String,
-}
-
-/// `PATCH /api/boards/{board}/labels/{name}`: rename and/or recolour one of the board's labels (every card carrying
-/// it follows).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-#[serde(deny_unknown_fields)]
-pub struct UpdateLabel {
-    /// The new name: 1–60 characters, not another label's (ignoring case).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(
-        min_length = 1,
-        max_length = 60,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
-    )]
-    pub name: Option<String>,
-    /// The new colour, `#rrggbb`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(pattern = r"^#[0-9A-Fa-f]{6}$")]
-    pub color: Option<String>,
 }
 
 /// The answer to `POST /api/boards/{board}/room-code`.
