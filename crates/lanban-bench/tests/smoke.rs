@@ -22,7 +22,10 @@ fn every_scenario_runs_and_every_delivery_checks_out() {
         .iter()
         .map(|r| r["scenario"].as_str().expect("a scenario name"))
         .collect();
-    assert_eq!(scenarios, ["fanout", "fanout", "idle", "catchup", "storm"]);
+    assert_eq!(
+        scenarios,
+        ["fanout", "fanout", "idle", "catchup", "storm", "office"]
+    );
     let figure = |report: &serde_json::Value, name: &str| -> f64 {
         report["median"]
             .as_array()
@@ -48,4 +51,16 @@ fn every_scenario_runs_and_every_delivery_checks_out() {
         assert_eq!(figure(fanout, "committed"), sent);
     }
     assert_eq!(figure(&reports[2], "sockets open"), 200.0);
+    // The office day (1 s at 100 actions/s) made every kind of change, each timed at every member.
+    let office = &reports[5];
+    for count in [
+        "edits",
+        "moves",
+        "comments",
+        "presence changes",
+        "reconnects",
+    ] {
+        assert!(figure(office, count) > 0.0, "no {count}: {office}");
+    }
+    assert!(figure(office, "edit p99") > 0.0, "{office}");
 }
