@@ -396,20 +396,22 @@ export class BoardModel {
     const list = [...this.checklistsByCard.values()].flat().find((c) => c.id === id);
     const result = await this.store.submit({ kind: "delete_checklist", checklist: id });
     if (result.status === "ok" && list) {
-      this.undoable(`Deleted the checklist «${list.title}»`, () => {
+      // One after the other: the session takes changes handed at once in any order, and the items need their
+      // checklist first (and come back in their order).
+      this.undoable(`Deleted the checklist «${list.title}»`, async () => {
         const again = uuidv7();
-        void this.store.submit({ kind: "create_checklist", card: list.card_id, checklist: { id: again, title: list.title } });
-        for (const item of list.items) void this.restoreItem(again, item, {});
+        await this.store.submit({ kind: "create_checklist", card: list.card_id, checklist: { id: again, title: list.title } });
+        for (const item of list.items) await this.restoreItem(again, item, {});
       });
     }
     return result;
   }
 
   /** Makes `item` again on `checklist` at `place`, ticked if it was. */
-  private restoreItem(checklist: ChecklistId, item: ChecklistItem, place: { before?: ItemId; after?: ItemId }): void {
+  private async restoreItem(checklist: ChecklistId, item: ChecklistItem, place: { before?: ItemId; after?: ItemId }): Promise<void> {
     const id = uuidv7();
-    void this.store.submit({ kind: "create_item", checklist, item: { id, text: item.text, ...place } });
-    if (item.done) void this.store.submit({ kind: "update_item", checklist, item: id, patch: { done: true } });
+    await this.store.submit({ kind: "create_item", checklist, item: { id, text: item.text, ...place } });
+    if (item.done) await this.store.submit({ kind: "update_item", checklist, item: id, patch: { done: true } });
   }
 
   /** Adds an item (at the end unless placed). */
@@ -431,9 +433,9 @@ export class BoardModel {
     const below = items[at + 1]?.id;
     const result = await this.store.submit({ kind: "delete_item", checklist, item });
     if (result.status === "ok" && gone) {
-      this.undoable(`Deleted «${gone.text}»`, () =>
-        this.restoreItem(checklist, gone, above ? { after: above } : below ? { before: below } : {}),
-      );
+      this.undoable(`Deleted «${gone.text}»`, () => {
+        void this.restoreItem(checklist, gone, above ? { after: above } : below ? { before: below } : {});
+      });
     }
     return result;
   }
