@@ -119,6 +119,32 @@ async fn a_board_stops_growing_at_its_limits_and_nothing_is_half_written() {
     let seq = snapshot["seq"].as_u64().unwrap();
     // board.created, Ann, Bea, Cy, two columns, three cards, one edit.
     assert_eq!(seq, 10);
+
+    // A card in the trash still counts; once the trash is emptied it does not, and a new card fits again.
+    server.ok(Method::DELETE, &path, host, None).await;
+    limit_reached(
+        server
+            .call(
+                Method::POST,
+                &cards,
+                Some(host),
+                Some(json!({"title": "Four"})),
+            )
+            .await,
+    );
+    let trash = format!("/api/boards/{}/trash", board.id);
+    server.ok(Method::DELETE, &trash, host, None).await;
+    server.add_card(&todo, host, json!({"title": "Four"})).await;
+    limit_reached(
+        server
+            .call(
+                Method::POST,
+                &cards,
+                Some(host),
+                Some(json!({"title": "Five"})),
+            )
+            .await,
+    );
 }
 
 #[tokio::test]

@@ -1,7 +1,8 @@
 //! How large a board may grow (`Config::board_limits`, by default `lanban_core::validate::limits`,
 //! docs/protocol.md §2.6): checked inside the write
-//! transaction that would pass a limit, so a member with a valid token cannot fill the host's disk. Counting uses
-//! the tables' board indexes; the descriptions are summed only when a change writes one.
+//! transaction that would pass a limit, so a member with a valid token cannot fill the host's disk. A board's cards
+//! are counted by triggers as they come and go (`boards.card_count`), since one is checked for every card created;
+//! the rarer counts use the tables' board indexes; the descriptions are summed only when a change writes one.
 
 use lanban_core::ids::{BoardId, CardId};
 
@@ -52,7 +53,8 @@ pub fn one_more(tx: &Tx<'_>, sql: &str, key: &str, limit: u64, what: &str) -> Re
 
 /// One more card would pass the board's limit of cards.
 pub fn one_more_card(tx: &Tx<'_>, board: BoardId) -> Result<()> {
-    let cards = count(tx, "SELECT COUNT(*) FROM cards WHERE board_id = ?1", board)?;
+    // Kept by triggers (migration 0012): counting the board's cards here was a fifth of the writer's time.
+    let cards = count(tx, "SELECT card_count FROM boards WHERE id = ?1", board)?;
     below(cards, tx.limits.cards, "cards")
 }
 
