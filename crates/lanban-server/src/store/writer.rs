@@ -125,7 +125,6 @@ pub(super) fn run(
         let _enter = span.enter();
         match commit_group(&mut conn, group, limits) {
             Ok(done) => {
-                checkpointer.nudge();
                 for (job, done) in done {
                     match done {
                         Done::Ran(Told { rooms, events }) => {
@@ -138,6 +137,8 @@ pub(super) fn run(
                         Done::Skipped => job.work.refuse(Error::Busy),
                     }
                 }
+                checkpointer.top_up(&conn);
+                checkpointer.nudge();
             }
             Err((jobs, err)) => {
                 tracing::error!(error = %err, "group commit failed; nothing in it was applied");
