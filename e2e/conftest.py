@@ -128,10 +128,11 @@ class Instance:
                     raise
                 time.sleep(1 + attempt)
 
-    def kill_app(self):
-        """Kills this instance's app process with SIGKILL (no chance to save anything), then forgets its session."""
+    def app_pids(self) -> list[int]:
+        """This instance's app processes (one while its session runs), found by the data directory in their
+        environment."""
         marker = f"LANBAN_DATA_DIR={self.data / 'app'}".encode()
-        killed = 0
+        pids = []
         for proc in Path("/proc").iterdir():
             if not proc.name.isdigit():
                 continue
@@ -139,15 +140,68 @@ class Instance:
                 if proc.joinpath("comm").read_text().strip() != "lanban":
                     continue
                 if marker in proc.joinpath("environ").read_bytes().split(b"\0"):
-                    os.kill(int(proc.name), signal.SIGKILL)
-                    killed += 1
-            except (OSError, ProcessLookupError):
+                    pids.append(int(proc.name))
+            except OSError:
+                continue
+        return pids
+
+    def kill_app(self):
+        """Kills this instance's app process with SIGKILL (no chance to save anything), then forgets its session."""
+        killed = 0
+        for pid in self.app_pids():
+            try:
+                os.kill(pid, signal.SIGKILL)
+                killed += 1
+            except ProcessLookupError:
                 continue
         assert killed == 1, f"expected to kill one app of {self.name}, killed {killed}"
         try:
             self.driver.quit()
         except Exception:  # the session's app is gone; its driver may say so
             pass
+
+    def app_started_at(self) -> float:
+        """When this instance's app process started, in seconds since the epoch (to 1/CLK_TCK, 10 ms here)."""
+        ticks = 0
+        for pid in self.app_pids():  # the newest, should the last session's app still be on its way out
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks = max(ticks, int(fields[19]))  # starttime: the 22nd field, the 20th after the name
+        assert ticks, f"{self.name} has no app running"
+        boot = next(int(line.split()[1]) for line in Path("/proc/stat").read_text().splitlines()
+                    if line.startswith("btime "))
+        return boot + ticks / os.sysconf("SC_CLK_TCK")
+
+    def app_memory(self) -> dict[str, int]:
+        """Memory of the whole app as the system counts it: the app process and every process under it (the web
+        view's WebKitWebProcess and WebKitNetworkProcess), in bytes. `pss` shares each shared page among the
+        processes using it, so it adds up; `rss` counts shared pages in every process."""
+        (pid,) = self.app_pids()
+        children: dict[int, list[int]] = {}
+        for proc in Path("/proc").iterdir():
+            if proc.name.isdigit():
+                try:
+                    parent = int(proc.joinpath("stat").read_text().rsplit(")", 1)[1].split()[1])
+                except (OSError, ValueError, IndexError):
+                    continue
+                children.setdefault(parent, []).append(int(proc.name))
+        tree, todo = [], [pid]
+        while todo:
+            current = todo.pop()
+            tree.append(current)
+            todo.extend(children.get(current, []))
+        total = {"pss": 0, "rss": 0, "processes": 0, "each": {}}
+        for member in tree:
+            try:
+                rollup = Path(f"/proc/{member}/smaps_rollup").read_text()
+                name = Path(f"/proc/{member}/comm").read_text().strip()
+            except OSError:
+                continue
+            fields = {line.split(":")[0]: int(line.split()[1]) * 1024 for line in rollup.splitlines()[1:]}
+            total["pss"] += fields.get("Pss", 0)
+            total["rss"] += fields.get("Rss", 0)
+            total["processes"] += 1
+            total["each"][name] = total["each"].get(name, 0) + fields.get("Pss", 0)
+        return total
 
     def stop_driver(self):
         try:

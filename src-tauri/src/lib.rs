@@ -22,6 +22,7 @@ pub mod follow;
 pub mod host;
 pub mod invite;
 pub mod lan;
+pub mod painting;
 pub mod recent;
 pub mod replicas;
 pub mod state;
@@ -240,6 +241,10 @@ pub fn run() -> anyhow::Result<()> {
                 .with_writer(std::sync::Mutex::new(file))
         }))
         .init();
+    tracing::info!(
+        composited = painting::composited(),
+        "the web view's painting"
+    );
     let builder = tauri::Builder::default()
         // First: a second launch (say, by an invite link) hands its arguments to the running app and exits.
         .plugin(

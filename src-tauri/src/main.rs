@@ -5,5 +5,7 @@
 )]
 
 fn main() -> anyhow::Result<()> {
+    // Before any thread starts: it may set an environment variable for WebKit.
+    lanban_app::painting::choose();
     lanban_app::run()
 }

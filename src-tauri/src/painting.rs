@@ -1,0 +1,62 @@
+//! How the web view paints on Linux. WebKitGTK composites the page with OpenGL by default; on a computer without a
+//! GPU (no DRM render node: a virtual machine, a remote desktop, Xvfb) that OpenGL is Mesa's software rasteriser,
+//! and the window was slower and heavier than painting directly. Measured under Xvfb with a 2,000-card board
+//! (`e2e/test_large_board.py`, docs/performance.md): a drag's frames went from a median of 30 ms to 9 ms, a cold start
+//! to a painted board from ~1.1 s to ~0.7 s, and a member's whole app from 325 MB to 201 MB. So without a render
+//! node the app asks WebKit to paint without compositing. Whoever set `WEBKIT_DISABLE_COMPOSITING_MODE` themselves
+//! (either way) keeps their choice.
+
+#[cfg(target_os = "linux")]
+use std::path::Path;
+
+/// WebKitGTK's switch: set (to anything), the page is painted without compositing.
+#[cfg(target_os = "linux")]
+const DISABLE_COMPOSITING: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
+
+/// Chooses how the web view paints. Call first thing in `main`, before any other thread exists: it may set an
+/// environment variable, which WebKit reads when it starts.
+pub fn choose() {
+    #[cfg(target_os = "linux")]
+    if std::env::var_os(DISABLE_COMPOSITING).is_none() && !has_render_node(Path::new("/dev/dri")) {
+        // SAFETY: `main` calls this before starting any thread, so nothing reads the environment meanwhile.
+        unsafe { std::env::set_var(DISABLE_COMPOSITING, "1") };
+    }
+}
+
+/// Whether the page is composited (for the log).
+pub fn composited() -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        std::env::var_os(DISABLE_COMPOSITING).is_none()
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        true
+    }
+}
+
+/// Whether `dri` holds a render node (`renderD128`, …): a GPU the web view's OpenGL can draw with.
+#[cfg(target_os = "linux")]
+fn has_render_node(dri: &Path) -> bool {
+    std::fs::read_dir(dri).is_ok_and(|entries| {
+        entries
+            .flatten()
+            .any(|entry| entry.file_name().to_string_lossy().starts_with("renderD"))
+    })
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_render_node_means_a_gpu_and_anything_else_does_not() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(!has_render_node(&dir.path().join("missing")));
+        assert!(!has_render_node(dir.path()));
+        std::fs::write(dir.path().join("card0"), "").unwrap();
+        assert!(!has_render_node(dir.path()));
+        std::fs::write(dir.path().join("renderD128"), "").unwrap();
+        assert!(has_render_node(dir.path()));
+    }
+}
