@@ -22,7 +22,7 @@ pub fn note_machine_cores() {
     MACHINE_CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
 }
 
-fn machine_cores() -> usize {
+pub fn machine_cores() -> usize {
     *MACHINE_CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
