@@ -3,8 +3,8 @@
 //! and the window was slower and heavier than painting directly. Measured under Xvfb with a 2,000-card board
 //! (`e2e/test_large_board.py`, docs/performance.md): a drag's frames went from a median of 30 ms to 9 ms, a cold start
 //! to a painted board from ~1.1 s to ~0.7 s, and a member's whole app from 325 MB to 201 MB. So without a render
-//! node the app asks WebKit to paint without compositing. Whoever set `WEBKIT_DISABLE_COMPOSITING_MODE` themselves
-//! (either way) keeps their choice.
+//! node the app asks WebKit to paint without compositing. A `WEBKIT_DISABLE_COMPOSITING_MODE` the user set themselves is
+//! left as they set it.
 
 #[cfg(target_os = "linux")]
 use std::path::Path;

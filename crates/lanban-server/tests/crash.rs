@@ -97,9 +97,14 @@ impl Writer {
         let mut mine: Vec<CardId> = Vec::new();
         let mut done = 0;
         let mut n = 0u64;
+        // A long run fills its board (10,000 cards); from then on a writer only renames its own cards.
+        let mut full = false;
         while !self.stop.load(Ordering::Relaxed) {
             n += 1;
-            let (method, path, title) = if mine.is_empty() || rng.below(3) > 0 {
+            if full && mine.is_empty() {
+                break;
+            }
+            let (method, path, title) = if !full && (mine.is_empty() || rng.below(3) > 0) {
                 let path = format!("/api/columns/{column}/cards");
                 (Method::POST, path, format!("card {id}-{n}"))
             } else {
@@ -111,12 +116,16 @@ impl Writer {
                 )
             };
             let key = format!("w{id}-{n}");
-            if let Some(card) = self.send(&http, &method, &path, &key, &title).await {
-                if method == Method::POST {
-                    mine.push(card);
+            match self.send(&http, &method, &path, &key, &title).await {
+                Sent::Card(card) => {
+                    if method == Method::POST {
+                        mine.push(card);
+                    }
+                    self.acked.lock().unwrap().insert(card, title);
+                    done += 1;
                 }
-                self.acked.lock().unwrap().insert(card, title);
-                done += 1;
+                Sent::BoardFull => full = true,
+                Sent::Stopped => {}
             }
         }
         done
@@ -131,7 +140,7 @@ impl Writer {
         path: &str,
         key: &str,
         title: &str,
-    ) -> Option<CardId> {
+    ) -> Sent {
         loop {
             let sent = http
                 .request(method.clone(), format!("{}{path}", self.url))
@@ -144,9 +153,16 @@ impl Writer {
                 Ok(response) if response.status().is_success() => {
                     let card: Value = response.json().await.unwrap();
                     assert_eq!(card["title"], title);
-                    return Some(card["id"].as_str().unwrap().parse().unwrap());
+                    return Sent::Card(card["id"].as_str().unwrap().parse().unwrap());
                 }
                 Ok(response) if response.status() == StatusCode::SERVICE_UNAVAILABLE => {}
+                Ok(response)
+                    if *method == Method::POST && response.status() == StatusCode::CONFLICT =>
+                {
+                    let body: Value = response.json().await.unwrap();
+                    assert_eq!(body["error"]["code"], "limit_reached", "writer {}", self.id);
+                    return Sent::BoardFull;
+                }
                 Ok(response) => panic!(
                     "writer {}: unexpected {} {:?}",
                     self.id,
@@ -156,11 +172,21 @@ impl Writer {
                 Err(_) => {}
             }
             if self.stop.load(Ordering::Relaxed) {
-                return None;
+                return Sent::Stopped;
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
     }
+}
+
+/// What became of a writer's change.
+enum Sent {
+    /// Acknowledged: the card created or renamed.
+    Card(CardId),
+    /// A create refused because the board holds as many cards as it may (nothing written).
+    BoardFull,
+    /// Told to stop before an answer came.
+    Stopped,
 }
 
 /// A board of the harness: its id, its one column and its room code.
@@ -294,6 +320,16 @@ fn assert_database_intact(data: &std::path::Path) {
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .unwrap();
     assert_eq!(integrity, "ok");
+    // The counts the triggers keep (migration 0012) survived every kill with the cards they count.
+    let miscounted: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM boards
+             WHERE card_count <> (SELECT COUNT(*) FROM cards WHERE cards.board_id = boards.id)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(miscounted, 0, "a board's card count differs from its cards");
 }
 
 fn seed_from_clock() -> u64 {
