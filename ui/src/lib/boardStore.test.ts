@@ -422,3 +422,18 @@ describe("a large board", () => {
     expect(store.view.byColumn.get("c0")).not.toBe(first.byColumn.get("c0"));
   });
 });
+
+describe("a board left", () => {
+  it("lets go of whatever fed it, once, and at once for a late comer", () => {
+    const { store } = storeAt(emptySnapshot());
+    const released: string[] = [];
+    store.onDetach(() => released.push("bridge"));
+    expect(released).toEqual([]);
+    store.detach();
+    expect(released).toEqual(["bridge"]);
+    store.detach();
+    expect(released).toEqual(["bridge"]);
+    store.onDetach(() => released.push("late"));
+    expect(released).toEqual(["bridge", "late"]);
+  });
+});

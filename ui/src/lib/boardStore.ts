@@ -146,6 +146,7 @@ export class BoardStore {
   private eventListeners = new Set<EventListener>();
   private removedReported = false;
   private detached = false;
+  private releasers: (() => void)[] = [];
 
   /** This person on the board. */
   readonly me: Member;
@@ -193,6 +194,13 @@ export class BoardStore {
     this.local = [];
     this.listeners.clear();
     this.eventListeners.clear();
+    for (const release of this.releasers.splice(0)) release();
+  }
+
+  /** Runs `release` when the store is detached: whatever feeds it lets go of it, so a board left is collected. */
+  onDetach(release: () => void): void {
+    if (this.detached) release();
+    else this.releasers.push(release);
   }
 
   /** Handles one message of the bridge channel. */

@@ -71,6 +71,8 @@ export async function openBoard(request: OpenRequest, hooks: SessionHooks): Prom
   });
   const channel = new Channel<BridgeMessage>();
   channel.onmessage = store.receive;
+  // The channel stays registered in the window until the app ends it; it must not keep a left board alive.
+  store.onDetach(() => (channel.onmessage = () => {}));
   // The board paints from the snapshot while the bridge starts (one round trip less before the first frame); what
   // happened after the snapshot comes on the channel either way. It fails only if the board was closed meanwhile.
   commands.watchBoard(opened.data.snapshot.seq, channel).then(
