@@ -187,9 +187,13 @@ async fn drive(
     ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut last_heard = Instant::now();
     let mut presence = PresenceGate::new();
+    // Made once: a `cancelled()` made in the loop would join and leave the token's waiters (a lock each way) at
+    // every event this socket forwards.
+    let shutdown = state.shutdown.cancelled();
+    tokio::pin!(shutdown);
     loop {
         let step = tokio::select! {
-            () = state.shutdown.cancelled() => {
+            () = &mut shutdown => {
                 Step::Break(outbox.close(close_code::GOING_AWAY, "the server is shutting down").await)
             }
             message = subscription.receiver.recv() => {

@@ -10,6 +10,15 @@ use lanban_core::validate::limits::BoardLimits;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
+/// A new card sent to `cards` (a column's cards path) is refused for a limit.
+async fn refused(server: &TestServer, cards: &str, host: &str, card: Value) {
+    limit_reached(
+        server
+            .call(Method::POST, cards, Some(host), Some(card))
+            .await,
+    );
+}
+
 fn limit_reached((status, body): (StatusCode, Value)) {
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert_eq!(body["error"]["code"], "limit_reached", "{body}");
@@ -74,16 +83,7 @@ async fn a_board_stops_growing_at_its_limits_and_nothing_is_half_written() {
     server
         .add_card(&todo, host, json!({"title": "Three"}))
         .await;
-    limit_reached(
-        server
-            .call(
-                Method::POST,
-                &cards,
-                Some(host),
-                Some(json!({"title": "Four"})),
-            )
-            .await,
-    );
+    refused(&server, &cards, host, json!({"title": "Four"})).await;
     // Growing a description past the limit is refused too; shrinking one is always allowed.
     let path = format!("/api/cards/{}", str_of(&first["id"]));
     limit_reached(
@@ -122,29 +122,11 @@ async fn a_board_stops_growing_at_its_limits_and_nothing_is_half_written() {
 
     // A card in the trash still counts; once the trash is emptied it does not, and a new card fits again.
     server.ok(Method::DELETE, &path, host, None).await;
-    limit_reached(
-        server
-            .call(
-                Method::POST,
-                &cards,
-                Some(host),
-                Some(json!({"title": "Four"})),
-            )
-            .await,
-    );
+    refused(&server, &cards, host, json!({"title": "Four"})).await;
     let trash = format!("/api/boards/{}/trash", board.id);
     server.ok(Method::DELETE, &trash, host, None).await;
     server.add_card(&todo, host, json!({"title": "Four"})).await;
-    limit_reached(
-        server
-            .call(
-                Method::POST,
-                &cards,
-                Some(host),
-                Some(json!({"title": "Five"})),
-            )
-            .await,
-    );
+    refused(&server, &cards, host, json!({"title": "Five"})).await;
 }
 
 #[tokio::test]
