@@ -71,7 +71,7 @@ WINDOW_ERROR = "the window hit an error"
 class Instance:
     """One app instance: its own data directory, tauri-driver and WebDriver session."""
 
-    def __init__(self, name: str, display: str, extra_env: dict[str, str] | None = None):
+    def __init__(self, name: str, display: str, extra_env: dict[str, str | None] | None = None):
         self.name = name
         self.data = Path(tempfile.mkdtemp(prefix=f"lanban-e2e-{name}-"))
         self.port = free_port()
@@ -83,8 +83,16 @@ class Instance:
                    LANBAN_LOG_FILE=str(self.data / "app.log"),
                    # This namespace is the machine's own: no mDNS daemon may start here (see e2e/lan.py for tests
                    # that use discovery inside namespaces of their own).
-                   LANBAN_DISCOVERY="0")
-        env.update(extra_env or {})
+                   LANBAN_DISCOVERY="0",
+                   # WebKit's compositing on (as it always was for these tests): without a GPU the app turns it off
+                   # (src-tauri/src/painting.rs), and then WebKitWebDriver's screenshot once hung for good in the
+                   # middle of a test. `e2e/test_large_board.py` runs the app's own choice (None removes a variable).
+                   WEBKIT_DISABLE_COMPOSITING_MODE="0")
+        for key, value in (extra_env or {}).items():
+            if value is None:
+                env.pop(key, None)
+            else:
+                env[key] = value
         self.env = env
         SHOTS.mkdir(parents=True, exist_ok=True)
         self.log = open(SHOTS / f"{name}-driver.log", "w")

@@ -23,11 +23,11 @@ pub fn choose() {
     }
 }
 
-/// Whether the page is composited (for the log).
+/// Whether the page is composited (for the log): WebKit turns compositing off for any value but `0`.
 pub fn composited() -> bool {
     #[cfg(target_os = "linux")]
     {
-        std::env::var_os(DISABLE_COMPOSITING).is_none()
+        std::env::var_os(DISABLE_COMPOSITING).is_none_or(|value| value == "0")
     }
     #[cfg(not(target_os = "linux"))]
     {
