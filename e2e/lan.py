@@ -207,7 +207,9 @@ class NamespacedInstance:
         self.driver = None
         env = dict(os.environ, DISPLAY=display, LANBAN_DATA_DIR=str(self.data / "app"), LANBAN_HOST_PORT="0",
                    XDG_DATA_HOME=str(self.data / "xdg"), RUST_LOG=os.environ.get("RUST_LOG", "info"),
-                   LANBAN_REQUIRE_NETNS=self.namespace, LANBAN_DISCOVERY="1")
+                   LANBAN_REQUIRE_NETNS=self.namespace, LANBAN_DISCOVERY="1",
+                   # Compositing on, as for every e2e test but the large board's (see conftest.py).
+                   WEBKIT_DISABLE_COMPOSITING_MODE="0")
         SHOTS.mkdir(parents=True, exist_ok=True)
         self.log = open(SHOTS / f"lan-{name}-driver.log", "w")
         try:
