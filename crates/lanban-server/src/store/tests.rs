@@ -1,0 +1,110 @@
+//! The schema's migrations: every file listed in order, and what the data-moving ones do to an older database.
+
+use super::*;
+
+#[test]
+fn every_migration_file_is_listed_in_order() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../migrations");
+    let mut files: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.ends_with(".sql"))
+        .collect();
+    files.sort();
+    let listed: Vec<&str> = MIGRATIONS.iter().map(|(name, _)| *name).collect();
+    assert_eq!(files, listed);
+    assert!(migrations().validate().is_ok());
+}
+
+#[test]
+fn boards_made_before_card_counts_are_counted_and_kept_answers_survive_their_new_order() {
+    let mut conn = Connection::open_in_memory().unwrap();
+    conn.pragma_update(None, "foreign_keys", true).unwrap();
+    migrations().to_version(&mut conn, 10).unwrap();
+    conn.execute_batch(
+        "INSERT INTO boards (id, name, room_code, seq, created_at, updated_at)
+             VALUES ('b0', 'B', 'R0', 0, 't', 't'), ('b1', 'E', 'R1', 0, 't', 't');
+         INSERT INTO members (id, board_id, name, color, role, joined_at)
+             VALUES ('m0', 'b0', 'H', '#000000', 'host', 't');
+         INSERT INTO columns (id, board_id, title, position) VALUES ('c0', 'b0', 'Todo', 'a0');
+         INSERT INTO cards (id, board_id, column_id, title, description, labels, position, version,
+                            created_by, created_at, updated_at)
+             VALUES ('k0', 'b0', 'c0', 'A', '', '[]', 'a0', 1, 'm0', 't', 't'),
+                    ('k1', 'b0', 'c0', 'B', '', '[]', 'a1', 1, 'm0', 't', 't');
+         INSERT INTO idempotency (scope, key, request_hash, status, body, created_at)
+             VALUES ('m0', 'key', x'01', 201, '{}', 5);",
+    )
+    .unwrap();
+    migrations().to_latest(&mut conn).unwrap();
+    let count = |conn: &Connection, board: &str| -> i64 {
+        conn.query_row(
+            "SELECT card_count FROM boards WHERE id = ?1",
+            [board],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    assert_eq!((count(&conn, "b0"), count(&conn, "b1")), (2, 0));
+    let kept: (String, i64) = conn
+        .query_row(
+            "SELECT body, status FROM idempotency WHERE scope = 'm0' AND key = 'key'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(kept, ("{}".to_owned(), 201));
+    // The triggers follow every way a card comes and goes, a rolled-back savepoint included.
+    conn.execute_batch(
+        "INSERT INTO cards (id, board_id, column_id, title, description, labels, position, version,
+                            created_by, created_at, updated_at)
+             VALUES ('k2', 'b0', 'c0', 'C', '', '[]', 'a2', 1, 'm0', 't', 't');
+         SAVEPOINT job;
+         DELETE FROM cards WHERE id = 'k0';
+         ROLLBACK TO job;
+         RELEASE job;
+         DELETE FROM cards WHERE id = 'k1';",
+    )
+    .unwrap();
+    assert_eq!(count(&conn, "b0"), 2);
+    conn.execute_batch("DELETE FROM columns WHERE id = 'c0';")
+        .unwrap();
+    assert_eq!(count(&conn, "b0"), 0);
+}
+
+#[test]
+fn columns_made_before_client_ids_get_their_creator_from_the_log() {
+    let mut conn = Connection::open_in_memory().unwrap();
+    conn.pragma_update(None, "foreign_keys", true).unwrap();
+    migrations().to_version(&mut conn, 1).unwrap();
+    conn.execute_batch(
+        "INSERT INTO boards (id, name, room_code, seq, created_at, updated_at)
+             VALUES ('b0', 'B', 'R', 2, 't', 't');
+         INSERT INTO members (id, board_id, name, color, role, joined_at)
+             VALUES ('m0', 'b0', 'H', '#000000', 'host', 't');
+         INSERT INTO columns (id, board_id, title, position)
+             VALUES ('c0', 'b0', 'Todo', 'a0'), ('c1', 'b0', 'Lost', 'a1');",
+    )
+    .unwrap();
+    for (seq, kind, id) in [(1, "member.joined", "m0"), (2, "column.created", "c0")] {
+        let event = serde_json::json!(
+            {"type": "event", "seq": seq, "kind": kind, "actor": "m0", "data": {"id": id}}
+        );
+        conn.execute(
+            "INSERT INTO events (board_id, seq, json) VALUES ('b0', ?1, ?2)",
+            rusqlite::params![seq, event.to_string()],
+        )
+        .unwrap();
+    }
+    migrations().to_latest(&mut conn).unwrap();
+    let creators: Vec<(String, Option<String>)> = conn
+        .prepare("SELECT id, created_by FROM columns ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        creators,
+        [("c0".into(), Some("m0".into())), ("c1".into(), None)]
+    );
+}
