@@ -1,15 +1,15 @@
-//! How the web view paints on Linux. WebKitGTK composites the page with OpenGL by default; on a computer without a
-//! GPU (no DRM render node: a virtual machine, a remote desktop, Xvfb) that OpenGL is Mesa's software rasteriser,
+//! How the web view paints on Linux. WebKitGTK composites the page with OpenGL by default; on a computer without
+//! a GPU (no DRM render node: a virtual machine, a remote desktop, Xvfb) that OpenGL is Mesa's software rasteriser,
 //! and the window was slower and heavier than painting directly. Measured under Xvfb with a 2,000-card board
-//! (`e2e/test_large_board.py`, docs/performance.md): a drag's frames went from a median of 30 ms to 9 ms, a cold start
-//! to a painted board from ~1.1 s to ~0.7 s, and a member's whole app from 325 MB to 201 MB. So without a render
-//! node the app asks WebKit to paint without compositing. A `WEBKIT_DISABLE_COMPOSITING_MODE` the user set themselves is
-//! left as they set it.
+//! (`e2e/test_large_board.py`, docs/performance.md): a drag's frames went from a median of 30 ms to 9 ms, a cold
+//! start to a painted board from ~1.1 s to ~0.7 s, and a member's whole app from 325 MB to 201 MB. So without a
+//! render node the app asks WebKit to paint without compositing. A `WEBKIT_DISABLE_COMPOSITING_MODE` the user set
+//! themselves is left as they set it.
 
 #[cfg(target_os = "linux")]
 use std::path::Path;
 
-/// WebKitGTK's switch: set (to anything), the page is painted without compositing.
+/// WebKitGTK's switch: set to anything but `0`, the page is painted without compositing.
 #[cfg(target_os = "linux")]
 const DISABLE_COMPOSITING: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
 

@@ -2,6 +2,14 @@
 
 use super::*;
 
+/// An in-memory database as the first `version` migrations left it, foreign keys on as the server has them.
+fn database_at(version: usize) -> Connection {
+    let mut conn = Connection::open_in_memory().unwrap();
+    conn.pragma_update(None, "foreign_keys", true).unwrap();
+    migrations().to_version(&mut conn, version).unwrap();
+    conn
+}
+
 #[test]
 fn every_migration_file_is_listed_in_order() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../migrations");
@@ -18,9 +26,7 @@ fn every_migration_file_is_listed_in_order() {
 
 #[test]
 fn boards_made_before_card_counts_are_counted_and_kept_answers_survive_their_new_order() {
-    let mut conn = Connection::open_in_memory().unwrap();
-    conn.pragma_update(None, "foreign_keys", true).unwrap();
-    migrations().to_version(&mut conn, 10).unwrap();
+    let mut conn = database_at(10);
     conn.execute_batch(
         "INSERT INTO boards (id, name, room_code, seq, created_at, updated_at)
              VALUES ('b0', 'B', 'R0', 0, 't', 't'), ('b1', 'E', 'R1', 0, 't', 't');
@@ -73,9 +79,7 @@ fn boards_made_before_card_counts_are_counted_and_kept_answers_survive_their_new
 
 #[test]
 fn columns_made_before_client_ids_get_their_creator_from_the_log() {
-    let mut conn = Connection::open_in_memory().unwrap();
-    conn.pragma_update(None, "foreign_keys", true).unwrap();
-    migrations().to_version(&mut conn, 1).unwrap();
+    let mut conn = database_at(1);
     conn.execute_batch(
         "INSERT INTO boards (id, name, room_code, seq, created_at, updated_at)
              VALUES ('b0', 'B', 'R', 2, 't', 't');
