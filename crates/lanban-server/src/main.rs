@@ -80,7 +80,8 @@ enum Task {
         data: PathBuf,
         #[arg(long)]
         from: String,
-        #[arg(long)]
+        /// Base64url, so it may begin with `-`.
+        #[arg(long, allow_hyphen_values = true)]
         fingerprint: String,
         #[arg(long)]
         code: String,
@@ -325,5 +326,34 @@ async fn shutdown_signal() {
     tokio::select! {
         () = ctrl_c => {}
         () = terminate => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::{Cli, Task};
+
+    #[test]
+    fn a_fingerprint_may_begin_with_a_hyphen() {
+        let cli = Cli::try_parse_from([
+            "lanban-server",
+            "join",
+            "--data",
+            "d",
+            "--from",
+            "127.0.0.1:7420",
+            "--fingerprint",
+            "-898aXM1x_RGh-pZ1NWSSa2VkoLl_UqefdQ3rn9KCSM",
+            "--code",
+            "ZF78-9NGX-XHAF",
+        ]);
+        match cli.map(|cli| cli.command) {
+            Ok(Some(Task::Join { fingerprint, .. })) => {
+                assert_eq!(fingerprint, "-898aXM1x_RGh-pZ1NWSSa2VkoLl_UqefdQ3rn9KCSM");
+            }
+            other => panic!("parsed as {other:?}"),
+        }
     }
 }
