@@ -5,15 +5,16 @@ use std::ops::ControlFlow;
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
+use futures_util::future::BoxFuture;
 use futures_util::stream::{SplitSink, SplitStream};
-use futures_util::{SinkExt, StreamExt};
+use futures_util::{FutureExt, SinkExt, StreamExt};
 use lanban_core::event::{ClientMessage, ServerMessage, close_code};
 use lanban_core::ids::{BoardId, CardId};
 use tokio::sync::broadcast::{
     self,
     error::{RecvError, TryRecvError},
 };
-use tokio::time::{Instant, MissedTickBehavior, timeout};
+use tokio::time::{Instant, MissedTickBehavior, error::Elapsed, timeout};
 use tracing::Instrument;
 
 use crate::AppState;
@@ -86,54 +87,82 @@ struct Outbox {
     write_timeout: Duration,
 }
 
+// Futures of their own rather than `async fn`s where they are awaited by every message: a session keeps room for
+// its largest step for as long as the socket is open, and an `async fn` would also keep its arguments there.
 impl Outbox {
-    async fn send(&mut self, message: Message) -> Step {
-        match timeout(self.write_timeout, self.sink.send(message)).await {
-            Ok(Ok(())) => Step::Continue(()),
-            _ => Step::Break(End::WriteFailed),
-        }
+    fn send(&mut self, message: Message) -> impl Future<Output = Step> + Send + '_ {
+        timeout(self.write_timeout, self.sink.send(message)).map(written)
     }
 
     /// Queues a message without flushing: it goes out when the write buffer fills or at the next flush.
-    async fn feed(&mut self, message: Message) -> Step {
-        match timeout(self.write_timeout, self.sink.feed(message)).await {
-            Ok(Ok(())) => Step::Continue(()),
-            _ => Step::Break(End::WriteFailed),
-        }
+    fn feed(&mut self, message: Message) -> impl Future<Output = Step> + Send + '_ {
+        timeout(self.write_timeout, self.sink.feed(message)).map(written)
     }
 
-    async fn flush(&mut self) -> Step {
-        match timeout(self.write_timeout, self.sink.flush()).await {
-            Ok(Ok(())) => Step::Continue(()),
-            _ => Step::Break(End::WriteFailed),
-        }
+    fn flush(&mut self) -> impl Future<Output = Step> + Send + '_ {
+        timeout(self.write_timeout, self.sink.flush()).map(written)
     }
 
-    async fn send_json(&mut self, message: &ServerMessage) -> Step {
-        let Ok(text) = serde_json::to_string(message) else {
-            return Step::Break(End::WriteFailed);
-        };
-        self.send(Message::Text(text.into())).await
+    /// Tells the peer to take a snapshot from `seq` and closes the socket, saying why. Boxed, as every way of
+    /// closing: it happens once a socket, and would otherwise take room in every session.
+    fn resync(&mut self, seq: u64, reason: &'static str) -> BoxFuture<'_, End> {
+        // Encoded before any await: a `ServerMessage` is several hundred bytes.
+        let message = encoded(&ServerMessage::Resync { seq });
+        Box::pin(async move {
+            let Step::Continue(message) = message else {
+                return End::WriteFailed;
+            };
+            if let Step::Break(end) = self.send(message).await {
+                return end;
+            }
+            self.close(close_code::RESYNC, reason).await
+        })
     }
 
-    async fn close(&mut self, code: u16, reason: &'static str) -> End {
+    fn close(&mut self, code: u16, reason: &'static str) -> BoxFuture<'_, End> {
         let frame = CloseFrame {
             code,
             reason: Utf8Bytes::from_static(reason),
         };
-        let _ = self.send(Message::Close(Some(frame))).await;
-        End::Closed(code, reason)
+        Box::pin(async move {
+            let _ = self.send(Message::Close(Some(frame))).await;
+            End::Closed(code, reason)
+        })
+    }
+}
+
+/// Whether a write went out in time.
+fn written<E>(result: Result<Result<(), E>, Elapsed>) -> Step {
+    match result {
+        Ok(Ok(())) => Step::Continue(()),
+        _ => Step::Break(End::WriteFailed),
+    }
+}
+
+/// A server message as a text frame.
+fn encoded(message: &ServerMessage) -> Step<Message> {
+    match serde_json::to_string(message) {
+        Ok(text) => Step::Continue(Message::Text(text.into())),
+        Err(_) => Step::Break(End::WriteFailed),
     }
 }
 
 /// Runs one socket of `actor` on their board until it closes.
-pub async fn session(socket: WebSocket, state: AppState, actor: Actor, since: Option<u64>) {
+///
+/// Not an `async fn`: the future it returns is kept for as long as the socket is open, by every socket, and an
+/// `async fn` would keep its arguments in it too (the socket alone is several hundred bytes) after handing them on.
+pub fn session(
+    socket: WebSocket,
+    state: AppState,
+    actor: Actor,
+    since: Option<u64>,
+) -> impl Future<Output = ()> + Send {
     let span = tracing::info_span!("socket", board = %actor.board_id, member = %actor.member_id);
+    let (sink, mut stream) = socket.split();
     async move {
         let subscription = state.hub.subscribe(actor.board_id, actor.member_id);
         let connection = subscription.connection;
         tracing::debug!(connection, seq = subscription.seq, "socket open");
-        let (sink, mut stream) = socket.split();
         let mut outbox = Outbox {
             sink,
             write_timeout: state.config.write_timeout,
@@ -163,7 +192,6 @@ pub async fn session(socket: WebSocket, state: AppState, actor: Actor, since: Op
         tracing::debug!(?end, "socket closed");
     }
     .instrument(span)
-    .await
 }
 
 /// Greets the peer, replays what it missed, then forwards live events and presence until the session ends.
@@ -247,14 +275,13 @@ async fn greet(
             .await;
         return Step::Break(end);
     }
-    outbox
-        .send_json(&ServerMessage::Hello {
-            board_id: actor.board_id,
-            member_id: actor.member_id,
-            seq: subscription.seq,
-            protocol: lanban_core::PROTOCOL_VERSION,
-        })
-        .await?;
+    let hello = encoded(&ServerMessage::Hello {
+        board_id: actor.board_id,
+        member_id: actor.member_id,
+        seq: subscription.seq,
+        protocol: lanban_core::PROTOCOL_VERSION,
+    })?;
+    outbox.send(hello).await?;
     match since {
         // Boxed: most sockets never replay, and the replay's state would otherwise enlarge every session.
         Some(since) => {
@@ -330,12 +357,7 @@ async fn forward_one(
         Err(RecvError::Lagged(missed)) => {
             tracing::info!(missed, "socket fell behind; asking it to resync");
             let seq = state.hub.seq(actor.board_id);
-            outbox.send_json(&ServerMessage::Resync { seq }).await?;
-            Step::Break(
-                outbox
-                    .close(close_code::RESYNC, "fell behind; take a snapshot")
-                    .await,
-            )
+            Step::Break(outbox.resync(seq, "fell behind; take a snapshot").await)
         }
         Err(RecvError::Closed) => Step::Break(
             outbox
@@ -404,13 +426,11 @@ async fn catch_up(
         if since <= committed {
             return Step::Continue(since);
         }
-        outbox
-            .send_json(&ServerMessage::Resync { seq: subscribed })
-            .await?;
-        let end = outbox
-            .close(close_code::RESYNC, "since is ahead of the board")
-            .await;
-        return Step::Break(end);
+        return Step::Break(
+            outbox
+                .resync(subscribed, "since is ahead of the board")
+                .await,
+        );
     }
     let mut from = since;
     while from < subscribed {
@@ -425,14 +445,8 @@ async fn catch_up(
             // The log starts past `from`: those events were compacted (docs/protocol.md §9.6); the peer takes a
             // snapshot and comes back.
             Ok(page) if page.first().is_none_or(|(seq, _)| *seq != from + 1) => {
-                outbox
-                    .send_json(&ServerMessage::Resync { seq: subscribed })
-                    .await?;
                 let end = outbox
-                    .close(
-                        close_code::RESYNC,
-                        "the events since `since` were compacted",
-                    )
+                    .resync(subscribed, "the events since `since` were compacted")
                     .await;
                 return Step::Break(end);
             }
@@ -463,5 +477,23 @@ fn classify(err: &axum::Error) -> (u16, &'static str) {
         (close_code::INVALID_PAYLOAD, "text frames must be UTF-8")
     } else {
         (close_code::POLICY_VIOLATION, "protocol error")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The size of the future `f` returns, without calling it.
+    fn output_size<A, B, C, D, F>(_: impl Fn(A, B, C, D) -> F) -> usize {
+        std::mem::size_of::<F>()
+    }
+
+    /// Every open socket keeps its session's future, so its size is paid per socket (docs/performance.md, idle
+    /// sockets). It was 2,600 bytes when an argument of several hundred bytes (the socket, a server message) was
+    /// kept across an await; 1,248 once they were not. Bound loosely, to catch such a regression and not a
+    /// compiler's layout change.
+    #[test]
+    fn a_session_keeps_little_per_socket() {
+        let size = output_size(super::session);
+        assert!(size <= 1536, "a socket's session future takes {size} bytes");
     }
 }
