@@ -320,16 +320,18 @@ fn assert_database_intact(data: &std::path::Path) {
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .unwrap();
     assert_eq!(integrity, "ok");
-    // The counts the triggers keep (migration 0012) survived every kill with the cards they count.
+    // The counts the triggers keep (migrations 0012, 0013) survived every kill with the cards they count.
     let miscounted: i64 = conn
         .query_row(
             "SELECT COUNT(*) FROM boards
-             WHERE card_count <> (SELECT COUNT(*) FROM cards WHERE cards.board_id = boards.id)",
+             WHERE card_count <> (SELECT COUNT(*) FROM cards WHERE cards.board_id = boards.id)
+                OR description_bytes <> (SELECT COALESCE(SUM(length(CAST(description AS BLOB))), 0)
+                                         FROM cards WHERE cards.board_id = boards.id)",
             [],
             |r| r.get(0),
         )
         .unwrap();
-    assert_eq!(miscounted, 0, "a board's card count differs from its cards");
+    assert_eq!(miscounted, 0, "a board's kept counts differ from its cards");
 }
 
 fn seed_from_clock() -> u64 {

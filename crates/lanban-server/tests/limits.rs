@@ -84,8 +84,17 @@ async fn a_board_stops_growing_at_its_limits_and_nothing_is_half_written() {
         .add_card(&todo, host, json!({"title": "Three"}))
         .await;
     refused(&server, &cards, host, json!({"title": "Four"})).await;
-    // Growing a description past the limit is refused too; shrinking one is always allowed.
+    // A card's own description is replaced, not added to: 60 -> 95 bytes fits; growing past the limit is refused
+    // too; shrinking one is always allowed.
     let path = format!("/api/cards/{}", str_of(&first["id"]));
+    server
+        .ok(
+            Method::PATCH,
+            &path,
+            host,
+            Some(json!({"description": "w".repeat(95)})),
+        )
+        .await;
     limit_reached(
         server
             .call(
@@ -117,8 +126,8 @@ async fn a_board_stops_growing_at_its_limits_and_nothing_is_half_written() {
         .collect();
     assert_eq!(titles, ["One", "Two", "Three"]);
     let seq = snapshot["seq"].as_u64().unwrap();
-    // board.created, Ann, Bea, Cy, two columns, three cards, one edit.
-    assert_eq!(seq, 10);
+    // board.created, Ann, Bea, Cy, two columns, three cards, two edits.
+    assert_eq!(seq, 11);
 
     // A card in the trash still counts; once the trash is emptied it does not, and a new card fits again.
     server.ok(Method::DELETE, &path, host, None).await;

@@ -1,10 +1,13 @@
 //! How large a board may grow (`Config::board_limits`, by default `lanban_core::validate::limits`,
 //! docs/protocol.md §2.6): checked inside the write
 //! transaction that would pass a limit, so a member with a valid token cannot fill the host's disk. A board's cards
-//! are counted by triggers as they come and go (`boards.card_count`), since one is checked for every card created;
-//! the rarer counts use the tables' board indexes; the descriptions are summed only when a change writes one.
+//! and their descriptions' bytes are counted by triggers as they come and go (`boards.card_count`,
+//! `boards.description_bytes`), since they are checked for every card created or edited; the rarer counts use the
+//! tables' board indexes.
 
 use lanban_core::ids::{BoardId, CardId};
+
+use rusqlite::OptionalExtension;
 
 use crate::store::{Error, Result, Tx};
 
@@ -64,15 +67,21 @@ pub fn description(tx: &Tx<'_>, board: BoardId, card: Option<CardId>, bytes: usi
     if bytes == 0 {
         return Ok(());
     }
-    let others: u64 = tx
-        .prepare_cached(
-            "SELECT COALESCE(SUM(length(CAST(description AS BLOB))), 0) FROM cards
-             WHERE board_id = ?1 AND id IS NOT ?2",
-        )?
-        .query_row(
-            rusqlite::params![board.to_string(), card.map(|c| c.to_string())],
-            |r| r.get(0),
-        )?;
+    // The board's total is kept by triggers (migration 0013): summing it here read every card of the board.
+    let total = count(
+        tx,
+        "SELECT description_bytes FROM boards WHERE id = ?1",
+        board,
+    )?;
+    let own: u64 = match card {
+        Some(card) => tx
+            .prepare_cached("SELECT length(CAST(description AS BLOB)) FROM cards WHERE id = ?1")?
+            .query_row([card.to_string()], |r| r.get(0))
+            .optional()?
+            .unwrap_or(0),
+        None => 0,
+    };
+    let others = total.saturating_sub(own);
     let limit = tx.limits.description_bytes;
     if others + bytes as u64 > limit {
         return Err(Error::LimitReached(format!(

@@ -100,6 +100,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0012_card_count.sql",
         include_str!("../../../../migrations/0012_card_count.sql"),
     ),
+    (
+        "0013_description_bytes.sql",
+        include_str!("../../../../migrations/0013_description_bytes.sql"),
+    ),
 ];
 
 /// How long idempotency keys are kept.

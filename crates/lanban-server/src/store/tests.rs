@@ -78,6 +78,61 @@ fn boards_made_before_card_counts_are_counted_and_kept_answers_survive_their_new
 }
 
 #[test]
+fn boards_made_before_description_bytes_are_summed_and_kept() {
+    let mut conn = database_at(12);
+    conn.execute_batch(
+        "INSERT INTO boards (id, name, room_code, seq, created_at, updated_at)
+             VALUES ('b0', 'B', 'R0', 0, 't', 't'), ('b1', 'E', 'R1', 0, 't', 't');
+         INSERT INTO members (id, board_id, name, color, role, joined_at)
+             VALUES ('m0', 'b0', 'H', '#000000', 'host', 't');
+         INSERT INTO columns (id, board_id, title, position)
+             VALUES ('c0', 'b0', 'Todo', 'a0'), ('c1', 'b1', 'Todo', 'a0');
+         INSERT INTO cards (id, board_id, column_id, title, description, labels, position, version,
+                            created_by, created_at, updated_at)
+             VALUES ('k0', 'b0', 'c0', 'A', 'héllo', '[]', 'a0', 1, 'm0', 't', 't'),
+                    ('k1', 'b0', 'c0', 'B', '', '[]', 'a1', 1, 'm0', 't', 't');",
+    )
+    .unwrap();
+    migrations().to_latest(&mut conn).unwrap();
+    let kept = |conn: &Connection, board: &str| -> (i64, i64) {
+        conn.query_row(
+            "SELECT card_count, description_bytes FROM boards WHERE id = ?1",
+            [board],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap()
+    };
+    // Bytes, not characters: "héllo" is 6.
+    assert_eq!((kept(&conn, "b0"), kept(&conn, "b1")), ((2, 6), (0, 0)));
+    // Created with a description, edited in place (and an edit of something else), a rolled-back edit, deleted.
+    conn.execute_batch(
+        "INSERT INTO cards (id, board_id, column_id, title, description, labels, position, version,
+                            created_by, created_at, updated_at)
+             VALUES ('k2', 'b0', 'c0', 'C', 'abcd', '[]', 'a2', 1, 'm0', 't', 't');
+         UPDATE cards SET description = 'ab', title = 'B2' WHERE id = 'k1';
+         UPDATE cards SET title = 'A2', description = description WHERE id = 'k0';
+         SAVEPOINT job;
+         UPDATE cards SET description = 'a longer text' WHERE id = 'k2';
+         ROLLBACK TO job;
+         RELEASE job;",
+    )
+    .unwrap();
+    assert_eq!(kept(&conn, "b0"), (3, 6 + 2 + 4));
+    conn.execute_batch("DELETE FROM cards WHERE id = 'k0';")
+        .unwrap();
+    assert_eq!(kept(&conn, "b0"), (2, 2 + 4));
+    // Moved to another board with a new description: each board keeps its own.
+    conn.execute_batch(
+        "UPDATE cards SET board_id = 'b1', column_id = 'c1', description = 'xyz' WHERE id = 'k2';",
+    )
+    .unwrap();
+    assert_eq!((kept(&conn, "b0"), kept(&conn, "b1")), ((1, 2), (1, 3)));
+    conn.execute_batch("DELETE FROM columns WHERE id = 'c0';")
+        .unwrap();
+    assert_eq!(kept(&conn, "b0"), (0, 0));
+}
+
+#[test]
 fn columns_made_before_client_ids_get_their_creator_from_the_log() {
     let mut conn = database_at(1);
     conn.execute_batch(
