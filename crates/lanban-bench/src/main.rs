@@ -3,6 +3,7 @@
 //! delivery, and reports percentiles as a table or JSON. See docs/performance.md for the figures and commands.
 
 mod catchup;
+mod edits;
 mod fanout;
 mod idle;
 mod office;
@@ -120,6 +121,14 @@ enum Scenario {
         #[arg(long, default_value_t = 30.0)]
         duration: f64,
     },
+    /// One member edits card descriptions one after another on a board of N cards that each have one: time to each
+    /// answer.
+    Edits {
+        #[arg(long, default_value_t = 9000)]
+        cards: usize,
+        #[arg(long, default_value_t = 300)]
+        edits: usize,
+    },
     /// Every scenario, small and short, checking correctness only (for CI): exits non-zero on any loss,
     /// duplicate, reorder or failed request. Asserts no times.
     Smoke,
@@ -145,6 +154,7 @@ enum Plan {
     Catchup(catchup::Params),
     Storm(storm::Params),
     Office(office::Params),
+    Edits(edits::Params),
 }
 
 impl Plan {
@@ -155,6 +165,7 @@ impl Plan {
             Plan::Catchup(_) => "catchup",
             Plan::Storm(_) => "storm",
             Plan::Office(_) => "office",
+            Plan::Edits(_) => "edits",
         }
     }
 
@@ -165,6 +176,7 @@ impl Plan {
             Plan::Catchup(p) => p.describe(),
             Plan::Storm(p) => p.describe(),
             Plan::Office(p) => p.describe(),
+            Plan::Edits(p) => p.describe(),
         }
     }
 
@@ -175,6 +187,7 @@ impl Plan {
             Plan::Catchup(p) => catchup::run(target, p).await,
             Plan::Storm(p) => storm::run(target, p).await,
             Plan::Office(p) => office::run(target, p).await,
+            Plan::Edits(p) => edits::run(target, p).await,
         }
     }
 }
@@ -227,6 +240,7 @@ fn plans(scenario: Scenario) -> Vec<Plan> {
             rate: rate.max(1),
             duration: secs(duration.max(0.1)),
         })],
+        Scenario::Edits { cards, edits } => vec![Plan::Edits(edits::Params { cards, edits })],
         Scenario::Smoke => vec![
             Plan::Fanout(fanout::Params {
                 clients: 40,
@@ -262,6 +276,10 @@ fn plans(scenario: Scenario) -> Vec<Plan> {
                 members: 5,
                 rate: 100,
                 duration: secs(1.0),
+            }),
+            Plan::Edits(edits::Params {
+                cards: 50,
+                edits: 20,
             }),
         ],
         Scenario::Serve { .. } => Vec::new(),
