@@ -194,9 +194,10 @@ pub fn remove_member(
     // Each card they were assigned loses them (one card.updated each, before member.removed).
     let assigned: Vec<Card> = tx
         .prepare_cached(&format!(
-            "SELECT {} FROM cards WHERE board_id = ?1
+            "SELECT {} FROM columns JOIN cards ON cards.column_id = columns.id
+             WHERE columns.board_id = ?1
                AND EXISTS (SELECT 1 FROM json_each(cards.assignees) WHERE json_each.value = ?2)
-             ORDER BY id",
+             ORDER BY cards.id",
             Card::COLUMNS
         ))?
         .query_map(

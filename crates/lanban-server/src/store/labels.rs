@@ -129,7 +129,8 @@ fn on_cards(
     // Names are compared here rather than in SQL, whose lower() knows only ASCII.
     let carrying: Vec<Card> = tx
         .prepare_cached(&format!(
-            "SELECT {} FROM cards WHERE board_id = ?1 AND labels <> '[]' ORDER BY id",
+            "SELECT {} FROM columns JOIN cards ON cards.column_id = columns.id
+             WHERE columns.board_id = ?1 AND cards.labels <> '[]' ORDER BY cards.id",
             Card::COLUMNS
         ))?
         .query_map([actor.board_id.to_string()], Card::from_row)?
@@ -185,7 +186,10 @@ pub fn gather(tx: &mut Tx<'_>, board: BoardId, by: Option<MemberId>) -> Result<(
         return Ok(());
     };
     let carried: Vec<String> = tx
-        .prepare_cached("SELECT labels FROM cards WHERE board_id = ?1 ORDER BY created_at, id")?
+        .prepare_cached(
+            "SELECT cards.labels FROM columns JOIN cards ON cards.column_id = columns.id
+             WHERE columns.board_id = ?1 ORDER BY cards.created_at, cards.id",
+        )?
         .query_map([board.to_string()], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     let before = found.labels.len();

@@ -104,6 +104,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0013_description_bytes.sql",
         include_str!("../../../../migrations/0013_description_bytes.sql"),
     ),
+    (
+        "0014_cards_through_columns.sql",
+        include_str!("../../../../migrations/0014_cards_through_columns.sql"),
+    ),
 ];
 
 /// How long idempotency keys are kept.

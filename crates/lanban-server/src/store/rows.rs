@@ -357,8 +357,8 @@ pub fn snapshot(conn: &Connection, board_id: BoardId) -> rusqlite::Result<Option
     // Column by column (by column position), then by position within the column.
     let cards = conn
         .prepare_cached(&format!(
-            "SELECT {} FROM cards JOIN columns ON columns.id = cards.column_id
-             WHERE cards.board_id = ?1 ORDER BY columns.position, cards.position",
+            "SELECT {} FROM columns JOIN cards ON cards.column_id = columns.id
+             WHERE columns.board_id = ?1 ORDER BY columns.position, cards.position",
             Card::COLUMNS
         ))?
         .query_map([&id], Card::from_row)?
