@@ -10,6 +10,17 @@ fn database_at(version: usize) -> Connection {
     conn
 }
 
+/// Boards `b0` (hosted by member `m0`) and `b1`, as an older database holds them.
+fn two_boards(conn: &Connection) {
+    conn.execute_batch(
+        "INSERT INTO boards (id, name, room_code, seq, created_at, updated_at)
+             VALUES ('b0', 'B', 'R0', 0, 't', 't'), ('b1', 'E', 'R1', 0, 't', 't');
+         INSERT INTO members (id, board_id, name, color, role, joined_at)
+             VALUES ('m0', 'b0', 'H', '#000000', 'host', 't');",
+    )
+    .unwrap();
+}
+
 #[test]
 fn every_migration_file_is_listed_in_order() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../migrations");
@@ -27,12 +38,9 @@ fn every_migration_file_is_listed_in_order() {
 #[test]
 fn boards_made_before_card_counts_are_counted_and_kept_answers_survive_their_new_order() {
     let mut conn = database_at(10);
+    two_boards(&conn);
     conn.execute_batch(
-        "INSERT INTO boards (id, name, room_code, seq, created_at, updated_at)
-             VALUES ('b0', 'B', 'R0', 0, 't', 't'), ('b1', 'E', 'R1', 0, 't', 't');
-         INSERT INTO members (id, board_id, name, color, role, joined_at)
-             VALUES ('m0', 'b0', 'H', '#000000', 'host', 't');
-         INSERT INTO columns (id, board_id, title, position) VALUES ('c0', 'b0', 'Todo', 'a0');
+        "INSERT INTO columns (id, board_id, title, position) VALUES ('c0', 'b0', 'Todo', 'a0');
          INSERT INTO cards (id, board_id, column_id, title, description, labels, position, version,
                             created_by, created_at, updated_at)
              VALUES ('k0', 'b0', 'c0', 'A', '', '[]', 'a0', 1, 'm0', 't', 't'),
@@ -80,12 +88,9 @@ fn boards_made_before_card_counts_are_counted_and_kept_answers_survive_their_new
 #[test]
 fn boards_made_before_description_bytes_are_summed_and_kept() {
     let mut conn = database_at(12);
+    two_boards(&conn);
     conn.execute_batch(
-        "INSERT INTO boards (id, name, room_code, seq, created_at, updated_at)
-             VALUES ('b0', 'B', 'R0', 0, 't', 't'), ('b1', 'E', 'R1', 0, 't', 't');
-         INSERT INTO members (id, board_id, name, color, role, joined_at)
-             VALUES ('m0', 'b0', 'H', '#000000', 'host', 't');
-         INSERT INTO columns (id, board_id, title, position)
+        "INSERT INTO columns (id, board_id, title, position)
              VALUES ('c0', 'b0', 'Todo', 'a0'), ('c1', 'b1', 'Todo', 'a0');
          INSERT INTO cards (id, board_id, column_id, title, description, labels, position, version,
                             created_by, created_at, updated_at)
