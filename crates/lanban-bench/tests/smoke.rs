@@ -24,7 +24,9 @@ fn every_scenario_runs_and_every_delivery_checks_out() {
         .collect();
     assert_eq!(
         scenarios,
-        ["fanout", "fanout", "idle", "catchup", "storm", "office"]
+        [
+            "fanout", "fanout", "idle", "catchup", "storm", "office", "edits"
+        ]
     );
     let figure = |report: &serde_json::Value, name: &str| -> f64 {
         report["median"]
@@ -63,4 +65,10 @@ fn every_scenario_runs_and_every_delivery_checks_out() {
         assert!(figure(office, count) > 0.0, "no {count}: {office}");
     }
     assert!(figure(office, "edit p99") > 0.0, "{office}");
+    // Every description edit was answered, with the description sent (checked by the tool), and timed.
+    assert!(
+        figure(&reports[6], "description edit max") > 0.0,
+        "{}",
+        reports[6]
+    );
 }
