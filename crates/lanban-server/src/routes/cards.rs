@@ -14,7 +14,7 @@ use crate::extract::{Idempotency, JsonBody, PathId};
 use crate::response::Reply;
 use crate::store::cards::{CardEdit, NewCard};
 use crate::store::order::Placement;
-use crate::store::{cards, columns};
+use crate::store::{cards, columns, rows};
 
 fn labels(labels: Vec<Label>) -> Result<Vec<Label>, ValidationError> {
     if labels.len() > MAX_LABELS {
@@ -140,9 +140,10 @@ pub async fn create_card(
 ) -> ApiResult<Reply> {
     let JsonBody { value, idempotency } = body;
     super::create(&state, credential, idempotency, move |tx, principal| {
-        let actor = principal.on_board(tx, columns::board_of(tx, column)?)?;
+        let found = rows::find_column(tx, column)?;
+        let actor = principal.on_board(tx, columns::board_of_found(tx, column, found.as_ref())?)?;
         let new = new_card(value)?;
-        cards::create_card(tx, &actor, column, new)
+        cards::create_card(tx, &actor, column, found, new)
     })
     .await
 }

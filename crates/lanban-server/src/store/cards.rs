@@ -3,12 +3,12 @@
 
 use lanban_core::event::{Change, Deleted};
 use lanban_core::ids::{BoardId, CardId, ColumnId, MemberId};
-use lanban_core::model::{Card, Label};
+use lanban_core::model::{Card, Column, Label};
 use lanban_core::time::Timestamp;
 use rusqlite::Connection;
 
 use crate::store::access::Actor;
-use crate::store::columns::{live_column, shelve};
+use crate::store::columns::{live, shelve};
 use crate::store::ids::{self, Claim, Created, Item};
 use crate::store::order::{Placement, Siblings, place};
 use crate::store::{Error, Result, Tx, labels, limits, rows};
@@ -90,10 +90,12 @@ fn check_assignees(tx: &Tx<'_>, board: BoardId, assignees: &[MemberId]) -> Resul
 /// chose if it sent one. An id this member already created a card with here is the same create again, answered
 /// with the card as it is now (wherever it moved), before anything else is checked: what changed since on the
 /// board (a removed assignee, a deleted neighbour) does not fail a create that was applied.
+/// `column` is what the change found under `column_id` before it knew its board (read once per change).
 pub fn create_card(
     tx: &mut Tx<'_>,
     actor: &Actor,
     column_id: ColumnId,
+    column: Option<Column>,
     new: NewCard,
 ) -> Result<Created<Card>> {
     let id = match new.id {
@@ -103,7 +105,7 @@ pub fn create_card(
             Claim::Free => id,
         },
     };
-    live_column(tx, actor, column_id)?;
+    live(tx, actor, column_id, column)?;
     check_assignees(tx, actor.board_id, &new.assignee_ids)?;
     limits::one_more_card(tx, actor.board_id)?;
     limits::description(tx, actor.board_id, None, new.description.len())?;

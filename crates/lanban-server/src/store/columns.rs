@@ -15,7 +15,12 @@ use crate::store::{Error, Result, Tx, limits, rows};
 /// The board a column is on, or was on if it was deleted (so that only that board's members learn it is gone);
 /// not found if there never was such a column.
 pub fn board_of(conn: &Connection, id: ColumnId) -> Result<BoardId> {
-    match rows::find_column(conn, id)? {
+    board_of_found(conn, id, rows::find_column(conn, id)?.as_ref())
+}
+
+/// [`board_of`] for column `id` already looked up (`found`), so that a change reads it once.
+pub fn board_of_found(conn: &Connection, id: ColumnId, found: Option<&Column>) -> Result<BoardId> {
+    match found {
         Some(column) => Ok(column.board_id),
         None => ids::buried_on(conn, Item::Column(id))?.ok_or(Error::NotFound("column")),
     }
@@ -23,7 +28,17 @@ pub fn board_of(conn: &Connection, id: ColumnId) -> Result<BoardId> {
 
 /// The live column `id` of the actor's board; gone if it was deleted.
 pub fn live_column(conn: &Connection, actor: &Actor, id: ColumnId) -> Result<Column> {
-    match rows::find_column(conn, id)? {
+    live(conn, actor, id, rows::find_column(conn, id)?)
+}
+
+/// [`live_column`] for column `id` already looked up (`found`).
+pub fn live(
+    conn: &Connection,
+    actor: &Actor,
+    id: ColumnId,
+    found: Option<Column>,
+) -> Result<Column> {
+    match found {
         Some(column) if column.board_id == actor.board_id => Ok(column),
         Some(_) => Err(Error::NotFound("column")),
         None => Err(ids::absent(conn, Item::Column(id))?),
