@@ -10,10 +10,10 @@
 //! How often matters for the commits' latency: the pages a pass copies reach the disk together (at its `fsync`,
 //! or when the kernel writes them back), and a commit's own `fsync` waits behind them. Passes 200 ms apart copied
 //! 200 ms of commits at once, and at 1,000 changes/s the commits caught behind them were the p99 (3.6 ms; 1.1–1.4
-//! ms with no checkpoints at all, docs/performance.md). So a pass follows the last one as soon as the checkpointer's share of time allows: it rests
-//! [`DUTY`] times as long as the pass took, between [`MIN_REST`] and [`MAX_REST`]. Light load makes small passes
-//! a few milliseconds apart; under saturation passes take longer, rest longer and copy each hot page once for many
-//! commits.
+//! ms with no checkpoints at all, docs/performance.md). So a pass follows the last one as soon as the
+//! checkpointer's share of time allows: it rests [`DUTY`] times as long as the pass took, between [`MIN_REST`] and
+//! [`MAX_REST`]. Light load makes small passes a few milliseconds apart; under saturation passes take longer, rest
+//! longer and copy each hot page once for many commits.
 //!
 //! Copying the WAL is not enough to keep it short: SQLite starts the WAL over only when a write transaction
 //! begins with every frame of it copied, and under steady commits a checkpoint on this thread never ends before

@@ -6,7 +6,6 @@
 //! tables' board indexes.
 
 use lanban_core::ids::{BoardId, CardId};
-
 use rusqlite::OptionalExtension;
 
 use crate::store::{Error, Result, Tx};
