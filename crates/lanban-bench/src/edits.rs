@@ -3,14 +3,14 @@
 //! carries the description sent.
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use futures_util::{StreamExt, stream};
 use lanban_client::Api;
 use lanban_core::api::{CreateCard, UpdateCard};
 use lanban_core::ids::CardId;
 
-use crate::report::Run;
+use crate::report::{Run, histogram};
 use crate::target::Target;
 use crate::wire::{self, TAG_PREFIX};
 
@@ -53,7 +53,7 @@ pub async fn run(target: &Target, params: &Params) -> anyhow::Result<Run> {
         .collect()
         .await;
     let cards = created.into_iter().collect::<anyhow::Result<Vec<_>>>()?;
-    let mut times = Vec::with_capacity(params.edits);
+    let mut micros = histogram();
     for i in 0..params.edits {
         let description = format!("{text} {i}");
         let edit = UpdateCard {
@@ -62,17 +62,20 @@ pub async fn run(target: &Target, params: &Params) -> anyhow::Result<Run> {
         };
         let started = Instant::now();
         let card = api.update_card(cards[i % cards.len()], &edit).await?;
-        times.push(started.elapsed());
+        let _ = micros.record((started.elapsed().as_micros() as u64).max(1));
         if card.description != description {
             run.violation(format!("edit {i} answered another description"));
         }
     }
-    times.sort();
-    let ms = |d: Option<&Duration>| d.map_or(f64::NAN, |d| d.as_secs_f64() * 1000.0);
-    let at =
-        |q: f64| times.get(((times.len() as f64 * q) as usize).min(times.len().saturating_sub(1)));
-    run.push("description edit p50", ms(at(0.5)), "ms");
-    run.push("description edit p90", ms(at(0.9)), "ms");
-    run.push("description edit max", ms(times.last()), "ms");
+    run.push_latency(
+        [
+            "description edit p50",
+            "description edit p90",
+            "description edit p99",
+            "description edit p99.9",
+            "description edit max",
+        ],
+        &micros,
+    );
     Ok(run)
 }

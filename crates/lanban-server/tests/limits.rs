@@ -69,16 +69,13 @@ async fn a_board_stops_growing_at_its_limits_and_nothing_is_half_written() {
         )
         .await;
     // 60 + 60 bytes of descriptions would pass 100.
-    limit_reached(
-        server
-            .call(
-                Method::POST,
-                &cards,
-                Some(host),
-                Some(json!({"title": "Two", "description": "y".repeat(60)})),
-            )
-            .await,
-    );
+    refused(
+        &server,
+        &cards,
+        host,
+        json!({"title": "Two", "description": "y".repeat(60)}),
+    )
+    .await;
     server.add_card(&todo, host, json!({"title": "Two"})).await;
     server
         .add_card(&todo, host, json!({"title": "Three"}))

@@ -122,12 +122,16 @@ fn replay(tx: &mut Tx<'_>, key: &IdempotencyKey, kept: Kept) -> ApiResult<Reply>
     })
 }
 
+/// Whether an answer has the key `"token"` at all: most (a card, a column) do not, and are neither parsed nor
+/// changed. Inside a JSON string a quote is escaped, so the text of a title cannot look like that key.
+fn may_hold_token(body: &str) -> bool {
+    body.contains("\"token\"")
+}
+
 /// An answer as it is kept: a new member's token (`POST /api/boards`) is kept as `"token": null`, since nothing
 /// secret may rest in the database, its WAL or its backups; only the token's hash is stored, in `tokens`.
 fn without_token(body: &str) -> ApiResult<String> {
-    // Most answers have no token (a card, a column): only an answer with the key `"token"` is parsed. Inside a
-    // JSON string a quote is escaped, so the text of a title cannot look like that key.
-    if !body.contains("\"token\"") {
+    if !may_hold_token(body) {
         return Ok(body.to_owned());
     }
     let Ok(serde_json::Value::Object(mut answer)) = serde_json::from_str(body) else {
@@ -143,7 +147,7 @@ fn without_token(body: &str) -> ApiResult<String> {
 /// A kept answer as it is given again: a token kept as null is replaced by a new token of the same member (the
 /// first one still works; a replay means its answer was lost), or stays null if the member is no longer current.
 fn with_token(tx: &mut Tx<'_>, body: String) -> ApiResult<String> {
-    if !body.contains("\"token\"") {
+    if !may_hold_token(&body) {
         return Ok(body);
     }
     let Ok(serde_json::Value::Object(mut answer)) = serde_json::from_str(&body) else {
