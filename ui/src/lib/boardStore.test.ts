@@ -423,6 +423,64 @@ describe("a large board", () => {
   });
 });
 
+describe("a burst of events", () => {
+  it("is painted once per frame, and its listeners hear each event in order once the view shows it", () => {
+    const frames: (() => void)[] = [];
+    const todo = column("c-todo", "Todo", "a1");
+    const store = new BoardStore(opened({ ...emptySnapshot(10), columns: [todo] }), {
+      frame: (repaint) => frames.push(repaint),
+      send: () => new Promise<Result<SubmitOutcome>>(() => {}),
+    });
+    let paints = 0;
+    store.subscribe(() => paints++);
+    const heard: [number, number][] = [];
+    store.onEvent((e) => heard.push([e.seq, store.view.byColumn.get(todo.id)?.length ?? 0]));
+    const before = store.view;
+    for (let i = 0; i < 50; i++) {
+      store.receive({ type: "event", event: ev(11 + i, { kind: "card.created", data: card(`k${i}`, todo.id, `Card ${i}`, `a${String(i).padStart(3, "0")}`) }) });
+    }
+    // Nothing painted before the frame: one repaint is asked for, whatever the number of events.
+    expect(frames.length).toBe(1);
+    expect(paints).toBe(0);
+    expect(heard).toEqual([]);
+    expect(store.view).toBe(before);
+    expect(store.confirmed.cards.length).toBe(50);
+
+    frames[0]();
+    expect(paints).toBe(1);
+    expect(store.view.byColumn.get(todo.id)?.length).toBe(50);
+    // Each event once, in order, with the view already showing the whole burst.
+    expect(heard.map(([seq]) => seq)).toEqual(Array.from({ length: 50 }, (_, i) => 11 + i));
+    expect(heard.every(([, shown]) => shown === 50)).toBe(true);
+
+    // The next event asks for the next frame; a change made meanwhile paints at once, events included.
+    store.receive({ type: "event", event: ev(61, { kind: "card.created", data: card("k-late", todo.id, "Late", "b0") }) });
+    expect(frames.length).toBe(2);
+    void store.submit({ kind: "update_card", card: "k0", patch: { title: "Renamed" }, base: null });
+    expect(paints).toBe(2);
+    expect(store.view.cardById.get("k0")?.title).toBe("Renamed");
+    expect(heard.at(-1)?.[0]).toBe(61);
+    expect(store.view.byColumn.get(todo.id)?.length).toBe(51);
+    // Its frame then finds nothing left to do.
+    frames[1]();
+    expect(paints).toBe(2);
+  });
+
+  it("is dropped with the board when the board is left before its frame", () => {
+    const frames: (() => void)[] = [];
+    const store = new BoardStore(opened(emptySnapshot(10)), { frame: (repaint) => frames.push(repaint) });
+    let paints = 0;
+    store.subscribe(() => paints++);
+    const heard: number[] = [];
+    store.onEvent((e) => heard.push(e.seq));
+    store.receive({ type: "event", event: ev(11, { kind: "member.joined", data: member("m-bo", "Bo") }) });
+    store.detach();
+    frames[0]();
+    expect(paints).toBe(0);
+    expect(heard).toEqual([]);
+  });
+});
+
 describe("a board left", () => {
   it("lets go of whatever fed it, once, and at once for a late comer", () => {
     const { store } = storeAt(emptySnapshot());

@@ -119,6 +119,31 @@ export interface StoreOptions {
   onMoved?: (host: MemberId) => void;
   /** Sends a change (the `submitChange` command; tests inject their own). */
   send?: (key: string, mutation: Mutation) => Promise<Result<SubmitOutcome>>;
+  /** Runs `repaint` once before the next frame is painted ([`nextFrame`] by default; tests inject their own). */
+  frame?: (repaint: () => void) => void;
+}
+
+/** How long a repaint waits for a frame that does not come (the window is hidden, and paints no frames): the
+ * board's listeners (notices, an open card) still hear of its events while no one looks. */
+const HIDDEN_REPAINT_MS = 250;
+
+/**
+ * Runs `repaint` once, before the window's next frame (or after [`HIDDEN_REPAINT_MS`] if no frame comes); at
+ * once where there are no frames at all (the unit tests, in Node).
+ */
+export function nextFrame(repaint: () => void): void {
+  if (typeof requestAnimationFrame !== "function") {
+    repaint();
+    return;
+  }
+  let done = false;
+  const once = () => {
+    if (done) return;
+    done = true;
+    repaint();
+  };
+  requestAnimationFrame(once);
+  setTimeout(once, HIDDEN_REPAINT_MS);
 }
 
 /** A change this window made that the session's list does not name yet. */
@@ -144,6 +169,10 @@ export class BoardStore {
   private previousByColumn = new Map<ColumnId, Card[]>();
   private listeners = new Set<Listener>();
   private eventListeners = new Set<EventListener>();
+  /** Events applied since the view was last built: told to the event listeners once it is. */
+  private unheard: Event[] = [];
+  /** A repaint is asked for the next frame. */
+  private repaintAsked = false;
   private removedReported = false;
   private detached = false;
   private releasers: (() => void)[] = [];
@@ -192,6 +221,7 @@ export class BoardStore {
   detach(): void {
     this.detached = true;
     this.local = [];
+    this.unheard = [];
     this.listeners.clear();
     this.eventListeners.clear();
     for (const release of this.releasers.splice(0)) release();
@@ -244,7 +274,7 @@ export class BoardStore {
     return () => this.listeners.delete(listener);
   }
 
-  /** Calls `listener` with every event applied to the confirmed state, after it was applied. */
+  /** Calls `listener` with every event applied to the confirmed state, in order, once the view shows it. */
   onEvent(listener: EventListener): () => void {
     this.eventListeners.add(listener);
     return () => this.eventListeners.delete(listener);
@@ -409,8 +439,14 @@ export class BoardStore {
     }
     this.state = applyEvent(this.state, event);
     this.lastEventAt = event.at;
-    for (const listener of this.eventListeners) listener(event);
-    this.changed();
+    this.unheard.push(event);
+    // A teammate's burst (an import, a bulk move) brings many events within one frame: the view (every card of
+    // the board in maps and lists) is built, and the board repainted, once for all of them.
+    if (this.repaintAsked) return;
+    this.repaintAsked = true;
+    (this.options.frame ?? nextFrame)(() => {
+      if (this.repaintAsked && !this.detached) this.changed();
+    });
   }
 
   private removed(): void {
@@ -419,9 +455,15 @@ export class BoardStore {
     this.options.onRemoved?.();
   }
 
+  /** The board changed: the view is built anew, then whoever listens for events hears those applied since. */
   private changed(): void {
+    this.repaintAsked = false;
     this.cached = null;
     this.notify();
+    if (!this.unheard.length) return;
+    const heard = this.unheard;
+    this.unheard = [];
+    for (const event of heard) for (const listener of this.eventListeners) listener(event);
   }
 
   private notify(): void {
