@@ -15,6 +15,7 @@
 //!
 //! No business logic lives here: every rule is the server's, every mirror update is lanban-core's.
 
+pub mod allocator;
 pub mod bridge;
 pub mod commands;
 pub mod error;

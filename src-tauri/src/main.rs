@@ -7,5 +7,7 @@
 fn main() -> anyhow::Result<()> {
     // Before any thread starts: it may set an environment variable for WebKit.
     lanban_app::painting::choose();
+    // Before the app allocates much: how its `malloc` gives memory back.
+    lanban_app::allocator::configure();
     lanban_app::run()
 }
