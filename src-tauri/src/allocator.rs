@@ -5,8 +5,9 @@
 //! app asks for two arenas, large blocks always mapped on their own, and an arena's free top returned from 128 KiB
 //! on. Measured with a 2,000-card board (`e2e/test_large_board.py`, docs/performance.md): the host's app process
 //! went from 92–94 to ~81 MB after a long session, a member's from 75–77 to ~73 MB after a cold start. WebKit's
-//! web process is left as it is: given the same settings (through `GLIBC_TUNABLES`) it was ~10 MB smaller, but a
-//! drag across the board painted slower (frame p95 16 → 25 ms): its painting maps and unmaps large blocks each frame.
+//! web process is left as it is: given the same settings (through `GLIBC_TUNABLES`) it was 3–10 MB smaller, but a
+//! drag across the board painted slower in two runs of three (frame p95 16 → 25 ms), likely its painting mapping and
+//! unmapping large blocks each frame.
 
 /// Arenas `malloc` may use: the app's threads are few and mostly waiting.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
