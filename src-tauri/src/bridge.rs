@@ -92,6 +92,9 @@ impl From<&ConnectionState> for ConnectionView {
 pub enum BridgeMessage {
     /// The next committed event: its seq is one above the last event or snapshot sent.
     Event { event: Event },
+    /// The next committed events, in order (the first one above the last event or snapshot sent): those the
+    /// session had applied by the time the bridge passed the first on, sent as one message (a burst).
+    Events { events: Vec<Event> },
     /// Replace the board with this snapshot (the session resynced, or the window fell behind); later events
     /// follow it.
     Resynced { snapshot: Snapshot },
@@ -176,6 +179,38 @@ pub fn spawn(
     })
 }
 
+/// Most events sent in one message.
+const MAX_BURST: usize = 256;
+
+/// `first`, and the events the session applied after it that are already waiting, as one message; and the first
+/// thing waiting that is not an event, to pass on after it.
+fn burst(
+    first: &Event,
+    events: &mut tokio::sync::broadcast::Receiver<SyncEvent>,
+) -> (BridgeMessage, Option<Result<SyncEvent, RecvError>>) {
+    use tokio::sync::broadcast::error::TryRecvError;
+    let mut burst = vec![first.clone()];
+    let next = loop {
+        if burst.len() == MAX_BURST {
+            break None;
+        }
+        match events.try_recv() {
+            Ok(SyncEvent::Applied(event)) => burst.push((*event).clone()),
+            Ok(other) => break Some(Ok(other)),
+            Err(TryRecvError::Empty) => break None,
+            Err(TryRecvError::Lagged(missed)) => break Some(Err(RecvError::Lagged(missed))),
+            Err(TryRecvError::Closed) => break Some(Err(RecvError::Closed)),
+        }
+    };
+    let message = match burst.len() {
+        1 => BridgeMessage::Event {
+            event: burst.remove(0),
+        },
+        _ => BridgeMessage::Events { events: burst },
+    };
+    (message, next)
+}
+
 /// The bridge's loop; `send` answers false once the window is gone.
 async fn forward(session: &BoardSession, send: impl Fn(BridgeMessage) -> bool, seen: u64) {
     let mut connection = session.connection();
@@ -191,10 +226,16 @@ async fn forward(session: &BoardSession, send: impl Fn(BridgeMessage) -> bool, s
     if snapshot.seq != seen && !send(BridgeMessage::Resynced { snapshot }) {
         return;
     }
+    // What came after a burst of events, to pass on next.
+    let mut held = None;
     loop {
         let message = tokio::select! {
-            received = events.recv() => match received {
-                Ok(SyncEvent::Applied(event)) => BridgeMessage::Event { event: (*event).clone() },
+            received = async { match held.take() { Some(next) => next, None => events.recv().await } } => match received {
+                Ok(SyncEvent::Applied(event)) => {
+                    let (burst, next) = burst(&event, &mut events);
+                    held = next;
+                    burst
+                }
                 Ok(SyncEvent::Resynced(snapshot)) => BridgeMessage::Resynced { snapshot: (*snapshot).clone() },
                 Ok(SyncEvent::Presence(members)) => BridgeMessage::Presence { members },
                 Ok(SyncEvent::Removed) => BridgeMessage::Removed,
@@ -229,6 +270,8 @@ async fn forward(session: &BoardSession, send: impl Fn(BridgeMessage) -> bool, s
 mod tests {
     use std::sync::Mutex;
     use std::time::Duration;
+
+    use lanban_core::event::Change;
 
     use lanban_client::Api;
     use lanban_core::api::{CreateCard, CreateColumn};
@@ -272,9 +315,12 @@ mod tests {
         let messages = Mutex::new(Vec::new());
         let events = std::sync::atomic::AtomicUsize::new(0);
         let send = |message: BridgeMessage| {
-            if matches!(message, BridgeMessage::Event { .. }) {
-                events.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            }
+            let count = match &message {
+                BridgeMessage::Event { .. } => 1,
+                BridgeMessage::Events { events } => events.len(),
+                _ => 0,
+            };
+            events.fetch_add(count, std::sync::atomic::Ordering::Relaxed);
             messages.lock().unwrap().push(message);
             // The window goes away after five events.
             events.load(std::sync::atomic::Ordering::Relaxed) < 5
@@ -299,12 +345,96 @@ mod tests {
         };
         let mut seq = snapshot.seq;
         for message in &messages[4..] {
-            if let BridgeMessage::Event { event } = message {
+            let sent = match message {
+                BridgeMessage::Event { event } => std::slice::from_ref(event),
+                BridgeMessage::Events { events } => events.as_slice(),
+                _ => &[],
+            };
+            for event in sent {
                 assert_eq!(event.seq, seq + 1, "each next event once");
                 seq = event.seq;
             }
         }
         assert_eq!(seq, session.seq());
         session.close().await;
+    }
+
+    fn applied(seq: u64) -> SyncEvent {
+        SyncEvent::Applied(Arc::new(Event {
+            seq,
+            actor: MemberId::new(),
+            at: Timestamp::now(),
+            change: Change::RoomCodeRotated(lanban_core::event::RoomCodeRotated {
+                room_code: lanban_core::room_code::RoomCode::generate().unwrap(),
+            }),
+        }))
+    }
+
+    fn seqs(message: &BridgeMessage) -> Vec<u64> {
+        match message {
+            BridgeMessage::Event { event } => vec![event.seq],
+            BridgeMessage::Events { events } => events.iter().map(|e| e.seq).collect(),
+            other => panic!("not events: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_burst_goes_as_one_message_and_what_follows_it_after() {
+        let (tx, mut rx) = tokio::sync::broadcast::channel(1024);
+        // Alone: one event, nothing held.
+        tx.send(applied(1)).unwrap();
+        let Ok(SyncEvent::Applied(first)) = rx.try_recv() else {
+            panic!("an event");
+        };
+        let (message, held) = burst(&first, &mut rx);
+        assert!(matches!(message, BridgeMessage::Event { .. }));
+        assert_eq!(seqs(&message), [1]);
+        assert!(held.is_none());
+
+        // A burst, then the presence: the events in order in one message, the presence held for after it.
+        for seq in 2..=5 {
+            tx.send(applied(seq)).unwrap();
+        }
+        tx.send(SyncEvent::Presence(Vec::new())).unwrap();
+        tx.send(applied(6)).unwrap();
+        let Ok(SyncEvent::Applied(first)) = rx.try_recv() else {
+            panic!("an event");
+        };
+        let (message, held) = burst(&first, &mut rx);
+        assert_eq!(seqs(&message), [2, 3, 4, 5]);
+        assert!(matches!(held, Some(Ok(SyncEvent::Presence(_)))));
+        assert!(matches!(rx.try_recv(), Ok(SyncEvent::Applied(e)) if e.seq == 6));
+
+        // At most MAX_BURST events in one message; the rest follow in the next.
+        for seq in 7..(7 + MAX_BURST as u64 + 10) {
+            tx.send(applied(seq)).unwrap();
+        }
+        let Ok(SyncEvent::Applied(first)) = rx.try_recv() else {
+            panic!("an event");
+        };
+        let (message, held) = burst(&first, &mut rx);
+        assert_eq!(seqs(&message).len(), MAX_BURST);
+        assert!(held.is_none());
+        let Ok(SyncEvent::Applied(first)) = rx.try_recv() else {
+            panic!("an event");
+        };
+        assert_eq!(first.seq, 7 + MAX_BURST as u64);
+
+        // A window that fell behind: the lag is held, to resync after the events it has.
+        let (tx, mut rx) = tokio::sync::broadcast::channel(2);
+        for seq in 1..=5 {
+            tx.send(applied(seq)).unwrap();
+        }
+        let Err(tokio::sync::broadcast::error::TryRecvError::Lagged(_)) = rx.try_recv() else {
+            panic!("lagged");
+        };
+        let Ok(SyncEvent::Applied(first)) = rx.try_recv() else {
+            panic!("an event");
+        };
+        tx.send(applied(6)).unwrap();
+        tx.send(applied(7)).unwrap();
+        let (message, held) = burst(&first, &mut rx);
+        assert_eq!(seqs(&message), [4]);
+        assert!(matches!(held, Some(Err(RecvError::Lagged(_)))));
     }
 }

@@ -233,6 +233,11 @@ export type BridgeMessage =
 /**  The next committed event: its seq is one above the last event or snapshot sent. */
 { type: "event"; event: Event } | 
 /**
+ *  The next committed events, in order (the first one above the last event or snapshot sent): those the
+ *  session had applied by the time the bridge passed the first on, sent as one message (a burst).
+ */
+{ type: "events"; events: Event[] } | 
+/**
  *  Replace the board with this snapshot (the session resynced, or the window fell behind); later events
  *  follow it.
  */

@@ -466,6 +466,18 @@ describe("a burst of events", () => {
     expect(paints).toBe(2);
   });
 
+  it("may come as one message of several events, applied in order", () => {
+    const todo = column("c-todo", "Todo", "a1");
+    const { store } = storeAt({ ...emptySnapshot(10), columns: [todo] });
+    const heard: number[] = [];
+    store.onEvent((e) => heard.push(e.seq));
+    const events = [0, 1, 2].map((i) => ev(11 + i, { kind: "card.created", data: card(`k${i}`, todo.id, `Card ${i}`, `a${i}`) }));
+    store.receive({ type: "events", events });
+    expect(titles(store.view.byColumn.get(todo.id)!)).toEqual(["Card 0", "Card 1", "Card 2"]);
+    expect(store.view.seq).toBe(13);
+    expect(heard).toEqual([11, 12, 13]);
+  });
+
   it("is dropped with the board when the board is left before its frame", () => {
     const frames: (() => void)[] = [];
     const store = new BoardStore(opened(emptySnapshot(10)), { frame: (repaint) => frames.push(repaint) });

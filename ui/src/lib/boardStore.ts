@@ -241,6 +241,9 @@ export class BoardStore {
       case "event":
         this.event(message.event);
         break;
+      case "events":
+        for (const event of message.events) this.event(event);
+        break;
       case "resynced":
         this.state = message.snapshot;
         this.changed();
