@@ -211,6 +211,18 @@ fn burst(
     (message, next)
 }
 
+/// What the session says next: what the last burst held back, else the next message (cancel-safe: a held message is
+/// taken only by the poll that returns it).
+async fn next(
+    held: &mut Option<Result<SyncEvent, RecvError>>,
+    events: &mut tokio::sync::broadcast::Receiver<SyncEvent>,
+) -> Result<SyncEvent, RecvError> {
+    match held.take() {
+        Some(next) => next,
+        None => events.recv().await,
+    }
+}
+
 /// The bridge's loop; `send` answers false once the window is gone.
 async fn forward(session: &BoardSession, send: impl Fn(BridgeMessage) -> bool, seen: u64) {
     let mut connection = session.connection();
@@ -230,7 +242,7 @@ async fn forward(session: &BoardSession, send: impl Fn(BridgeMessage) -> bool, s
     let mut held = None;
     loop {
         let message = tokio::select! {
-            received = async { match held.take() { Some(next) => next, None => events.recv().await } } => match received {
+            received = next(&mut held, &mut events) => match received {
                 Ok(SyncEvent::Applied(event)) => {
                     let (burst, next) = burst(&event, &mut events);
                     held = next;
