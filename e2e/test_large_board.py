@@ -259,3 +259,6 @@ def test_a_board_of_2000_cards(solo):
         print(f"memory of the member's app with the 2,000-card board open: {megabytes(member.app_memory())}")
     finally:
         member.close()
+    # The host's app alone on this machine: no other app maps its libraries, so their pages count whole in its PSS.
+    print(f"memory of the host's app with the 2,000-card board open, alone on this machine: "
+          f"{megabytes(solo.app_memory())}")
