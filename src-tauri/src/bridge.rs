@@ -283,13 +283,22 @@ mod tests {
     use std::sync::Mutex;
     use std::time::Duration;
 
-    use lanban_core::event::Change;
-
     use lanban_client::Api;
     use lanban_core::api::{CreateCard, CreateColumn};
+    use lanban_core::event::{Change, RoomCodeRotated};
+    use lanban_core::room_code::RoomCode;
     use lanban_server::{Config, RunningServer};
 
     use super::*;
+
+    /// The events a message to the window carries (none for other messages).
+    fn carried(message: &BridgeMessage) -> &[Event] {
+        match message {
+            BridgeMessage::Event { event } => std::slice::from_ref(event),
+            BridgeMessage::Events { events } => events,
+            _ => &[],
+        }
+    }
 
     /// Adds a card titled `title` to `column`.
     async fn add_card(api: &Api, column: lanban_core::ids::ColumnId, title: &str) {
@@ -327,12 +336,10 @@ mod tests {
         let messages = Mutex::new(Vec::new());
         let events = std::sync::atomic::AtomicUsize::new(0);
         let send = |message: BridgeMessage| {
-            let count = match &message {
-                BridgeMessage::Event { .. } => 1,
-                BridgeMessage::Events { events } => events.len(),
-                _ => 0,
-            };
-            events.fetch_add(count, std::sync::atomic::Ordering::Relaxed);
+            events.fetch_add(
+                carried(&message).len(),
+                std::sync::atomic::Ordering::Relaxed,
+            );
             messages.lock().unwrap().push(message);
             // The window goes away after five events.
             events.load(std::sync::atomic::Ordering::Relaxed) < 5
@@ -357,12 +364,7 @@ mod tests {
         };
         let mut seq = snapshot.seq;
         for message in &messages[4..] {
-            let sent = match message {
-                BridgeMessage::Event { event } => std::slice::from_ref(event),
-                BridgeMessage::Events { events } => events.as_slice(),
-                _ => &[],
-            };
-            for event in sent {
+            for event in carried(message) {
                 assert_eq!(event.seq, seq + 1, "each next event once");
                 seq = event.seq;
             }
@@ -376,18 +378,15 @@ mod tests {
             seq,
             actor: MemberId::new(),
             at: Timestamp::now(),
-            change: Change::RoomCodeRotated(lanban_core::event::RoomCodeRotated {
-                room_code: lanban_core::room_code::RoomCode::generate().unwrap(),
+            change: Change::RoomCodeRotated(RoomCodeRotated {
+                room_code: RoomCode::generate().unwrap(),
             }),
         }))
     }
 
+    /// The seqs of the events `message` carries.
     fn seqs(message: &BridgeMessage) -> Vec<u64> {
-        match message {
-            BridgeMessage::Event { event } => vec![event.seq],
-            BridgeMessage::Events { events } => events.iter().map(|e| e.seq).collect(),
-            other => panic!("not events: {other:?}"),
-        }
+        carried(message).iter().map(|e| e.seq).collect()
     }
 
     #[test]
