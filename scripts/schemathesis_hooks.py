@@ -8,12 +8,20 @@ schema cannot say.
   the target column, a checklist of the card or an item of the checklist), and the routes whose valid requests a
   schema cannot describe (see WHOLE), are not counted as schema-valid requests refused. Every other
   400/413/415/422 to a schema-valid request fails the run.
+- Hypothesis's targeted search is off: schemathesis steers fuzzing toward accepted inputs with `hypothesis.target`,
+  and Hypothesis 6.170's optimiser for those targets can fail with its own `IndexError` (in `hill_climb`, reading
+  `attempt.spans[j]` of a shorter attempt), which schemathesis reports as a "Runtime Error" and fails the run,
+  depending on how many cases the time budget allowed (seen once in three runs of the same build). Without targets
+  the generation and every check are unchanged.
 """
 
 import re
 import uuid
 
+import hypothesis
 import schemathesis
+
+hypothesis.target = lambda observation, *, label="": observation
 
 KEY = re.compile(r"^[\x21-\x7E]{1,200}$")
 
