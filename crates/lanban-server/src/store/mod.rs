@@ -29,6 +29,7 @@ pub mod portable;
 pub mod rehost;
 pub mod rows;
 pub mod trash;
+mod walbatch;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -364,7 +365,18 @@ fn open_connection(
     if !read_only {
         private_database(path).map_err(StoreError::DataDir)?;
     }
-    let conn = Connection::open_with_flags(path, flags).map_err(|source| StoreError::Open {
+    // At FULL a connection that writes gathers its WAL frames into a few writes (walbatch.rs says why only then).
+    let batched = !read_only
+        && sync == Synchronous::Full
+        && walbatch::register()
+            .inspect_err(|err| tracing::warn!(error = %err, "WAL writes go one frame at a time"))
+            .is_ok();
+    let opened = if batched {
+        Connection::open_with_flags_and_vfs(path, flags, walbatch::NAME)
+    } else {
+        Connection::open_with_flags(path, flags)
+    };
+    let conn = opened.map_err(|source| StoreError::Open {
         path: path.to_owned(),
         source,
     })?;
