@@ -306,8 +306,6 @@ flushed_then!(truncate, xTruncate, ffi::SQLITE_IOERR_TRUNCATE, (size: ffi::sqlit
 flushed_then!(sync, xSync, ffi::SQLITE_IOERR_FSYNC, (flags: c_int));
 flushed_then!(file_size, xFileSize, ffi::SQLITE_IOERR_FSTAT, (size: *mut ffi::sqlite3_int64));
 flushed_then!(file_control, xFileControl, ffi::SQLITE_NOTFOUND, (op: c_int, arg: *mut c_void));
-flushed_then!(fetch, xFetch, ffi::SQLITE_OK,
-    (offset: ffi::sqlite3_int64, amount: c_int, pp: *mut *mut c_void));
 passed_on!(lock, xLock, ffi::SQLITE_OK, (level: c_int) -> c_int);
 passed_on!(unlock, xUnlock, ffi::SQLITE_OK, (level: c_int) -> c_int);
 passed_on!(check_reserved_lock, xCheckReservedLock, ffi::SQLITE_OK, (out: *mut c_int) -> c_int);
@@ -320,6 +318,30 @@ passed_on!(shm_lock, xShmLock, ffi::SQLITE_IOERR_SHMLOCK,
 passed_on!(shm_unmap, xShmUnmap, ffi::SQLITE_OK, (delete: c_int) -> c_int);
 passed_on!(unfetch, xUnfetch, ffi::SQLITE_OK,
     (offset: ffi::sqlite3_int64, page: *mut c_void) -> c_int);
+
+unsafe extern "C" fn fetch(
+    file: *mut ffi::sqlite3_file,
+    offset: ffi::sqlite3_int64,
+    amount: c_int,
+    pp: *mut *mut c_void,
+) -> c_int {
+    // SAFETY: SQLite calls this on a file `open` wrapped, with `pp` writable.
+    unsafe {
+        let rc = flush(file);
+        if rc != ffi::SQLITE_OK {
+            return rc;
+        }
+        let (_, real, methods) = parts(file);
+        match methods.xFetch {
+            Some(f) => f(real, offset, amount, pp),
+            None => {
+                // No memory mapping: SQLite reads the page instead.
+                *pp = ptr::null_mut();
+                ffi::SQLITE_OK
+            }
+        }
+    }
+}
 
 unsafe extern "C" fn shm_barrier(file: *mut ffi::sqlite3_file) {
     // SAFETY: SQLite calls this on a file `open` wrapped.
