@@ -393,6 +393,15 @@ fn open_connection(
             )));
         }
         conn.pragma_update(None, "synchronous", sync.pragma())?;
+        if batched {
+            // walbatch is sound only while every commit syncs the WAL (FULL or EXTRA); never lowered afterwards.
+            let level: i64 = conn.pragma_query_value(None, "synchronous", |r| r.get(0))?;
+            if level < 2 {
+                return Err(StoreError::Sqlite(rusqlite::Error::InvalidParameterName(
+                    format!("synchronous is {level}, not FULL, on a batched connection"),
+                )));
+            }
+        }
         conn.pragma_update(None, "foreign_keys", true)?;
         // The server's checkpointer thread keeps the WAL short; this automatic one is only its backstop.
         conn.pragma_update(None, "wal_autocheckpoint", WAL_BACKSTOP_PAGES)?;

@@ -5,18 +5,23 @@
 //! of ~24 changes under load) was ~140 `pwrite`s, each paying the file system's per-write cost (a page lookup,
 //! locking and dirtying, the file's times) for a few bytes; at saturation they were 11 % of the server's CPU
 //! (docs/performance.md, step 12). Here the WAL file's writes that follow one another are gathered in memory and
-//! written together when anything else touches the file: its sync (every commit at synchronous=FULL), a read, a
-//! truncate, its size, a file control, or its close; or when the next write does not follow on, or the buffer
-//! is full. Every other file (the database, its shared memory) is the platform's own, untouched.
+//! written together when anything else touches the file (its sync, a read, a truncate, its size, its close), when
+//! the next write does not follow on, or when the buffer is full; and before the connection takes or gives up a
+//! lock on the database's shared memory (the WAL's write lock among them: the database file is wrapped for that
+//! alone).
 //!
-//! Why this keeps every guarantee, and why only at FULL: other connections (readers, the checkpointer) learn of
-//! new frames from the WAL index, which SQLite updates after the commit's frames are written, and they read the
-//! frames from the file. At synchronous=FULL SQLite syncs the WAL before it updates the index, and the sync
-//! writes what is gathered first, so no one can see a frame that is not in the file, and a commit is answered
-//! after its frames are written and synced, as before. At NORMAL there is no sync at commit, so the index could
-//! name frames still in memory here: a connection at NORMAL uses the platform's VFS (see `open_connection`).
-//! A failed write is returned by the call that made it (the sync of a commit: the commit fails and SQLite rolls
-//! it back, as for any failed write); what was gathered is dropped with it.
+//! Why this keeps every guarantee, and why only at FULL: other connections (readers, the checkpointer, another
+//! process) learn of new frames from the WAL index, which SQLite updates after the commit's frames are written,
+//! and they read the frames from the file. At synchronous=FULL SQLite syncs the WAL before it updates the index,
+//! and the sync writes what is gathered first, so no one can see a frame that is not in the file, and a commit is
+//! answered after its frames are written and synced, as before. At NORMAL there is no sync at commit, so the index
+//! could name frames still in memory here: a connection at NORMAL uses the platform's VFS (`open_connection`
+//! checks the level it set). Frames that are never committed (pages spilled by a transaction later rolled back)
+//! are written before the write lock is released, as SQLite itself would have written them, so they cannot land
+//! on frames another writer commits after it. A WAL whose file does not promise power-safe overwrites (SQLite
+//! then pads a commit to a sector, writing part of a frame after the sync) is not gathered at all.
+//! A failed write is returned by the call that made it (a commit's sync: the commit fails, as for any failed
+//! write), and what was gathered stays, to be written again by the next call.
 
 use std::ffi::{CStr, c_char, c_int, c_void};
 use std::mem::{align_of, size_of};
@@ -42,10 +47,52 @@ struct WalFile {
     gathered: Vec<u8>,
     /// Where in the file `gathered` begins.
     offset: i64,
+    /// False when the file does not promise power-safe overwrites: every write goes straight through.
+    gathers: bool,
+}
+
+/// The database file of a connection using this VFS: the platform's file, and our methods for its shared memory.
+#[repr(C)]
+struct DbFile {
+    base: ffi::sqlite3_file,
+    real: *mut ffi::sqlite3_file,
+}
+
+thread_local! {
+    /// The WAL files of this thread with writes gathered. A connection runs on one thread at a time, and its
+    /// WAL's writes, its commit and its release of the write lock happen within one call on that thread.
+    static GATHERING: std::cell::RefCell<Vec<*mut ffi::sqlite3_file>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Drops what every WAL file of this thread has gathered.
+fn drop_thread() {
+    let files: Vec<_> = GATHERING.with(|g| std::mem::take(&mut *g.borrow_mut()));
+    for file in files {
+        // SAFETY: a file is listed only while it is open and has writes gathered (`close` unlists it).
+        unsafe { parts(file).0.gathered.clear() };
+    }
+}
+
+/// Writes what every WAL file of this thread has gathered; the first failure's code.
+fn flush_thread() -> c_int {
+    let files: Vec<_> = GATHERING.with(|g| g.borrow().clone());
+    let mut result = ffi::SQLITE_OK;
+    for file in files {
+        // SAFETY: a file is listed only while it is open and has writes gathered (`close` unlists it).
+        let rc = unsafe { flush(file) };
+        if result == ffi::SQLITE_OK {
+            result = rc;
+        }
+    }
+    result
 }
 
 /// Where the platform's file begins inside a file's allocation (a multiple of 16 past our part).
 const REAL_OFFSET: usize = size_of::<WalFile>().div_ceil(16) * 16;
+const _: () = assert!(size_of::<DbFile>() <= REAL_OFFSET);
+// SQLite's allocations are aligned to 8 bytes.
+const _: () = assert!(align_of::<WalFile>() <= 8 && align_of::<DbFile>() <= 8);
 
 /// The platform's VFS, found once.
 struct Platform(*mut ffi::sqlite3_vfs);
@@ -111,10 +158,10 @@ unsafe extern "C" fn open(
             (*file).pMethods = ptr::null();
             return ffi::SQLITE_CANTOPEN;
         };
-        if flags & ffi::SQLITE_OPEN_WAL == 0 {
+        let wal = flags & ffi::SQLITE_OPEN_WAL != 0;
+        if !wal && flags & ffi::SQLITE_OPEN_MAIN_DB == 0 {
             return platform_open(platform, name, file, flags, out_flags);
         }
-        debug_assert!(align_of::<WalFile>() <= 16);
         let real = file
             .cast::<u8>()
             .add(REAL_OFFSET)
@@ -128,6 +175,21 @@ unsafe extern "C" fn open(
                 rc
             };
         }
+        if !wal {
+            ptr::write(
+                file.cast::<DbFile>(),
+                DbFile {
+                    base: ffi::sqlite3_file {
+                        pMethods: &DB_METHODS,
+                    },
+                    real,
+                },
+            );
+            return ffi::SQLITE_OK;
+        }
+        let characteristics = (*(*real).pMethods)
+            .xDeviceCharacteristics
+            .map_or(0, |f| f(real));
         ptr::write(
             file.cast::<WalFile>(),
             WalFile {
@@ -137,6 +199,7 @@ unsafe extern "C" fn open(
                 real,
                 gathered: Vec::new(),
                 offset: 0,
+                gathers: characteristics & ffi::SQLITE_IOCAP_POWERSAFE_OVERWRITE != 0,
             },
         );
         ffi::SQLITE_OK
@@ -198,7 +261,6 @@ unsafe fn flush(file: *mut ffi::sqlite3_file) -> c_int {
             return ffi::SQLITE_OK;
         }
         let Some(platform_write) = methods.xWrite else {
-            ours.gathered.clear();
             return ffi::SQLITE_IOERR_WRITE;
         };
         let rc = platform_write(
@@ -207,7 +269,10 @@ unsafe fn flush(file: *mut ffi::sqlite3_file) -> c_int {
             ours.gathered.len() as c_int,
             ours.offset,
         );
-        ours.gathered.clear();
+        if rc == ffi::SQLITE_OK {
+            ours.gathered.clear();
+            GATHERING.with(|g| g.borrow_mut().retain(|f| *f != file));
+        }
         rc
     }
 }
@@ -232,7 +297,7 @@ unsafe extern "C" fn write(
             }
         }
         let (ours, _, _) = parts(file);
-        if len > CAPACITY {
+        if len > CAPACITY || !ours.gathers {
             return match methods.xWrite {
                 Some(platform_write) => platform_write(real, data, amount, offset),
                 None => ffi::SQLITE_IOERR_WRITE,
@@ -241,6 +306,7 @@ unsafe extern "C" fn write(
         if ours.gathered.is_empty() {
             ours.offset = offset;
             ours.gathered.reserve(CAPACITY);
+            GATHERING.with(|g| g.borrow_mut().push(file));
         }
         ours.gathered
             .extend_from_slice(std::slice::from_raw_parts(data.cast::<u8>(), len));
@@ -252,6 +318,7 @@ unsafe extern "C" fn close(file: *mut ffi::sqlite3_file) -> c_int {
     // SAFETY: SQLite closes a file once; after this it is not used again, so our part is dropped here.
     unsafe {
         let flushed = flush(file);
+        GATHERING.with(|g| g.borrow_mut().retain(|f| *f != file));
         let (_, real, methods) = parts(file);
         let closed = methods.xClose.map_or(ffi::SQLITE_OK, |f| f(real));
         ptr::drop_in_place(file.cast::<WalFile>());
@@ -284,13 +351,28 @@ macro_rules! flushed_then {
     };
 }
 
-/// Defines a method that calls the platform's, leaving what is gathered.
+/// The platform's file behind one `open` wrapped, and its methods (a `WalFile` and a `DbFile` both begin with
+/// `base`, then `real`).
+///
+/// # Safety
+/// `file` is a file `open` wrapped and not yet closed.
+unsafe fn platform_file<'a>(
+    file: *mut ffi::sqlite3_file,
+) -> (*mut ffi::sqlite3_file, &'a ffi::sqlite3_io_methods) {
+    // SAFETY: per this function's contract; `real` is at the same offset in both kinds (`repr(C)`).
+    unsafe {
+        let real = (*file.cast::<DbFile>()).real;
+        (real, &*(*real).pMethods)
+    }
+}
+
+/// Defines a method that calls the platform's, leaving what is gathered (for either kind of file).
 macro_rules! passed_on {
     ($name:ident, $method:ident, $missing:expr, ($($arg:ident: $ty:ty),*) -> $ret:ty) => {
         unsafe extern "C" fn $name(file: *mut ffi::sqlite3_file $(, $arg: $ty)*) -> $ret {
             // SAFETY: SQLite calls this on a file `open` wrapped.
             unsafe {
-                let (_, real, methods) = parts(file);
+                let (real, methods) = platform_file(file);
                 match methods.$method {
                     Some(f) => f(real $(, $arg)*),
                     None => $missing,
@@ -319,6 +401,74 @@ passed_on!(shm_unmap, xShmUnmap, ffi::SQLITE_OK, (delete: c_int) -> c_int);
 passed_on!(unfetch, xUnfetch, ffi::SQLITE_OK,
     (offset: ffi::sqlite3_int64, page: *mut c_void) -> c_int);
 
+// The database file's own methods: the platform's, but for its shared memory's locks.
+passed_on!(db_read, xRead, ffi::SQLITE_IOERR_READ,
+    (buf: *mut c_void, amount: c_int, offset: ffi::sqlite3_int64) -> c_int);
+passed_on!(db_write, xWrite, ffi::SQLITE_IOERR_WRITE,
+    (buf: *const c_void, amount: c_int, offset: ffi::sqlite3_int64) -> c_int);
+passed_on!(db_truncate, xTruncate, ffi::SQLITE_IOERR_TRUNCATE, (size: ffi::sqlite3_int64) -> c_int);
+passed_on!(db_sync, xSync, ffi::SQLITE_IOERR_FSYNC, (flags: c_int) -> c_int);
+passed_on!(db_file_size, xFileSize, ffi::SQLITE_IOERR_FSTAT, (size: *mut ffi::sqlite3_int64) -> c_int);
+passed_on!(db_file_control, xFileControl, ffi::SQLITE_NOTFOUND, (op: c_int, arg: *mut c_void) -> c_int);
+passed_on!(db_fetch, xFetch, ffi::SQLITE_OK,
+    (offset: ffi::sqlite3_int64, amount: c_int, pp: *mut *mut c_void) -> c_int);
+
+unsafe extern "C" fn db_close(file: *mut ffi::sqlite3_file) -> c_int {
+    // SAFETY: SQLite closes a file once; a `DbFile` holds nothing to drop.
+    unsafe {
+        let (real, methods) = platform_file(file);
+        let closed = methods.xClose.map_or(ffi::SQLITE_OK, |f| f(real));
+        (*file).pMethods = ptr::null();
+        closed
+    }
+}
+
+/// Before a lock on the shared memory is released (the WAL's write lock among them), the WAL writes this thread
+/// has gathered are written, as SQLite would have written them before: otherwise frames of a transaction rolled
+/// back after spilling pages could be written after another writer has committed frames where they go. If they
+/// cannot be written they are dropped: at FULL a commit's frames were written at its sync, so what is left when a
+/// lock is released was never committed.
+unsafe extern "C" fn db_shm_lock(
+    file: *mut ffi::sqlite3_file,
+    offset: c_int,
+    n: c_int,
+    flags: c_int,
+) -> c_int {
+    // SAFETY: SQLite calls this on a file `open` wrapped.
+    unsafe {
+        if flags & ffi::SQLITE_SHM_UNLOCK != 0 && flush_thread() != ffi::SQLITE_OK {
+            drop_thread();
+        }
+        let (real, methods) = platform_file(file);
+        match methods.xShmLock {
+            Some(f) => f(real, offset, n, flags),
+            None => ffi::SQLITE_IOERR_SHMLOCK,
+        }
+    }
+}
+
+static DB_METHODS: ffi::sqlite3_io_methods = ffi::sqlite3_io_methods {
+    iVersion: 3,
+    xClose: Some(db_close),
+    xRead: Some(db_read),
+    xWrite: Some(db_write),
+    xTruncate: Some(db_truncate),
+    xSync: Some(db_sync),
+    xFileSize: Some(db_file_size),
+    xLock: Some(lock),
+    xUnlock: Some(unlock),
+    xCheckReservedLock: Some(check_reserved_lock),
+    xFileControl: Some(db_file_control),
+    xSectorSize: Some(sector_size),
+    xDeviceCharacteristics: Some(device_characteristics),
+    xShmMap: Some(shm_map),
+    xShmLock: Some(db_shm_lock),
+    xShmBarrier: Some(shm_barrier),
+    xShmUnmap: Some(shm_unmap),
+    xFetch: Some(db_fetch),
+    xUnfetch: Some(unfetch),
+};
+
 unsafe extern "C" fn fetch(
     file: *mut ffi::sqlite3_file,
     offset: ffi::sqlite3_int64,
@@ -346,9 +496,7 @@ unsafe extern "C" fn fetch(
 unsafe extern "C" fn shm_barrier(file: *mut ffi::sqlite3_file) {
     // SAFETY: SQLite calls this on a file `open` wrapped.
     unsafe {
-        // A barrier has no result to report a failed write with; the sync reports it.
-        let _ = flush(file);
-        let (_, real, methods) = parts(file);
+        let (real, methods) = platform_file(file);
         if let Some(f) = methods.xShmBarrier {
             f(real);
         }
@@ -431,5 +579,64 @@ mod tests {
             .query_row("PRAGMA integrity_check", [], |r| r.get(0))
             .expect("integrity check");
         assert_eq!(check, "ok");
+    }
+
+    #[test]
+    fn pages_spilled_by_a_transaction_rolled_back_do_not_land_on_another_writers_commit() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("spill.sqlite");
+        let batched = open_connection(&path, false, Synchronous::Full).expect("batched writer");
+        batched
+            .execute_batch("CREATE TABLE t (n INTEGER PRIMARY KEY, body BLOB NOT NULL)")
+            .expect("table");
+        // A cache of ten pages: a transaction of hundreds spills them to the WAL before it ends.
+        batched
+            .pragma_update(None, "cache_size", 10)
+            .expect("cache");
+        let insert = |conn: &Connection, n: usize| {
+            for _ in 0..n {
+                conn.execute("INSERT INTO t (body) VALUES (randomblob(3000))", [])
+                    .expect("insert");
+            }
+        };
+        // Spilled, partly rolled back to a savepoint, committed.
+        let tx = batched.unchecked_transaction().expect("begin");
+        insert(&tx, 200);
+        tx.execute_batch("SAVEPOINT s").expect("savepoint");
+        insert(&tx, 100);
+        tx.execute_batch("ROLLBACK TO s; RELEASE s")
+            .expect("rollback to");
+        insert(&tx, 50);
+        tx.commit().expect("commit");
+        // With the WAL started over (so that undoing the next transaction reads nothing from it), a transaction
+        // spills and is rolled back whole; another writer (the platform's VFS) then commits where its frames were.
+        let busy: i64 = batched
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))
+            .expect("checkpoint");
+        assert_eq!(busy, 0);
+        let tx = batched.unchecked_transaction().expect("begin");
+        // Few enough pages that what spills stays gathered (under the buffer's capacity) until the rollback.
+        insert(&tx, 25);
+        tx.rollback().expect("rollback");
+        let other = open_connection(&path, false, Synchronous::Normal).expect("other writer");
+        let tx = other.unchecked_transaction().expect("begin");
+        insert(&tx, 30);
+        tx.commit().expect("commit");
+        // The batched connection reads (any late write of the rolled-back frames would happen here), then a
+        // fresh reader and an integrity check see the two commits alone.
+        assert_eq!(count(&batched), (280, 280 * 3000));
+        let reader = open_connection(&path, true, Synchronous::Full).expect("reader");
+        assert_eq!(count(&reader), (280, 280 * 3000));
+        let check: String = other
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .expect("integrity check");
+        assert_eq!(check, "ok");
+        let busy: i64 = other
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))
+            .expect("checkpoint");
+        assert_eq!(busy, 0);
+        drop((batched, other, reader));
+        let again = open_connection(&path, false, Synchronous::Full).expect("reopen");
+        assert_eq!(count(&again), (280, 280 * 3000));
     }
 }
