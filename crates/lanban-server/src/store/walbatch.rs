@@ -538,6 +538,21 @@ mod tests {
         .expect("count")
     }
 
+    /// Copies the WAL back and starts it over, through `conn`; no other connection may be reading.
+    fn restart_wal(conn: &Connection) {
+        let busy: i64 = conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))
+            .expect("checkpoint");
+        assert_eq!(busy, 0);
+    }
+
+    fn assert_intact(conn: &Connection) {
+        let check: String = conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .expect("integrity check");
+        assert_eq!(check, "ok");
+    }
+
     #[test]
     fn every_commit_is_in_the_file_before_another_connection_can_see_it() {
         let dir = tempfile::tempdir().expect("temp dir");
@@ -566,19 +581,13 @@ mod tests {
             if round % 20 == 19 {
                 // Another connection copies the WAL back and starts it over; the writer's next frames go to
                 // its beginning again.
-                let busy: i64 = normal
-                    .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))
-                    .expect("checkpoint");
-                assert_eq!(busy, 0);
+                restart_wal(&normal);
             }
         }
         drop((writer, reader, normal));
         let again = open_connection(&path, false, Synchronous::Full).expect("reopen");
         assert_eq!(count(&again), (rows, rows * 3000));
-        let check: String = again
-            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-            .expect("integrity check");
-        assert_eq!(check, "ok");
+        assert_intact(&again);
     }
 
     #[test]
@@ -610,10 +619,7 @@ mod tests {
         tx.commit().expect("commit");
         // With the WAL started over (so that undoing the next transaction reads nothing from it), a transaction
         // spills and is rolled back whole; another writer (the platform's VFS) then commits where its frames were.
-        let busy: i64 = batched
-            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))
-            .expect("checkpoint");
-        assert_eq!(busy, 0);
+        restart_wal(&batched);
         let tx = batched.unchecked_transaction().expect("begin");
         // Few enough pages that what spills stays gathered (under the buffer's capacity) until the rollback.
         insert(&tx, 25);
@@ -627,14 +633,8 @@ mod tests {
         assert_eq!(count(&batched), (280, 280 * 3000));
         let reader = open_connection(&path, true, Synchronous::Full).expect("reader");
         assert_eq!(count(&reader), (280, 280 * 3000));
-        let check: String = other
-            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-            .expect("integrity check");
-        assert_eq!(check, "ok");
-        let busy: i64 = other
-            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))
-            .expect("checkpoint");
-        assert_eq!(busy, 0);
+        assert_intact(&other);
+        restart_wal(&other);
         drop((batched, other, reader));
         let again = open_connection(&path, false, Synchronous::Full).expect("reopen");
         assert_eq!(count(&again), (280, 280 * 3000));
