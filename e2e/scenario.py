@@ -8,7 +8,7 @@ network namespaces, joining by code alone (test_lan.py).
 import subprocess
 import time
 
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -25,9 +25,19 @@ def tid(test_id: str, extra: str = "") -> tuple[str, str]:
 
 def wait(driver, condition, message: str):
     # The board re-renders while we look: an element found a moment ago may be gone; just look again.
+    # WebKitWebDriver answers "Could not parse element info" for an element replaced while it answers (seen once
+    # in test_host_gone, on the connection pill changing to "offline"): the same, look again.
+    def look(d):
+        try:
+            return condition(d)
+        except WebDriverException as err:
+            if "Could not parse element info" in str(err):
+                return False
+            raise
+
     return WebDriverWait(
         driver, PATIENCE, poll_frequency=0.1, ignored_exceptions=[NoSuchElementException, StaleElementReferenceException]
-    ).until(condition, message)
+    ).until(look, message)
 
 
 def find(driver, test_id: str, extra: str = ""):
