@@ -220,11 +220,8 @@ async fn drive(
     let shutdown = state.shutdown.cancelled();
     tokio::pin!(shutdown);
     loop {
-        // In this order, and the first ready wins: a wake-up for an event (most of them) polls only the shutdown
-        // and the room, not the socket's reader and timers. The reader is not starved: `forward` empties the
-        // room's queue (up to a burst), so the next turn reaches the branches after it.
         let step = tokio::select! {
-            biased;
+            biased; // first ready wins: an event's wake-up polls only shutdown and room (`forward` empties it)
             () = &mut shutdown => {
                 Step::Break(outbox.close(close_code::GOING_AWAY, "the server is shutting down").await)
             }

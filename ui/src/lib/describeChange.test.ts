@@ -2,39 +2,19 @@
 // meanwhile, and the list tells her what she tried, what the board has now, and why, as sentences.
 
 import { describe, expect, it } from "vitest";
-import type { Card, Column, Member, Mutation } from "../bindings";
+import type { Card, Column, Mutation } from "../bindings";
 import { describeChange, fieldRows, namesOf, NOT_ON_BOARD, reasonOf, type FieldRow } from "./describeChange";
+import { BOARD, card as cardAt, column as columnAt, member } from "./boardStore.testing";
 
-const T = "2026-11-26T11:07:30.123Z";
-const BOARD = "board-1";
 /** "Today" for the dates: 24 Dec of the same year reads without the year. */
 const NOW = new Date(2026, 10, 26, 12, 0);
 
 function column(id: string, title: string): Column {
-  return { id, board_id: BOARD, title, position: id };
+  return columnAt(id, title, id);
 }
 
 function card(id: string, columnId: string, title: string, extra: Partial<Card> = {}): Card {
-  return {
-    id,
-    board_id: BOARD,
-    column_id: columnId,
-    title,
-    description: "",
-    labels: [],
-    assignee_ids: [],
-    due_date: null,
-    position: "a0",
-    version: 1,
-    created_by: "m-ana",
-    created_at: T,
-    updated_at: T,
-    ...extra,
-  };
-}
-
-function member(id: string, name: string): Member {
-  return { id, board_id: BOARD, name, color: "#3b82f6", role: "member", joined_at: T };
+  return cardAt(id, columnId, title, "a0", { created_by: "m-ana", ...extra });
 }
 
 const todo = column("col-todo", "Todo");

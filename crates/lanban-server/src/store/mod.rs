@@ -365,7 +365,7 @@ fn open_connection(
     if !read_only {
         private_database(path).map_err(StoreError::DataDir)?;
     }
-    // At FULL a connection that writes gathers its WAL frames into a few writes (walbatch.rs says why only then).
+    // At FULL a connection that writes gathers its WAL frames into a few writes (walbatch/mod.rs says why only then).
     let batched = !read_only
         && sync == Synchronous::Full
         && walbatch::register()

@@ -1,14 +1,11 @@
 //! A VFS over the platform's own (`unix`, `win32`) that hands a commit's WAL frames to the kernel in a few large
 //! writes instead of two small ones per frame.
 //!
-//! SQLite writes each WAL frame as two writes: its 24-byte header, then its page. A commit of ~70 frames (a group
-//! of ~24 changes under load) was ~140 `pwrite`s, each paying the file system's per-write cost (a page lookup,
-//! locking and dirtying, the file's times) for a few bytes; at saturation they were 11 % of the server's CPU
-//! (docs/performance.md, step 12). Here the WAL file's writes that follow one another are gathered in memory and
-//! written together when anything else touches the file (its sync, a read, a truncate, its size, its close), when
-//! the next write does not follow on, or when the buffer is full; and before the connection takes or gives up a
-//! lock on the database's shared memory (the WAL's write lock among them: the database file is wrapped for that
-//! alone).
+//! SQLite writes each WAL frame as two writes (its 24-byte header, then its page): ~140 `pwrite`s per group commit
+//! under load, 11 % of the server's CPU in the file system's per-write cost (docs/performance.md, step 12). Here a
+//! WAL file's consecutive writes are gathered in memory and written together when anything else touches the file
+//! (sync, read, truncate, size, close), when a write does not follow on or the buffer is full, and before the
+//! connection takes or gives up a lock on the database's shared memory (the database file is wrapped for that).
 //!
 //! Why this keeps every guarantee, and why only at FULL: other connections (readers, the checkpointer, another
 //! process) learn of new frames from the WAL index, which SQLite updates after the commit's frames are written,
@@ -91,8 +88,7 @@ fn flush_thread() -> c_int {
 /// Where the platform's file begins inside a file's allocation (a multiple of 16 past our part).
 const REAL_OFFSET: usize = size_of::<WalFile>().div_ceil(16) * 16;
 const _: () = assert!(size_of::<DbFile>() <= REAL_OFFSET);
-// SQLite's allocations are aligned to 8 bytes.
-const _: () = assert!(align_of::<WalFile>() <= 8 && align_of::<DbFile>() <= 8);
+const _: () = assert!(align_of::<WalFile>() <= 8 && align_of::<DbFile>() <= 8); // SQLite aligns to 8
 
 /// The platform's VFS, found once.
 struct Platform(*mut ffi::sqlite3_vfs);
@@ -239,13 +235,10 @@ unsafe fn parts<'a>(
     *mut ffi::sqlite3_file,
     &'a ffi::sqlite3_io_methods,
 ) {
-    // SAFETY: per this function's contract, `file` begins with a `WalFile` whose `real` is an open file of the
-    // platform's, whose methods outlive it.
+    // SAFETY: per this function's contract, `file` begins with a `WalFile` (and so suits `platform_file`).
     unsafe {
-        let ours = &mut *file.cast::<WalFile>();
-        let real = ours.real;
-        let methods = &*(*real).pMethods;
-        (ours, real, methods)
+        let (real, methods) = platform_file(file);
+        (&mut *file.cast::<WalFile>(), real, methods)
     }
 }
 
@@ -504,139 +497,4 @@ unsafe extern "C" fn shm_barrier(file: *mut ffi::sqlite3_file) {
 }
 
 #[cfg(test)]
-mod tests {
-    use rusqlite::{Connection, ffi};
-
-    use super::NAME;
-    use crate::config::Synchronous;
-    use crate::store::open_connection;
-
-    /// The name of the VFS `conn`'s main database was opened with.
-    fn vfs_of(conn: &Connection) -> String {
-        let mut vfs: *mut ffi::sqlite3_vfs = std::ptr::null_mut();
-        // SAFETY: SQLITE_FCNTL_VFS_POINTER writes the VFS's pointer, which lives as long as the process.
-        unsafe {
-            let rc = ffi::sqlite3_file_control(
-                conn.handle(),
-                c"main".as_ptr(),
-                ffi::SQLITE_FCNTL_VFS_POINTER,
-                (&raw mut vfs).cast(),
-            );
-            assert_eq!(rc, ffi::SQLITE_OK);
-            std::ffi::CStr::from_ptr((*vfs).zName)
-                .to_string_lossy()
-                .into_owned()
-        }
-    }
-
-    fn count(conn: &Connection) -> (i64, i64) {
-        conn.query_row(
-            "SELECT count(*), coalesce(sum(length(body)), 0) FROM t",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .expect("count")
-    }
-
-    /// Copies the WAL back and starts it over, through `conn`; no other connection may be reading.
-    fn restart_wal(conn: &Connection) {
-        let busy: i64 = conn
-            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))
-            .expect("checkpoint");
-        assert_eq!(busy, 0);
-    }
-
-    fn assert_intact(conn: &Connection) {
-        let check: String = conn
-            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-            .expect("integrity check");
-        assert_eq!(check, "ok");
-    }
-
-    #[test]
-    fn every_commit_is_in_the_file_before_another_connection_can_see_it() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let path = dir.path().join("walbatch.sqlite");
-        let writer = open_connection(&path, false, Synchronous::Full).expect("writer");
-        assert_eq!(vfs_of(&writer), NAME.to_string_lossy());
-        writer
-            .execute_batch("CREATE TABLE t (n INTEGER PRIMARY KEY, body BLOB NOT NULL)")
-            .expect("table");
-        let reader = open_connection(&path, true, Synchronous::Full).expect("reader");
-        // At NORMAL a connection keeps the platform's VFS (nothing syncs the WAL at its commits).
-        let normal = open_connection(&path, false, Synchronous::Normal).expect("normal");
-        assert_ne!(vfs_of(&normal), NAME.to_string_lossy());
-        let mut rows = 0;
-        for round in 0..60_i64 {
-            // From one page to past the buffer's capacity (~30 pages) in one commit.
-            let n = 1 + (round % 12) * 4;
-            let tx = writer.unchecked_transaction().expect("begin");
-            for _ in 0..n {
-                tx.execute("INSERT INTO t (body) VALUES (randomblob(3000))", [])
-                    .expect("insert");
-            }
-            tx.commit().expect("commit");
-            rows += n;
-            assert_eq!(count(&reader), (rows, rows * 3000), "round {round}");
-            if round % 20 == 19 {
-                // Another connection copies the WAL back and starts it over; the writer's next frames go to
-                // its beginning again.
-                restart_wal(&normal);
-            }
-        }
-        drop((writer, reader, normal));
-        let again = open_connection(&path, false, Synchronous::Full).expect("reopen");
-        assert_eq!(count(&again), (rows, rows * 3000));
-        assert_intact(&again);
-    }
-
-    #[test]
-    fn pages_spilled_by_a_transaction_rolled_back_do_not_land_on_another_writers_commit() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let path = dir.path().join("spill.sqlite");
-        let batched = open_connection(&path, false, Synchronous::Full).expect("batched writer");
-        batched
-            .execute_batch("CREATE TABLE t (n INTEGER PRIMARY KEY, body BLOB NOT NULL)")
-            .expect("table");
-        // A cache of ten pages: a transaction of hundreds spills them to the WAL before it ends.
-        batched
-            .pragma_update(None, "cache_size", 10)
-            .expect("cache");
-        let insert = |conn: &Connection, n: usize| {
-            for _ in 0..n {
-                conn.execute("INSERT INTO t (body) VALUES (randomblob(3000))", [])
-                    .expect("insert");
-            }
-        };
-        // Spilled, partly rolled back to a savepoint, committed.
-        let tx = batched.unchecked_transaction().expect("begin");
-        insert(&tx, 200);
-        tx.execute_batch("SAVEPOINT s").expect("savepoint");
-        insert(&tx, 100);
-        tx.execute_batch("ROLLBACK TO s; RELEASE s")
-            .expect("rollback to");
-        insert(&tx, 50);
-        tx.commit().expect("commit");
-        // With the WAL started over (so that undoing the next transaction reads nothing from it), a transaction
-        // spills and is rolled back whole; another writer (the platform's VFS) then commits where its frames were.
-        restart_wal(&batched);
-        let tx = batched.unchecked_transaction().expect("begin");
-        // Few enough pages that what spills stays gathered (under the buffer's capacity) until the rollback.
-        insert(&tx, 25);
-        tx.rollback().expect("rollback");
-        let other = open_connection(&path, false, Synchronous::Normal).expect("other writer");
-        let tx = other.unchecked_transaction().expect("begin");
-        insert(&tx, 30);
-        tx.commit().expect("commit");
-        // The batched connection reads (any late write of the rolled-back frames would happen here), then a
-        // fresh reader and an integrity check see the two commits alone.
-        assert_eq!(count(&batched), (280, 280 * 3000));
-        let reader = open_connection(&path, true, Synchronous::Full).expect("reader");
-        assert_eq!(count(&reader), (280, 280 * 3000));
-        assert_intact(&other);
-        restart_wal(&other);
-        drop((batched, other, reader));
-        let again = open_connection(&path, false, Synchronous::Full).expect("reopen");
-        assert_eq!(count(&again), (280, 280 * 3000));
-    }
-}
+mod tests;
