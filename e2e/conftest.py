@@ -15,10 +15,14 @@ from pathlib import Path
 import pytest
 from selenium import webdriver
 from selenium.webdriver.common.options import ArgOptions
+from selenium.webdriver.remote.client_config import ClientConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = Path(os.environ.get("LANBAN_APP", ROOT / "target" / "debug" / "lanban"))
 SHOTS = ROOT / "target" / "e2e"
+# Seconds any one WebDriver command may take before the test fails: a command WebKitWebDriver never answers (seen
+# once, a screenshot) fails the test instead of holding the whole run until CI's limit. Nothing here takes near it.
+COMMAND_TIMEOUT = 180
 
 
 def free_port() -> int:
@@ -129,8 +133,10 @@ class Instance:
         options.set_capability("browserName", "wry")
         options.set_capability("tauri:options", {"application": str(APP), "args": []})
         for attempt in range(5):
+            url = f"http://127.0.0.1:{self.port}"
+            config = ClientConfig(remote_server_addr=url, timeout=COMMAND_TIMEOUT)
             try:
-                return webdriver.Remote(command_executor=f"http://127.0.0.1:{self.port}", options=options)
+                return webdriver.Remote(command_executor=url, options=options, client_config=config)
             except Exception:  # the driver chain was not ready: try again shortly
                 if attempt == 4:
                     raise

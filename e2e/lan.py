@@ -45,7 +45,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import APP, SHOTS, free_port
+from conftest import APP, COMMAND_TIMEOUT, SHOTS, free_port
 from selenium import webdriver
 from selenium.webdriver.common.options import ArgOptions
 from selenium.webdriver.remote.client_config import ClientConfig
@@ -281,7 +281,7 @@ class NamespacedInstance:
                     raise
                 time.sleep(1 + attempt)  # the driver chain was not ready: try again shortly
                 continue
-            config.timeout = None  # later commands wait as long as they take, as with conftest's Instance
+            config.timeout = COMMAND_TIMEOUT  # later commands: as long as conftest's Instance gives them
             return driver
 
     def stop_driver(self):

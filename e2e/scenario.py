@@ -5,8 +5,11 @@ under target/e2e/. The scenario runs twice: on this computer (tests/test_two_ins
 network namespaces, joining by code alone (test_lan.py).
 """
 
+import base64
 import subprocess
+import threading
 import time
+from pathlib import Path
 
 from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.action_chains import ActionChains
@@ -17,6 +20,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from conftest import SHOTS
 
 PATIENCE = 20
+SHOT_PATIENCE = 30
 
 
 def tid(test_id: str, extra: str = "") -> tuple[str, str]:
@@ -38,6 +42,32 @@ def wait(driver, condition, message: str):
     return WebDriverWait(
         driver, PATIENCE, poll_frequency=0.1, ignored_exceptions=[NoSuchElementException, StaleElementReferenceException]
     ).until(look, message)
+
+
+def screenshot(driver, path) -> bool:
+    """Saves a screenshot of the window for people to look at (never an assertion). WebKitWebDriver sometimes never
+    answers a screenshot of a window painting without compositing (seen in test_large_board, right after a burst of
+    live changes; the session's other commands, and the next screenshot, still answered): the request is left
+    waiting after SHOT_PATIENCE seconds, asked once more, and the test goes on without the picture if that fails
+    too."""
+    for attempt in range(2):
+        taken: list[str] = []
+
+        def take():
+            try:
+                taken.append(driver.get_screenshot_as_base64())
+            except WebDriverException:  # the session's command timeout (conftest) ended the wait: nothing taken
+                pass
+
+        worker = threading.Thread(target=take, daemon=True)
+        worker.start()
+        worker.join(SHOT_PATIENCE)
+        if taken:
+            Path(path).write_bytes(base64.b64decode(taken[0]))
+            return True
+        print(f"\nno screenshot {Path(path).name}: WebKitWebDriver did not answer in {SHOT_PATIENCE} s "
+              f"(attempt {attempt + 1} of 2)")
+    return False
 
 
 def find(driver, test_id: str, extra: str = ""):
@@ -75,8 +105,8 @@ def shots(a, b, step: str):
     step_number += 1
     where = "lan-" if hasattr(a, "namespace") else ""
     prefix = SHOTS / f"{where}{step_number:02d}-{step}"
-    a.driver.save_screenshot(f"{prefix}-A.png")
-    b.driver.save_screenshot(f"{prefix}-B.png")
+    screenshot(a.driver, f"{prefix}-A.png")
+    screenshot(b.driver, f"{prefix}-B.png")
     subprocess.run(["import", "-display", a.display, "-window", "root", f"{prefix}-screen.png"], check=False)
 
 

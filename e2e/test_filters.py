@@ -9,7 +9,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from conftest import SHOTS
-from scenario import add_card, card_in_column, click, find, gone, host_board, type_into, wait
+from scenario import add_card, card_in_column, click, find, gone, host_board, screenshot, type_into, wait
 
 
 def visible_cards(driver) -> list[str]:
@@ -49,7 +49,7 @@ def test_filter_by_label_and_by_mine(solo):
     assert find(C, "filters-count").text.strip() == "1"
     count = C.find_element(By.CSS_SELECTOR, '[data-testid="column"] .count')
     assert count.text.strip() == "1/3", count.text
-    C.save_screenshot(str(SHOTS / "filters-menu.png"))
+    screenshot(C, str(SHOTS / "filters-menu.png"))
 
     # And mine: no card is both; mine alone: Cleo's card.
     click(C, "filter-person", '[data-person="me"]')
@@ -87,7 +87,7 @@ def test_a_task_list_in_a_description_is_ticked_and_a_link_asks_first(solo):
     boxes[1].click()
     wait(C, lambda d: d.find_elements(By.CSS_SELECTOR, '.rendered input.task[data-task="1"]')[0].is_selected(),
          "the second task never showed ticked")
-    C.save_screenshot(str(SHOTS / "description-task-list.png"))
+    screenshot(C, str(SHOTS / "description-task-list.png"))
 
     # A link shows its address first, and opens only if the person says so.
     C.find_element(By.CSS_SELECTOR, '.rendered a[href="https://example.com/guide"]').click()
@@ -120,7 +120,7 @@ def test_a_move_is_undone_from_its_toast_or_with_ctrl_z(solo):
     move_right()
     toast = find(C, "toast")
     assert "Moved «Ship it» to Done" in toast.text, toast.text
-    C.save_screenshot(str(SHOTS / "undo-toast.png"))
+    screenshot(C, str(SHOTS / "undo-toast.png"))
     click(C, "toast-action")
     wait(C, lambda d: card_in_column(d, "Todo", "Ship it"), "Undo did not bring the card back")
 

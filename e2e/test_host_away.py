@@ -13,7 +13,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from conftest import SHOTS, free_port, two_instances
-from scenario import card_in_column, click, find, host_board, join, share_details, shots, tid, type_into, wait
+from scenario import (card_in_column, click, find, host_board, join, screenshot, share_details, shots, tid, type_into,
+                      wait)
 
 
 @pytest.fixture
@@ -111,4 +112,4 @@ def open_recent(driver):
 
 def shots_b(b, step: str):
     """B's window alone (A's app is not running)."""
-    b.driver.save_screenshot(str(SHOTS / f"{step}-B.png"))
+    screenshot(b.driver, str(SHOTS / f"{step}-B.png"))

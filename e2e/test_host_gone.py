@@ -12,7 +12,8 @@ import shutil
 import pytest
 
 from conftest import SHOTS, two_instances
-from scenario import add_card, card_in_column, click, find, host_board, join, share_details, shots, tid, wait
+from scenario import (add_card, card_in_column, click, find, host_board, join, screenshot, share_details, shots, tid,
+                      wait)
 from test_host_away import pill
 
 
@@ -42,11 +43,11 @@ def test_a_member_hosts_the_board_from_their_copy_when_the_host_is_gone(pair):
 
     # B opens the pill and hosts the board from here, after a confirmation that says what it means.
     click(B, "connection")
-    B.save_screenshot(str(SHOTS / "gone-b-pill-offers-hosting-B.png"))
+    screenshot(B, str(SHOTS / "gone-b-pill-offers-hosting-B.png"))
     click(B, "host-from-copy")
     dialog = find(B, "confirm-dialog")
     assert "gone for good" in dialog.text, dialog.text
-    B.save_screenshot(str(SHOTS / "gone-b-confirms-B.png"))
+    screenshot(B, str(SHOTS / "gone-b-confirms-B.png"))
     click(B, "confirm-ok")
 
     # The board reopens hosted here: B is its host (Share), everything is there, B's waiting card landed.
@@ -57,7 +58,7 @@ def test_a_member_hosts_the_board_from_their_copy_when_the_host_is_gone(pair):
     wait(B, lambda d: not d.find_elements(*tid("unsynced")), "B's waiting card never landed")
     new_code, new_address = share_details(B)
     assert new_code != old_code
-    B.save_screenshot(str(SHOTS / "gone-b-hosts-it-B.png"))
+    screenshot(B, str(SHOTS / "gone-b-hosts-it-B.png"))
 
     # A, on a new computer, joins again with the new code and sees the whole board; both keep working.
     shutil.rmtree(a.data / "app", ignore_errors=True)

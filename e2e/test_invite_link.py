@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import APP, SHOTS, Instance
-from scenario import find, tid
+from scenario import find, screenshot, tid
 
 LINK = "lanban://join?code=7KQ2-M9XD&host=192.0.2.10&host=198.51.100.7&port=7420&fp=" + "A" * 43
 
@@ -54,6 +54,6 @@ def test_a_link_opened_while_the_app_runs_fills_its_join_screen(display, session
         note = find(D, "join-invite")
         assert "192.0.2.10:7420" in note.text and "+1 more" in note.text, note.text
         assert find(D, "join-code").get_attribute("value") == "7KQ2-M9XD"
-        D.save_screenshot(str(SHOTS / "invite-while-running.png"))
+        screenshot(D, str(SHOTS / "invite-while-running.png"))
     finally:
         app.close()

@@ -7,7 +7,7 @@ from selenium.webdriver.common.keys import Keys
 
 from lan import lan_instances  # noqa: F401  (the fixture)
 from conftest import SHOTS
-from scenario import click, find, share_a_board, shots, tid, type_into, wait
+from scenario import click, find, screenshot, share_a_board, shots, tid, type_into, wait
 
 
 def test_two_computers_join_by_code_alone(lan_instances):
@@ -34,7 +34,7 @@ def test_an_invite_link_opens_the_join_screen_filled_in(lan_instances):
     assert find(B, "join-code").get_attribute("value") == code
     assert not B.find_elements(*tid("join-address")), "an invite needs no address typed"
     type_into(find(B, "join-name"), "Cy")
-    B.save_screenshot(str(SHOTS / "lan-invite-B.png"))
+    screenshot(B, str(SHOTS / "lan-invite-B.png"))
     click(B, "join-submit")
     find(B, "board-view")
     assert not B.find_elements(*tid("confirm-dialog")), "the link vouched for the host: no words to compare"
@@ -75,7 +75,7 @@ def test_a_host_that_comes_back_at_another_port_is_found_by_its_certificate(lan_
     click(A, "add-card", inside=("column", '[data-column-title="Todo"]'))
     find(A, "new-card-title").send_keys("Found again", Keys.ENTER)
     wait(B, lambda d: d.find_elements(*tid("card", '[data-card-title="Found again"]')), "B never saw A's new card")
-    B.save_screenshot(str(SHOTS / "lan-found-again-B.png"))
+    screenshot(B, str(SHOTS / "lan-found-again-B.png"))
 
 
 def test_the_host_hands_the_board_to_a_member_and_everyone_follows(lan_instances):

@@ -16,7 +16,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from conftest import SHOTS, Instance
-from scenario import click, find, gone, tid, type_into, wait
+from scenario import click, find, gone, screenshot, tid, type_into, wait
 
 CARDS = 2000
 SMALL = 5
@@ -218,7 +218,7 @@ def test_a_board_of_2000_cards(solo):
         wait(C, lambda d: card_count(d) == CARDS + SMALL, "the live board never showed all 2,000 cards")
         print(f"frames on the host's board while {CARDS - 200 + SMALL:,} cards arrive live: {describe(stop_frames(C))}")
         wait(member.driver, lambda d: card_count(d) == CARDS + SMALL, "the member never saw the 2,000 cards")
-        C.save_screenshot(str(SHOTS / "large-board-live.png"))
+        screenshot(C, str(SHOTS / "large-board-live.png"))
 
         # The host reopens it from the recent list, three times.
         opens = []
@@ -238,12 +238,12 @@ def test_a_board_of_2000_cards(solo):
         full = drag_frames(C, "Card 0")
         print(f"frames while dragging across the 2,000-card board: {describe(full)}")
         assert card_count(C) == CARDS + SMALL
-        C.save_screenshot(str(SHOTS / "large-board-after-drag.png"))
+        screenshot(C, str(SHOTS / "large-board-after-drag.png"))
         print(f"memory of the host's app (embedded server included) with the 2,000-card board open, after the "
               f"live changes, the reopens and the drag: {megabytes(solo.app_memory())}")
 
         cold_starts(member, CARDS + SMALL, 5)
-        member.driver.save_screenshot(str(SHOTS / "large-board-from-copy.png"))
+        screenshot(member.driver, str(SHOTS / "large-board-from-copy.png"))
         print(f"memory of the member's app with the 2,000-card board open: {megabytes(member.app_memory())}")
 
         # The host quits and starts the app again, and reopens the board: the app with that board open, without

@@ -7,7 +7,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from conftest import SHOTS
-from scenario import add_card, click, find, host_board, wait
+from scenario import add_card, click, find, host_board, screenshot, wait
 
 
 def items(driver) -> list[str]:
@@ -50,4 +50,4 @@ def test_a_deleted_item_and_checklist_come_back_by_undo(solo):
     wait(C, lambda d: items(d) == [], "the checklist was not deleted")
     undo(C, "Steps")
     wait(C, lambda d: items(d) == ["one", "two", "three"], "the checklist did not come back with its items")
-    C.save_screenshot(str(SHOTS / "undo-checklist.png"))
+    screenshot(C, str(SHOTS / "undo-checklist.png"))
