@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+import urllib3
 from selenium import webdriver
 from selenium.webdriver.common.options import ArgOptions
 from selenium.webdriver.remote.client_config import ClientConfig
@@ -23,6 +24,14 @@ SHOTS = ROOT / "target" / "e2e"
 # Seconds any one WebDriver command may take before the test fails: a command WebKitWebDriver never answers (seen
 # once, a screenshot) fails the test instead of holding the whole run until CI's limit. Nothing here takes near it.
 COMMAND_TIMEOUT = 180
+
+
+def client_config(url: str, timeout: float | None = COMMAND_TIMEOUT) -> ClientConfig:
+    """How selenium talks to a driver at `url`: each command bounded by `timeout` seconds, and never sent again
+    after a timeout (urllib3 would otherwise resend an unanswered GET three times)."""
+    retries = urllib3.Retry(total=3, read=0)
+    return ClientConfig(remote_server_addr=url, timeout=timeout,
+                        init_args_for_pool_manager={"init_args_for_pool_manager": {"retries": retries}})
 
 
 def free_port() -> int:
@@ -134,7 +143,7 @@ class Instance:
         options.set_capability("tauri:options", {"application": str(APP), "args": []})
         for attempt in range(5):
             url = f"http://127.0.0.1:{self.port}"
-            config = ClientConfig(remote_server_addr=url, timeout=COMMAND_TIMEOUT)
+            config = client_config(url)
             try:
                 return webdriver.Remote(command_executor=url, options=options, client_config=config)
             except Exception:  # the driver chain was not ready: try again shortly

@@ -45,10 +45,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import APP, COMMAND_TIMEOUT, SHOTS, free_port
+from conftest import APP, COMMAND_TIMEOUT, SHOTS, client_config, free_port
 from selenium import webdriver
 from selenium.webdriver.common.options import ArgOptions
-from selenium.webdriver.remote.client_config import ClientConfig
 
 PREFIX = "lanban-e2e"
 SUBNET = "10.203.0"
@@ -270,7 +269,7 @@ class NamespacedInstance:
         options.set_capability("tauri:options", {"application": str(app_path()), "args": list(args)})
         url = f"http://127.0.0.1:{self.port}"
         for attempt in range(5):
-            config = ClientConfig(remote_server_addr=url, timeout=SESSION_TIMEOUT)
+            config = client_config(url, SESSION_TIMEOUT)
             try:
                 driver = webdriver.Remote(command_executor=url, options=options, client_config=config)
             except Exception as e:
