@@ -17,6 +17,7 @@
 pub mod auth;
 pub mod compaction;
 pub mod config;
+pub mod datalock;
 pub mod error;
 pub mod extract;
 pub mod hub;

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Parser;
 use lanban_discovery::{Discovery, HostAdvert, Interfaces, computer_name, forced_by_environment};
+use lanban_server::datalock::DataLock;
 use lanban_server::tls::TlsMode;
 use lanban_server::{Config, RunningServer, StartError, Synchronous};
 
@@ -64,7 +65,8 @@ enum Task {
         #[arg(long)]
         out: PathBuf,
     },
-    /// Add a board from an export or a handoff package to the data directory (with the server stopped). The
+    /// Add a board from an export or a handoff package to the data directory (with the server stopped: it is
+    /// refused while a server serves the directory). The
     /// host credential opens it at once; its members' tokens work if the file has their hashes (a package),
     /// otherwise they join again with its room code.
     Import {
@@ -146,6 +148,8 @@ async fn run_task(task: Task) -> anyhow::Result<()> {
             println!("exported board {board} to {}", out.display());
         }
         Task::Import { data, file } => {
+            // Not behind a running server's back: it would not know of the board.
+            let _lock = DataLock::acquire(&data)?;
             let bytes =
                 std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
             let export: portable::BoardExport =
@@ -167,7 +171,10 @@ async fn run_task(task: Task) -> anyhow::Result<()> {
             data,
             board,
             addresses,
-        } => take_over::take_over(&data, board, &addresses).await?,
+        } => {
+            let _lock = DataLock::acquire(&data)?;
+            take_over::take_over(&data, board, &addresses).await?
+        }
         Task::Offer {
             data,
             at,
@@ -213,6 +220,8 @@ async fn main() -> anyhow::Result<()> {
         Ok(limit) => tracing::debug!(limit, "open-file limit"),
         Err(err) => tracing::warn!(error = %err, "cannot raise the open-file limit"),
     }
+    // Held while serving: `import` and `take-over` (and a second server) are refused meanwhile.
+    let _lock = DataLock::acquire(&data)?;
     let mut config = Config::new(&data);
     config.synchronous = cli.synchronous;
     config.tls = cli.tls;

@@ -286,13 +286,27 @@ async fn an_imported_board_serves_its_host_and_its_seq_continues() {
     assert_eq!(page.events.len(), 1);
     assert_eq!(page.events[0].seq, made.before.seq + 2);
     assert_eq!(added.title, "Later");
-    // Importing the same board twice is refused.
-    let output = Command::new(env!("CARGO_BIN_EXE_lanban-server"))
-        .args(["import", "--data"])
-        .arg(imported.other.path())
-        .args(["--file", imported.first.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(!output.status.success());
+    // An import into the directory a server is serving is refused before it writes anything; with the server
+    // stopped (killed: the lock goes with the process), importing the same board twice is refused as such.
+    let import_again = || {
+        let output = Command::new(env!("CARGO_BIN_EXE_lanban-server"))
+            .args(["import", "--data"])
+            .arg(imported.other.path())
+            .args(["--file", imported.first.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(!output.status.success());
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    };
+    let refused = import_again();
+    assert!(
+        refused.contains("in use by a running lanban-server"),
+        "{refused}"
+    );
     other.server.kill();
+    let refused = import_again();
+    assert!(
+        refused.contains(&format!("already has board {}", made.id)),
+        "{refused}"
+    );
 }
