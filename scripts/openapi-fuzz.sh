@@ -26,8 +26,11 @@ for _ in $(seq 100); do
 done
 [ -n "$url" ] || { cat "$log"; echo "the server did not start"; exit 1; }
 
+# `filter_too_much` is Hypothesis saying it threw away too many of the values it drew for an operation (seen once,
+# for the label name of `DELETE /api/boards/{board}/labels/{name}`): a complaint about generating, not a finding
+# about the server; it came and went between runs of the same seed (two workers and a time budget).
 PYTHONPATH=scripts SCHEMATHESIS_HOOKS=schemathesis_hooks "$venv/bin/schemathesis" --config-file scripts/schemathesis.toml run "$url/api/openapi.json" \
   -H "Authorization: Bearer $(cat "$data/host-token")" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,positive_data_acceptance \
   --phases examples,coverage,fuzzing --seed 1 --max-examples 20 --max-time "${LANBAN_OPENAPI_FUZZ_SECONDS:-60}" \
-  --workers 2 --warnings off
+  --workers 2 --warnings off --suppress-health-check=filter_too_much
