@@ -65,10 +65,9 @@ enum Task {
         #[arg(long)]
         out: PathBuf,
     },
-    /// Add a board from an export or a handoff package to the data directory (with the server stopped: it is
-    /// refused while a server serves the directory). The
-    /// host credential opens it at once; its members' tokens work if the file has their hashes (a package),
-    /// otherwise they join again with its room code.
+    /// Add a board from an export or a handoff package to the data directory (with the server stopped: refused
+    /// while a server serves it). The host credential opens it at once; its members' tokens work if the file has
+    /// their hashes (a package), otherwise they join again with its room code.
     Import {
         #[arg(long)]
         data: PathBuf,
@@ -93,7 +92,7 @@ enum Task {
     },
     /// Take over a board joined with `join` once its host offered it (Share panel, «Host there»): the whole
     /// board moves into DATA and every member's app follows it to ADDRESS (`IP:PORT` this server will listen on;
-    /// repeat for several). Run with the server stopped, then serve.
+    /// repeat for several). Run with the server stopped (refused while a server serves DATA), then serve.
     TakeOver {
         #[arg(long)]
         data: PathBuf,
