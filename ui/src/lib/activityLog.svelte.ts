@@ -71,15 +71,30 @@ export class ActivityLog {
     this.retell();
   }
 
+  /** Entries told since the list was last replaced, oldest first: a burst of events (the board store hands on a
+   *  frame's events one after the other) goes into the list in one copy, not one copy of the whole list each. */
+  private told: Entry[] = [];
+
   private live(event: Event): void {
     const last = this.events[this.events.length - 1];
     if (last && event.seq <= last.seq) return;
-    this.events = [...this.events, event];
+    this.events.push(event);
     const entry = this.story.tell(event);
-    if (entry) this.entries = [entry, ...this.entries];
+    if (!entry) return;
+    if (!this.told.length) queueMicrotask(() => this.showTold());
+    this.told.push(entry);
+  }
+
+  private showTold(): void {
+    if (!this.told.length) return;
+    const told = this.told.reverse();
+    this.told = [];
+    this.entries = [...told, ...this.entries];
   }
 
   private retell(): void {
+    // Told again below from every event, the ones waiting to be shown included.
+    this.told = [];
     this.story = this.newStory();
     const entries: Entry[] = [];
     for (const e of this.events) {
