@@ -59,6 +59,8 @@ pub enum AppErrorCode {
     /// The server failed; or, in the UI, a command failed in a way no code names.
     Internal,
     Unavailable,
+    /// The host's disk refused the change (full, or failing); nothing was changed.
+    WriteFailed,
     // The app's own.
     /// The host cannot be reached, or did not answer in time.
     Network,
@@ -115,6 +117,7 @@ impl From<ErrorCode> for AppErrorCode {
             ErrorCode::RateLimited => AppErrorCode::RateLimited,
             ErrorCode::Internal => AppErrorCode::Internal,
             ErrorCode::Unavailable => AppErrorCode::Unavailable,
+            ErrorCode::WriteFailed => AppErrorCode::WriteFailed,
         }
     }
 }
@@ -296,6 +299,7 @@ mod tests {
             ErrorCode::RateLimited,
             ErrorCode::Internal,
             ErrorCode::Unavailable,
+            ErrorCode::WriteFailed,
         ];
         let server_names: Vec<String> = server.iter().map(name).collect();
         for code in server {

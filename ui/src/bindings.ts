@@ -143,6 +143,8 @@ export type AppErrorCode = "malformed_json" | "unauthorized" | "forbidden" | "no
 "history_compacted" | "payload_too_large" | "unsupported_media_type" | "validation_failed" | "idempotency_key_reused" | "upgrade_required" | "tls_required" | "rate_limited" | 
 /**  The server failed; or, in the UI, a command failed in a way no code names. */
 "internal" | "unavailable" | 
+/**  The host's disk refused the change (full, or failing); nothing was changed. */
+"write_failed" | 
 /**  The host cannot be reached, or did not answer in time. */
 "network" | 
 /**  No board is open (or the open one was closed). */

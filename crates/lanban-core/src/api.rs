@@ -493,6 +493,9 @@ pub enum ErrorCode {
     Internal,
     /// 503: the server is shutting down or overloaded.
     Unavailable,
+    /// 507: the server could not write the change to its disk (the disk is full, or failing); nothing was changed.
+    /// Send it again later.
+    WriteFailed,
 }
 
 impl ErrorCode {
@@ -516,6 +519,7 @@ impl ErrorCode {
             ErrorCode::RateLimited => 429,
             ErrorCode::Internal => 500,
             ErrorCode::Unavailable => 503,
+            ErrorCode::WriteFailed => 507,
         }
     }
 }

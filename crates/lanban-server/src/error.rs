@@ -148,6 +148,9 @@ impl From<store::Error> for ApiError {
             store::Error::Busy | store::Error::ShuttingDown => {
                 ApiError::new(ErrorCode::Unavailable, err.to_string())
             }
+            store::Error::WriteFailed { .. } => {
+                ApiError::new(ErrorCode::WriteFailed, err.to_string())
+            }
             store::Error::Sqlite(_) | store::Error::Json(_) | store::Error::Internal(_) => {
                 ApiError::Internal(err.to_string())
             }

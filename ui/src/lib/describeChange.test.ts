@@ -224,5 +224,17 @@ describe("reasonOf", () => {
       "The host could not take it just then.",
     );
     expect(reasonOf({ code: "version_conflict", message: "  " })).toBe("A teammate changed the same thing meanwhile.");
+    expect(reasonOf({ code: "write_failed", message: "The host answered 507." })).toBe(
+      "The host's computer could not save it: its disk is full or failing.",
+    );
+  });
+
+  it("gives the host's own words for a disk that refused the change", () => {
+    expect(
+      reasonOf({
+        code: "write_failed",
+        message: "the server's disk is full: nothing was changed; try again once it has room",
+      }),
+    ).toBe("The server's disk is full: nothing was changed; try again once it has room.");
   });
 });

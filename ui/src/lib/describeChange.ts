@@ -386,6 +386,8 @@ function reasonForCode(code: AppErrorCode): string {
     case "unavailable":
     case "rate_limited":
       return "The host could not take it just then.";
+    case "write_failed":
+      return "The host's computer could not save it: its disk is full or failing.";
     case "room_not_found":
     case "method_not_allowed":
     case "idempotency_key_reused":

@@ -62,6 +62,7 @@ export function recoveryFor(error: CommandError): Recovery {
     case "rate_limited":
     case "internal":
     case "unavailable":
+    case "write_failed":
     case "not_open":
     case "not_hosting":
     case "not_sharing":

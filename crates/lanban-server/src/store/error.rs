@@ -66,6 +66,9 @@ pub enum Error {
     /// The writer is stopping and runs nothing more.
     #[error("the server is shutting down")]
     ShuttingDown,
+    /// A commit could not be written to the disk (`full`: SQLite found no room); nothing of it was applied.
+    #[error("{}", write_failed(.full))]
+    WriteFailed { full: bool },
     /// SQLite failed.
     #[error("sqlite: {0}")]
     Sqlite(#[from] rusqlite::Error),
@@ -75,6 +78,15 @@ pub enum Error {
     /// Anything else that should not happen; the text is for the log.
     #[error("{0}")]
     Internal(String),
+}
+
+/// What a client is told of a commit the disk refused.
+fn write_failed(full: &bool) -> &'static str {
+    if *full {
+        "the server's disk is full: nothing was changed; try again once it has room"
+    } else {
+        "the server could not write to its disk: nothing was changed; try again later"
+    }
 }
 
 /// The result of a store operation.

@@ -143,8 +143,7 @@ pub(super) fn run(
             Err((jobs, err)) => {
                 tracing::error!(error = %err, "group commit failed; nothing in it was applied");
                 for job in jobs {
-                    job.work
-                        .refuse(Error::Internal(format!("commit failed: {err}")));
+                    job.work.refuse(commit_failure(&err));
                 }
             }
         }
@@ -159,6 +158,16 @@ pub(super) fn run(
     checkpointer.stop();
     if let Err(err) = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);") {
         tracing::warn!(error = %err, "final checkpoint failed");
+    }
+}
+
+/// Why a group's jobs are refused when it did not commit: the disk refusing a write (full, or failing) is named
+/// so that clients say so and send the change again later; anything else is the server's failure.
+fn commit_failure(err: &rusqlite::Error) -> Error {
+    match err.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::DiskFull) => Error::WriteFailed { full: true },
+        Some(rusqlite::ErrorCode::SystemIoFailure) => Error::WriteFailed { full: false },
+        _ => Error::Internal(format!("commit failed: {err}")),
     }
 }
 
