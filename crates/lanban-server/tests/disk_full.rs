@@ -39,14 +39,30 @@ const MAX_ATTEMPTS: usize = 2_000;
 /// Failed creates to see in a row before the writes stop: the server keeps refusing, it does not crash.
 const FAILURES_IN_A_ROW: usize = 10;
 
-/// Starts the server binary on `data`, with `ulimit -f blocks` when given.
-fn start(data: &Path, port: u16, blocks: Option<u64>) -> Child {
+/// A server process, killed (SIGKILL) when dropped: at the end of the test, or when an assertion fails first.
+struct Running(Child);
+
+impl Running {
+    fn id(&self) -> u32 {
+        self.0.id()
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts the server binary on `data`, with `ulimit -S -f blocks` when given.
+fn start(data: &Path, port: u16, blocks: Option<u64>) -> Running {
     let limit = blocks.map_or_else(|| "unlimited".to_owned(), |b| b.to_string());
-    Command::new("sh")
+    let child = Command::new("sh")
         .args([
             "-c",
-            // An ignored signal stays ignored through exec, and the limit stays too.
-            // The soft limit only, so that the test can lift it from outside while the server runs.
+            // An ignored signal stays ignored through exec, and the limit stays too. The soft limit only, so that
+            // the test can lift it from outside while the server runs.
             r#"trap '' XFSZ; ulimit -S -f "$1"; exec "$0" --bind "$2" --data "$3""#,
             env!("CARGO_BIN_EXE_lanban-server"),
             &limit,
@@ -57,12 +73,8 @@ fn start(data: &Path, port: u16, blocks: Option<u64>) -> Child {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .expect("the server starts")
-}
-
-fn kill(mut child: Child) {
-    child.kill().expect("SIGKILL");
-    child.wait().expect("reaped");
+        .expect("the server starts");
+    Running(child)
 }
 
 /// What became of the card creates sent to the limited server.
@@ -232,7 +244,7 @@ async fn a_full_disk_fails_writes_cleanly_and_loses_no_acknowledged_one() {
     assert_eq!(before_crash.cards.len(), outcome.acked.len());
 
     // The machine goes down hard and comes back.
-    kill(server);
+    drop(server); // SIGKILL
     let port = free_port();
     let url = format!("http://127.0.0.1:{port}");
     let server = start(&data, port, None);
@@ -253,7 +265,7 @@ async fn a_full_disk_fails_writes_cleanly_and_loses_no_acknowledged_one() {
         assert_eq!(event.seq, i as u64 + 1, "the log has a gap or a repeat");
     }
     assert_eq!(events.last().map(|e| e.seq), Some(snapshot.seq));
-    kill(server);
+    drop(server);
 
     let conn = rusqlite::Connection::open(data.join("lanban.sqlite")).expect("the database opens");
     let integrity: String = conn
