@@ -6,6 +6,7 @@ frame), the frame intervals while the cards arrive and during the drag, and the 
 included). Asserts what a person would see, never a time."""
 
 import json
+import re
 import statistics
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -117,11 +118,19 @@ def megabytes(memory: dict) -> str:
             f"in {memory['processes']} processes ({each})")
 
 
+def logged_ms(member: Instance, pattern: str) -> int | None:
+    """The last number `pattern` finds in the app's log (its start-up and open lines say how many ms)."""
+    found = re.findall(pattern, member.app_log())
+    return int(found[-1]) if found else None
+
+
 def cold_starts(member: Instance, cards: int, times: int) -> None:
     """Quits the member's app and starts it again `times` times; each time they reopen the board from Recent boards
     (from their copy). Prints, per start: from the app process's start to the board's first painted frame (the
-    click on the recent board, as fast as WebDriver makes it, included), and the open alone."""
-    cold, opens, pages = [], [], []
+    click on the recent board, as fast as WebDriver makes it, included), the open alone and its stages, and the app's
+    own part: from the process's start to its recent boards listed, plus the open (WebDriver's time to find and
+    click the entry left out, as a person's reaction is)."""
+    cold, opens, answers, models, doms, pages, listed, told, rust = [], [], [], [], [], [], [], [], []
     for _ in range(times):
         member.driver.quit()
         member.driver = D = member.new_session()
@@ -134,10 +143,25 @@ def cold_starts(member: Instance, cards: int, times: int) -> None:
         started = member.app_started_at() * 1000
         cold.append(painted_at(D) - started)
         opens.append(open_time_ms(D))
+        answers.append(open_time_ms(D, "lanban:board-open-command"))
+        models.append(open_time_ms(D, "lanban:board-open-model"))
+        doms.append(open_time_ms(D, "lanban:board-open-dom"))
         pages.append(D.execute_script("return performance.timeOrigin;") - started)
+        listed.append(D.execute_script(
+            "const m = performance.getEntriesByName('lanban:recent-listed', 'mark');"
+            "return performance.timeOrigin + m[0].startTime;") - started)
+        told.append(logged_ms(member, r"event=Started ms=(\d+)"))
+        rust.append(logged_ms(member, r"board opened.* elapsed_ms=(\d+)"))
+    own = [ready + opened for ready, opened in zip(listed, opens)]
+    print(f"{cards}-card board, the app's own part of a cold start (to its recent boards listed, plus the open): "
+          f"{[round(t) for t in own]} ms, median {statistics.median(own):.0f} ms (listed after "
+          f"{[round(t) for t in listed]} ms)")
     print(f"{cards}-card board, cold app start to its first painted frame: {[round(t) for t in cold]} ms, median "
-          f"{statistics.median(cold):.0f} ms (the open alone: {[round(t) for t in opens]} ms; the window's page "
-          f"began loading after {[round(t) for t in pages]} ms)")
+          f"{statistics.median(cold):.0f} ms (the open alone: {[round(t) for t in opens]} ms, to the open command's "
+          f"answer {[round(t) for t in answers]} ms, its model built {[round(t) for t in models]} ms, in the page "
+          f"{[round(t) for t in doms]} ms; the window's page "
+          f"began loading after {[round(t) for t in pages]} ms; the app's log: its page started {told} ms after its "
+          f"code began, and the open's session took {rust} ms of the open)")
 
 
 # The app paints as it decides on this computer (without a GPU: no compositing), as a person's app would.

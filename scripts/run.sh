@@ -5,9 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
 (cd ui && npm ci --no-audit --no-fund && npm run build)
-cargo build --release --locked -p lanban-app --features custom-protocol
+cargo build --profile desktop --locked -p lanban-app --features custom-protocol
 if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
   echo "No display: start a desktop session (or Xvfb) first, or run the headless server: cargo run -p lanban-server" >&2
   exit 1
 fi
-exec target/release/lanban "$@"
+exec target/desktop/lanban "$@"

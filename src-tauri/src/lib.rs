@@ -29,6 +29,8 @@ pub mod replicas;
 pub mod state;
 
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::Instant;
 
 use serde::Serialize;
 use tauri::{Manager, Runtime};
@@ -139,12 +141,29 @@ fn data_dir<R: Runtime>(app: &impl Manager<R>) -> Result<PathBuf, Box<dyn std::e
     Ok(app.path().app_data_dir()?)
 }
 
+/// When [`run`] began: the start of the app's own code, for the start-up log lines.
+static STARTED: OnceLock<Instant> = OnceLock::new();
+
+/// Milliseconds since [`run`] began (0 before it, as in tests that build the app themselves).
+fn since_start_ms() -> u128 {
+    STARTED.get().map_or(0, |at| at.elapsed().as_millis())
+}
+
 /// Wires commands, events, state and the quit guard into `builder` (the real one, or a mock in tests).
 pub fn build_app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
     let specta = specta_builder::<R>();
     builder
         .manage(Invites::default())
         .invoke_handler(specta.invoke_handler())
+        // How long the window took to show its page: where a slow start goes, for a support request.
+        .on_page_load(|webview, payload| {
+            tracing::info!(
+                window = webview.label(),
+                event = ?payload.event(),
+                ms = since_start_ms(),
+                "the window's page since the app started"
+            );
+        })
         .setup(move |app| {
             specta.mount_events(app);
             let dir = data_dir(app)?;
@@ -163,6 +182,7 @@ pub fn build_app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
                 lanban_discovery::forced_by_environment(),
             );
             app.manage(commands::notify::Notifier::new(app.handle().clone()));
+            tracing::info!(ms = since_start_ms(), "the app is set up");
             Ok(())
         })
         .on_window_event(|window, event| {
@@ -217,6 +237,7 @@ fn show_window<R: Runtime>(app: &tauri::AppHandle<R>) {
 
 /// Runs the desktop app.
 pub fn run() -> anyhow::Result<()> {
+    STARTED.get_or_init(Instant::now);
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
     // The log goes to standard error and, with `LANBAN_LOG_FILE`, to that file too (for a support request, or a
