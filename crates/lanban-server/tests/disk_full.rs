@@ -12,11 +12,10 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use common::crash::all_events;
-use common::process::{free_port, wait_healthy};
+use common::process::{Server, free_port, wait_healthy};
 use futures_util::StreamExt;
 use lanban_client::Api;
 use lanban_core::api::CreateCard;
@@ -40,41 +39,27 @@ const MAX_ATTEMPTS: usize = 2_000;
 const FAILURES_IN_A_ROW: usize = 10;
 
 /// A server process, killed (SIGKILL) when dropped: at the end of the test, or when an assertion fails first.
-struct Running(Child);
+struct Running(Server);
 
 impl Running {
+    /// The binary on `data`, under `ulimit -S -f blocks` when given.
+    fn start(data: &Path, port: u16, blocks: Option<u64>) -> Running {
+        Running(match blocks {
+            Some(blocks) => Server::start_limited(data, port, blocks),
+            None => Server::start(data, port),
+        })
+    }
+
     fn id(&self) -> u32 {
-        self.0.id()
+        self.0.child.id()
     }
 }
 
 impl Drop for Running {
     fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        let _ = self.0.child.kill();
+        let _ = self.0.child.wait();
     }
-}
-
-/// Starts the server binary on `data`, with `ulimit -S -f blocks` when given.
-fn start(data: &Path, port: u16, blocks: Option<u64>) -> Running {
-    let limit = blocks.map_or_else(|| "unlimited".to_owned(), |b| b.to_string());
-    let child = Command::new("sh")
-        .args([
-            "-c",
-            // An ignored signal stays ignored through exec, and the limit stays too. The soft limit only, so that
-            // the test can lift it from outside while the server runs.
-            r#"trap '' XFSZ; ulimit -S -f "$1"; exec "$0" --bind "$2" --data "$3""#,
-            env!("CARGO_BIN_EXE_lanban-server"),
-            &limit,
-            &format!("127.0.0.1:{port}"),
-        ])
-        .arg(data)
-        .env("RUST_LOG", "error")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the server starts");
-    Running(child)
 }
 
 /// What became of the card creates sent to the limited server.
@@ -121,7 +106,7 @@ async fn a_full_disk_fails_writes_cleanly_and_loses_no_acknowledged_one() {
     let data = dir.path().join("data");
     let port = free_port();
     let url = format!("http://127.0.0.1:{port}");
-    let server = start(&data, port, Some(LIMIT_BLOCKS));
+    let server = Running::start(&data, port, Some(LIMIT_BLOCKS));
     wait_healthy(&url).await;
     let host_token = std::fs::read_to_string(data.join("host-token"))
         .expect("the host credential")
@@ -247,7 +232,7 @@ async fn a_full_disk_fails_writes_cleanly_and_loses_no_acknowledged_one() {
     drop(server); // SIGKILL
     let port = free_port();
     let url = format!("http://127.0.0.1:{port}");
-    let server = start(&data, port, None);
+    let server = Running::start(&data, port, None);
     wait_healthy(&url).await;
     let host = Api::new(&url).expect("a URL").with_token(&host_token);
     let snapshot = host.snapshot(board).await.expect("the board reads");

@@ -12,9 +12,35 @@ pub struct Server {
 impl Server {
     /// Starts the binary on `127.0.0.1:port` with its data in `data`.
     pub fn start(data: &Path, port: u16) -> Server {
-        let child = Command::new(env!("CARGO_BIN_EXE_lanban-server"))
-            .args(["--bind", &format!("127.0.0.1:{port}"), "--data"])
-            .arg(data)
+        Self::quiet(
+            Command::new(env!("CARGO_BIN_EXE_lanban-server"))
+                .args(["--bind", &format!("127.0.0.1:{port}"), "--data"])
+                .arg(data),
+        )
+    }
+
+    /// As [`Server::start`], with a soft limit on the size of any file it writes (`ulimit -S -f`, in 512-byte
+    /// blocks) and `SIGXFSZ` ignored: a write past the limit fails with `EFBIG`, as one on a full disk fails with
+    /// `ENOSPC`. The limit can be lifted from outside while it runs (`rlimit::prlimit`).
+    #[allow(dead_code)] // not every test binary that shares this module uses it
+    pub fn start_limited(data: &Path, port: u16, blocks: u64) -> Server {
+        Self::quiet(
+            Command::new("sh")
+                .args([
+                    "-c",
+                    // An ignored signal stays ignored through exec, and the limit stays too.
+                    r#"trap '' XFSZ; ulimit -S -f "$1"; exec "$0" --bind "$2" --data "$3""#,
+                    env!("CARGO_BIN_EXE_lanban-server"),
+                    &blocks.to_string(),
+                    &format!("127.0.0.1:{port}"),
+                ])
+                .arg(data),
+        )
+    }
+
+    /// Spawns `command`, logging errors only, to nowhere.
+    fn quiet(command: &mut Command) -> Server {
+        let child = command
             .env("RUST_LOG", "error")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
