@@ -84,7 +84,8 @@ WINDOW_ERROR = "the window hit an error"
 class Instance:
     """One app instance: its own data directory, tauri-driver and WebDriver session."""
 
-    def __init__(self, name: str, display: str, extra_env: dict[str, str | None] | None = None):
+    def __init__(self, name: str, display: str, extra_env: dict[str, str | None] | None = None,
+                 ignore_file_size_signal: bool = False):
         self.name = name
         self.data = Path(tempfile.mkdtemp(prefix=f"lanban-e2e-{name}-"))
         self.port = free_port()
@@ -114,6 +115,9 @@ class Instance:
             env=env, stdout=self.log, stderr=subprocess.STDOUT,
             # Its own process group, so stopping it also stops the WebKitWebDriver and app it started.
             start_new_session=True,
+            # SIGXFSZ ignored (inherited by the app): a write past a file-size limit a test sets then fails the
+            # way one on a full disk does, instead of the signal killing the app.
+            preexec_fn=(lambda: signal.signal(signal.SIGXFSZ, signal.SIG_IGN)) if ignore_file_size_signal else None,
         )
         try:
             # tauri-driver listens at once, but forwards to WebKitWebDriver, which may still be starting.
@@ -250,11 +254,11 @@ class Instance:
         assert not errors, f"{self.name}'s window hit errors: {errors}"
 
 
-def two_instances(display, a_env: dict[str, str] | None = None):
+def two_instances(display, a_env: dict[str, str] | None = None, a_ignores_file_size_signal: bool = False):
     """A and B, closed when the generator is (a fixture's body)."""
     if not APP.exists():
         pytest.fail(f"build the app first: {APP} is missing")
-    a = Instance("A", display, a_env)
+    a = Instance("A", display, a_env, ignore_file_size_signal=a_ignores_file_size_signal)
     try:
         b = Instance("B", display)
     except BaseException:
