@@ -148,6 +148,13 @@ def join(driver, code: str, name: str, address: str):
     find(driver, "board-view")
 
 
+def hosted_and_joined(a, b, board: str):
+    """A hosts `board` as Ada (with a column "Todo"); B joins it as Bea with the code and A's address."""
+    host_board(a.driver, board, "Ada")
+    code, address = share_details(a.driver)
+    join(b.driver, code, "Bea", address)
+
+
 def add_card(driver, title: str, column: str = "Todo"):
     """Adds a card at the end of a column and closes the composer."""
     click(driver, "add-card", inside=("column", f'[data-column-title="{column}"]'))

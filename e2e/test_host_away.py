@@ -13,7 +13,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from conftest import SHOTS, free_port, two_instances
-from scenario import (card_in_column, click, find, host_board, join, screenshot, share_details, shots, tid, type_into,
+from scenario import (add_card, card_in_column, click, find, hosted_and_joined, screenshot, shots, tid, type_into,
                       wait)
 
 
@@ -32,13 +32,9 @@ def test_a_members_board_outlives_its_host(pair):
     A, B = a.driver, b.driver
 
     # A hosts a board with a column; B joins with the code and A's address, and adds a card.
-    host_board(A, "Offsite", "Ada")
-    code, address = share_details(A)
-    join(B, code, "Bea", address)
-    click(B, "add-card", inside=("column", '[data-column-title="Todo"]'))
-    find(B, "new-card-title").send_keys("Book the venue", Keys.ENTER)
+    hosted_and_joined(a, b, "Offsite")
+    add_card(B, "Book the venue")
     wait(A, lambda d: card_in_column(d, "Todo", "Book the venue"), "A never saw B's card")
-    find(B, "new-card-title").send_keys(Keys.ESCAPE)
     shots(a, b, "away-both-working")
 
     # A quits. B's pill says so, honestly.

@@ -13,10 +13,9 @@ import time
 from pathlib import Path
 
 import pytest
-from selenium.webdriver.common.keys import Keys
 
 from conftest import SHOTS, two_instances
-from scenario import card_in_column, click, find, host_board, join, screenshot, share_details, shots, tid, wait
+from scenario import add_card, card_in_column, click, find, hosted_and_joined, screenshot, shots, tid, wait
 
 
 @pytest.fixture
@@ -33,11 +32,8 @@ def limit_files(pid: int, size: int) -> None:
 def test_a_change_the_hosts_full_disk_refuses_waits_and_lands_later(pair):
     a, b = pair
     A, B = a.driver, b.driver
-    host_board(A, "Studio", "Ada")
-    code, address = share_details(A)
-    join(B, code, "Bea", address)
-    click(B, "add-card", inside=("column", '[data-column-title="Todo"]'))
-    find(B, "new-card-title").send_keys("Tune the piano", Keys.ENTER)
+    hosted_and_joined(a, b, "Studio")
+    add_card(B, "Tune the piano")
     wait(A, lambda d: card_in_column(d, "Todo", "Tune the piano"), "A never saw B's first card")
 
     # A's disk is full: nothing A's app writes may grow by a byte (its database's write-ahead log included).
@@ -46,7 +42,7 @@ def test_a_change_the_hosts_full_disk_refuses_waits_and_lands_later(pair):
     largest = max(f.stat().st_size for f in Path(server).iterdir() if f.is_file())
     limit_files(pid, min(largest, 512))
     try:
-        find(B, "new-card-title").send_keys("Book the hall", Keys.ENTER)
+        add_card(B, "Book the hall")
         find(B, "card", '[data-card-title="Book the hall"] [data-testid="unsynced"]')
         wait(B, lambda d: "1 change waiting" in d.find_element(*tid("connection")).text,
              "B's pill never said the change was waiting")
