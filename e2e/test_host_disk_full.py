@@ -4,9 +4,9 @@ A hosts and B joins. A's app is then held to files of at most 512 bytes (a file-
 SIGXFSZ ignored: its writes fail as on a full disk), so A's server refuses B's new card with `507 write_failed`
 while B stays connected. (The limit holds A's whole process, WebKit's shared memory included, so A's window is
 left alone until it is lifted.) B's card shows at once, marked as not yet synced; after a few seconds B's pill
-counts the change as waiting and its details say the host has not taken it. The limit is lifted (space freed on
-A's disk): B's change lands by itself, the mark and the count go, and A sees the card. Screenshots under
-target/e2e/.
+counts the change as waiting and its details say the host has not taken it, and why, as A's server answered: its
+computer could not save it, its disk full. The limit is lifted (space freed on A's disk): B's change lands by
+itself, the mark and the count go, and A sees the card. Screenshots under target/e2e/.
 """
 
 import resource
@@ -47,8 +47,11 @@ def test_a_change_the_hosts_full_disk_refuses_waits_and_lands_later(pair):
              "B's pill never said the change was waiting")
         assert B.find_element(*tid("connection")).get_attribute("data-status") == "connected"
         click(B, "connection")
+        # The details say why, as A's server answered: its computer could not save the change.
+        wait(B, lambda d: "its disk is full" in d.find_element(*tid("waiting-note")).text,
+             "B's details never said why the host did not take the change")
         note = find(B, "waiting-note").text
-        assert "has not taken this change yet" in note, note
+        assert note.startswith("The host has not taken this change yet. Its computer could not save it"), note
         # (A's window is not asked anything meanwhile: the limit holds WebKit's shared memory in A's app too, and
         # WebKitWebDriver's commands to it go unanswered until it is lifted.)
         time.sleep(0.3)  # the details have faded in

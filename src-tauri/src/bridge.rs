@@ -119,6 +119,15 @@ pub struct PendingChangeView {
     pub mutation: Mutation,
     pub state: ChangeStateView,
     pub queued_at: Timestamp,
+    /// While it waits: why the host did not run its last try (busy, its disk full, rate limiting), if it said.
+    pub held: Option<HeldView>,
+}
+
+/// The host's answer to a try it did not run; the change is sent again.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct HeldView {
+    pub code: Option<AppErrorCode>,
+    pub message: String,
 }
 
 /// Where a pending change stands.
@@ -156,6 +165,10 @@ impl From<&PendingChange> for PendingChangeView {
             mutation: change.mutation.clone(),
             state,
             queued_at: change.queued_at.clone(),
+            held: change.held.as_ref().map(|held| HeldView {
+                code: held.code.map(AppErrorCode::from),
+                message: held.message.clone(),
+            }),
         }
     }
 }

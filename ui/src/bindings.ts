@@ -511,6 +511,12 @@ export type HandoffOffered = {
 	member_id: MemberId | null,
 };
 
+/**  The host's answer to a try it did not run; the change is sent again. */
+export type HeldView = {
+	code: AppErrorCode | null,
+	message: string,
+};
+
 /**  An invite, read from a link. */
 export type Invite = {
 	/**  The room code, `XXXX-XXXX`. */
@@ -638,6 +644,8 @@ export type PendingChangeView = {
 	mutation: Mutation,
 	state: ChangeStateView,
 	queued_at: Timestamp,
+	/**  While it waits: why the host did not run its last try (busy, its disk full, rate limiting), if it said. */
+	held: HeldView | null,
 };
 
 /**  One member's presence: they have at least one open socket, and maybe a card open. */

@@ -28,8 +28,8 @@ pub mod trust;
 pub use api::Api;
 pub use error::ClientError;
 pub use session::{
-    BoardSession, ChangeState, ConnectionState, Origin, PendingChange, ReplicaSlot, SessionOptions,
-    Submitted, SyncEvent,
+    BoardSession, ChangeState, ConnectionState, Held, Origin, PendingChange, ReplicaSlot,
+    SessionOptions, Submitted, SyncEvent,
 };
 
 /// A random value from the OS, for reconnect jitter.

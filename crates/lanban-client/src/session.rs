@@ -18,7 +18,7 @@ mod socket;
 
 pub use options::{Origin, ReplicaSlot, SessionOptions};
 
-pub use outbox::{ChangeState, PendingChange, Submitted};
+pub use outbox::{ChangeState, Held, PendingChange, Submitted};
 
 use std::sync::{Arc, RwLock};
 use std::time::Duration;

@@ -16,6 +16,7 @@ import {
   type CommentId,
   type ItemId,
   type ConnectionView,
+  type HeldView,
   type Member,
   type MemberId,
   type PresenceEntry,
@@ -62,6 +63,8 @@ export class BoardModel {
   pendingCards = $state.raw<ReadonlySet<CardId>>(new Set());
   /** How many changes wait for the host. */
   waiting = $state.raw(0);
+  /** Why the host did not run a waiting change, if it said (its disk full, busy). */
+  held = $state.raw<HeldView | null>(null);
   /** Changes that could not be applied, for the person to apply again or discard. */
   failed = $state.raw<FailedChange[]>([]);
   presence = $state.raw<PresenceEntry[]>([]);
@@ -116,6 +119,7 @@ export class BoardModel {
     this.pendingComments = v.pendingComments;
     this.pendingCards = v.pendingCards;
     this.waiting = v.waiting;
+    this.held = v.held;
     this.failed = v.failed;
     this.presence = this.store.presence;
     this.connection = this.store.connection;

@@ -152,12 +152,12 @@ describe("pending changes", () => {
     return { store, errors, sent };
   }
 
-  const listed = (key: string, mutation: Mutation, state: PendingChangeView["state"]): PendingChangeView => ({
-    key,
-    mutation,
-    state,
-    queued_at: T,
-  });
+  const listed = (
+    key: string,
+    mutation: Mutation,
+    state: PendingChangeView["state"],
+    held: PendingChangeView["held"] = null,
+  ): PendingChangeView => ({ key, mutation, state, queued_at: T, held });
 
   it("a move shows at once, then as the session lists it, until its event arrives", async () => {
     const { store, sent } = storeWithSend();
@@ -217,6 +217,37 @@ describe("pending changes", () => {
     expect(store.view.pendingCards.size).toBe(0);
     expect(store.view.waiting).toBe(0);
     expect(store.view.byColumn.get(todo.id)!.map((c) => c.id)).toEqual(["k1", "k2", "k3"]);
+  });
+
+  it("a change the connected host did not run says why, and the reason goes once the host takes it", async () => {
+    const { store, sent } = storeWithSend();
+    void store.submit({ kind: "create_card", column: todo.id, card: { id: "k3", title: "three" } });
+    void store.submit({ kind: "create_card", column: todo.id, card: { id: "k4", title: "four" } });
+    const full = { code: "write_failed" as const, message: "the server's disk is full: nothing was changed" };
+    // The host answered the first with 507 and keeps it waiting; the second waits behind it.
+    store.receive({
+      type: "changes",
+      changes: [
+        listed(sent[0].key, sent[0].mutation, { state: "queued" }, full),
+        listed(sent[1].key, sent[1].mutation, { state: "queued" }),
+      ],
+    });
+    expect(store.view.waiting).toBe(2);
+    expect(store.view.held).toEqual(full);
+    const before = store.view.held;
+    // The same answer again (the next try) keeps the view's reason as it was.
+    store.receive({
+      type: "changes",
+      changes: [
+        listed(sent[0].key, sent[0].mutation, { state: "queued" }, { ...full }),
+        listed(sent[1].key, sent[1].mutation, { state: "queued" }),
+      ],
+    });
+    expect(store.view.held).toBe(before);
+    // The host has room again: both are sent, nothing waits, no reason.
+    store.receive({ type: "changes", changes: sent.map((s) => listed(s.key, s.mutation, { state: "sent" })) });
+    expect(store.view.waiting).toBe(0);
+    expect(store.view.held).toBeNull();
   });
 
   it("a comment shows at once, marked as sending, until its event arrives; a teammate's arrives in place", async () => {

@@ -27,6 +27,7 @@ import {
   type CommandError,
   type ConnectionView,
   type Event,
+  type HeldView,
   type Member,
   type MemberId,
   type Mutation,
@@ -73,6 +74,8 @@ export interface BoardView {
   pendingCards: ReadonlySet<CardId>;
   /** How many changes wait for the host. */
   waiting: number;
+  /** Why the host did not run the first waiting change it answered (busy, its disk full), if it said. */
+  held: HeldView | null;
   /** Changes that could not be applied, in the order they were made. */
   failed: FailedChange[];
 }
@@ -286,7 +289,7 @@ export class BoardStore {
   /** The board to paint: confirmed state plus pending changes. */
   get view(): BoardView {
     if (this.cached) return this.cached;
-    const { shown, pendingCards, waiting, failed } = this.overlay();
+    const { shown, pendingCards, waiting, held, failed } = this.overlay();
     const byColumn = new Map<ColumnId, Card[]>();
     const cardById = new Map<CardId, Card>();
     const previous0 = this.cached0;
@@ -359,6 +362,7 @@ export class BoardStore {
         previous && sameSet(previous.pendingComments, pendingComments) ? previous.pendingComments : pendingComments,
       pendingCards: previous && sameSet(previous.pendingCards, pendingCards) ? previous.pendingCards : pendingCards,
       waiting,
+      held: previous && sameHeld(previous.held, held) ? previous.held : held,
       failed: previous && sameItems(previous.failed, failed) ? previous.failed : failed,
     };
     this.cached0 = this.cached;
@@ -394,12 +398,19 @@ export class BoardStore {
   // -------------------------------------------------------------------------------------------------------------
 
   /** The confirmed state with the pending changes drawn on it. */
-  private overlay(): { shown: Snapshot; pendingCards: ReadonlySet<CardId>; waiting: number; failed: FailedChange[] } {
+  private overlay(): {
+    shown: Snapshot;
+    pendingCards: ReadonlySet<CardId>;
+    waiting: number;
+    held: HeldView | null;
+    failed: FailedChange[];
+  } {
     const state = this.state;
     const drawn: Mutation[] = [];
     const pendingCards = new Set<CardId>();
     const failed: FailedChange[] = [];
     let waiting = 0;
+    let held: HeldView | null = null;
     for (const change of this.listed) {
       if (change.state.state === "failed") {
         failed.push(change as FailedChange);
@@ -408,12 +419,15 @@ export class BoardStore {
       drawn.push(change.mutation);
       if (change.state.state === "queued") {
         waiting += 1;
+        held ??= change.held;
         const card = cardOf(change.mutation);
         if (card) pendingCards.add(card);
       }
     }
     for (const change of this.local) drawn.push(change.mutation);
-    if (!drawn.length) return { shown: state, pendingCards: NO_PENDING, waiting, failed: failed.length ? failed : NO_FAILED };
+    if (!drawn.length) {
+      return { shown: state, pendingCards: NO_PENDING, waiting, held, failed: failed.length ? failed : NO_FAILED };
+    }
     const d: Snapshot = {
       ...state,
       columns: [...state.columns],
@@ -430,6 +444,7 @@ export class BoardStore {
       shown: d,
       pendingCards: pendingCards.size ? pendingCards : NO_PENDING,
       waiting,
+      held,
       failed: failed.length ? failed : NO_FAILED,
     };
   }
@@ -486,4 +501,8 @@ function sameSet<T>(a: ReadonlySet<T>, b: ReadonlySet<T>): boolean {
   if (a.size !== b.size) return false;
   for (const x of a) if (!b.has(x)) return false;
   return true;
+}
+
+function sameHeld(a: HeldView | null, b: HeldView | null): boolean {
+  return a === b || (a !== null && b !== null && a.code === b.code && a.message === b.message);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { waitingNote } from "./waiting";
+import { heldReason, stuckNote, waitingNote } from "./waiting";
 
 describe("waitingNote", () => {
   it("counts the changes kept while the host is out of reach", () => {
@@ -18,5 +18,36 @@ describe("waitingNote", () => {
   it("says nothing when nothing waits", () => {
     expect(waitingNote("offline", 0, false)).toBe("");
     expect(waitingNote("connected", 0, true)).toBe("");
+  });
+});
+
+describe("stuckNote", () => {
+  it("says why when the host's last answer did", () => {
+    const full = { code: "write_failed" as const, message: "the server's disk is full: nothing was changed" };
+    expect(stuckNote(1, full)).toBe(
+      "The host has not taken this change yet. Its computer could not save it: its disk is full or failing. " +
+        "Lanban keeps sending it; it stays on this computer meanwhile, and the card it touches is marked.",
+    );
+    expect(stuckNote(3, full)).toContain("yet. Its computer could not save them: its disk is full or failing. Lanban");
+  });
+
+  it("says what may be the cause when the host said nothing", () => {
+    expect(stuckNote(1, null)).toBe(
+      "The host has not taken this change yet (it may be busy, or its disk full). " +
+        "Lanban keeps sending it; it stays on this computer meanwhile, and the card it touches is marked.",
+    );
+  });
+
+  it("names each refusal a host makes for now", () => {
+    expect(heldReason({ code: "rate_limited", message: "" }, 2)).toBe("It asked this app to send more slowly.");
+    expect(heldReason({ code: "unauthorized", message: "" }, 1)).toBe(
+      "It is checking this computer's access to the board.",
+    );
+    expect(heldReason({ code: "unavailable", message: "" }, 2)).toBe(
+      "It answered that it could not take them just then.",
+    );
+    expect(heldReason({ code: null, message: "The host answered 502." }, 1)).toBe(
+      "It answered that it could not take it just then.",
+    );
   });
 });

@@ -8,14 +8,17 @@ use std::time::{Duration, Instant};
 
 use lanban_core::api::{ErrorBody, ErrorCode, Snapshot};
 use lanban_core::model::Card;
-use lanban_core::mutation::{Mutation, Standing, patch_card, standing};
+use lanban_core::mutation::{Mutation, patch_card};
 use lanban_core::time::Timestamp;
 use tokio::sync::oneshot;
 use uuid::Uuid;
 
 use crate::error::ClientError;
 use crate::replica::{OutboxId, OutboxRequest, OutboxState};
-use crate::session::{ConnectionState, Shared, SyncEvent};
+use crate::session::{Shared, SyncEvent};
+
+mod sending;
+pub(crate) use sending::drain;
 
 /// How long an answered change is shown on top of the mirror at most, should its event be slow to arrive.
 const SETTLE: Duration = Duration::from_secs(10);
@@ -28,6 +31,31 @@ pub struct PendingChange {
     pub mutation: Mutation,
     pub state: ChangeState,
     pub queued_at: Timestamp,
+    /// While it waits: the host's answer to the last try it did not run (busy, its disk full, rate limiting), so
+    /// the person can be told why; `None` until the host gives such an answer, and once it takes the change.
+    pub held: Option<Held>,
+}
+
+/// The host's answer to a try it did not run, leaving the change to be sent again.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Held {
+    pub status: u16,
+    pub code: Option<ErrorCode>,
+    pub message: String,
+}
+
+impl Held {
+    fn from_answer(status: u16, body: &serde_json::Value) -> Self {
+        let error = serde_json::from_value::<ErrorBody>(body.clone()).ok();
+        Self {
+            status,
+            code: error.as_ref().map(|e| e.error.code),
+            message: error.map_or_else(
+                || format!("The host answered {status}."),
+                |e| e.error.message,
+            ),
+        }
+    }
 }
 
 /// Where a pending change stands.
@@ -73,15 +101,6 @@ struct Entry {
     answered: Option<(Instant, serde_json::Value)>,
     /// The submitter, while it waits for the outcome.
     waiter: Option<oneshot::Sender<Result<serde_json::Value, ClientError>>>,
-}
-
-/// The outcome of one attempt to send an entry.
-enum Outcome {
-    Done(serde_json::Value),
-    /// Refused: how it is listed, what a waiting submitter hears, and the answer kept in the replica.
-    Refused(ChangeState, ClientError, serde_json::Value),
-    /// No answer (the host is out of reach, busy, or restarting): send it again later.
-    Retry,
 }
 
 impl Outbox {
@@ -271,6 +290,7 @@ impl Shared {
                 mutation,
                 state: ChangeState::Queued,
                 queued_at: Timestamp::now(),
+                held: None,
             },
             kept,
             request,
@@ -306,6 +326,7 @@ impl Shared {
                     mutation,
                     state,
                     queued_at: entry.created_at.clone(),
+                    held: None,
                 },
                 kept: Some(entry.id),
                 request: entry.request,
@@ -335,13 +356,6 @@ impl Shared {
     }
 }
 
-/// The error code of an answer's body, if it is an error body.
-fn error_code(body: &serde_json::Value) -> Option<ErrorCode> {
-    serde_json::from_value::<ErrorBody>(body.clone())
-        .ok()
-        .map(|e| e.error.code)
-}
-
 /// The failed state for an answer.
 fn failed_state(status: u16, body: &serde_json::Value, current: Option<Card>) -> ChangeState {
     let error = serde_json::from_value::<ErrorBody>(body.clone()).ok();
@@ -355,170 +369,4 @@ fn failed_state(status: u16, body: &serde_json::Value, current: Option<Card>) ->
         ),
         current: current.map(Box::new),
     }
-}
-
-/// The task that sends the outbox, in order, whenever the host is reachable and the mirror has caught up.
-pub(crate) async fn drain(shared: Arc<Shared>) {
-    let mut stop = shared.stop.subscribe();
-    let mut connection = shared.connection.subscribe();
-    let mut caught_up = shared.caught_up.subscribe();
-    loop {
-        let next = {
-            let ready = *connection.borrow() == ConnectionState::Connected
-                && *caught_up.borrow()
-                && !shared.has_moved();
-            let outbox = shared.outbox();
-            let queued = outbox
-                .entries
-                .iter()
-                .find(|e| e.change.state == ChangeState::Queued);
-            queued
-                .filter(|_| ready)
-                .map(|e| (e.change.clone(), e.request.clone()))
-        };
-        let Some((change, request)) = next else {
-            tokio::select! {
-                () = shared.outbox_wake.notified() => {}
-                _ = connection.changed() => {}
-                _ = caught_up.changed() => {}
-                _ = stop.wait_for(|s| *s) => return,
-            }
-            continue;
-        };
-        match send(&shared, &change, &request).await {
-            Outcome::Retry => {
-                tokio::select! {
-                    () = tokio::time::sleep(Duration::from_millis(500)) => {}
-                    _ = stop.wait_for(|s| *s) => return,
-                }
-            }
-            outcome => record(&shared, change.key, outcome),
-        }
-    }
-}
-
-/// Sends one change (or finds it need not go).
-async fn send(shared: &Shared, change: &PendingChange, request: &OutboxRequest) -> Outcome {
-    if let Mutation::UpdateCard {
-        card,
-        patch,
-        base: Some(base),
-    } = &change.mutation
-    {
-        // This person's earlier edits of the card are not a teammate's: count them in.
-        let now = shared.card_as_sent(*card);
-        if let Some(now) = now {
-            match standing(patch, base, &now) {
-                Standing::Send => {}
-                Standing::Applied => {
-                    return Outcome::Done(serde_json::to_value(&now).unwrap_or_default());
-                }
-                Standing::Collides => return collision(now),
-            }
-        }
-    }
-    let key = request.idempotency_key.to_string();
-    let method = request.method.clone();
-    let sent = shared
-        .api()
-        .send_kept(&key, method, &request.path, request.body.as_deref())
-        .await;
-    let (status, body) = match sent {
-        Ok(answer) => answer,
-        Err(err) => {
-            tracing::debug!(error = %err, "a kept change did not get an answer; it goes again later");
-            return Outcome::Retry;
-        }
-    };
-    let mutation = &change.mutation;
-    match status {
-        200..=299 => Outcome::Done(body),
-        // The target is gone: a delete has reached its goal; a create was applied once and deleted since.
-        404 | 410 if mutation.is_delete() => Outcome::Done(serde_json::Value::Null),
-        410 if mutation.is_create() => Outcome::Done(serde_json::Value::Null),
-        // Not run (busy, restarting, rate limited, or the member's access is being checked): try again later.
-        429 | 500..=599 | 401 => Outcome::Retry,
-        // The board moved: the change goes to its new host, from the session opened there.
-        409 if error_code(&body) == Some(ErrorCode::BoardMoved) => Outcome::Retry,
-        _ => {
-            let error = serde_json::from_value::<ErrorBody>(body.clone()).ok();
-            let err = match error {
-                Some(error) => ClientError::from_body(status, error, None),
-                None => ClientError::Protocol(format!("HTTP {status}")),
-            };
-            Outcome::Refused(failed_state(status, &body, None), err, body)
-        }
-    }
-}
-
-/// A card edit that collides with a teammate's change to the same field: refused here, as the host would refuse
-/// a stale `version` (409 `version_conflict` with the card as it is now).
-fn collision(now: Card) -> Outcome {
-    let message = "A teammate changed this card in the same place meanwhile.";
-    let body = serde_json::json!({
-        "error": {"code": ErrorCode::VersionConflict, "message": message},
-        "current": now,
-    });
-    let err = serde_json::from_value::<ErrorBody>(body.clone()).map_or_else(
-        |_| ClientError::Protocol(message.to_owned()),
-        |error| ClientError::from_body(409, error, None),
-    );
-    Outcome::Refused(failed_state(409, &body, None), err, body)
-}
-
-/// Records an outcome: in the replica, in the list, and for a submitter still waiting.
-fn record(shared: &Shared, key: Uuid, outcome: Outcome) {
-    let mut outbox = shared.outbox();
-    let Some(at) = outbox.entries.iter().position(|e| e.change.key == key) else {
-        return;
-    };
-    let entry = &mut outbox.entries[at];
-    let kept = entry.kept.zip(shared.keep_slot.as_ref());
-    match outcome {
-        Outcome::Done(answer) => {
-            if let Some((id, slot)) = kept
-                && let Err(err) = slot.replica.record_answer(id, 200, &answer)
-            {
-                tracing::warn!(error = %err, "cannot record a change's answer");
-            }
-            entry.change.state = ChangeState::Sent;
-            entry.answered = Some((Instant::now(), answer.clone()));
-            if let Some(waiter) = entry.waiter.take() {
-                let _ = waiter.send(Ok(answer));
-            }
-        }
-        Outcome::Refused(state, err, body) => {
-            // A submitter still waiting hears the refusal at once (and the change is dropped, as before the
-            // outbox); otherwise it stays listed as failed for the person to decide.
-            let told = entry
-                .waiter
-                .take()
-                .is_some_and(|waiter| waiter.send(Err(err)).is_ok());
-            let status = match &state {
-                ChangeState::Failed { status, .. } => *status,
-                _ => 409,
-            };
-            if let Some((id, slot)) = kept {
-                let recorded = if told {
-                    slot.replica.discard(id)
-                } else {
-                    slot.replica.record_answer(id, status, &body)
-                };
-                if let Err(err) = recorded {
-                    tracing::warn!(error = %err, "cannot record a change's refusal");
-                }
-            }
-            if told {
-                outbox.entries.remove(at);
-            } else {
-                entry.change.state = state;
-            }
-        }
-        Outcome::Retry => return,
-    }
-    shared.announce(&outbox);
-    drop(outbox);
-    // The event may have come before the answer: settle now (the mirror's lock first, as everywhere).
-    let mirror = shared.state.read().unwrap_or_else(|e| e.into_inner());
-    shared.settle(&mirror);
 }
