@@ -4,9 +4,8 @@
 mod common;
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use common::{PATIENCE, quick};
+use common::{PATIENCE, changes_until, join, quick};
 use lanban_client::{Api, BoardSession, ChangeState, ConnectionState, PendingChange};
 use lanban_core::api::{CreateCard, CreateColumn, ErrorCode};
 use lanban_core::ids::ColumnId;
@@ -35,23 +34,6 @@ fn create(column: ColumnId, title: &str) -> Mutation {
     }
 }
 
-async fn changes_until(
-    session: &BoardSession,
-    done: impl Fn(&[PendingChange]) -> bool,
-) -> Vec<PendingChange> {
-    let waited = tokio::time::timeout(PATIENCE, async {
-        loop {
-            let changes = session.changes();
-            if done(&changes) {
-                return changes;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    })
-    .await;
-    waited.unwrap_or_else(|_| panic!("the changes never settled: {:#?}", session.changes()))
-}
-
 #[tokio::test]
 async fn a_change_the_host_does_not_run_for_now_waits_with_its_reason_and_goes_once_it_does() {
     let dir = tempfile::tempdir().unwrap();
@@ -66,12 +48,7 @@ async fn a_change_the_host_does_not_run_for_now_waits_with_its_reason_and_goes_o
         ..Default::default()
     };
     let todo = hana.create_column(board, &todo).await.unwrap().id;
-    let joined = Api::new(&url)
-        .unwrap()
-        .join(&created.room_code.to_string(), "Bea")
-        .await
-        .unwrap();
-    let bea = Api::new(&url).unwrap().with_token(&joined.token);
+    let (bea, _) = join(&url, &created.room_code.to_string(), "Bea").await;
     let session = Arc::new(BoardSession::open_with(bea, board, quick()).await.unwrap());
     session
         .wait_for_connection(|s| *s == ConnectionState::Connected, PATIENCE)

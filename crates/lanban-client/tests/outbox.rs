@@ -4,9 +4,7 @@
 
 mod common;
 
-use std::time::Duration;
-
-use common::{PATIENCE, card, quick, start};
+use common::{PATIENCE, card, changes_until, join, quick, start};
 use lanban_client::replica::{HostKey, Replica};
 use lanban_client::{
     Api, BoardSession, ChangeState, ConnectionState, PendingChange, ReplicaSlot, Submitted,
@@ -37,24 +35,6 @@ fn new_card(column: ColumnId, title: &str) -> (CardId, Mutation) {
         },
     };
     (id, create)
-}
-
-/// Waits until the session's pending changes satisfy `done`.
-async fn changes_until(
-    session: &BoardSession,
-    done: impl Fn(&[PendingChange]) -> bool,
-) -> Vec<PendingChange> {
-    let waited = tokio::time::timeout(PATIENCE, async {
-        loop {
-            let changes = session.changes();
-            if done(&changes) {
-                return changes;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    })
-    .await;
-    waited.unwrap_or_else(|_| panic!("the changes never settled: {:#?}", session.changes()))
 }
 
 fn retitled(title: &str) -> UpdateCard {
@@ -99,12 +79,7 @@ async fn launch() -> Launch {
         card(&hana, todo, "Venue").await,
         card(&hana, todo, "Old idea").await,
     );
-    let joined = Api::new(&url)
-        .unwrap()
-        .join(&created.room_code.to_string(), "Bea")
-        .await
-        .unwrap();
-    let bea = Api::new(&url).unwrap().with_token(&joined.token);
+    let (bea, _) = join(&url, &created.room_code.to_string(), "Bea").await;
     let copies = tempfile::tempdir().unwrap();
     let slot = ReplicaSlot {
         replica: Replica::open(copies.path().join("replicas.sqlite")).unwrap(),

@@ -6,7 +6,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{PATIENCE, eventually, quick, start};
+use common::{PATIENCE, eventually, join, quick, start};
 use lanban_client::replica::{HostKey, Replica};
 use lanban_client::{Api, BoardSession, ConnectionState, Origin, ReplicaSlot, SyncEvent};
 use lanban_core::api::{CreateCard, CreateColumn, Snapshot};
@@ -58,12 +58,7 @@ async fn hanas_board_with_bea(server: &lanban_server::RunningServer) -> Joined {
         ..Default::default()
     };
     let column = hana.create_column(board, &column).await.unwrap();
-    let joined = Api::new(&server.url())
-        .unwrap()
-        .join(&created.room_code.to_string(), "Bea")
-        .await
-        .unwrap();
-    let bea = Api::new(&server.url()).unwrap().with_token(&joined.token);
+    let (bea, joined) = join(&server.url(), &created.room_code.to_string(), "Bea").await;
     Joined {
         hana,
         bea,
@@ -212,12 +207,7 @@ async fn a_session_follows_its_host_to_another_address() {
         .with_token(&server.host_token);
     let created = host.create_board("Launch", "Hana").await.unwrap();
     let board = created.board.id;
-    let joined = Api::new(&server.url())
-        .unwrap()
-        .join(&created.room_code.to_string(), "Bea")
-        .await
-        .unwrap();
-    let bea = Api::new(&server.url()).unwrap().with_token(&joined.token);
+    let (bea, _) = join(&server.url(), &created.room_code.to_string(), "Bea").await;
     let session = BoardSession::open_with(bea, board, quick()).await.unwrap();
     session
         .wait_for_connection(|s| *s == ConnectionState::Connected, PATIENCE)

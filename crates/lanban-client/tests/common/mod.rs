@@ -9,8 +9,8 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use lanban_client::{Api, SessionOptions};
-use lanban_core::api::{CreateCard, CreateColumn};
+use lanban_client::{Api, BoardSession, PendingChange, SessionOptions};
+use lanban_core::api::{CreateCard, CreateColumn, Joined};
 use lanban_core::ids::{BoardId, ColumnId};
 use lanban_core::model::{Card, Column};
 use lanban_server::{Config, JoinLimits, RunningServer};
@@ -75,4 +75,33 @@ pub async fn eventually(done: impl Fn() -> bool, what: &str) {
     })
     .await
     .unwrap_or_else(|_| panic!("never: {what}"));
+}
+
+/// Waits until the session's pending changes satisfy `done`.
+pub async fn changes_until(
+    session: &BoardSession,
+    done: impl Fn(&[PendingChange]) -> bool,
+) -> Vec<PendingChange> {
+    let waited = tokio::time::timeout(PATIENCE, async {
+        loop {
+            let changes = session.changes();
+            if done(&changes) {
+                return changes;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    waited.unwrap_or_else(|_| panic!("the changes never settled: {:#?}", session.changes()))
+}
+
+/// `name` joins the board with `room_code` on the server at `url`: their own `Api`, and what the join answered.
+pub async fn join(url: &str, room_code: &str, name: &str) -> (Api, Joined) {
+    let joined = Api::new(url)
+        .unwrap()
+        .join(room_code, name)
+        .await
+        .expect("the member joins");
+    let api = Api::new(url).unwrap().with_token(&joined.token);
+    (api, joined)
 }
