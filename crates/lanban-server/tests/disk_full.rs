@@ -1,21 +1,22 @@
-//! A full disk: the real `lanban-server` binary runs with a limit on how large a file it may write (`ulimit -f`,
-//! with `SIGXFSZ` ignored: a write past the limit then fails with `EFBIG`, as one on a full disk fails with
-//! `ENOSPC`), while a member keeps creating cards with long descriptions until the server's writes fail. Every
-//! failed request is answered `507 write_failed` and changes nothing: no event goes out for it, its
-//! `Idempotency-Key` is not used up, and reads go on. Then the limit is lifted while the server runs (space freed
-//! on the disk): the refused create sent again and a new one succeed and are told in order. After a kill -9 and a
-//! restart, the cards kept are exactly the ones acknowledged, the board's log has no gap, and SQLite's integrity
-//! check passes.
+//! A full disk, two ways: the real `lanban-server` binary runs on a small tmpfs of its own (in a mount namespace
+//! of the test's: a write past it fails with `ENOSPC`, as on a full disk), or with a limit on how large a file it
+//! may write (`ulimit -f`, with `SIGXFSZ` ignored: a write past it fails with `EFBIG`, as on a failing disk). A
+//! member keeps creating cards with long descriptions until the server's writes fail. Every failed request is
+//! answered `507 write_failed` (saying the disk is full, on the full one) and changes nothing: no event goes out for
+//! it, its `Idempotency-Key` is not used up, and reads go on. Then room is made while the server runs (the tmpfs
+//! grows, the limit is lifted): the refused create sent again and a new one succeed and are told in order. After a
+//! kill -9 and a restart on the same disk, the cards kept are exactly the ones acknowledged, the board's log has
+//! no gap, and SQLite's integrity check passes.
 
 #![cfg(target_os = "linux")]
 
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use common::crash::all_events;
-use common::process::{Server, free_port, wait_healthy};
+use common::process::{Server, SmallDisk, free_port, wait_healthy};
 use futures_util::StreamExt;
 use lanban_client::Api;
 use lanban_core::api::CreateCard;
@@ -31,6 +32,9 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 /// database after its migrations and a few hundred cards, so the limit is met within a short run.
 const LIMIT_BLOCKS: u64 = 6 * 1024;
 
+/// The small disk's size, in KiB: the database after its migrations and a few dozen cards.
+const SMALL_DISK_KIB: u64 = 4 * 1024;
+
 /// Attempts before the test gives up waiting for the limit (a card with its event and its answer kept for its
 /// `Idempotency-Key` takes ~100 KiB of WAL and database: ~30 fill it).
 const MAX_ATTEMPTS: usize = 2_000;
@@ -41,17 +45,52 @@ const FAILURES_IN_A_ROW: usize = 10;
 /// A server process, killed (SIGKILL) when dropped: at the end of the test, or when an assertion fails first.
 struct Running(Server);
 
-impl Running {
-    /// The binary on `data`, under `ulimit -S -f blocks` when given.
-    fn start(data: &Path, port: u16, blocks: Option<u64>) -> Running {
-        Running(match blocks {
-            Some(blocks) => Server::start_limited(data, port, blocks),
-            None => Server::start(data, port),
+/// How the disk fills up.
+enum Disk {
+    /// A tmpfs of `SMALL_DISK_KIB` of the test's own: writes past it fail with `ENOSPC`.
+    Small(SmallDisk),
+    /// No file may grow past `LIMIT_BLOCKS` (`ulimit -f`): writes past it fail with `EFBIG`, as an I/O error.
+    FileSizeLimit,
+}
+
+impl Disk {
+    /// Starts the binary on `data`, the disk full or (once `roomy`) with room again.
+    fn start(&self, data: &Path, port: u16, roomy: bool) -> Running {
+        Running(match self {
+            Disk::Small(disk) => Server::start_on(disk, data, port),
+            Disk::FileSizeLimit if roomy => Server::start(data, port),
+            Disk::FileSizeLimit => Server::start_limited(data, port, LIMIT_BLOCKS),
         })
     }
 
-    fn id(&self) -> u32 {
-        self.0.child.id()
+    /// Makes room while `server` runs (space freed on the disk).
+    fn make_room(&self, server: &Running) {
+        match self {
+            Disk::Small(disk) => disk.resize(16 * SMALL_DISK_KIB),
+            Disk::FileSizeLimit => rlimit::prlimit(
+                i32::try_from(server.0.child.id()).expect("a pid"),
+                rlimit::Resource::FSIZE,
+                Some((rlimit::INFINITY, rlimit::INFINITY)),
+                None,
+            )
+            .expect("the limit is lifted"),
+        }
+    }
+
+    /// Where the test reads `data`'s files (from outside the small disk's namespace).
+    fn files(&self, data: &Path) -> PathBuf {
+        match self {
+            Disk::Small(disk) => disk.outside(data),
+            Disk::FileSizeLimit => data.to_owned(),
+        }
+    }
+
+    /// What a refusal says of the disk.
+    fn says(&self) -> &'static str {
+        match self {
+            Disk::Small(_) => "disk is full",
+            Disk::FileSizeLimit => "could not write to its disk",
+        }
     }
 }
 
@@ -103,12 +142,25 @@ impl Writer {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_disk_fails_writes_cleanly_and_loses_no_acknowledged_one() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let data = dir.path().join("data");
+    let disk = SmallDisk::mount(&dir.path().join("disk"), SMALL_DISK_KIB);
+    let data = disk.dir.join("data");
+    fills_up(Disk::Small(disk), &data).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_disk_fails_writes_cleanly_and_loses_no_acknowledged_one() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    fills_up(Disk::FileSizeLimit, &dir.path().join("data")).await;
+}
+
+/// The scenario: writes until the disk refuses them, room made, kill -9, restart; `data` as the server sees it.
+async fn fills_up(disk: Disk, data: &Path) {
+    let files = disk.files(data);
     let port = free_port();
     let url = format!("http://127.0.0.1:{port}");
-    let server = Running::start(&data, port, Some(LIMIT_BLOCKS));
+    let server = disk.start(data, port, false);
     wait_healthy(&url).await;
-    let host_token = std::fs::read_to_string(data.join("host-token"))
+    let host_token = std::fs::read_to_string(files.join("host-token"))
         .expect("the host credential")
         .trim()
         .to_owned();
@@ -182,7 +234,7 @@ async fn a_full_disk_fails_writes_cleanly_and_loses_no_acknowledged_one() {
         assert!(
             body["error"]["message"]
                 .as_str()
-                .is_some_and(|m| m.contains("nothing was changed")),
+                .is_some_and(|m| m.contains("nothing was changed") && m.contains(disk.says())),
             "{title}: {body}"
         );
     }
@@ -211,13 +263,7 @@ async fn a_full_disk_fails_writes_cleanly_and_loses_no_acknowledged_one() {
 
     // Room again, the server still running (as when someone frees space on the disk): the refused create sent
     // again with its key, then a new one, are acknowledged, told, and take the next seqs.
-    rlimit::prlimit(
-        i32::try_from(server.id()).expect("a pid"),
-        rlimit::Resource::FSIZE,
-        Some((rlimit::INFINITY, rlimit::INFINITY)),
-        None,
-    )
-    .expect("the limit is lifted");
+    disk.make_room(&server);
     let more = [outcome.refused[0].0.clone(), "card after room".to_owned()];
     for title in &more {
         let (status, body) = writer.create(title).await;
@@ -232,7 +278,7 @@ async fn a_full_disk_fails_writes_cleanly_and_loses_no_acknowledged_one() {
     drop(server); // SIGKILL
     let port = free_port();
     let url = format!("http://127.0.0.1:{port}");
-    let server = Running::start(&data, port, None);
+    let server = disk.start(data, port, true);
     wait_healthy(&url).await;
     let host = Api::new(&url).expect("a URL").with_token(&host_token);
     let snapshot = host.snapshot(board).await.expect("the board reads");
@@ -252,7 +298,16 @@ async fn a_full_disk_fails_writes_cleanly_and_loses_no_acknowledged_one() {
     assert_eq!(events.last().map(|e| e.seq), Some(snapshot.seq));
     drop(server);
 
-    let conn = rusqlite::Connection::open(data.join("lanban.sqlite")).expect("the database opens");
+    // SQLite resolves the link `/proc/<pid>/root` names into the machine's own `/`, so it checks a copy of the
+    // database and its write-ahead log as the killed server left them.
+    let copy = tempfile::tempdir().expect("temp dir");
+    for name in ["lanban.sqlite", "lanban.sqlite-wal"] {
+        if files.join(name).exists() {
+            std::fs::copy(files.join(name), copy.path().join(name)).expect("the database copies");
+        }
+    }
+    let conn =
+        rusqlite::Connection::open(copy.path().join("lanban.sqlite")).expect("the database opens");
     let integrity: String = conn
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .expect("integrity check");

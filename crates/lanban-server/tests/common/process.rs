@@ -1,6 +1,7 @@
 //! The real `lanban-server` binary as a child process, for tests that kill it, signal it or measure it.
 
-use std::path::Path;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -34,6 +35,18 @@ impl Server {
                     &blocks.to_string(),
                     &format!("127.0.0.1:{port}"),
                 ])
+                .arg(data),
+        )
+    }
+
+    /// As [`Server::start`], inside `disk`'s mount namespace, so `data` (under its mount point) is on it.
+    #[allow(dead_code)] // not every test binary that shares this module uses it
+    pub fn start_on(disk: &SmallDisk, data: &Path, port: u16) -> Server {
+        Self::quiet(
+            Command::new("nsenter")
+                .args(["--target", &disk.holder.id().to_string(), "--mount", "--"])
+                .arg(env!("CARGO_BIN_EXE_lanban-server"))
+                .args(["--bind", &format!("127.0.0.1:{port}"), "--data"])
                 .arg(data),
         )
     }
@@ -123,5 +136,77 @@ pub async fn launch(data: &Path) -> Launched {
         url,
         host,
         host_token,
+    }
+}
+
+/// A small disk of a test's own: a tmpfs of a given size mounted on a directory in a mount namespace that only a
+/// holder process (a `sleep`) and the servers started on it ([`Server::start_on`]) see; the machine's mounts are
+/// untouched, and the tmpfs goes with the holder. A write past its size fails with `ENOSPC`, as on a full disk.
+/// Needs root (CI runs as root).
+#[allow(dead_code)] // not every test binary that shares this module uses it
+pub struct SmallDisk {
+    holder: Child,
+    /// The mount point, as the servers on it see it.
+    pub dir: PathBuf,
+}
+
+#[allow(dead_code)]
+impl SmallDisk {
+    /// Mounts a tmpfs of `kib` KiB on `dir` (created if missing) in a new mount namespace.
+    pub fn mount(dir: &Path, kib: u64) -> SmallDisk {
+        std::fs::create_dir_all(dir).expect("the mount point");
+        let mut holder = Command::new("unshare")
+            .args(["--mount", "--propagation", "private", "sh", "-c"])
+            .arg(r#"mount -t tmpfs -o size="$1"k lanban-test "$2" && echo mounted && exec sleep 3600"#)
+            .args(["sh", &kib.to_string()])
+            .arg(dir)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("unshare runs (this test mounts a small disk in a mount namespace of its own and must run as root; CI does)");
+        let mut line = String::new();
+        let stdout = holder.stdout.take().expect("the holder's output");
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("the holder says whether it mounted");
+        assert_eq!(
+            line.trim(),
+            "mounted",
+            "could not mount a tmpfs in a mount namespace (this test must run as root; CI does)"
+        );
+        SmallDisk {
+            holder,
+            dir: dir.to_owned(),
+        }
+    }
+
+    /// Where `path` (on the disk, as its servers see it) is seen from outside the namespace.
+    pub fn outside(&self, path: &Path) -> PathBuf {
+        let relative = path.strip_prefix("/").unwrap_or(path);
+        Path::new(&format!("/proc/{}/root", self.holder.id())).join(relative)
+    }
+
+    /// Gives the disk `kib` KiB in all, its servers still running on it (as when space is freed).
+    pub fn resize(&self, kib: u64) {
+        let status = Command::new("nsenter")
+            .args([
+                "--target",
+                &self.holder.id().to_string(),
+                "--mount",
+                "--",
+                "mount",
+                "-o",
+            ])
+            .arg(format!("remount,size={kib}k"))
+            .arg(&self.dir)
+            .status()
+            .expect("nsenter runs");
+        assert!(status.success(), "the tmpfs could not be resized");
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = self.holder.kill();
+        let _ = self.holder.wait();
     }
 }
