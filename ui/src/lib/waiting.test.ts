@@ -50,4 +50,16 @@ describe("stuckNote", () => {
       "It answered that it could not take it just then.",
     );
   });
+
+  it("tells the host of its own computer, and that it keeps trying while the app is open", () => {
+    const full = { code: "write_failed" as const, message: "the server's disk is full: nothing was changed" };
+    expect(stuckNote(1, full, true)).toBe(
+      "This computer could not save this change: its disk is full or failing. " +
+        "Lanban keeps trying while the app is open, and the card it touches is marked.",
+    );
+    expect(stuckNote(2, null, true)).toBe(
+      "This computer's board has not taken these changes yet (it may be busy). " +
+        "Lanban keeps trying while the app is open, and the cards they touch are marked.",
+    );
+  });
 });

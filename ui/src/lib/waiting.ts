@@ -34,9 +34,21 @@ export function heldReason(held: HeldView | null, count: number): string | null 
 }
 
 /** The pill's details once changes have waited with the host there: what is happening, why if the host said,
- *  and that nothing is lost. */
-export function stuckNote(count: number, held: HeldView | null): string {
+ *  and what becomes of them. `hosting`: this computer is the host (its own server did not take them; it keeps
+ *  them only while the app runs, as a host keeps no copy besides its board). */
+export function stuckNote(count: number, held: HeldView | null, hosting = false): string {
   const one = count === 1;
+  if (hosting) {
+    const what = one ? "this change" : "these changes";
+    const why =
+      held?.code === "write_failed"
+        ? `This computer could not save ${what}: its disk is full or failing.`
+        : `This computer's board has not taken ${what} yet (it may be busy).`;
+    const rest = one
+      ? "Lanban keeps trying while the app is open, and the card it touches is marked."
+      : "Lanban keeps trying while the app is open, and the cards they touch are marked.";
+    return `${why} ${rest}`;
+  }
   const reason = heldReason(held, count);
   const start = one ? "The host has not taken this change yet" : "The host has not taken these changes yet";
   const why = reason ? `. ${reason}` : " (it may be busy, or its disk full).";
