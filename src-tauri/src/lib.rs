@@ -43,11 +43,14 @@ use crate::recent::Recent;
 use crate::replicas::Replicas;
 use crate::state::Active;
 
-/// Sent when the window is asked to close while teammates are connected to this computer's server.
+/// Sent when the window is asked to close while teammates are connected to this computer's server, or while
+/// changes made here are not saved anywhere yet (the board's own server has not taken them).
 #[derive(Debug, Clone, Serialize, specta::Type, tauri_specta::Event)]
 pub struct QuitRequested {
     /// Teammates connected right now.
     pub connected: u32,
+    /// Changes made here that would be lost (see [`Active::unsaved_changes`]).
+    pub unsaved: u32,
 }
 
 /// The typed command and event registry; also what generates `ui/src/bindings.ts`.
@@ -188,10 +191,15 @@ pub fn build_app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         .on_window_event(|window, event| {
             if let tauri::WindowEvent::CloseRequested { api, .. } = event {
                 let connected = teammates_online(window.app_handle());
-                if connected > 0 {
+                let unsaved = window
+                    .app_handle()
+                    .try_state::<Active>()
+                    .map_or(0, |active| active.unsaved_changes());
+                if connected > 0 || unsaved > 0 {
                     api.prevent_close();
                     let _ = QuitRequested {
                         connected: u32::try_from(connected).unwrap_or(u32::MAX),
+                        unsaved: u32::try_from(unsaved).unwrap_or(u32::MAX),
                     }
                     .emit(window);
                 }

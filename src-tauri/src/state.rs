@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use lanban_client::BoardSession;
+use lanban_client::{BoardSession, ChangeState};
 use lanban_core::model::Member;
 use tauri::ipc::Channel;
 use tokio::sync::Mutex;
@@ -68,6 +68,21 @@ impl Active {
         }
     }
 
+    /// Changes made on this computer that the board does not have yet and that no copy on disk keeps: lost if
+    /// the app quits now. A joined board's are kept in its copy; a hosted board keeps none besides the board
+    /// itself, so they are the changes its own server has not taken (its disk full, say).
+    pub fn unsaved_changes(&self) -> usize {
+        // The lock is held for moments and never across an await: try a few times rather than block the
+        // window's thread (and answer none, as before this was asked, should it stay taken).
+        for _ in 0..100 {
+            if let Ok(board) = self.board.try_lock() {
+                return board.as_ref().map_or(0, |board| unsaved(&board.session));
+            }
+            std::thread::yield_now();
+        }
+        0
+    }
+
     /// Starts forwarding the open board's changes to `channel` after `seen` (the seq of the snapshot the window
     /// painted), replacing an earlier bridge.
     pub async fn watch(&self, channel: Channel<BridgeMessage>, seen: u64) -> CommandResult<()> {
@@ -81,6 +96,162 @@ impl Active {
     }
 }
 
+/// `session`'s changes that are neither on the board nor kept on disk.
+fn unsaved(session: &BoardSession) -> usize {
+    if session.replica_slot().is_some() {
+        return 0;
+    }
+    session
+        .changes()
+        .iter()
+        .filter(|change| change.state == ChangeState::Queued)
+        .count()
+}
+
 fn not_open() -> CommandError {
     CommandError::new(AppErrorCode::NotOpen, "No board is open.")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use lanban_client::replica::{HostKey, Replica};
+    use lanban_client::{Api, ConnectionState, ReplicaSlot};
+    use lanban_core::api::{CreateCard, CreateColumn};
+    use lanban_core::ids::{BoardId, ColumnId};
+    use lanban_core::mutation::Mutation;
+    use lanban_server::{Config, RunningServer};
+    use uuid::Uuid;
+
+    use super::*;
+
+    fn create(column: ColumnId, title: &str) -> Mutation {
+        Mutation::CreateCard {
+            column,
+            card: CreateCard {
+                title: title.into(),
+                ..Default::default()
+            },
+        }
+    }
+
+    /// `session`, open, as the active board.
+    async fn active(session: BoardSession, me: Member, board: BoardId) -> Active {
+        session
+            .wait_for_connection(
+                |s| *s == ConnectionState::Connected,
+                Duration::from_secs(15),
+            )
+            .await
+            .unwrap();
+        let active = Active::default();
+        active
+            .replace(Some(ActiveBoard {
+                session: Arc::new(session),
+                bridge: None,
+                follower: None,
+                me,
+                key: RecentKey {
+                    board_id: board,
+                    host: "local".into(),
+                },
+            }))
+            .await;
+        active
+    }
+
+    /// Waits until `active` counts `n` unsaved changes.
+    async fn counts(active: &Active, n: usize) {
+        tokio::time::timeout(Duration::from_secs(15), async {
+            while active.unsaved_changes() != n {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        })
+        .await
+        .unwrap_or_else(|_| panic!("{} unsaved, not {n}", active.unsaved_changes()));
+    }
+
+    #[tokio::test]
+    async fn changes_the_board_does_not_have_count_as_unsaved_unless_a_copy_keeps_them() {
+        // A server that takes one change a minute from each member: the next one waits.
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = Config::new(dir.path());
+        config.changes_per_minute = 1;
+        let server = RunningServer::start(config, "127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap();
+        let url = server.url();
+        let created = Api::new(&url)
+            .unwrap()
+            .with_token(&server.host_token)
+            .create_board("Launch", "Ada")
+            .await
+            .unwrap();
+        let board = created.board.id;
+        let ada = Api::new(&url).unwrap().with_token(&created.token);
+        let todo = CreateColumn {
+            title: "Todo".into(),
+            ..Default::default()
+        };
+        let todo = ada.create_column(board, &todo).await.unwrap().id;
+
+        // The host's own session keeps no copy: a change its server has not taken would be lost on quitting.
+        let session = BoardSession::open(ada.clone(), board).await.unwrap();
+        let hosting = active(session, created.member.clone(), board).await;
+        assert_eq!(hosting.unsaved_changes(), 0);
+        let session = hosting.session().await.unwrap();
+        let waits = tokio::spawn(async move {
+            session
+                .submit(Uuid::now_v7(), create(todo, "One too many"))
+                .await
+        });
+        counts(&hosting, 1).await;
+        waits.abort();
+
+        // A joined board's session keeps its changes in its copy: nothing would be lost.
+        let joined = Api::new(&url)
+            .unwrap()
+            .join(&created.room_code.to_string(), "Bea")
+            .await
+            .unwrap();
+        let bea = Api::new(&url).unwrap().with_token(&joined.token);
+        bea.create_card(
+            todo,
+            &CreateCard {
+                title: "Bea's one".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let copies = tempfile::tempdir().unwrap();
+        let slot = ReplicaSlot {
+            replica: Replica::open(copies.path().join("replicas.sqlite")).unwrap(),
+            host: HostKey::new(format!("plain:{}", server.addr)),
+        };
+        let session = BoardSession::open_replicated(bea, board, Default::default(), slot)
+            .await
+            .unwrap();
+        let member = active(session, joined.member.clone(), board).await;
+        let session = member.session().await.unwrap();
+        let waits = tokio::spawn(async move {
+            session
+                .submit(Uuid::now_v7(), create(todo, "Bea's two"))
+                .await
+        });
+        tokio::time::timeout(Duration::from_secs(15), async {
+            let session = member.session().await.unwrap();
+            while !session.changes().iter().any(|c| c.held.is_some()) {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        })
+        .await
+        .expect("Bea's second change waits");
+        assert_eq!(member.unsaved_changes(), 0);
+        waits.abort();
+        member.replace(None).await;
+        hosting.replace(None).await;
+        server.stop().await.unwrap();
+    }
 }

@@ -662,10 +662,15 @@ export type PresentedHost = {
 	phrase: string,
 };
 
-/**  Sent when the window is asked to close while teammates are connected to this computer's server. */
+/**
+ *  Sent when the window is asked to close while teammates are connected to this computer's server, or while
+ *  changes made here are not saved anywhere yet (the board's own server has not taken them).
+ */
 export type QuitRequested = {
 	/**  Teammates connected right now. */
 	connected: number,
+	/**  Changes made here that would be lost (see [`Active::unsaved_changes`]). */
+	unsaved: number,
 };
 
 /**  A recent board as the start screen shows it (no token). */
