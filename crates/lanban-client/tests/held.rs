@@ -5,9 +5,9 @@ mod common;
 
 use std::sync::Arc;
 
-use common::{PATIENCE, changes_until, join, quick};
+use common::{PATIENCE, changes_until, column, join, quick};
 use lanban_client::{Api, BoardSession, ChangeState, ConnectionState, PendingChange};
-use lanban_core::api::{CreateCard, CreateColumn, ErrorCode};
+use lanban_core::api::{CreateCard, ErrorCode};
 use lanban_core::ids::ColumnId;
 use lanban_core::mutation::Mutation;
 use lanban_server::RunningServer;
@@ -43,11 +43,7 @@ async fn a_change_the_host_does_not_run_for_now_waits_with_its_reason_and_goes_o
     let created = host.create_board("Launch", "Hana").await.unwrap();
     let board = created.board.id;
     let hana = Api::new(&url).unwrap().with_token(&created.token);
-    let todo = CreateColumn {
-        title: "Todo".into(),
-        ..Default::default()
-    };
-    let todo = hana.create_column(board, &todo).await.unwrap().id;
+    let todo = column(&hana, board, "Todo").await.id;
     let (bea, _) = join(&url, &created.room_code.to_string(), "Bea").await;
     let session = Arc::new(BoardSession::open_with(bea, board, quick()).await.unwrap());
     session
