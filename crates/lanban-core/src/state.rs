@@ -198,4 +198,6 @@ fn card_key<'a>(columns: &[Column], card: &'a Card) -> (usize, &'a str) {
 #[cfg(test)]
 mod histories;
 #[cfg(test)]
+mod reference;
+#[cfg(test)]
 mod tests;

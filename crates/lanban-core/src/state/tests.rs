@@ -10,7 +10,8 @@ use crate::event::{BoardMoved, Change, Deleted, Event, HandoffOffered};
 use crate::fingerprint::Fingerprint;
 use crate::ids::{CardId, ColumnId, MemberId};
 use crate::model::{Card, Column, Member, Role};
-use crate::state::histories::{Pools, Seeded, reference_apply, step};
+use crate::state::histories::{Pools, Seeded, step};
+use crate::state::reference::reference_apply;
 use crate::state::{Applied, ApplyError};
 use crate::time::Timestamp;
 
