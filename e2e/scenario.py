@@ -110,6 +110,11 @@ def shots(a, b, step: str):
     subprocess.run(["import", "-display", a.display, "-window", "root", f"{prefix}-screen.png"], check=False)
 
 
+def pill(driver) -> str:
+    """The connection pill's status: connected, reconnecting, offline, …"""
+    return driver.find_element(*tid("connection")).get_attribute("data-status")
+
+
 def card_in_column(driver, column_title: str, card_title: str):
     return driver.find_elements(
         By.CSS_SELECTOR,

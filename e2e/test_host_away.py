@@ -13,8 +13,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from conftest import SHOTS, free_port, two_instances
-from scenario import (add_card, card_in_column, click, find, hosted_and_joined, screenshot, shots, tid, type_into,
-                      wait)
+from scenario import (add_card, card_in_column, click, find, hosted_and_joined, pill, screenshot, shots, tid,
+                      type_into, wait)
 
 
 @pytest.fixture
@@ -22,9 +22,6 @@ def pair(display):
     # A's server keeps its port across restarts, as the default port does on a person's computer.
     yield from two_instances(display, {"LANBAN_HOST_PORT": str(free_port())})
 
-
-def pill(driver) -> str:
-    return driver.find_element(*tid("connection")).get_attribute("data-status")
 
 
 def test_a_members_board_outlives_its_host(pair):

@@ -39,8 +39,8 @@ scripts/openapi-fuzz.sh
 
 echo "== e2e: two app instances under Xvfb (tauri-driver + WebKitWebDriver)"
 command -v tauri-driver >/dev/null 2>&1 || cargo install tauri-driver --locked --version 2.1.0
-if [ ! -x target/e2e-venv/bin/pytest ]; then
-  python3 -m venv target/e2e-venv
-  target/e2e-venv/bin/pip install --quiet --disable-pip-version-check selenium==4.51.0 pytest==9.2.0
-fi
+# The drivers' client, the test runner, and Xlib (a test asks the window to close as a window manager does).
+[ -x target/e2e-venv/bin/python ] || python3 -m venv target/e2e-venv
+target/e2e-venv/bin/python -c 'import selenium, pytest, Xlib' 2>/dev/null ||
+  target/e2e-venv/bin/pip install --quiet --disable-pip-version-check selenium==4.51.0 pytest==9.2.0 python-xlib==0.33
 target/e2e-venv/bin/pytest e2e -q -p no:cacheprovider
