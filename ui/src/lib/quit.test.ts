@@ -13,20 +13,19 @@ describe("quitQuestion", () => {
 
   it("says changes not saved yet would be lost", () => {
     expect(quitQuestion(0, 1)).toBe(
-      "A change you made is not saved yet (this computer could not save it: its disk may be full). " +
+      "A change you made is not saved yet, as this computer's disk may be full. " +
         "If you quit, it is lost; once there is room, Lanban saves it by itself.",
     );
     expect(quitQuestion(0, 3)).toBe(
-      "3 changes you made are not saved yet (this computer could not save them: its disk may be full). " +
+      "3 changes you made are not saved yet, as this computer's disk may be full. " +
         "If you quit, they are lost; once there is room, Lanban saves them by itself.",
     );
   });
 
   it("says both at once", () => {
     expect(quitQuestion(2, 1)).toBe(
-      "2 teammates are connected to this board, and a change you made is not saved yet (this computer could not " +
-        "save it: its disk may be full). If you quit, they lose access until you open Lanban again, and your " +
-        "change is lost.",
+      "2 teammates are connected to this board, and a change you made is not saved yet, as this computer's disk " +
+        "may be full. If you quit, they lose access until you open Lanban again, and your change is lost.",
     );
   });
 });

@@ -8,9 +8,8 @@ export function quitQuestion(connected: number, unsaved: number): string {
   const teammates = `${plural(connected, "teammate")} ${connected === 1 ? "is" : "are"} connected to this board`;
   const changes =
     unsaved === 1
-      ? "a change you made is not saved yet (this computer could not save it: its disk may be full)"
-      : `${plural(unsaved, "change")} you made are not saved yet ` +
-        "(this computer could not save them: its disk may be full)";
+      ? "a change you made is not saved yet, as this computer's disk may be full"
+      : `${plural(unsaved, "change")} you made are not saved yet, as this computer's disk may be full`;
   if (connected && unsaved) {
     return `${teammates}, and ${changes}. If you quit, they lose access until you open Lanban again, and ${
       unsaved === 1 ? "your change is" : "your changes are"

@@ -33,7 +33,7 @@ describe("stuckNote", () => {
 
   it("says what may be the cause when the host said nothing", () => {
     expect(stuckNote(1, null)).toBe(
-      "The host has not taken this change yet (it may be busy, or its disk full). " +
+      "The host has not taken this change yet: it may be busy, or its disk full. " +
         "Lanban keeps sending it; it stays on this computer meanwhile, and the card it touches is marked.",
     );
   });
@@ -58,7 +58,7 @@ describe("stuckNote", () => {
         "Lanban keeps trying while the app is open, and the card it touches is marked.",
     );
     expect(stuckNote(2, null, true)).toBe(
-      "This computer's board has not taken these changes yet (it may be busy). " +
+      "This computer's board has not taken these changes yet: it may be busy. " +
         "Lanban keeps trying while the app is open, and the cards they touch are marked.",
     );
   });

@@ -43,7 +43,7 @@ export function stuckNote(count: number, held: HeldView | null, hosting = false)
     const why =
       held?.code === "write_failed"
         ? `This computer could not save ${what}: its disk is full or failing.`
-        : `This computer's board has not taken ${what} yet (it may be busy).`;
+        : `This computer's board has not taken ${what} yet: it may be busy.`;
     const rest = one
       ? "Lanban keeps trying while the app is open, and the card it touches is marked."
       : "Lanban keeps trying while the app is open, and the cards they touch are marked.";
@@ -51,7 +51,7 @@ export function stuckNote(count: number, held: HeldView | null, hosting = false)
   }
   const reason = heldReason(held, count);
   const start = one ? "The host has not taken this change yet" : "The host has not taken these changes yet";
-  const why = reason ? `. ${reason}` : " (it may be busy, or its disk full).";
+  const why = reason ? `. ${reason}` : ": it may be busy, or its disk full.";
   const rest = one
     ? "Lanban keeps sending it; it stays on this computer meanwhile, and the card it touches is marked."
     : "Lanban keeps sending them; they stay on this computer meanwhile, and the cards they touch are marked.";
