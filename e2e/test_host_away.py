@@ -23,7 +23,6 @@ def pair(display):
     yield from two_instances(display, {"LANBAN_HOST_PORT": str(free_port())})
 
 
-
 def test_a_members_board_outlives_its_host(pair):
     a, b = pair
     A, B = a.driver, b.driver
