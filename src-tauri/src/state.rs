@@ -1,12 +1,15 @@
 //! The board this window has open (one managed state per concern: this one, `Host`, `Recent`).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
-use lanban_client::{BoardSession, ChangeState};
+use lanban_client::{BoardSession, ChangeState, Handed, Submitted};
 use lanban_core::model::Member;
+use lanban_core::mutation::Mutation;
 use tauri::ipc::Channel;
 use tokio::sync::Mutex;
 use tokio::task::JoinHandle;
+use uuid::Uuid;
 
 use crate::bridge::{self, BridgeMessage};
 use crate::error::{AppErrorCode, CommandError, CommandResult};
@@ -29,6 +32,8 @@ pub struct ActiveBoard {
 #[derive(Default)]
 pub struct Active {
     board: Mutex<Option<ActiveBoard>>,
+    /// The open board's changes handed by the window whose answers it has not asked for yet, by key.
+    handed: std::sync::Mutex<HashMap<Uuid, Handed>>,
 }
 
 impl Active {
@@ -59,13 +64,41 @@ impl Active {
 
     /// Opens `board` in place of the current one (which is closed).
     pub async fn replace(&self, board: Option<ActiveBoard>) {
-        let old = std::mem::replace(&mut *self.board.lock().await, board);
+        let mut current = self.board.lock().await;
+        let old = std::mem::replace(&mut *current, board);
+        self.handed_changes().clear();
+        drop(current);
         if let Some(old) = old {
             for task in [old.bridge, old.follower].into_iter().flatten() {
                 task.abort();
             }
             old.session.stop();
         }
+    }
+
+    /// Hands a change to the open board's session: kept and queued when this returns, so changes handed one
+    /// after another are applied in that order. [`answer`](Self::answer) waits for what became of it.
+    pub async fn hand(&self, key: Uuid, mutation: Mutation) -> CommandResult<()> {
+        let board = self.board.lock().await;
+        let session = &board.as_ref().ok_or_else(not_open)?.session;
+        let handed = session.hand(key, mutation)?;
+        self.handed_changes().insert(key, handed);
+        Ok(())
+    }
+
+    /// What became of the change handed as `key` (see [`Handed::answer`]); asked once.
+    pub async fn answer(&self, key: Uuid) -> CommandResult<Submitted> {
+        let handed = self.handed_changes().remove(&key).ok_or_else(|| {
+            CommandError::new(
+                AppErrorCode::NotFound,
+                "No change with this key was handed to the open board.",
+            )
+        })?;
+        Ok(handed.answer().await?)
+    }
+
+    fn handed_changes(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, Handed>> {
+        self.handed.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Changes made on this computer that the board does not have yet and that no copy on disk keeps: lost if
@@ -172,12 +205,22 @@ mod tests {
         .unwrap_or_else(|_| panic!("{} unsaved, not {n}", active.unsaved_changes()));
     }
 
-    #[tokio::test]
-    async fn changes_the_board_does_not_have_count_as_unsaved_unless_a_copy_keeps_them() {
-        // A server that takes one change a minute from each member: the next one waits.
+    /// A real server (taking `changes_per_minute` from each member) with a board "Launch" hosted by Ada, its
+    /// column Todo made.
+    struct Launch {
+        _dir: tempfile::TempDir,
+        server: RunningServer,
+        url: String,
+        created: lanban_core::api::BoardCreated,
+        ada: Api,
+        board: BoardId,
+        todo: ColumnId,
+    }
+
+    async fn launch(changes_per_minute: usize) -> Launch {
         let dir = tempfile::tempdir().unwrap();
         let mut config = Config::new(dir.path());
-        config.changes_per_minute = 1;
+        config.changes_per_minute = changes_per_minute;
         let server = RunningServer::start(config, "127.0.0.1:0".parse().unwrap())
             .await
             .unwrap();
@@ -195,6 +238,79 @@ mod tests {
             ..Default::default()
         };
         let todo = ada.create_column(board, &todo).await.unwrap().id;
+        Launch {
+            _dir: dir,
+            server,
+            url,
+            created,
+            ada,
+            board,
+            todo,
+        }
+    }
+
+    #[tokio::test]
+    async fn changes_handed_one_after_another_are_applied_in_that_order() {
+        let Launch {
+            _dir,
+            server,
+            created,
+            ada,
+            board,
+            todo,
+            ..
+        } = launch(lanban_core::validate::limits::CHANGES_PER_MINUTE).await;
+        let session = BoardSession::open(ada.clone(), board).await.unwrap();
+        let active = active(session, created.member.clone(), board).await;
+
+        // Thirty cards handed at once, their answers asked for afterwards, the last first.
+        let keys: Vec<Uuid> = (0..30).map(|_| Uuid::now_v7()).collect();
+        for (i, key) in keys.iter().enumerate() {
+            active
+                .hand(*key, create(todo, &format!("Card {i}")))
+                .await
+                .unwrap();
+        }
+        for key in keys.iter().rev() {
+            assert!(matches!(active.answer(*key).await, Ok(Submitted::Done(_))));
+        }
+        let titles: Vec<String> = ada
+            .snapshot(board)
+            .await
+            .unwrap()
+            .cards
+            .into_iter()
+            .map(|c| c.title)
+            .collect();
+        let expected: Vec<String> = (0..30).map(|i| format!("Card {i}")).collect();
+        assert_eq!(titles, expected);
+
+        // An answer is asked for once; a key never handed has none.
+        let asked = active.answer(keys[0]).await.unwrap_err();
+        assert_eq!(asked.code, AppErrorCode::NotFound);
+        // Closing the board forgets what was handed to it.
+        let key = Uuid::now_v7();
+        active.hand(key, create(todo, "Last")).await.unwrap();
+        active.replace(None).await;
+        assert_eq!(
+            active.answer(key).await.unwrap_err().code,
+            AppErrorCode::NotFound
+        );
+        server.stop().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn changes_the_board_does_not_have_count_as_unsaved_unless_a_copy_keeps_them() {
+        // A server that takes one change a minute from each member: the next one waits.
+        let Launch {
+            _dir,
+            server,
+            url,
+            created,
+            ada,
+            board,
+            todo,
+        } = launch(1).await;
 
         // The host's own session keeps no copy: a change its server has not taken would be lost on quitting.
         let session = BoardSession::open(ada.clone(), board).await.unwrap();

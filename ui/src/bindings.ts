@@ -36,12 +36,19 @@ export const commands = {
 	 */
 	watchBoard: (seen: number, onEvent: Channel<BridgeMessage>) => typedError<null, CommandError>(__TAURI_INVOKE("watch_board", { seen, onEvent })),
 	/**
-	 *  Makes a change to the open board (rename it, add, edit, move or delete a column or card). `key` (a UUID the
+	 *  Hands a change to the open board (rename it, add, edit, move or delete a column or card). `key` (a UUID the
 	 *  window chose) names the change in the bridge's `changes` list and is its `Idempotency-Key`; creates carry the
 	 *  id the window chose for the new card or column. The change is kept before it is sent, so it survives the host
-	 *  being away and the app being closed. A refusal while the host answers is the error (and the change is dropped).
+	 *  being away and the app being closed. It is queued when this answers: the window hands its changes one after
+	 *  another (each once the one before is handed), so they are applied in the order the person made them; then
+	 *  [`change_answer`] says what became of each.
 	 */
-	submitChange: (key: string, mutation: Mutation) => typedError<SubmitOutcome, CommandError>(__TAURI_INVOKE("submit_change", { key, mutation })),
+	handChange: (key: string, mutation: Mutation) => typedError<null, CommandError>(__TAURI_INVOKE("hand_change", { key, mutation })),
+	/**
+	 *  What became of the change handed as `key`: applied, or kept until the host is back (after up to 10 s of a
+	 *  host that does not answer); a refusal while the host answers is the error (and the change is dropped).
+	 */
+	changeAnswer: (key: string) => typedError<SubmitOutcome, CommandError>(__TAURI_INVOKE("change_answer", { key })),
 	/**  Drops a change that could not be applied ("Discard mine"). */
 	discardChange: (key: string) => typedError<null, CommandError>(__TAURI_INVOKE("discard_change", { key })),
 	/**  Sends a change that could not be applied again, on top of the board as it is now ("Apply mine again"). */

@@ -28,7 +28,7 @@ pub mod trust;
 pub use api::Api;
 pub use error::ClientError;
 pub use session::{
-    BoardSession, ChangeState, ConnectionState, Held, Origin, PendingChange, ReplicaSlot,
+    BoardSession, ChangeState, ConnectionState, Handed, Held, Origin, PendingChange, ReplicaSlot,
     SessionOptions, Submitted, SyncEvent,
 };
 

@@ -18,7 +18,7 @@ mod socket;
 
 pub use options::{Origin, ReplicaSlot, SessionOptions};
 
-pub use outbox::{ChangeState, Held, PendingChange, Submitted};
+pub use outbox::{ChangeState, Handed, Held, PendingChange, Submitted};
 
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -236,24 +236,18 @@ impl BoardSession {
     /// dropped). When the host is out of reach (or slow), the answer is `Queued`: the change goes when the host is
     /// back, and [`SyncEvent::Changes`] tells what becomes of it.
     pub async fn submit(&self, key: Uuid, mutation: Mutation) -> Result<Submitted, ClientError> {
-        // While the host answers (or the first connection is being made), wait for its answer.
-        let reachable = |s: &ConnectionState| {
-            matches!(s, ConnectionState::Connected | ConnectionState::Connecting)
-        };
-        let mut connection = self.connection();
+        self.hand(key, mutation)?.answer().await
+    }
+
+    /// The first half of [`submit`](Self::submit): the change is kept and queued when this returns, so changes
+    /// handed one after another are sent (and applied) in that order, whatever awaits their answers.
+    pub fn hand(&self, key: Uuid, mutation: Mutation) -> Result<Handed, ClientError> {
+        let connection = self.connection();
         let outcome = self.shared.enqueue(key, mutation)?;
-        if !reachable(&connection.borrow_and_update()) {
-            return Ok(Submitted::Queued);
-        }
-        tokio::select! {
-            answer = outcome => match answer {
-                Ok(Ok(answer)) => Ok(Submitted::Done(answer)),
-                Ok(Err(err)) => Err(err),
-                Err(_) => Ok(Submitted::Queued),
-            },
-            _ = connection.wait_for(|s| !reachable(s)) => Ok(Submitted::Queued),
-            () = tokio::time::sleep(Duration::from_secs(10)) => Ok(Submitted::Queued),
-        }
+        Ok(Handed {
+            connection,
+            outcome,
+        })
     }
 
     /// Where the board is kept on disk, if it is.

@@ -36,20 +36,28 @@ pub enum SubmitOutcome {
     Queued,
 }
 
-/// Makes a change to the open board (rename it, add, edit, move or delete a column or card). `key` (a UUID the
+/// Hands a change to the open board (rename it, add, edit, move or delete a column or card). `key` (a UUID the
 /// window chose) names the change in the bridge's `changes` list and is its `Idempotency-Key`; creates carry the
 /// id the window chose for the new card or column. The change is kept before it is sent, so it survives the host
-/// being away and the app being closed. A refusal while the host answers is the error (and the change is dropped).
+/// being away and the app being closed. It is queued when this answers: the window hands its changes one after
+/// another (each once the one before is handed), so they are applied in the order the person made them; then
+/// [`change_answer`] says what became of each.
 #[tauri::command]
 #[specta::specta]
-pub async fn submit_change(
+pub async fn hand_change(
     active: State<'_, Active>,
     key: String,
     mutation: Mutation,
-) -> CommandResult<SubmitOutcome> {
-    let session = active.session().await?;
-    let key = parse_key(&key)?;
-    match session.submit(key, mutation).await? {
+) -> CommandResult<()> {
+    active.hand(parse_key(&key)?, mutation).await
+}
+
+/// What became of the change handed as `key`: applied, or kept until the host is back (after up to 10 s of a
+/// host that does not answer); a refusal while the host answers is the error (and the change is dropped).
+#[tauri::command]
+#[specta::specta]
+pub async fn change_answer(active: State<'_, Active>, key: String) -> CommandResult<SubmitOutcome> {
+    match active.answer(parse_key(&key)?).await? {
         Submitted::Done(_) => Ok(SubmitOutcome::Done),
         Submitted::Queued => Ok(SubmitOutcome::Queued),
     }

@@ -400,22 +400,21 @@ export class BoardModel {
     const list = [...this.checklistsByCard.values()].flat().find((c) => c.id === id);
     const result = await this.store.submit({ kind: "delete_checklist", checklist: id });
     if (result.status === "ok" && list) {
-      // One after the other: the session takes changes handed at once in any order, and the items need their
-      // checklist first (and come back in their order).
-      this.undoable(`Deleted the checklist «${list.title}»`, async () => {
+      this.undoable(`Deleted the checklist «${list.title}»`, () => {
+        // Handed in order: the checklist first, then its items in their order, each ticked if it was.
         const again = uuidv7();
-        await this.store.submit({ kind: "create_checklist", card: list.card_id, checklist: { id: again, title: list.title } });
-        for (const item of list.items) await this.restoreItem(again, item, {});
+        void this.store.submit({ kind: "create_checklist", card: list.card_id, checklist: { id: again, title: list.title } });
+        for (const item of list.items) this.restoreItem(again, item, {});
       });
     }
     return result;
   }
 
   /** Makes `item` again on `checklist` at `place`, ticked if it was. */
-  private async restoreItem(checklist: ChecklistId, item: ChecklistItem, place: { before?: ItemId; after?: ItemId }): Promise<void> {
+  private restoreItem(checklist: ChecklistId, item: ChecklistItem, place: { before?: ItemId; after?: ItemId }): void {
     const id = uuidv7();
-    await this.store.submit({ kind: "create_item", checklist, item: { id, text: item.text, ...place } });
-    if (item.done) await this.store.submit({ kind: "update_item", checklist, item: id, patch: { done: true } });
+    void this.store.submit({ kind: "create_item", checklist, item: { id, text: item.text, ...place } });
+    if (item.done) void this.store.submit({ kind: "update_item", checklist, item: id, patch: { done: true } });
   }
 
   /** Adds an item (at the end unless placed). */
@@ -438,7 +437,7 @@ export class BoardModel {
     const result = await this.store.submit({ kind: "delete_item", checklist, item });
     if (result.status === "ok" && gone) {
       this.undoable(`Deleted «${gone.text}»`, () => {
-        void this.restoreItem(checklist, gone, above ? { after: above } : below ? { before: below } : {});
+        this.restoreItem(checklist, gone, above ? { after: above } : below ? { before: below } : {});
       });
     }
     return result;

@@ -5,12 +5,14 @@
 // the session's outbox decides. A change this window just made is drawn at once, until that list names it.
 //
 // Framework-free on purpose: the Svelte wrapper (board.svelte.ts) subscribes to it, and the unit tests drive it
-// with plain messages. It sends changes through the injected `send` (the `submitChange` command by default).
+// with plain messages. It sends changes through the injected `send` (by default the `handChange` command, one change
+// after another, then `changeAnswer`).
 //
 // Immutability: every change produces new arrays for what changed and keeps the identity of everything else, so
 // keyed `{#each}` blocks repaint only the items that changed.
 
 import { applyEvent } from "./applyEvent";
+import { inOrder, type Send } from "./handing";
 import { toCommandError } from "./errors";
 import { applyMutation, cardOf, isLive, uuidv7 } from "./mutations";
 import { shelves, type Shelved } from "./shelves";
@@ -96,8 +98,8 @@ export interface StoreOptions {
   onRemoved?: () => void;
   /** The board moved to another computer, hosted now by `host`. */
   onMoved?: (host: MemberId) => void;
-  /** Sends a change (the `submitChange` command; tests inject their own). */
-  send?: (key: string, mutation: Mutation) => Promise<Result<SubmitOutcome>>;
+  /** Sends a change ([`inOrder`] over the `handChange` and `changeAnswer` commands; tests inject their own). */
+  send?: Send;
   /** Runs `repaint` once before the next frame is painted ([`nextFrame`] by default; tests inject their own). */
   frame?: (repaint: () => void) => void;
 }
@@ -139,6 +141,7 @@ type EventListener = (event: Event) => void;
 export class BoardStore {
   private state: Snapshot;
   private options: StoreOptions;
+  private send: Send;
   /** The session's list of changes the board does not show yet. */
   private listed: PendingChangeView[] = [];
   private local: LocalChange[] = [];
@@ -174,6 +177,7 @@ export class BoardStore {
   /** Starts from the board an open command answered; the bridge's messages follow on from its seq. */
   constructor(opened: OpenedBoard, options: StoreOptions = {}) {
     this.options = options;
+    this.send = options.send ?? inOrder(commands.handChange, commands.changeAnswer);
     this.state = opened.snapshot;
     this.me = opened.me;
     this.server = opened.server;
@@ -353,8 +357,7 @@ export class BoardStore {
     const change: LocalChange = { key: uuidv7(), mutation, handed: false };
     this.local.push(change);
     this.changed();
-    const send = this.options.send ?? commands.submitChange;
-    return send(change.key, mutation)
+    return this.send(change.key, mutation)
       .catch((thrown): Result<SubmitOutcome> => ({ status: "error", error: toCommandError(thrown) }))
       .then((result): Result<SubmitOutcome> => {
         // A refusal by the IPC layer itself (not the command) arrives as a bare string: give it the error's shape.

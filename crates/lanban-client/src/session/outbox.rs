@@ -10,12 +10,12 @@ use lanban_core::api::{ErrorBody, ErrorCode, Snapshot};
 use lanban_core::model::Card;
 use lanban_core::mutation::{Mutation, patch_card};
 use lanban_core::time::Timestamp;
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
 use uuid::Uuid;
 
 use crate::error::ClientError;
 use crate::replica::{OutboxId, OutboxRequest, OutboxState};
-use crate::session::{Shared, SyncEvent};
+use crate::session::{ConnectionState, Shared, SyncEvent};
 
 mod sending;
 pub(crate) use sending::drain;
@@ -83,6 +83,41 @@ pub enum Submitted {
     Done(serde_json::Value),
     /// The host is out of reach: it is kept and goes when the host is back.
     Queued,
+}
+
+/// A change handed to the session ([`BoardSession::hand`](super::BoardSession::hand)), its answer to come.
+#[derive(Debug)]
+pub struct Handed {
+    pub(super) connection: watch::Receiver<ConnectionState>,
+    pub(super) outcome: oneshot::Receiver<Result<serde_json::Value, ClientError>>,
+}
+
+impl Handed {
+    /// While the host is reachable (or the first connection is being made), waits for its answer (up to 10 s):
+    /// `Done`, or the refusal as an error (the change is then dropped); `Queued` once the host is out of reach, or
+    /// slow: the change goes when it answers again, and [`SyncEvent::Changes`](super::SyncEvent::Changes) tells
+    /// what becomes of it.
+    pub async fn answer(self) -> Result<Submitted, ClientError> {
+        let Handed {
+            mut connection,
+            outcome,
+        } = self;
+        let reachable = |s: &ConnectionState| {
+            matches!(s, ConnectionState::Connected | ConnectionState::Connecting)
+        };
+        if !reachable(&connection.borrow_and_update()) {
+            return Ok(Submitted::Queued);
+        }
+        tokio::select! {
+            answer = outcome => match answer {
+                Ok(Ok(answer)) => Ok(Submitted::Done(answer)),
+                Ok(Err(err)) => Err(err),
+                Err(_) => Ok(Submitted::Queued),
+            },
+            _ = connection.wait_for(|s| !reachable(s)) => Ok(Submitted::Queued),
+            () = tokio::time::sleep(Duration::from_secs(10)) => Ok(Submitted::Queued),
+        }
+    }
 }
 
 /// The outbox's entries, in the order they were made.
