@@ -96,6 +96,25 @@ def type_into(element, text: str):
     element.send_keys(text)
 
 
+def undo_from_toast(driver, text: str):
+    """Clicks Undo on the toast that names `text`, as often as it takes: until no such toast with Undo is left but
+    one leaving (inert while it fades; a click that lands elsewhere, as when another toast comes in under the
+    pointer, leaves the toast there to be clicked again)."""
+    pressed = False
+
+    def gone_after_a_click(d):
+        nonlocal pressed
+        for toast in d.find_elements(By.CSS_SELECTOR, '[data-testid="toast"]'):
+            action = toast.find_elements(By.CSS_SELECTOR, '[data-testid="toast-action"]')
+            if action and text in toast.text and not toast.get_property("inert"):
+                action[0].click()
+                pressed = True
+                return False
+        return pressed
+
+    wait(driver, gone_after_a_click, f"no toast about {text!r} with Undo, or Undo never took")
+
+
 step_number = 0
 
 

@@ -15,7 +15,7 @@ from selenium.webdriver.support.select import Select
 
 from conftest import two_instances
 from scenario import (add_card, card_in_column, click, find, gone, host_board, join, share_details, shots, type_into,
-                      wait)
+                      undo_from_toast, wait)
 
 
 @pytest.fixture
@@ -41,17 +41,6 @@ def avatars(driver, title: str) -> int:
     """How many people the card's face shows."""
     return len(driver.find_elements(
         By.CSS_SELECTOR, f'[data-card-title="{title}"] [data-testid="card-assignees"] > :not(.more)'))
-
-
-def undo_from_toast(driver, text: str):
-    """Clicks Undo on the toast that says `text`."""
-    def clicked(d):
-        for toast in d.find_elements(By.CSS_SELECTOR, '[data-testid="toast"]'):
-            if text in toast.text:
-                toast.find_element(By.CSS_SELECTOR, '[data-testid="toast-action"]').click()
-                return True
-        return False
-    wait(driver, clicked, f"no toast saying {text!r} with Undo")
 
 
 def test_a_deleted_column_comes_back_with_its_cards_by_undo(pair):

@@ -9,7 +9,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from conftest import two_instances
-from scenario import add_card, click, find, host_board, join, share_details, shots, wait
+from scenario import add_card, click, find, host_board, join, share_details, shots, undo_from_toast, wait
 
 
 @pytest.fixture
@@ -20,17 +20,6 @@ def pair(display):
 def items(driver) -> list[str]:
     return [e.get_attribute("data-item-text")
             for e in driver.find_elements(By.CSS_SELECTOR, '[data-testid="checklist-item"]')]
-
-
-def undo(driver, text: str):
-    """Clicks Undo on the toast that names `text`."""
-    def clicked(d):
-        for toast in d.find_elements(By.CSS_SELECTOR, '[data-testid="toast"]'):
-            if text in toast.text:
-                toast.find_element(By.CSS_SELECTOR, '[data-testid="toast-action"]').click()
-                return True
-        return False
-    wait(driver, clicked, f"no toast about {text!r} with Undo")
 
 
 def ticked(driver) -> list[str]:
@@ -61,7 +50,7 @@ def test_a_deleted_item_and_checklist_come_back_by_undo(pair):
 
     C.find_element(By.CSS_SELECTOR, '[data-item-text="two"] [data-testid="checklist-item-delete"]').click()
     wait(C, lambda d: items(d) == ["one", "three"], "the item was not deleted")
-    undo(C, "two")
+    undo_from_toast(C, "two")
     wait(C, lambda d: items(d) == ["one", "two", "three"], "the item did not come back in its place")
 
     C.find_element(By.CSS_SELECTOR, '[data-item-text="two"] [data-testid="checklist-tick"]').click()
@@ -70,7 +59,7 @@ def test_a_deleted_item_and_checklist_come_back_by_undo(pair):
     click(C, "checklist-delete")
     wait(C, lambda d: items(d) == [], "the checklist was not deleted")
     wait(B, lambda d: items(d) == [], "B still sees the deleted checklist")
-    undo(C, "Steps")
+    undo_from_toast(C, "Steps")
     wait(C, lambda d: items(d) == ["one", "two", "three"], "the checklist did not come back with its items")
     # What the host applied, in the order it was handed: the checklist, its items in their order, then the tick.
     wait(B, lambda d: items(d) == ["one", "two", "three"] and ticked(d) == ["two"], "B never saw it come back as it was")
