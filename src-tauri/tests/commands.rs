@@ -40,6 +40,17 @@ fn ok(window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Value {
     invoke(window, cmd, args).unwrap_or_else(|err| panic!("{cmd} failed: {err}"))
 }
 
+/// Makes a change as the window does: hands it (`hand_change`), then asks what became of it (`change_answer`).
+fn submit(window: &WebviewWindow<MockRuntime>, mutation: Value) -> Result<Value, Value> {
+    let key = uuid::Uuid::now_v7().to_string();
+    invoke(
+        window,
+        "hand_change",
+        json!({"key": key, "mutation": mutation}),
+    )?;
+    invoke(window, "change_answer", json!({ "key": key }))
+}
+
 /// Ada hosts «Launch» from the window: answers what the open command answered, the room code and this computer's
 /// address.
 fn ada_hosts_launch(window: &WebviewWindow<MockRuntime>) -> (Value, String, String) {
@@ -85,15 +96,7 @@ fn a_host_creates_a_board_works_on_it_and_reopens_it() {
         json!({"kind": "create_card", "column": column, "card": {"id": card, "title": "Write the plan"}}),
         json!({"kind": "update_card", "card": card, "patch": {"title": "Write the plan v2"}, "base": null}),
     ] {
-        let key = uuid::Uuid::now_v7().to_string();
-        assert_eq!(
-            ok(
-                &window,
-                "submit_change",
-                json!({"key": key, "mutation": mutation})
-            ),
-            "done"
-        );
+        assert_eq!(submit(&window, mutation), Ok(json!("done")));
     }
     // The window asks for the changes after the snapshot it painted.
     assert_eq!(
@@ -107,12 +110,7 @@ fn a_host_creates_a_board_works_on_it_and_reopens_it() {
 
     // Errors come back in the server's shape and words.
     let blank = json!({"kind": "create_card", "column": column, "card": {"title": "  "}});
-    let err = invoke(
-        &window,
-        "submit_change",
-        json!({"key": uuid::Uuid::now_v7().to_string(), "mutation": blank}),
-    )
-    .unwrap_err();
+    let err = submit(&window, blank).unwrap_err();
     assert_eq!(err["code"], "validation_failed");
     assert_eq!(err["field"], "title");
 
@@ -153,12 +151,7 @@ fn a_teammate_joins_with_the_code_and_the_address() {
         json!({"kind": "create_column", "board": board, "column": {"id": column, "title": "Todo"}}),
         json!({"kind": "create_card", "column": column, "card": {"id": card, "title": "Write the plan v2"}}),
     ] {
-        let key = uuid::Uuid::now_v7().to_string();
-        ok(
-            &window,
-            "submit_change",
-            json!({"key": key, "mutation": mutation}),
-        );
+        assert_eq!(submit(&window, mutation), Ok(json!("done")));
     }
 
     // A teammate (same machine, for the test) joins with the code and the address.
