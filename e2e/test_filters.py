@@ -9,7 +9,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from conftest import SHOTS
-from scenario import add_card, card_in_column, click, find, gone, host_board, screenshot, type_into, wait
+from scenario import add_card, card_in_column, click, find, gone, host_board, screenshot, type_into, undo_from_toast, wait
 
 
 def visible_cards(driver) -> list[str]:
@@ -121,7 +121,7 @@ def test_a_move_is_undone_from_its_toast_or_with_ctrl_z(solo):
     toast = find(C, "toast")
     assert "Moved «Ship it» to Done" in toast.text, toast.text
     screenshot(C, str(SHOTS / "undo-toast.png"))
-    click(C, "toast-action")
+    undo_from_toast(C, "Moved «Ship it» to Done")
     wait(C, lambda d: card_in_column(d, "Todo", "Ship it"), "Undo did not bring the card back")
 
     # Moved again; Ctrl+Z puts it back too.
