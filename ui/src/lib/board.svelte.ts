@@ -387,8 +387,8 @@ export class BoardModel {
   }
 
   /** Adds a checklist at the end of a card's (its id chosen here, so items can be added at once). */
-  addChecklist(card: CardId, title: string): Promise<Result<SubmitOutcome>> {
-    return this.store.submit({ kind: "create_checklist", card, checklist: { id: uuidv7(), title } });
+  addChecklist(card: CardId, title: string, id: ChecklistId = uuidv7()): Promise<Result<SubmitOutcome>> {
+    return this.store.submit({ kind: "create_checklist", card, checklist: { id, title } });
   }
 
   updateChecklist(id: ChecklistId, patch: UpdateChecklist): Promise<Result<SubmitOutcome>> {
