@@ -58,11 +58,17 @@ def test_a_deleted_column_comes_back_with_its_cards_by_undo(pair):
     join(B, code, "Bea", address)
     wait(B, lambda d: card_in_column(d, "Ideas", "Podcast"), "B never saw A's cards")
 
-    # A deletes the column Ideas from its menu: it leaves both boards with its two cards, no question asked.
+    # B starts writing a card in Ideas. A deletes the column from its menu: it leaves both boards with its two
+    # cards, no question asked, and B is told what became of the card being written.
+    click(B, "add-card", inside=("column", '[data-column-title="Ideas"]'))
+    find(B, "new-card-title").send_keys("Mugs")
     click(A, "column-menu", inside=("column", '[data-column-title="Ideas"]'))
     click(A, "column", '[data-column-title="Ideas"] [data-action="delete"]')
     wait(A, lambda d: not column_shown(d, "Ideas"), "the column stayed on A's board")
     wait(B, lambda d: not column_shown(d, "Ideas"), "the column stayed on B's board")
+    told = "Ada took «Ideas» off the board: the card you were writing, «Mugs», was not added."
+    wait(B, lambda d: any(told in t.text for t in d.find_elements(By.CSS_SELECTOR, '[data-testid="toast"]')),
+         "B was not told about the card being written")
     shots(a, b, "a-deletes-a-column")
 
     # The toast's Undo brings it all back, for both.
