@@ -313,11 +313,13 @@ export class BoardModel {
     };
   }
 
-  /** Edits fields of a card (title, description, labels, assignees, due date). Ctrl/Cmd+Z (outside a text field)
-   *  puts back what the fields were. */
-  async updateCard(id: CardId, patch: UpdateCard): Promise<Result<SubmitOutcome>> {
+  /** Edits fields of a card (title, description, labels, assignees, due date). `base` is the card as the person
+   *  saw it (by default as this window has it now): a teammate's change meanwhile to a field the edit sets is
+   *  refused as `version_conflict`, with the card as it is. Ctrl/Cmd+Z (outside a text field) puts back what the
+   *  fields were. */
+  async updateCard(id: CardId, patch: UpdateCard, base: Card | null = null): Promise<Result<SubmitOutcome>> {
     const before = this.cardById.get(id);
-    const result = await this.store.submit({ kind: "update_card", card: id, patch, base: null });
+    const result = await this.store.submit({ kind: "update_card", card: id, patch, base });
     if (result.status === "ok" && before) {
       const back = inverse(before, patch);
       const run = () => {
