@@ -23,7 +23,8 @@ use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::fanout::reader::Seen;
-use crate::fanout::sender::Sender;
+use crate::fanout::sender::{Client, Sender};
+use crate::peer::{self, PeerApi};
 use crate::report::{Run, histogram};
 use crate::target::Target;
 use crate::wire::{self, BenchBoard, Frame, Socket};
@@ -143,13 +144,18 @@ struct Delivered {
 
 pub async fn run(target: &Target, params: &Params) -> anyhow::Result<Run> {
     let mut run = Run::default();
-    let host = target.host()?;
     let boards_n = params.boards.max(1);
     let members = params.clients.div_ceil(boards_n).max(1);
-    let boards = wire::setup_boards(&host, boards_n, members).await?;
-    let api = Api::new(&target.url)?;
+    let (boards, client) = if target.peer.is_some() {
+        let api = PeerApi::new(&target.url)?;
+        let boards = peer::setup_boards(&api, boards_n, members).await?;
+        (boards, Client::Peer(api))
+    } else {
+        let boards = wire::setup_boards(&target.host()?, boards_n, members).await?;
+        (boards, Client::Lanban(Api::new(&target.url)?))
+    };
 
-    let sockets = connect_all(&api, &boards, params.clients).await;
+    let sockets = connect_all(&client, &target.url, &boards, params.clients).await;
     let (total, warmup) = schedule(params);
     let clock = Arc::new(Clock::new(total, warmup));
     let readers = spawn_readers(&mut run, sockets, boards_n, &clock)?;
@@ -157,7 +163,7 @@ pub async fn run(target: &Target, params: &Params) -> anyhow::Result<Run> {
     tokio::time::sleep(Duration::from_millis(500)).await;
 
     let cpu_before = CpuSeconds::now(target);
-    let sender = Sender::new(&api, boards, clock.clone());
+    let sender = Sender::new(&client, boards, clock.clone());
     let start = Instant::now() + Duration::from_millis(20);
     let _ = clock.start.set(start);
     let sent = if params.rate == 0 {
@@ -206,17 +212,22 @@ fn schedule(params: &Params) -> (u64, u64) {
 /// Opens one socket per client, each up to its hello: client c is member c / R of board c % R. Yields each
 /// client's board, socket and hello seq.
 async fn connect_all(
-    api: &Api,
+    client: &Client,
+    url: &str,
     boards: &[BenchBoard],
     clients: usize,
 ) -> Vec<anyhow::Result<(usize, Socket, u64)>> {
     let boards_n = boards.len();
     stream::iter(0..clients)
         .map(|c| {
-            let (api, board) = (api.clone(), boards[c % boards_n].clone());
+            let (client, board, url) =
+                (client.clone(), boards[c % boards_n].clone(), url.to_owned());
             async move {
                 let token = &board.tokens[(c / boards_n) % board.tokens.len()];
-                let mut socket = wire::connect(&api, board.id, token, None).await?;
+                let mut socket = match &client {
+                    Client::Lanban(api) => wire::connect(api, board.id, token, None).await?,
+                    Client::Peer(_) => peer::connect(&url, token).await?,
+                };
                 let seq = hello(&mut socket).await?;
                 Ok((c % boards_n, socket, seq))
             }

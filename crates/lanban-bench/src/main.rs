@@ -7,6 +7,7 @@ mod edits;
 mod fanout;
 mod idle;
 mod office;
+mod peer;
 mod report;
 mod storm;
 mod target;
@@ -60,6 +61,11 @@ struct Global {
     /// other's core and figures compare run to run (the side-by-side setup of docs/performance.md).
     #[arg(long, global = true, conflicts_with = "url")]
     pin: bool,
+    /// Put the load on the Node stack instead (Express 5 + socket.io 4 + better-sqlite3 12, in
+    /// crates/lanban-bench/peer; `npm ci --prefix crates/lanban-bench/peer` first), to compare side by side.
+    /// `fanout` only; `--synchronous` applies to it as to Lanban.
+    #[arg(long, global = true, conflicts_with = "url")]
+    peer: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -291,11 +297,18 @@ async fn target(global: &Global) -> anyhow::Result<Target> {
         (Some(url), Some(token)) => {
             Target::external(url, token.clone(), global.server_pid, None).await
         }
+        _ if global.peer => Target::spawn_peer(global.synchronous, global.pin).await,
         _ => Target::spawn(global.synchronous, global.pin).await,
     }
 }
 
 async fn measure(plan: &Plan, global: &Global) -> anyhow::Result<Report> {
+    if global.peer && !matches!(plan, Plan::Fanout(_)) {
+        anyhow::bail!(
+            "the Node peer serves the fan-out only; `{}` runs against Lanban",
+            plan.name()
+        );
+    }
     let mut runs = Vec::new();
     let mut environment = None;
     for i in 0..global.runs.max(1) {

@@ -37,6 +37,8 @@ pub struct Target {
     child: Option<Child>,
     /// The server runs on the first CPU and this tool on the second (`--pin`).
     pinned: bool,
+    /// It is the Node peer (`--peer`), with its `node --version`.
+    pub peer: Option<String>,
     _data: Option<tempfile::TempDir>,
 }
 
@@ -53,29 +55,13 @@ impl Target {
         if pin {
             command.arg("--cpu").arg("0");
         }
-        let mut child = command
+        command
             .arg("--data")
             .arg(data.path())
             .arg("--synchronous")
             .arg(synchronous.pragma().to_ascii_lowercase())
-            .stdout(Stdio::piped())
-            .stdin(Stdio::null())
-            .stderr(log)
-            .kill_on_drop(true)
-            .spawn()
-            .context("cannot start the server")?;
-        let stdout = child.stdout.take().context("no server stdout")?;
-        let mut lines = BufReader::new(stdout).lines();
-        let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
-            .await
-            .context("the server did not start within 30 s")??
-            .context("the server exited before listening")?;
-        let url = line
-            .strip_prefix("listening on ")
-            .with_context(|| format!("unexpected server output: {line}"))?
-            .to_owned();
-        // Keep draining its stdout so it never blocks on a full pipe.
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+            .stderr(log);
+        let (child, url) = start(command).await?;
         let host_token = std::fs::read_to_string(data.path().join("host-token"))
             .context("cannot read the server's host credential")?
             .trim()
@@ -87,6 +73,51 @@ impl Target {
             synchronous: synchronous.pragma().to_ascii_lowercase(),
             child: Some(child),
             pinned: pin,
+            peer: None,
+            _data: Some(data),
+        })
+    }
+
+    /// Starts the Node peer (`peer/server.js`, its packages installed with `npm ci`) in a temporary data
+    /// directory; `pin`: on the first CPU (through `taskset`, as it is not this binary).
+    pub async fn spawn_peer(synchronous: Synchronous, pin: bool) -> anyhow::Result<Target> {
+        let dir = std::path::Path::new(crate::peer::DIR);
+        if !dir.join("node_modules").is_dir() {
+            bail!(
+                "the Node peer's packages are not installed: run `npm ci --prefix {}` first",
+                dir.display()
+            );
+        }
+        let version = std::process::Command::new("node")
+            .arg("--version")
+            .output()
+            .context("cannot run node (the peer needs Node.js 20 or later)")?;
+        let version = String::from_utf8_lossy(&version.stdout).trim().to_owned();
+        let data = tempfile::Builder::new().prefix("lanban-peer-").tempdir()?;
+        let log = std::fs::File::create(data.path().join("peer.log"))?;
+        let mut command = if pin {
+            let mut taskset = Command::new("taskset");
+            taskset.args(["--cpu-list", "0", "node"]);
+            taskset
+        } else {
+            Command::new("node")
+        };
+        command
+            .arg(dir.join("server.js"))
+            .arg("--data")
+            .arg(data.path())
+            .arg("--synchronous")
+            .arg(synchronous.pragma().to_ascii_lowercase())
+            .stderr(log);
+        let (child, url) = start(command).await?;
+        Ok(Target {
+            url,
+            host_token: String::new(),
+            pid: child.id(),
+            synchronous: synchronous.pragma().to_ascii_lowercase(),
+            child: Some(child),
+            pinned: pin,
+            peer: Some(version),
             _data: Some(data),
         })
     }
@@ -114,6 +145,7 @@ impl Target {
             synchronous: synchronous.unwrap_or_else(|| "unknown (external server)".into()),
             child: None,
             pinned: false,
+            peer: None,
             _data: None,
         })
     }
@@ -149,7 +181,16 @@ impl Target {
             } else {
                 "release"
             },
-            server: if self.pinned {
+            server: if let Some(node) = &self.peer {
+                format!(
+                    "the Node peer (Express 5, socket.io 4, better-sqlite3 12; Node.js {node}) started by the tool{}",
+                    if self.pinned {
+                        ", pinned to CPU 0 (the tool on CPU 1)"
+                    } else {
+                        ""
+                    }
+                )
+            } else if self.pinned {
                 "server started by the tool, pinned to CPU 0 (the tool on CPU 1)".into()
             } else if self.child.is_some() {
                 "server started by the tool".into()
@@ -165,6 +206,29 @@ impl Target {
             let _ = child.kill().await;
         }
     }
+}
+
+/// Starts a server's `command` and waits for its `listening on URL` line; yields the process and the URL.
+async fn start(mut command: Command) -> anyhow::Result<(Child, String)> {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stdin(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .context("cannot start the server")?;
+    let stdout = child.stdout.take().context("no server stdout")?;
+    let mut lines = BufReader::new(stdout).lines();
+    let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
+        .await
+        .context("the server did not start within 30 s")??
+        .context("the server exited before listening")?;
+    let url = line
+        .strip_prefix("listening on ")
+        .with_context(|| format!("unexpected server output: {line}"))?
+        .to_owned();
+    // Keep draining its stdout so it never blocks on a full pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    Ok((child, url))
 }
 
 /// CPU time (user + system) of process `pid` (or `self`) so far, in seconds, from /proc.

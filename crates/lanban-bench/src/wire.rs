@@ -14,6 +14,8 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
+use crate::peer;
+
 /// One board set up for a scenario: its column for new cards, and a token per member.
 #[derive(Debug, Clone)]
 pub struct BenchBoard {
@@ -161,6 +163,8 @@ pub enum Frame {
     Resync {
         seq: u64,
     },
+    /// The Node peer's keep-alive (`--peer`), to be answered.
+    Ping,
     Other,
 }
 
@@ -174,8 +178,12 @@ struct Head<'a> {
 /// Card titles the tool writes are `TAG_PREFIX` + the mutation number.
 pub const TAG_PREFIX: &str = "lb#";
 
-/// Reads a server text frame: its type and seq by JSON decoding (ignoring the rest), the tag by search.
+/// Reads a server text frame: its type and seq by JSON decoding (ignoring the rest), the tag by search. The Node
+/// peer's frames (`--peer`) are socket.io packets, which start with a digit: its messages are Lanban's shapes inside.
 pub fn parse(text: &str) -> anyhow::Result<Frame> {
+    if text.starts_with(|c: char| c.is_ascii_digit()) {
+        return parse_peer(text);
+    }
     let head: Head<'_> = serde_json::from_str(text).context("not a server message")?;
     Ok(match (head.kind, head.seq) {
         ("hello", Some(seq)) => Frame::Hello { seq },
@@ -188,6 +196,22 @@ pub fn parse(text: &str) -> anyhow::Result<Frame> {
         ("hello" | "event" | "resync", None) => bail!("a {} without seq", head.kind),
         _ => Frame::Other,
     })
+}
+
+fn parse_peer(text: &str) -> anyhow::Result<Frame> {
+    if let Some(message) = text.strip_prefix(peer::MESSAGE_PREFIX) {
+        let message = message
+            .strip_suffix(']')
+            .context("a socket.io event without its end")?;
+        return parse(message);
+    }
+    if text == peer::PING {
+        return Ok(Frame::Ping);
+    }
+    if text.starts_with("44") {
+        bail!("the peer refused the socket: {text}");
+    }
+    Ok(Frame::Other)
 }
 
 fn tag_of(text: &str) -> Option<u64> {
@@ -223,6 +247,23 @@ mod tests {
             Frame::Presence
         );
         assert!(parse(r#"{"type":"event"}"#).is_err());
+        assert_eq!(
+            parse(
+                r#"42["m",{"type":"event","seq":3,"kind":"card.created","data":{"title":"lb#77"}}]"#
+            )
+            .unwrap(),
+            Frame::Event {
+                seq: 3,
+                tag: Some(77)
+            }
+        );
+        assert_eq!(
+            parse(r#"42["m",{"type":"hello","seq":0}]"#).unwrap(),
+            Frame::Hello { seq: 0 }
+        );
+        assert_eq!(parse("2").unwrap(), Frame::Ping);
+        assert_eq!(parse(r#"40{"sid":"abc"}"#).unwrap(), Frame::Other);
+        assert!(parse(r#"44{"message":"unauthorized"}"#).is_err());
         assert!(parse("not json").is_err());
     }
 }

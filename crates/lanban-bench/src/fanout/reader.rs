@@ -6,12 +6,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use futures_util::StreamExt;
+use futures_util::{SinkExt, StreamExt};
 use hdrhistogram::Histogram;
 use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::{self, Message};
 
 use crate::fanout::Clock;
+use crate::peer;
 use crate::report::histogram;
 use crate::wire::{self, Frame, Socket};
 
@@ -57,6 +58,12 @@ pub async fn read(
             _ = done.changed(), if !*done.borrow() => continue,
             () = sleep_until(drain_deadline) => break,
         };
+        if let Some(Ok(Message::Text(text))) = &frame
+            && text.as_str() == peer::PING
+        {
+            let _ = socket.send(Message::text(peer::PONG)).await;
+            continue;
+        }
         if seen.receive(frame, &clock).is_break() {
             break;
         }

@@ -8,17 +8,49 @@ use std::time::{Duration, Instant};
 use hdrhistogram::Histogram;
 use lanban_client::Api;
 use lanban_core::api::CreateCard;
+use lanban_core::ids::ColumnId;
 
 use crate::fanout::Clock;
+use crate::peer::PeerApi;
 use crate::report::histogram;
 use crate::wire::{BenchBoard, TAG_PREFIX};
+
+/// A member's client of the server under load: Lanban's, or the Node peer's (`--peer`).
+#[derive(Clone)]
+pub enum Client {
+    Lanban(Api),
+    Peer(PeerApi),
+}
+
+impl Client {
+    fn with_token(&self, token: String) -> Client {
+        match self {
+            Client::Lanban(api) => Client::Lanban(api.with_token(token)),
+            Client::Peer(api) => Client::Peer(api.with_token(token)),
+        }
+    }
+
+    async fn create_card(&self, column: ColumnId, title: String) -> anyhow::Result<()> {
+        match self {
+            Client::Lanban(api) => {
+                let body = CreateCard {
+                    title,
+                    ..Default::default()
+                };
+                api.create_card(column, &body).await?;
+                Ok(())
+            }
+            Client::Peer(api) => api.create_card(column, title).await,
+        }
+    }
+}
 
 /// Sends the mutations.
 #[derive(Clone)]
 pub struct Sender {
     boards: Arc<Vec<BenchBoard>>,
     /// Per board, per member: a client with that member's token.
-    apis: Arc<Vec<Vec<Api>>>,
+    apis: Arc<Vec<Vec<Client>>>,
     clock: Arc<Clock>,
     /// Per board: mutations acknowledged.
     committed: Arc<Vec<AtomicU64>>,
@@ -32,7 +64,7 @@ pub struct Sender {
 
 impl Sender {
     /// A sender to `boards` as their members, through clients made from `api`.
-    pub fn new(api: &Api, boards: Vec<BenchBoard>, clock: Arc<Clock>) -> Sender {
+    pub fn new(api: &Client, boards: Vec<BenchBoard>, clock: Arc<Clock>) -> Sender {
         let apis = boards
             .iter()
             .map(|b| b.tokens.iter().map(|t| api.with_token(t.clone())).collect())
@@ -74,11 +106,9 @@ impl Sender {
         let b = (tag % n) as usize;
         let members = &self.apis[b];
         let api = &members[((tag / n) as usize) % members.len()];
-        let body = CreateCard {
-            title: format!("{TAG_PREFIX}{tag}"),
-            ..Default::default()
-        };
-        let result = api.create_card(self.boards[b].column, &body).await;
+        let result = api
+            .create_card(self.boards[b].column, format!("{TAG_PREFIX}{tag}"))
+            .await;
         let now = Instant::now();
         match result {
             Ok(_) => {

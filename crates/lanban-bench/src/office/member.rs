@@ -124,7 +124,7 @@ fn heard(shared: &Shared, text: &str, last: &mut Option<u64>) {
             }
         }
         Ok(Frame::Resync { .. }) => shared.violation("a socket was told to resync".into()),
-        Ok(Frame::Presence | Frame::Other) => {}
+        Ok(Frame::Presence | Frame::Ping | Frame::Other) => {}
         Err(err) => shared.violation(format!("unreadable frame: {err:#}")),
     }
 }
