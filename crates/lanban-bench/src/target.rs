@@ -2,7 +2,7 @@
 //! process with a fresh data directory, so its memory and CPU are its own), or an external one given by `--url`.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -48,20 +48,12 @@ impl Target {
     pub async fn spawn(synchronous: Synchronous, pin: bool) -> anyhow::Result<Target> {
         let data = tempfile::Builder::new().prefix("lanban-bench-").tempdir()?;
         let exe = std::env::current_exe().context("cannot find this program to start a server")?;
-        // Its log goes to a file beside its data, out of the report's way.
-        let log = std::fs::File::create(data.path().join("server.log"))?;
         let mut command = Command::new(exe);
         command.arg("serve");
         if pin {
             command.arg("--cpu").arg("0");
         }
-        command
-            .arg("--data")
-            .arg(data.path())
-            .arg("--synchronous")
-            .arg(synchronous.pragma().to_ascii_lowercase())
-            .stderr(log);
-        let (child, url) = start(command).await?;
+        let (child, url) = start(command, data.path(), synchronous).await?;
         let host_token = std::fs::read_to_string(data.path().join("host-token"))
             .context("cannot read the server's host credential")?
             .trim()
@@ -94,7 +86,6 @@ impl Target {
             .context("cannot run node (the peer needs Node.js 20 or later)")?;
         let version = String::from_utf8_lossy(&version.stdout).trim().to_owned();
         let data = tempfile::Builder::new().prefix("lanban-peer-").tempdir()?;
-        let log = std::fs::File::create(data.path().join("peer.log"))?;
         let mut command = if pin {
             let mut taskset = Command::new("taskset");
             taskset.args(["--cpu-list", "0", "node"]);
@@ -102,14 +93,8 @@ impl Target {
         } else {
             Command::new("node")
         };
-        command
-            .arg(dir.join("server.js"))
-            .arg("--data")
-            .arg(data.path())
-            .arg("--synchronous")
-            .arg(synchronous.pragma().to_ascii_lowercase())
-            .stderr(log);
-        let (child, url) = start(command).await?;
+        command.arg(dir.join("server.js"));
+        let (child, url) = start(command, data.path(), synchronous).await?;
         Ok(Target {
             url,
             host_token: String::new(),
@@ -208,9 +193,21 @@ impl Target {
     }
 }
 
-/// Starts a server's `command` and waits for its `listening on URL` line; yields the process and the URL.
-async fn start(mut command: Command) -> anyhow::Result<(Child, String)> {
+/// Starts a server's `command` with its data directory `data` and SQLite's `synchronous`, and waits for its
+/// `listening on URL` line; yields the process and the URL. Its log goes to a file beside its data, out of the
+/// report's way.
+async fn start(
+    mut command: Command,
+    data: &Path,
+    synchronous: Synchronous,
+) -> anyhow::Result<(Child, String)> {
+    let log = std::fs::File::create(data.join("server.log"))?;
     let mut child = command
+        .arg("--data")
+        .arg(data)
+        .arg("--synchronous")
+        .arg(synchronous.pragma().to_ascii_lowercase())
+        .stderr(log)
         .stdout(Stdio::piped())
         .stdin(Stdio::null())
         .kill_on_drop(true)
