@@ -205,8 +205,13 @@ pub enum ServerMessage {
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ClientMessage {
-    /// The card this client has open, or null.
-    Presence { viewing_card: Option<CardId> },
+    /// The card this client has open, or null. Required: a message without it is refused (docs/protocol.md §9.4),
+    /// where serde would otherwise read a missing `Option` as null.
+    Presence {
+        #[serde(deserialize_with = "Option::deserialize")]
+        #[schema(required = true)]
+        viewing_card: Option<CardId>,
+    },
 }
 
 /// Serialises a list of events with their `"type":"event"` tag, as `/events` lists them.
@@ -295,6 +300,7 @@ mod tests {
             r#"{"type":"presence","viewing_card":null,"x":1}"#,
             r#"{"type":"shout"}"#,
             r#"{"viewing_card":null}"#,
+            r#"{"type":"presence"}"#,
             r#"{"type":"presence","viewing_card":"not-a-uuid"}"#,
         ] {
             assert!(serde_json::from_str::<ClientMessage>(bad).is_err(), "{bad}");

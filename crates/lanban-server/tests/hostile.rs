@@ -249,6 +249,8 @@ async fn hostile_frames_close_the_socket_with_a_stated_code() {
             1008,
         ),
         (Message::Text(r#"{"type":"event","seq":1}"#.into()), 1008),
+        // `viewing_card` is required (null for none).
+        (Message::Text(r#"{"type":"presence"}"#.into()), 1008),
         (Message::Text("x".repeat(100 * 1024).into()), 1009),
         (
             Message::Text(format!("{}{}", "[".repeat(10_000), "]".repeat(10_000)).into()),

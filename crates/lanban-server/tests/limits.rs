@@ -81,6 +81,43 @@ async fn a_board_stops_growing_at_its_limits_and_nothing_is_half_written() {
         .add_card(&todo, host, json!({"title": "Three"}))
         .await;
     refused(&server, &cards, host, json!({"title": "Four"})).await;
+    // The field rules come before the limits (docs/protocol.md §2.6): on the full board a card placed after a card
+    // that is not there, or with a label the board does not have, is answered on that field; so is a column placed
+    // after one that is not there with the board's columns full, and an edit growing a description past the limit
+    // with a label the board does not have.
+    let unknown = "019ac1f0-3b2a-7c1d-8e4f-5a6b7c8d9e01";
+    let nope = json!([{"name": "Nope", "color": "#ff0000"}]);
+    let first_path = format!("/api/cards/{}", str_of(&first["id"]));
+    for (method, path, change, field) in [
+        (
+            Method::POST,
+            &cards,
+            json!({"title": "Four", "after": unknown}),
+            "after",
+        ),
+        (
+            Method::POST,
+            &cards,
+            json!({"title": "Four", "labels": nope}),
+            "labels[0].name",
+        ),
+        (
+            Method::POST,
+            &columns,
+            json!({"title": "More", "after": unknown}),
+            "after",
+        ),
+        (
+            Method::PATCH,
+            &first_path,
+            json!({"description": "z".repeat(101), "labels": nope}),
+            "labels[0].name",
+        ),
+    ] {
+        let (status, body) = server.call(method, path, Some(host), Some(change)).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert_eq!(body["error"]["field"], field, "{body}");
+    }
     // A card's own description is replaced, not added to: 60 -> 95 bytes fits; growing past the limit is refused
     // too; shrinking one is always allowed.
     let path = format!("/api/cards/{}", str_of(&first["id"]));

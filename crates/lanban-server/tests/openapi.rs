@@ -185,6 +185,10 @@ async fn every_route_lists_what_the_layers_answer() {
                 expected.push("404");
             }
             let mutation = method != "get";
+            // A change to a board that has moved (or joining it) is `409 board_moved` (docs/protocol.md §4).
+            if mutation && (path.contains('{') || path == "/api/join") {
+                expected.push("409");
+            }
             if mutation && path != "/api/join" {
                 expected.push("429");
                 let header = operation["parameters"].as_array().is_some_and(|p| {

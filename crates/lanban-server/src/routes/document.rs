@@ -1,8 +1,8 @@
 //! What every route of the OpenAPI document answers besides its own answers, added in one place from what the
 //! server's layers do to every request (docs/protocol.md §4): a credential's `401`; a malformed id in the path's
 //! `404`; a bad query parameter's `422`; a body's `400`, `413`, `415` and `422`; a mutation's `Idempotency-Key`
-//! header, its budget's `429`, the writer's `503` and the disk's `507`; and `500`, `503` (request timeout) for
-//! everything. A generated client then knows every status the server may send.
+//! header, its budget's `429`, a moved board's `409`, the writer's `503` and the disk's `507`; and `500`, `503`
+//! (request timeout) for everything. A generated client then knows every status the server may send.
 
 use utoipa::openapi::path::{Operation, ParameterBuilder, ParameterIn};
 use utoipa::openapi::response::{Response, ResponseBuilder};
@@ -87,6 +87,17 @@ fn complete_operation(path: &str, mutation: bool, operation: &mut Operation) {
         add(
             "429",
             "`rate_limited`: this credential's changes in the last minute are used up; see `Retry-After`",
+        );
+    }
+    if joining {
+        add(
+            "409",
+            "`board_moved`: the board is now hosted on another computer; or `limit_reached`: it has 100 members",
+        );
+    } else if mutation && path.contains('{') {
+        add(
+            "409",
+            "`board_moved`: the board is now hosted on another computer (docs/protocol.md §15); nothing was changed",
         );
     }
     if mutation {

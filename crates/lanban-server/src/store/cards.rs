@@ -107,8 +107,6 @@ pub fn create_card(
     };
     live(tx, actor, column_id, column)?;
     check_assignees(tx, actor.board_id, &new.assignee_ids)?;
-    limits::one_more_card(tx, actor.board_id)?;
-    limits::description(tx, actor.board_id, None, new.description.len())?;
     let column = column_id.to_string();
     let position = place(
         tx,
@@ -116,6 +114,11 @@ pub fn create_card(
         None,
         &new.placement,
     )?;
+    let labels = labels::of_board(tx, actor.board_id, new.labels)?;
+    // The board's limits come after the field rules (docs/protocol.md §2.6); what `place` may have written goes
+    // with the change's savepoint if they refuse it.
+    limits::one_more_card(tx, actor.board_id)?;
+    limits::description(tx, actor.board_id, None, new.description.len())?;
     let now = Timestamp::now();
     let card = Card {
         id,
@@ -123,7 +126,7 @@ pub fn create_card(
         column_id,
         title: new.title,
         description: new.description,
-        labels: labels::of_board(tx, actor.board_id, new.labels)?,
+        labels,
         assignee_ids: new.assignee_ids,
         due_date: new.due_date,
         position,
@@ -219,14 +222,15 @@ pub fn update_card(tx: &mut Tx<'_>, actor: &Actor, id: CardId, mut edit: CardEdi
     if let Some(title) = edit.title {
         card.title = title;
     }
+    if let Some(labels) = edit.labels {
+        card.labels = labels::of_board(tx, actor.board_id, labels)?;
+    }
+    // The board's limit comes after the field rules (docs/protocol.md §2.6).
     if let Some(description) = edit.description {
         if description.len() > card.description.len() {
             limits::description(tx, actor.board_id, Some(id), description.len())?;
         }
         card.description = description;
-    }
-    if let Some(labels) = edit.labels {
-        card.labels = labels::of_board(tx, actor.board_id, labels)?;
     }
     if let Some(due_date) = edit.due_date {
         card.due_date = due_date;

@@ -184,13 +184,6 @@ pub fn create_item(
     };
     live(tx, actor, checklist)?;
     let list_text = checklist.to_string();
-    limits::one_more(
-        tx,
-        "SELECT COUNT(*) FROM checklist_items WHERE checklist_id = ?1",
-        &list_text,
-        ITEMS_PER_CHECKLIST,
-        "items on a checklist",
-    )?;
     let position = place(
         tx,
         Siblings::Items {
@@ -198,6 +191,14 @@ pub fn create_item(
         },
         None,
         &placement,
+    )?;
+    // After the field rules, as every limit (docs/protocol.md §2.6).
+    limits::one_more(
+        tx,
+        "SELECT COUNT(*) FROM checklist_items WHERE checklist_id = ?1",
+        &list_text,
+        ITEMS_PER_CHECKLIST,
+        "items on a checklist",
     )?;
     let item = ChecklistItem {
         id,

@@ -61,7 +61,6 @@ pub fn create_column(
             Claim::Free => id,
         },
     };
-    limits::one_more_column(tx, actor.board_id)?;
     let board_id = actor.board_id.to_string();
     let position = place(
         tx,
@@ -71,6 +70,8 @@ pub fn create_column(
         None,
         &placement,
     )?;
+    // After the field rules, as every limit (docs/protocol.md §2.6).
+    limits::one_more_column(tx, actor.board_id)?;
     let column = Column {
         id,
         board_id: actor.board_id,
