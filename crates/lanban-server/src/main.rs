@@ -270,9 +270,13 @@ struct Announcer {
     advert: HostAdvert,
 }
 
-/// Announces the server on the network if it serves TLS beyond loopback (`server.advert` is `None` otherwise);
-/// a failure to start mDNS is logged, never fatal (teammates can still type the address).
+/// Announces the server on the network if it serves TLS beyond loopback (`server.advert` is `None` without TLS,
+/// and a server on a loopback address is not reachable from the network, even with `--tls always`); a failure to
+/// start mDNS is logged, never fatal (teammates can still type the address).
 async fn announce(server: &RunningServer, name: &str) -> Option<Announcer> {
+    if server.addr.ip().is_loopback() {
+        return None;
+    }
     let advert = server.advert(name).await?;
     let mut discovery = match Discovery::start(&Interfaces::Lan) {
         Ok(discovery) => discovery,

@@ -23,6 +23,8 @@ struct Gone {
     last: Value,
     /// A card deleted with its column.
     deleted_with_column: String,
+    /// A checklist item deleted: its checklist's path for items, and the create that made it.
+    deleted_item: (String, Value),
 }
 
 async fn ann_board(ann: &TestServer) -> Gone {
@@ -45,6 +47,34 @@ async fn ann_board(ann: &TestServer) -> Gone {
     let parked = ann
         .add_card(&later, &cy.token, json!({"title": "Parked"}))
         .await;
+    let write = str_of(&ann.snapshot(&board.id, &bea.token).await["cards"][0]["id"]);
+    let list = ann
+        .ok(
+            Method::POST,
+            &format!("/api/cards/{write}/checklists"),
+            &bea.token,
+            Some(json!({"title": "Steps"})),
+        )
+        .await;
+    let items = format!("/api/checklists/{}/items", str_of(&list["id"]));
+    let mut made = Vec::new();
+    for (id, text) in [
+        ("019ac1f0-3b2a-7c1d-8e4f-5a6b7c8d9e01", "Draft"),
+        ("019ac1f0-3b2a-7c1d-8e4f-5a6b7c8d9e02", "Proofread"),
+    ] {
+        let create = json!({"id": id, "text": text});
+        ann.ok(Method::POST, &items, &cy.token, Some(create.clone()))
+            .await;
+        made.push(create);
+    }
+    let dropped = made.swap_remove(0);
+    ann.ok(
+        Method::DELETE,
+        &format!("{items}/{}", str_of(&dropped["id"])),
+        &cy.token,
+        None,
+    )
+    .await;
     let host = &board.host_token;
     for path in [
         format!("/api/cards/{}", str_of(&doomed["id"])),
@@ -61,6 +91,7 @@ async fn ann_board(ann: &TestServer) -> Gone {
         cy,
         last,
         deleted_with_column: str_of(&parked["id"]),
+        deleted_item: (items, dropped),
     }
 }
 
@@ -191,6 +222,21 @@ async fn a_member_hosts_the_board_from_their_copy_once_the_host_is_gone() {
             &format!("/api/cards/{}", gone.deleted_with_column),
             Some(&cy_again.token),
             Some(json!({"title": "Still parked", "version": 1})),
+        )
+        .await;
+    assert_eq!(
+        (status, code_of(&answer)),
+        (StatusCode::GONE, "gone"),
+        "{answer}"
+    );
+    // So is a checklist item deleted on Ann's server, its create sent again from an outbox.
+    let (items, create) = &gone.deleted_item;
+    let (status, answer) = bea_server
+        .call(
+            Method::POST,
+            items,
+            Some(&cy_again.token),
+            Some(create.clone()),
         )
         .await;
     assert_eq!(

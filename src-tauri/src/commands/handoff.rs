@@ -133,12 +133,19 @@ pub async fn follow_move(
         };
         (api, entry)
     } else {
-        let server = moved
-            .addresses
-            .first()
-            .cloned()
-            .unwrap_or(entry.server.clone());
-        let api = Api::pinned(&server, moved.fingerprint)?.with_token(entry.token.clone());
+        let addresses = if moved.addresses.is_empty() {
+            vec![entry.server.clone()]
+        } else {
+            moved.addresses.clone()
+        };
+        let apis = addresses
+            .into_iter()
+            .map(|address| {
+                let api = Api::pinned(&address, moved.fingerprint)?.with_token(entry.token.clone());
+                Ok((address, api))
+            })
+            .collect::<CommandResult<Vec<(String, Api)>>>()?;
+        let (server, api) = first_serving(apis, board).await?;
         let entry = RecentEntry {
             hosting: false,
             server,
@@ -148,20 +155,37 @@ pub async fn follow_move(
         (api, entry)
     };
     recent.replace(&old, entry.clone())?;
-    served(&api, board).await?;
+    if taken_here {
+        first_serving(vec![(entry.server.clone(), api)], board).await?;
+    }
     Ok(Some(RecentBoard::from(&entry)))
 }
 
-/// Waits until `api`'s host serves `board` (a new host imports a board just after its move was committed).
-async fn served(api: &Api, board: lanban_core::ids::BoardId) -> CommandResult<()> {
+/// The first of `hosts` (an address and a client of it) that serves `board`, tried in the order given, again and
+/// again for up to 30 s: a new host imports a board just after its move was committed, and of the addresses a move
+/// names some may not be reachable from here (docs/protocol.md §15, step 5).
+async fn first_serving(
+    hosts: Vec<(String, Api)>,
+    board: lanban_core::ids::BoardId,
+) -> CommandResult<(String, Api)> {
+    if hosts.is_empty() {
+        return Err(CommandError::new(
+            AppErrorCode::NotFound,
+            "The board's new host gave no address to reach it at.",
+        ));
+    }
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
     loop {
-        match api.snapshot(board).await {
-            Ok(_) => return Ok(()),
-            Err(_) if tokio::time::Instant::now() < deadline => {
-                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        let mut failed = None;
+        for (address, api) in &hosts {
+            match api.snapshot(board).await {
+                Ok(_) => return Ok((address.clone(), api.clone())),
+                Err(err) => failed = Some(err),
             }
-            Err(err) => return Err(err.into()),
+        }
+        match failed {
+            Some(err) if tokio::time::Instant::now() >= deadline => return Err(err.into()),
+            _ => tokio::time::sleep(std::time::Duration::from_millis(200)).await,
         }
     }
 }

@@ -10,7 +10,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use lanban_core::api::{RehostBoard, Snapshot};
 use lanban_core::event::{BoardRehosted, Change, Event, ServerMessage};
 use lanban_core::fingerprint::Fingerprint;
-use lanban_core::ids::{CardId, ColumnId, MemberId};
+use lanban_core::ids::{CardId, ChecklistId, ColumnId, ItemId, MemberId};
 use lanban_core::model::{MEMBER_COLORS, Member, Role};
 use lanban_core::time::Timestamp;
 
@@ -160,10 +160,12 @@ fn members_of(
     members
 }
 
-/// The cards and columns the log deleted (a column's cards with it), so that a change queued for one of them is
-/// `gone` here too.
+/// What the log deleted, as the host that wrote it buried them: cards and columns (a column's cards with it),
+/// comments, checklists, and checklist items (an item leaves its checklist only by being deleted), so that a change
+/// queued for one of them is `gone` here too.
 fn tombstones_of(events: &[Event], snapshot: &Snapshot) -> Vec<Tombstone> {
     let mut column_of: HashMap<CardId, ColumnId> = HashMap::new();
+    let mut items_of: HashMap<ChecklistId, Vec<ItemId>> = HashMap::new();
     let mut deleted: Vec<Tombstone> = Vec::new();
     for event in events {
         let at = &event.at;
@@ -172,7 +174,19 @@ fn tombstones_of(events: &[Event], snapshot: &Snapshot) -> Vec<Tombstone> {
                 column_of.insert(card.id, card.column_id);
             }
             Change::CommentDeleted(gone) => deleted.push(tombstone(Item::Comment(gone.id), at)),
+            Change::ChecklistCreated(list) | Change::ChecklistUpdated(list) => {
+                let now: Vec<ItemId> = list.items.iter().map(|i| i.id).collect();
+                if let Some(before) = items_of.insert(list.id, now) {
+                    for item in before
+                        .iter()
+                        .filter(|i| list.items.iter().all(|n| n.id != **i))
+                    {
+                        deleted.push(tombstone(Item::ChecklistItem(*item), at));
+                    }
+                }
+            }
             Change::ChecklistDeleted(gone) => {
+                items_of.remove(&gone.id);
                 deleted.push(tombstone(Item::Checklist(gone.id), at));
             }
             Change::CardDeleted(gone) => {
