@@ -3,11 +3,12 @@
 # the app, with its data in the OS app-data directory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-source scripts/setup.sh
-(cd ui && npm ci --no-audit --no-fund && npm run build)
-cargo build --profile desktop --locked -p lanban-app --features custom-protocol
+# Before a long build: the app needs a display to open its window.
 if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
   echo "No display: start a desktop session (or Xvfb) first, or run the headless server: cargo run -p lanban-server" >&2
   exit 1
 fi
+source scripts/setup.sh
+(cd ui && npm ci --no-audit --no-fund && npm run build)
+cargo build --profile desktop --locked -p lanban-app --features custom-protocol
 exec target/desktop/lanban "$@"
