@@ -15,8 +15,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import two_instances
-from scenario import click, find, hosted_and_joined, shots, tid, wait
+from conftest import SHOTS, two_instances
+from scenario import click, find, hosted_and_joined, screenshot, shots, tid, wait
 
 COLUMNS = ["Todo", "Doing", "Done"]
 ARROWS = [Keys.ARROW_LEFT, Keys.ARROW_RIGHT, Keys.ARROW_UP, Keys.ARROW_DOWN]
@@ -67,7 +67,18 @@ def add(driver, title: str, column: str):
     else:
         raise AssertionError(f"the composer of {column} never opened")
     box.send_keys(title, Keys.ENTER)
-    find(driver, "card", f'[data-card-title="{title}"]')
+    try:
+        find(driver, "card", f'[data-card-title="{title}"]')
+    except TimeoutException:
+        # What the window showed, for the person reading the failure.
+        screenshot(driver, str(SHOTS / f"converge-{title.replace(' ', '-')}.png"))
+        state = driver.execute_script("""
+            const box = document.querySelector('[data-testid="new-card-title"]');
+            const column = box && box.closest('[data-testid="column"]');
+            return {composer: box && box.value, in: column && column.dataset.columnTitle,
+                    focused: document.activeElement && document.activeElement.outerHTML.slice(0, 160),
+                    toasts: [...document.querySelectorAll('[data-testid="toast"]')].map((t) => t.innerText)};""")
+        raise AssertionError(f"{title} never appeared on the board: {state}; the board: {board(driver)}") from None
     find(driver, "new-card-title").send_keys(Keys.ESCAPE)
 
 
