@@ -27,7 +27,8 @@ export function trapFocus(node: HTMLElement): () => void {
 }
 
 // Keeps the focus where the person put it while the board is redrawn around it (a Svelte attachment on the board's
-// columns: `{@attach keepFocus}`). A teammate's change that moves a column, or a card, moves its element in the page,
+// columns and on the card's dialog: `{@attach keepFocus}`). A teammate's change that moves a column, a card or a
+// checklist item moves its element in the page,
 // and an element taken out of the page loses the focus, even when it is put back at once: the engine hands the focus
 // to the page without a blur event. The person typing a card's title in that column would see their next keys go
 // nowhere, or to the board's shortcuts. So when the focus was lost that way (nothing has it, and the element is on
