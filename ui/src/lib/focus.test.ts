@@ -45,6 +45,20 @@ describe("keepFocus", () => {
     expect(document.activeElement).toBe(card);
   });
 
+  test("a focused card that a teammate moves to another column, drawn anew there, keeps the focus", async () => {
+    const { columns, doing } = board();
+    release = keepFocus(columns);
+    const card = document.getElementById("card") as HTMLElement;
+    card.dataset.cardId = "c1";
+    card.focus();
+    card.remove();
+    const drawn = document.createElement("button");
+    drawn.dataset.cardId = "c1";
+    doing.appendChild(drawn);
+    await settled();
+    expect(document.activeElement).toBe(drawn);
+  });
+
   test("a focus the person moved away is not brought back, nor one on an element taken off the page", async () => {
     const { columns, todo, doing, input } = board();
     release = keepFocus(columns);

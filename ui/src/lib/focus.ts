@@ -49,7 +49,11 @@ export function keepFocus(node: HTMLElement): () => void {
     const active = document.activeElement;
     if (active && active !== document.body && active !== document.documentElement) return;
     if (!kept.isConnected || !node.contains(kept)) {
-      kept = null;
+      // A card a teammate moved to another column is drawn there anew: the focus follows the card.
+      const card = kept.dataset.cardId;
+      const again = card ? node.querySelector<HTMLElement>(`[data-card-id="${CSS.escape(card)}"]`) : null;
+      kept = again;
+      again?.focus({ preventScroll: true });
       return;
     }
     const field = kept instanceof HTMLInputElement || kept instanceof HTMLTextAreaElement ? kept : null;
