@@ -78,6 +78,21 @@ def test_a_deleted_column_comes_back_with_its_cards_by_undo(pair):
             wait(driver, lambda d, t=title: card_in_column(d, "Ideas", t), f"{title} never came back for {who}")
     shots(a, b, "undo-brings-it-back")
 
+    # B starts renaming Ideas; A deletes it again: B is told the new name was not saved. Undo brings it back again.
+    click(B, "column-menu", inside=("column", '[data-column-title="Ideas"]'))
+    click(B, "column", '[data-column-title="Ideas"] [data-action="rename"]')
+    renaming = find(B, "column", '[data-column-title="Ideas"] input')
+    renaming.send_keys(Keys.CONTROL, "a")
+    renaming.send_keys("Wishlist")
+    click(A, "column-menu", inside=("column", '[data-column-title="Ideas"]'))
+    click(A, "column", '[data-column-title="Ideas"] [data-action="delete"]')
+    wait(B, lambda d: not column_shown(d, "Ideas"), "the column stayed on B's board")
+    told = "Ada took «Ideas» off the board: its new name, «Wishlist», was not saved."
+    wait(B, lambda d: any(told in t.text for t in d.find_elements(By.CSS_SELECTOR, '[data-testid="toast"]')),
+         "B was not told about the name being typed")
+    undo_from_toast(A, "Ideas")
+    wait(B, lambda d: card_in_column(d, "Ideas", "Podcast"), "Ideas never came back for B")
+
     # A archives "Ship it" from its dialog: it leaves the board and the Archive panel lists it.
     click(A, "card", '[data-card-title="Ship it"]')
     find(A, "card-dialog")
