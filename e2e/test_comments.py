@@ -90,12 +90,18 @@ def test_comments_with_mentions_live_between_two_people(pair):
     wait(A, lambda d: "edited" in d.find_elements(By.CSS_SELECTOR, '[data-testid="comment"]')[0].text,
          "A never saw it marked edited")
 
-    # A, the host, deletes B's comment; it goes for B too, and the card's count follows.
+    # B starts editing it again, and A, the host, deletes B's comment; it goes for B too (who is told the edit was
+    # not saved), and the card's count follows.
+    B.execute_script("arguments[0].click()", B.find_elements(By.CSS_SELECTOR, '[data-testid="comment-edit"]')[0])
+    type_into(find(B, "comment-edit-box"), "Half a thought")
     deletes = A.find_elements(By.CSS_SELECTOR, '[data-testid="comment-delete"]')
     assert len(deletes) == 2, "the host may delete any comment"
     A.execute_script("arguments[0].click()", deletes[0])
     click(A, "confirm-ok")
     wait(B, lambda d: comment_texts(d) == ["Yes: 10:00 to 12:30, with a break"], "B's comment never went for B")
+    told = "Ada deleted the comment you were editing: your changes were not saved."
+    wait(B, lambda d: any(told in t.text for t in d.find_elements(By.CSS_SELECTOR, '[data-testid="toast"]')),
+         "B was not told about the edit")
     click(B, "card-dialog-close")
     gone(B, "card-dialog")
     count = find(B, "card-comments", "")
