@@ -103,3 +103,12 @@ def test_a_checklist_ticked_by_one_is_seen_by_the_other(pair):
     chip = A.find_element(By.CSS_SELECTOR, '[data-card-title="Plan the offsite"] [data-testid="card-checklist"]')
     assert "complete" in chip.get_attribute("class"), chip.get_attribute("class")
     shots(a, b, "checklist-complete")
+
+    # B starts typing another item while A deletes the checklist: B is told what was not saved.
+    find(B, "checklist-add-item").send_keys("Pack the tent")
+    click(A, "card", '[data-card-title="Plan the offsite"]')
+    click(A, "checklist-delete")
+    gone(B, "checklist-add-item")
+    told = "Ada deleted the checklist you were writing in: «Pack the tent» was not saved."
+    wait(B, lambda d: any(told in t.text for t in d.find_elements(By.CSS_SELECTOR, '[data-testid="toast"]')),
+         "B was not told about the item being written")
