@@ -19,6 +19,9 @@ done
 node_ok() {
   command -v node >/dev/null 2>&1 && node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a==20&&b>=19)?0:1)'
 }
+# Node.js fetched by an earlier run (below) counts as installed.
+own_node="$HOME/.local/share/lanban/node"
+[ -x "$own_node/bin/node" ] && export PATH="$own_node/bin:$PATH"
 node_ok || missing+=(nodejs npm)
 # Python virtual environments for the end-to-end tests (selenium, pytest) and the OpenAPI fuzz run (schemathesis).
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=(python3 python3-venv)
@@ -30,8 +33,6 @@ fi
 # Older releases (Debian 12, Ubuntu 22.04 and 24.04) package an older Node.js: then Node.js 22 and npm 11 come from
 # the npm registry (the node-linux-<arch> package carries the official binary) into a folder of Lanban's own, put
 # first on PATH for the scripts; nothing of the system's is replaced.
-own_node="$HOME/.local/share/lanban/node"
-[ -x "$own_node/bin/node" ] && export PATH="$own_node/bin:$PATH"
 if ! node_ok; then
   case "$(uname -m)" in
     x86_64) node_arch=x64 ;;
