@@ -131,6 +131,11 @@ export class BoardModel {
     this.store.detach();
   }
 
+  /** What to call the member who made a change, in a sentence about it ("A teammate" if the board does not know them). */
+  nameOf(member: MemberId): string {
+    return this.memberById.get(member)?.name ?? "A teammate";
+  }
+
   /** The members on a card (an id of someone no longer on the board is left out). */
   peopleOf(card: Card): Member[] {
     const people: Member[] = [];
