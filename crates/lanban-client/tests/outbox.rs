@@ -295,3 +295,33 @@ async fn a_create_sent_again_long_after_with_a_new_key_applies_nothing_twice() {
     assert_eq!(after.cards.iter().filter(|c| c.id == id).count(), 1);
     session.close().await;
 }
+
+/// A person retitling one card again and again, each edit made as the host's event for the one before arrives: the
+/// base each edit is drawn on (the card as the person sees it) and the card it is checked against before it goes
+/// (the card as the host has it) are each read whole, so the person's own edit is never taken for a teammate's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_person_editing_as_their_last_edit_lands_never_collides_with_themselves() {
+    let launch = launch().await;
+    let session = launch.open().await;
+    let rounds = 300;
+    for round in 0..rounds {
+        let title = format!("Plan, take {round}");
+        let answer = session
+            .submit(Uuid::now_v7(), retitle(launch.plan.id, &title))
+            .await;
+        assert!(
+            matches!(answer, Ok(Submitted::Done(_))),
+            "take {round} was answered {answer:?}"
+        );
+    }
+    changes_until(&session, <[PendingChange]>::is_empty).await;
+    assert_eq!(
+        launch.titles().await,
+        [
+            format!("Plan, take {}", rounds - 1).as_str(),
+            "Venue",
+            "Old idea"
+        ]
+    );
+    session.close().await;
+}

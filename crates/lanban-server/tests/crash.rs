@@ -444,7 +444,7 @@ async fn close_code(socket: &mut WebSocketStream<MaybeTlsStream<TcpStream>>) -> 
 async fn sigterm_under_load_loses_no_acknowledged_write_and_closes_sockets() {
     let dir = tempfile::tempdir().unwrap();
     let Launched {
-        server,
+        mut server,
         port,
         url,
         host,
@@ -461,7 +461,7 @@ async fn sigterm_under_load_loses_no_acknowledged_write_and_closes_sockets() {
     while writers.acknowledged() < 200 {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    let mut child = server.child;
+    let child = &mut server.child;
     let kill = Command::new("kill")
         .arg("-TERM")
         .arg(child.id().to_string())

@@ -280,14 +280,11 @@ impl Shared {
         card: lanban_core::ids::CardId,
         drawn: impl Fn(&ChangeState) -> bool,
     ) -> Option<Card> {
-        let mut shown = self
-            .state
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .cards
-            .iter()
-            .find(|c| c.id == card)
-            .cloned()?;
+        // The mirror stays locked while the outbox is read (the mirror's lock first, as everywhere): an event
+        // applied in between would settle one of this person's edits out of the outbox after the mirror was read
+        // without it, and the card would be drawn without that edit.
+        let mirror = self.state.read().unwrap_or_else(|e| e.into_inner());
+        let mut shown = mirror.cards.iter().find(|c| c.id == card).cloned()?;
         for entry in &self.outbox().entries {
             if let Mutation::UpdateCard {
                 card: id, patch, ..

@@ -69,6 +69,16 @@ impl Server {
     }
 }
 
+/// A test that fails (panics) with its server running does not leave the process behind.
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
 /// Waits until `/api/health` answers.
 pub async fn wait_healthy(url: &str) {
     let deadline = Instant::now() + Duration::from_secs(30);
