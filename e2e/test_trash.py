@@ -43,6 +43,11 @@ def avatars(driver, title: str) -> int:
         By.CSS_SELECTOR, f'[data-card-title="{title}"] [data-testid="card-assignees"] > :not(.more)'))
 
 
+def focused(driver) -> str | None:
+    """The test id of the element with the focus."""
+    return driver.execute_script("return document.activeElement && document.activeElement.dataset.testid")
+
+
 def test_a_deleted_column_comes_back_with_its_cards_by_undo(pair):
     a, b = pair
     A, B = a.driver, b.driver
@@ -127,10 +132,14 @@ def test_a_deleted_column_comes_back_with_its_cards_by_undo(pair):
     wait(A, lambda d: card_in_column(d, "Ideas", "Stickers"), "Ctrl+Z did not bring the card back")
     wait(B, lambda d: card_in_column(d, "Ideas", "Stickers"), "B never saw the card come back")
     click(A, "archive-tab")
-    click(A, "shelved-restore")
+    # Restored from the keyboard: its row goes, and the focus stays in the panel (on the tab, the list being empty).
+    restore = find(A, "shelved-restore")
+    A.execute_script("arguments[0].focus()", restore)
+    restore.send_keys(Keys.ENTER)
     wait(A, lambda d: card_in_column(d, "Doing", "Ship it"), "Restore did not put the card back")
     wait(B, lambda d: card_in_column(d, "Doing", "Ship it"), "B never saw the restored card")
     wait(A, lambda d: not shelved(d), "the archive still lists the card")
+    wait(A, lambda d: focused(d) == "archive-tab", "the focus was lost with the restored row")
     click(A, "archive-close")
     gone(A, "archive-panel")
 
@@ -170,6 +179,9 @@ def test_a_deleted_column_comes_back_with_its_cards_by_undo(pair):
     rename.send_keys("now", Keys.ENTER)
     wait(B, lambda d: "now" in d.find_element(By.CSS_SELECTOR, '[data-card-title="Podcast"]').get_attribute(
         "textContent"), "B never saw the label renamed")
+    # The renamed label's row is drawn anew: the focus stays on its name.
+    wait(A, lambda d: d.execute_script("return document.activeElement.getAttribute('aria-label')")
+         == "Name of the label now", "the focus was lost with the renamed label's row")
     click(A, "labels-edit")
     find(A, "label-toggle", '[data-label="now"][aria-pressed="true"]')
     shots(a, b, "a-renames-a-label")

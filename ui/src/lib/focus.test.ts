@@ -79,4 +79,102 @@ describe("keepFocus", () => {
     await settled();
     expect(document.activeElement).toBe(document.body);
   });
+
+  /** The archive's list as ArchivePanel draws it: a card row (open, restore), a column row (restore), a card row. */
+  function shelf(): { panel: HTMLElement; list: HTMLElement; row: (i: number) => HTMLElement } {
+    document.body.innerHTML = `
+      <aside id="panel">
+        <button role="tab" aria-selected="true" id="tab">Archived</button>
+        <div class="scroll">
+          <ul id="list" data-focus-then="[role=tab][aria-selected=true]">
+            <li data-focus-row><button data-focus-role="open">Plan</button><button data-focus-role="restore">Restore</button></li>
+            <li data-focus-row><span>Ideas</span><button data-focus-role="restore">Restore</button></li>
+            <li data-focus-row><button data-focus-role="open">Venue</button><button data-focus-role="restore">Restore</button></li>
+          </ul>
+        </div>
+      </aside>`;
+    const list = document.getElementById("list") as HTMLElement;
+    return {
+      panel: document.getElementById("panel") as HTMLElement,
+      list,
+      row: (i: number) => list.children[i] as HTMLElement,
+    };
+  }
+  const restoreIn = (row: HTMLElement) => row.querySelector<HTMLElement>("[data-focus-role=restore]") as HTMLElement;
+
+  test("a row that goes (restored, by the person's button in it or by a teammate) hands the focus to the row now in its place", async () => {
+    const { panel, row } = shelf();
+    release = keepFocus(panel);
+    const first = row(0);
+    restoreIn(first).focus();
+    first.remove();
+    await settled();
+    // The column's row, whose Restore is first in it: the focus goes by the control's role, not its place.
+    expect(document.activeElement).toBe(restoreIn(row(0)));
+    expect(row(0).textContent).toContain("Ideas");
+  });
+
+  test("the last row going hands the focus to the one before it, and the list's last to what it names", async () => {
+    const { panel, list, row } = shelf();
+    release = keepFocus(panel);
+    restoreIn(row(2)).focus();
+    row(2).remove();
+    await settled();
+    expect(document.activeElement).toBe(restoreIn(row(1)));
+
+    // The list goes with its last row (the panel then says it is empty).
+    row(0).remove();
+    await settled();
+    expect(document.activeElement).toBe(restoreIn(row(0)));
+    list.remove();
+    await settled();
+    expect(document.activeElement?.id).toBe("tab");
+  });
+
+  test("rows added above the focused one while it is focused are counted in its place", async () => {
+    const { panel, list, row } = shelf();
+    release = keepFocus(panel);
+    const plan = row(0);
+    (plan.querySelector("[data-focus-role=open]") as HTMLElement).focus();
+    const added = document.createElement("li");
+    added.setAttribute("data-focus-row", "");
+    added.innerHTML = `<button data-focus-role="open">New</button><button data-focus-role="restore">Restore</button>`;
+    list.prepend(added);
+    await settled();
+    plan.remove();
+    await settled();
+    // Plan was the second row when it went: the focus goes to the row now second (Ideas, whose only control is
+    // its Restore), not to the new first one.
+    expect(row(1).textContent).toContain("Ideas");
+    expect(document.activeElement).toBe(restoreIn(row(1)));
+  });
+
+  test("an element drawn anew with the same focus key gets the focus back; a chip that is its own row, its place", async () => {
+    document.body.innerHTML = `
+      <div id="dialog">
+        <div id="chips"><button data-focus-row>Bug</button><button data-focus-row>Idea</button></div>
+        <p><button data-focus-key="assign-bea">Assign Bea</button></p>
+      </div>`;
+    const dialog = document.getElementById("dialog") as HTMLElement;
+    release = keepFocus(dialog);
+    const assign = dialog.querySelector("[data-focus-key]") as HTMLElement;
+    assign.focus();
+    assign.remove();
+    const drawn = document.createElement("button");
+    drawn.dataset.focusKey = "assign-bea";
+    dialog.append(drawn);
+    await settled();
+    expect(document.activeElement).toBe(drawn);
+
+    // A teammate renames the label «Bug»: its chip is drawn anew, in the same place.
+    const chips = document.getElementById("chips") as HTMLElement;
+    const bug = chips.children[0] as HTMLElement;
+    bug.focus();
+    const defect = document.createElement("button");
+    defect.setAttribute("data-focus-row", "");
+    defect.textContent = "Defect";
+    chips.replaceChild(defect, bug);
+    await settled();
+    expect(document.activeElement).toBe(defect);
+  });
 });

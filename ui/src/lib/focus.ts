@@ -26,33 +26,47 @@ export function trapFocus(node: HTMLElement): () => void {
   return () => node.removeEventListener("keydown", onkeydown);
 }
 
-// Keeps the focus where the person put it while the board is redrawn around it (a Svelte attachment on the board's
-// columns and on the card's dialog: `{@attach keepFocus}`). A teammate's change that moves a column, a card or a
-// checklist item moves its element in the page,
-// and an element taken out of the page loses the focus, even when it is put back at once: the engine hands the focus
-// to the page without a blur event. The person typing a card's title in that column would see their next keys go
-// nowhere, or to the board's shortcuts. So when the focus was lost that way (nothing has it, and the element is on
-// the page again), the element gets it back, with its caret or selection. A focus the person moves away themselves
-// (a click elsewhere, Tab) is left where they moved it.
+// Keeps the focus where the person put it while the page is redrawn around it (a Svelte attachment on the board's
+// columns, the card's dialog and the side panels: `{@attach keepFocus}`). A teammate's change that moves a column, a
+// card or a checklist item moves its element in the page, and an element taken out of the page loses the focus, even
+// when it is put back at once: the engine hands the focus to the page without a blur event. The person typing a
+// card's title in that column would see their next keys go nowhere, or to the board's shortcuts. So when the focus
+// was lost that way (nothing has it), it comes back:
+// - to the element itself, with its caret or selection, when it is on the page again;
+// - to the same card drawn anew (a card a teammate moved to another column), by its `data-card-id`;
+// - to the element drawn anew with the same `data-focus-key`;
+// - in a list whose rows carry `data-focus-row`, when the row went (restored, deleted, renamed by a teammate, or
+//   by the person's own button in it): to the row that now stands in its place, or the last one, on the control
+//   with the same `data-focus-role` (or at the same place in the row); with no row left, to what the list's
+//   `data-focus-then` names (a selector, looked up beside the list first).
+// A focus the person moves away themselves (a click elsewhere, Tab) is left where they moved it.
 export function keepFocus(node: HTMLElement): () => void {
   let kept: HTMLElement | null = null;
+  let place: Place | null = null;
   function onfocusin(e: FocusEvent): void {
     kept = e.target instanceof HTMLElement ? e.target : null;
+    place = kept ? placeOf(kept, node) : null;
   }
   function onfocusout(e: FocusEvent): void {
     // An engine that does send a blur as the element leaves the page sends it while it is still in place:
     // then nothing is kept, as before; the focus only comes back where no blur was sent.
-    if (e.target === kept) kept = null;
+    if (e.target === kept) {
+      kept = null;
+      place = null;
+    }
   }
   const observer = new MutationObserver(() => {
     if (!kept) return;
     const active = document.activeElement;
-    if (active && active !== document.body && active !== document.documentElement) return;
+    if (active && active !== document.body && active !== document.documentElement) {
+      // Still focused: where it stands now, should its row go later.
+      if (kept.isConnected && active === kept) place = placeOf(kept, node);
+      return;
+    }
     if (!kept.isConnected || !node.contains(kept)) {
-      // A card a teammate moved to another column is drawn there anew: the focus follows the card.
-      const card = kept.dataset.cardId;
-      const again = card ? node.querySelector<HTMLElement>(`[data-card-id="${CSS.escape(card)}"]`) : null;
+      const again = drawnAgain(kept, node) ?? (place ? inPlace(place, node) : null);
       kept = again;
+      place = again ? placeOf(again, node) : null;
       again?.focus({ preventScroll: true });
       return;
     }
@@ -70,4 +84,63 @@ export function keepFocus(node: HTMLElement): () => void {
     node.removeEventListener("focusin", onfocusin);
     node.removeEventListener("focusout", onfocusout);
   };
+}
+
+/** Where a focused element stands in a list of rows (`data-focus-row`), to find its place once its row is gone. */
+interface Place {
+  list: Element;
+  /** The list's parent, where `data-focus-then` is looked up first (the list itself may go with its last row). */
+  scope: Element | null;
+  then: string | null;
+  index: number;
+  role: string | null;
+  slot: number;
+}
+
+function rowsOf(list: Element): HTMLElement[] {
+  return [...list.children].filter((row): row is HTMLElement => row instanceof HTMLElement && row.hasAttribute("data-focus-row"));
+}
+
+function placeOf(el: HTMLElement, node: HTMLElement): Place | null {
+  const row = el.closest<HTMLElement>("[data-focus-row]");
+  const list = row?.parentElement;
+  if (!row || !list || !node.contains(list)) return null;
+  return {
+    list,
+    scope: list.parentElement,
+    then: list.getAttribute("data-focus-then"),
+    index: rowsOf(list).indexOf(row),
+    role: el.dataset.focusRole ?? null,
+    slot: controlsOf(row).indexOf(el),
+  };
+}
+
+/** What can take the focus in a row: the row itself (a chip), or the controls in it. */
+function controlsOf(row: HTMLElement): HTMLElement[] {
+  const inside = [...row.querySelectorAll<HTMLElement>(FOCUSABLE)];
+  return row.matches(FOCUSABLE) ? [row, ...inside] : inside;
+}
+
+/** The same card, or the element with the same focus key, drawn anew. */
+function drawnAgain(gone: HTMLElement, node: HTMLElement): HTMLElement | null {
+  const card = gone.dataset.cardId;
+  if (card) return node.querySelector<HTMLElement>(`[data-card-id="${CSS.escape(card)}"]`);
+  const key = gone.dataset.focusKey;
+  if (key) return node.querySelector<HTMLElement>(`[data-focus-key="${CSS.escape(key)}"]`);
+  return null;
+}
+
+/** The control standing where the gone one stood: in the row now at its place, or what the list names after it. */
+function inPlace(place: Place, node: HTMLElement): HTMLElement | null {
+  const rows = place.list.isConnected ? rowsOf(place.list) : [];
+  const row = rows[Math.min(Math.max(place.index, 0), rows.length - 1)];
+  if (row) {
+    const byRole = place.role ? row.querySelector<HTMLElement>(`[data-focus-role="${CSS.escape(place.role)}"]`) : null;
+    if (byRole) return byRole;
+    const controls = controlsOf(row);
+    return controls[Math.min(Math.max(place.slot, 0), controls.length - 1)] ?? null;
+  }
+  if (!place.then) return null;
+  const near = place.scope?.isConnected ? place.scope.querySelector<HTMLElement>(place.then) : null;
+  return near ?? node.querySelector<HTMLElement>(place.then);
 }
