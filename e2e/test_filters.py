@@ -87,6 +87,14 @@ def test_a_task_list_in_a_description_is_ticked_and_a_link_asks_first(solo):
     boxes[1].click()
     wait(C, lambda d: d.find_elements(By.CSS_SELECTOR, '.rendered input.task[data-task="1"]')[0].is_selected(),
          "the second task never showed ticked")
+    # Ticked from the keyboard: the preview is drawn anew with the new description, and the box keeps the focus.
+    first = C.find_element(By.CSS_SELECTOR, '.rendered input.task[data-task="0"]')
+    C.execute_script("arguments[0].focus()", first)
+    first.send_keys(Keys.SPACE)
+    wait(C, lambda d: d.find_elements(By.CSS_SELECTOR, '.rendered input.task[data-task="0"]')[0].is_selected(),
+         "the first task never showed ticked from the keyboard")
+    wait(C, lambda d: d.switch_to.active_element.get_attribute("data-task") == "0",
+         "the ticked box lost the focus as the preview was drawn anew")
     screenshot(C, str(SHOTS / "description-task-list.png"))
 
     # A link shows its address first, and opens only if the person says so.
@@ -97,7 +105,7 @@ def test_a_task_list_in_a_description_is_ticked_and_a_link_asks_first(solo):
     gone(C, "confirm-dialog")
     C.find_element(By.XPATH, '//button[@role="tab" and normalize-space()="Edit"]').click()
     text = find(C, "card-dialog-description").get_attribute("value")
-    assert "- [ ] outline" in text and "- [x] draft" in text, text
+    assert "- [x] outline" in text and "- [x] draft" in text, text
 
 
 def test_a_move_is_undone_from_its_toast_or_with_ctrl_z(solo):

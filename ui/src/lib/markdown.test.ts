@@ -8,7 +8,9 @@ describe("task lists", () => {
   it("render as checkboxes in order, live only when asked", () => {
     const live = renderMarkdown(source, { tasks: true });
     expect(live.match(/data-task="\d"/g)).toEqual(['data-task="0"', 'data-task="1"', 'data-task="2"', 'data-task="3"']);
-    expect(live).toContain('data-task="1" checked');
+    expect(live).toContain('data-task="1" data-focus-key="task-1" checked');
+    // Each box keeps its focus by its place as the preview is drawn anew (keepFocus).
+    expect(live.match(/data-focus-key="task-\d"/g)).toHaveLength(4);
     const still = renderMarkdown(source);
     expect(still).not.toContain("data-task");
     expect(still.match(/disabled/g)).toHaveLength(4);

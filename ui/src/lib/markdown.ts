@@ -30,7 +30,8 @@ function hook(): void {
 
 /**
  * `source` as safe HTML. With `tasks`, task list checkboxes are live and carry their order (`data-task`), for
- * `toggleTask`; otherwise they are disabled.
+ * `toggleTask`, and a focus key (`keepFocus`: a box ticked from the keyboard keeps the focus as the preview is drawn
+ * anew with the new description); otherwise they are disabled.
  */
 export function renderMarkdown(source: string, options: { tasks?: boolean } = {}): string {
   hook();
@@ -45,7 +46,7 @@ export function renderMarkdown(source: string, options: { tasks?: boolean } = {}
   return clean.replace(/<input\b[^>]*>/g, (tag) => {
     const checked = /\schecked\b/.test(tag) ? " checked" : "";
     return options.tasks
-      ? `<input type="checkbox" class="task" data-task="${n++}"${checked} aria-label="Task">`
+      ? `<input type="checkbox" class="task" data-task="${n}" data-focus-key="task-${n++}"${checked} aria-label="Task">`
       : `<input type="checkbox" class="task" disabled${checked}>`;
   });
 }
