@@ -172,6 +172,14 @@ def test_a_deleted_column_comes_back_with_its_cards_by_undo(pair):
     shots(a, b, "b-filters-by-mine")
     click(B, "filters-clear")
 
+    # B starts typing a new name for the label in "Edit labels" as A renames it: B is told what was not saved.
+    click(B, "card", '[data-card-title="Podcast"]')
+    find(B, "card-dialog")
+    click(B, "labels-edit")
+    mine = find(B, "label-rename", '[aria-label="Name of the label urgent"]')
+    mine.send_keys(Keys.CONTROL, "a")
+    mine.send_keys("asap")
+
     # A renames the label in "Edit labels": every card follows, on B's board too.
     click(A, "labels-edit")
     rename = find(A, "label-rename", '[aria-label="Name of the label urgent"]')
@@ -179,6 +187,11 @@ def test_a_deleted_column_comes_back_with_its_cards_by_undo(pair):
     rename.send_keys("now", Keys.ENTER)
     wait(B, lambda d: "now" in d.find_element(By.CSS_SELECTOR, '[data-card-title="Podcast"]').get_attribute(
         "textContent"), "B never saw the label renamed")
+    told = "Ada renamed «urgent» to «now»: your new name, «asap», was not saved."
+    wait(B, lambda d: any(told in t.text for t in d.find_elements(By.CSS_SELECTOR, '[data-testid="toast"]')),
+         "B was not told about the label name being typed")
+    click(B, "card-dialog-close")
+    gone(B, "card-dialog")
     # The renamed label's row is drawn anew: the focus stays on its name.
     wait(A, lambda d: d.execute_script("return document.activeElement.getAttribute('aria-label')")
          == "Name of the label now", "the focus was lost with the renamed label's row")
