@@ -143,10 +143,49 @@ describe("keepFocus", () => {
     await settled();
     plan.remove();
     await settled();
-    // Plan was the second row when it went: the focus goes to the row now second (Ideas, whose only control is
-    // its Restore), not to the new first one.
+    // Plan was the second row when it went: the focus goes to the row now second, not to the new first one; that
+    // row (Ideas, a column) has no title to open, so the next one that has one takes it (Venue's), never another
+    // kind of control.
     expect(row(1).textContent).toContain("Ideas");
-    expect(document.activeElement).toBe(restoreIn(row(1)));
+    expect(document.activeElement?.textContent).toBe("Venue");
+  });
+
+  test("a control found by its place is of the same kind: an item's edit box done gives the focus to its tick, not its Delete", async () => {
+    document.body.innerHTML = `
+      <div id="dialog">
+        <div id="list-1"><ul id="items" data-focus-then="[data-add]">
+          <li data-focus-row><input type="checkbox"><input id="edit" class="edit"></li>
+        </ul><input data-add id="add-1"></div>
+        <div id="list-2"><ul><li data-focus-row><input type="checkbox"></li></ul><input data-add id="add-2"></div>
+      </div>`;
+    const dialog = document.getElementById("dialog") as HTMLElement;
+    release = keepFocus(dialog);
+    const edit = document.getElementById("edit") as HTMLInputElement;
+    edit.focus();
+    // Enter: the edit box goes, the item's text and its Delete button come back in the row.
+    const row = edit.parentElement as HTMLElement;
+    edit.remove();
+    const remove = document.createElement("button");
+    remove.textContent = "Delete";
+    row.append(remove);
+    await settled();
+    // No control of its kind in the list: what the list names after it, never the Delete button.
+    expect(document.activeElement?.id).toBe("add-1");
+
+    // With a role, the tick takes it.
+    const again = document.createElement("input");
+    again.dataset.focusRole = "tick";
+    row.append(again);
+    again.focus();
+    again.remove();
+    (row.querySelector("input[type=checkbox]") as HTMLElement).dataset.focusRole = "tick";
+    await settled();
+    expect(document.activeElement).toBe(row.querySelector("input[type=checkbox]"));
+
+    // A teammate deletes the whole checklist: the focus does not jump to another checklist's box.
+    (document.getElementById("list-1") as HTMLElement).remove();
+    await settled();
+    expect(document.activeElement).toBe(document.body);
   });
 
   test("an element drawn anew with the same focus key gets the focus back; a chip that is its own row, its place", async () => {

@@ -36,9 +36,11 @@ export function trapFocus(node: HTMLElement): () => void {
 // - to the same card drawn anew (a card a teammate moved to another column), by its `data-card-id`;
 // - to the element drawn anew with the same `data-focus-key`;
 // - in a list whose rows carry `data-focus-row`, when the row went (restored, deleted, renamed by a teammate, or
-//   by the person's own button in it): to the row that now stands in its place, or the last one, on the control
-//   with the same `data-focus-role` (or at the same place in the row); with no row left, to what the list's
-//   `data-focus-then` names (a selector, looked up beside the list first).
+//   by the person's own button in it) or the control was drawn anew in it: to the row that now stands in its
+//   place, or the last one, on the control with the same `data-focus-role` (or, without roles, the same kind of
+//   control at the same place in the row: never another kind, such as a Delete button); with no row left, to what
+//   the list's `data-focus-then` names (a selector, looked up beside the list first), unless what held the list
+//   went too (a checklist a teammate deleted: the focus does not jump to another one).
 // A focus the person moves away themselves (a click elsewhere, Tab) is left where they moved it.
 export function keepFocus(node: HTMLElement): () => void {
   let kept: HTMLElement | null = null;
@@ -95,6 +97,12 @@ interface Place {
   index: number;
   role: string | null;
   slot: number;
+  /** The control's kind ("BUTTON", "INPUT:checkbox"): a control found by its place must be of the same kind. */
+  kind: string;
+}
+
+function kindOf(el: Element): string {
+  return el instanceof HTMLInputElement ? `INPUT:${el.type}` : el.tagName;
 }
 
 function rowsOf(list: Element): HTMLElement[] {
@@ -112,6 +120,7 @@ function placeOf(el: HTMLElement, node: HTMLElement): Place | null {
     index: rowsOf(list).indexOf(row),
     role: el.dataset.focusRole ?? null,
     slot: controlsOf(row).indexOf(el),
+    kind: kindOf(el),
   };
 }
 
@@ -119,6 +128,14 @@ function placeOf(el: HTMLElement, node: HTMLElement): Place | null {
 function controlsOf(row: HTMLElement): HTMLElement[] {
   const inside = [...row.querySelectorAll<HTMLElement>(FOCUSABLE)];
   return row.matches(FOCUSABLE) ? [row, ...inside] : inside;
+}
+
+/** The control in `row` like the one `place` had: the same role, or without roles the same kind at the same place. */
+function sameControl(row: HTMLElement, place: Place): HTMLElement | null {
+  if (place.role) return row.querySelector<HTMLElement>(`[data-focus-role="${CSS.escape(place.role)}"]`);
+  const controls = controlsOf(row);
+  const there = controls[Math.min(Math.max(place.slot, 0), controls.length - 1)];
+  return there && !there.dataset.focusRole && kindOf(there) === place.kind ? there : null;
 }
 
 /** The same card, or the element with the same focus key, drawn anew. */
@@ -130,17 +147,15 @@ function drawnAgain(gone: HTMLElement, node: HTMLElement): HTMLElement | null {
   return null;
 }
 
-/** The control standing where the gone one stood: in the row now at its place, or what the list names after it. */
+/** The control standing where the gone one stood: in the row now at its place (or the nearest one after it, then
+ *  before it, that has such a control), or what the list names after it. */
 function inPlace(place: Place, node: HTMLElement): HTMLElement | null {
   const rows = place.list.isConnected ? rowsOf(place.list) : [];
-  const row = rows[Math.min(Math.max(place.index, 0), rows.length - 1)];
-  if (row) {
-    const byRole = place.role ? row.querySelector<HTMLElement>(`[data-focus-role="${CSS.escape(place.role)}"]`) : null;
-    if (byRole) return byRole;
-    const controls = controlsOf(row);
-    return controls[Math.min(Math.max(place.slot, 0), controls.length - 1)] ?? null;
+  const at = Math.min(Math.max(place.index, 0), rows.length);
+  for (const row of [...rows.slice(at), ...rows.slice(0, at).reverse()]) {
+    const same = sameControl(row, place);
+    if (same) return same;
   }
-  if (!place.then) return null;
-  const near = place.scope?.isConnected ? place.scope.querySelector<HTMLElement>(place.then) : null;
-  return near ?? node.querySelector<HTMLElement>(place.then);
+  if (!place.then || !place.scope?.isConnected) return null;
+  return place.scope.querySelector<HTMLElement>(place.then) ?? node.querySelector<HTMLElement>(place.then);
 }
