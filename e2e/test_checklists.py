@@ -104,6 +104,16 @@ def test_a_checklist_ticked_by_one_is_seen_by_the_other(pair):
     assert "complete" in chip.get_attribute("class"), chip.get_attribute("class")
     shots(a, b, "checklist-complete")
 
+    # B renames an item (click its text, type, Enter): the item's box keeps the focus, not its Delete button.
+    B.find_element(By.CSS_SELECTOR, '[data-item-text="Order lunch"] .text').click()
+    edit = B.switch_to.active_element
+    edit.send_keys(Keys.CONTROL, "a")
+    edit.send_keys("Order pizza", Keys.ENTER)
+    wait(B, lambda d: "Order pizza" in items(d), "B's item was never renamed")
+    wait(B, lambda d: d.switch_to.active_element.get_attribute("data-testid") == "checklist-tick"
+         and d.switch_to.active_element.get_attribute("aria-label") == "Done: Order pizza",
+         "the renamed item's box did not keep the focus")
+
     # B starts typing another item while A deletes the checklist: B is told what was not saved.
     find(B, "checklist-add-item").send_keys("Pack the tent")
     click(A, "card", '[data-card-title="Plan the offsite"]')
