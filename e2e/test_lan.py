@@ -7,7 +7,7 @@ from selenium.webdriver.common.keys import Keys
 
 from lan import lan_instances  # noqa: F401  (the fixture)
 from conftest import SHOTS
-from scenario import click, find, screenshot, share_a_board, shots, tid, type_into, wait
+from scenario import click, find, gone, screenshot, share_a_board, shots, tid, type_into, wait
 
 
 def test_two_computers_join_by_code_alone(lan_instances):
@@ -94,6 +94,20 @@ def test_the_host_hands_the_board_to_a_member_and_everyone_follows(lan_instances
     click(A, "confirm-ok")
     find(A, "handoff-offered")
     click(A, "share-close")
+    # A's board says whom A asked, until they answer; A withdraws the offer, and B's banner goes.
+    assert name in find(A, "handoff-pending").text
+    find(B, "handoff-banner")
+    click(A, "handoff-withdraw")
+    gone(A, "handoff-pending")
+    gone(B, "handoff-banner")
+    # A asks again.
+    click(A, "share-open")
+    member = find(A, "member-row", f'[data-member-name="{name}"]')
+    member.find_element(*tid("offer-handoff")).click()
+    click(A, "confirm-ok")
+    find(A, "handoff-offered")
+    click(A, "share-close")
+    find(A, "handoff-pending")
     find(B, "handoff-banner")
     shots(a, b, "handoff-offered")
 
@@ -115,4 +129,5 @@ def test_the_host_hands_the_board_to_a_member_and_everyone_follows(lan_instances
     click(B, "add-card", inside=("column", '[data-column-title="Todo"]'))
     find(B, "new-card-title").send_keys(f"Hosted by {name}", Keys.ENTER)
     wait(A, lambda d: d.find_elements(*tid("card", f'[data-card-title="Hosted by {name}"]')), "A never saw B's card")
+    assert not A.find_elements(*tid("handoff-pending")), "A's board still says the offer stands"
     shots(a, b, "handoff-done")
