@@ -179,6 +179,12 @@ def hosted_and_joined(a, b, board: str):
     join(b.driver, code, "Bea", address)
 
 
+def open_recent(driver):
+    """From the start screen: opens the board in Recent boards (the list loads just after the screen shows)."""
+    wait(driver, lambda d: d.find_element(By.CSS_SELECTOR, '[data-testid="recent-board"] .recent-open').click() or True,
+         "could not open the board from Recent boards")
+
+
 def add_card(driver, title: str, column: str = "Todo"):
     """Adds a card at the end of a column and closes the composer."""
     click(driver, "add-card", inside=("column", f'[data-column-title="{column}"]'))

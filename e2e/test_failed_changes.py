@@ -13,8 +13,8 @@ import pytest
 from selenium.webdriver.common.keys import Keys
 
 from conftest import free_port, two_instances
-from scenario import add_card, card_in_column, click, find, gone, hosted_and_joined, pill, shots, tid, type_into, wait
-from test_host_away import open_recent
+from scenario import (add_card, card_in_column, click, find, gone, hosted_and_joined, open_recent, pill, shots, tid,
+                      type_into, wait)
 
 RENAMES = {
     "Book the venue": ("Book the old mill", "Book the barn"),

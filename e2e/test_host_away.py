@@ -9,12 +9,11 @@ go away) and A sees them, and B catches up with what A adds. Screenshots of each
 import time
 
 import pytest
-from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from conftest import SHOTS, free_port, two_instances
-from scenario import (add_card, card_in_column, click, find, hosted_and_joined, pill, screenshot, shots, tid,
-                      type_into, wait)
+from scenario import (add_card, card_in_column, click, find, hosted_and_joined, open_recent, pill, screenshot, shots,
+                      tid, type_into, wait)
 
 
 @pytest.fixture
@@ -94,12 +93,6 @@ def test_a_members_board_outlives_its_host(pair):
     wait(B, lambda d: not d.find_elements(*tid("unsynced")), "B's not-yet-synced marks never went away")
     assert not A.find_elements(*tid("card", '[data-card-title="Book the venue"]')), "the rename did not land"
     shots(a, b, "away-host-back")
-
-
-def open_recent(driver):
-    """Clicks the board in Recent boards (the list loads just after the start screen shows)."""
-    wait(driver, lambda d: d.find_element(By.CSS_SELECTOR, '[data-testid="recent-board"] .recent-open').click() or True,
-         "could not open the board from Recent boards")
 
 
 def shots_b(b, step: str):

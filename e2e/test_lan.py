@@ -2,12 +2,11 @@
 its room code alone through mDNS discovery, checks A's words, joins over TLS, and the whole two-person scenario
 runs across it."""
 
-from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from lan import lan_instances  # noqa: F401  (the fixture)
 from conftest import SHOTS
-from scenario import click, find, gone, screenshot, share_a_board, shots, tid, type_into, wait
+from scenario import click, find, gone, open_recent, screenshot, share_a_board, shots, tid, type_into, wait
 
 
 def test_two_computers_join_by_code_alone(lan_instances):
@@ -56,8 +55,7 @@ def test_a_host_that_comes_back_at_another_port_is_found_by_its_certificate(lan_
     # A starts again and shares the board again: its server listens on another port this time.
     a.driver = A = a.new_session()
     find(A, "start-screen")
-    wait(A, lambda d: d.find_element(By.CSS_SELECTOR, '[data-testid="recent-board"] .recent-open').click() or True,
-         "A could not reopen its board")
+    open_recent(A)
     find(A, "board-view")
     click(A, "share-open")
     wait(A, lambda d: d.find_element(*tid("share-toggle")).is_enabled(), "the share panel never loaded")

@@ -17,7 +17,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from conftest import SHOTS, Instance
-from scenario import click, find, gone, screenshot, tid, type_into, wait
+from scenario import click, find, gone, open_recent, screenshot, tid, type_into, wait
 
 CARDS = 2000
 SMALL = 5
@@ -135,8 +135,7 @@ def cold_starts(member: Instance, cards: int, times: int) -> None:
         member.driver.quit()
         member.driver = D = member.new_session()
         find(D, "start-screen")
-        wait(D, lambda d: d.find_element(By.CSS_SELECTOR, '[data-testid="recent-board"] .recent-open').click()
-             or True, "could not reopen the board")
+        open_recent(D)
         find(D, "board-view")
         wait(D, lambda d: card_count(d) == cards, f"the copy does not show all {cards} cards")
         wait(D, lambda d: open_time_ms(d) >= 0, "the open was never measured")

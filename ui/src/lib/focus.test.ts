@@ -49,11 +49,11 @@ describe("keepFocus", () => {
     const { columns, doing } = board();
     release = keepFocus(columns);
     const card = document.getElementById("card") as HTMLElement;
-    card.dataset.cardId = "c1";
+    card.dataset.focusKey = "card-c1";
     card.focus();
     card.remove();
     const drawn = document.createElement("button");
-    drawn.dataset.cardId = "c1";
+    drawn.dataset.focusKey = "card-c1";
     doing.appendChild(drawn);
     await settled();
     expect(document.activeElement).toBe(drawn);

@@ -33,8 +33,8 @@ export function trapFocus(node: HTMLElement): () => void {
 // card's title in that column would see their next keys go nowhere, or to the board's shortcuts. So when the focus
 // was lost that way (nothing has it), it comes back:
 // - to the element itself, with its caret or selection, when it is on the page again;
-// - to the same card drawn anew (a card a teammate moved to another column), by its `data-card-id`;
-// - to the element drawn anew with the same `data-focus-key`;
+// - to the element drawn anew with the same `data-focus-key` (a card a teammate moved to another column, a task
+//   box in a description's preview drawn with the new description);
 // - in a list whose rows carry `data-focus-row`, when the row went (restored, deleted, renamed by a teammate, or
 //   by the person's own button in it) or the control was drawn anew in it: to the row that now stands in its
 //   place, or the last one, on the control with the same `data-focus-role` (or, without roles, the same kind of
@@ -138,13 +138,10 @@ function sameControl(row: HTMLElement, place: Place): HTMLElement | null {
   return there && !there.dataset.focusRole && kindOf(there) === place.kind ? there : null;
 }
 
-/** The same card, or the element with the same focus key, drawn anew. */
+/** The element with the same focus key, drawn anew. */
 function drawnAgain(gone: HTMLElement, node: HTMLElement): HTMLElement | null {
-  const card = gone.dataset.cardId;
-  if (card) return node.querySelector<HTMLElement>(`[data-card-id="${CSS.escape(card)}"]`);
   const key = gone.dataset.focusKey;
-  if (key) return node.querySelector<HTMLElement>(`[data-focus-key="${CSS.escape(key)}"]`);
-  return null;
+  return key ? node.querySelector<HTMLElement>(`[data-focus-key="${CSS.escape(key)}"]`) : null;
 }
 
 /** The control standing where the gone one stood: in the row now at its place (or the nearest one after it, then
