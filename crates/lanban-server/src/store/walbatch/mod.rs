@@ -19,6 +19,9 @@
 //! then pads a commit to a sector, writing part of a frame after the sync) is not gathered at all.
 //! A failed write is returned by the call that made it (a commit's sync: the commit fails, as for any failed
 //! write), and what was gathered stays, to be written again by the next call.
+//!
+//! The database file of a connection using this VFS is wrapped too: for the locks above, and so that a checkpoint's
+//! writes to it reach the disk a little at a time rather than in one burst that commits wait behind (`pace`).
 
 use std::ffi::{CStr, c_char, c_int, c_void};
 use std::mem::{align_of, size_of};
@@ -26,6 +29,22 @@ use std::ptr;
 use std::sync::OnceLock;
 
 use rusqlite::ffi;
+
+#[cfg(target_os = "linux")]
+mod pace;
+
+/// Elsewhere a checkpoint's writes go to the disk at its sync, as SQLite writes them.
+#[cfg(not(target_os = "linux"))]
+mod pace {
+    pub(super) struct Pacer;
+    impl Pacer {
+        pub(super) unsafe fn open(_name: *const std::ffi::c_char) -> Pacer {
+            Pacer
+        }
+        pub(super) fn wrote(&mut self, _len: usize) {}
+        pub(super) fn synced(&mut self) {}
+    }
+}
 
 /// The name connections open with to use this VFS.
 pub(super) const NAME: &CStr = c"lanban-walbatch";
@@ -48,11 +67,13 @@ struct WalFile {
     gathers: bool,
 }
 
-/// The database file of a connection using this VFS: the platform's file, and our methods for its shared memory.
+/// The database file of a connection using this VFS: the platform's file, our methods for its shared memory, and
+/// the pacing of the checkpoints it is written by.
 #[repr(C)]
 struct DbFile {
     base: ffi::sqlite3_file,
     real: *mut ffi::sqlite3_file,
+    pacer: pace::Pacer,
 }
 
 thread_local! {
@@ -179,6 +200,7 @@ unsafe extern "C" fn open(
                         pMethods: &DB_METHODS,
                     },
                     real,
+                    pacer: pace::Pacer::open(name),
                 },
             );
             return ffi::SQLITE_OK;
@@ -397,20 +419,50 @@ passed_on!(unfetch, xUnfetch, ffi::SQLITE_OK,
 // The database file's own methods: the platform's, but for its shared memory's locks.
 passed_on!(db_read, xRead, ffi::SQLITE_IOERR_READ,
     (buf: *mut c_void, amount: c_int, offset: ffi::sqlite3_int64) -> c_int);
-passed_on!(db_write, xWrite, ffi::SQLITE_IOERR_WRITE,
+passed_on!(db_write_through, xWrite, ffi::SQLITE_IOERR_WRITE,
     (buf: *const c_void, amount: c_int, offset: ffi::sqlite3_int64) -> c_int);
 passed_on!(db_truncate, xTruncate, ffi::SQLITE_IOERR_TRUNCATE, (size: ffi::sqlite3_int64) -> c_int);
-passed_on!(db_sync, xSync, ffi::SQLITE_IOERR_FSYNC, (flags: c_int) -> c_int);
+passed_on!(db_sync_through, xSync, ffi::SQLITE_IOERR_FSYNC, (flags: c_int) -> c_int);
+
+/// Writes to the database file (only checkpoints do, in WAL mode), paced.
+unsafe extern "C" fn db_write(
+    file: *mut ffi::sqlite3_file,
+    data: *const c_void,
+    amount: c_int,
+    offset: ffi::sqlite3_int64,
+) -> c_int {
+    // SAFETY: SQLite calls this on a database file `open` wrapped, which begins with a `DbFile`.
+    unsafe {
+        let rc = db_write_through(file, data, amount, offset);
+        if rc == ffi::SQLITE_OK {
+            (*file.cast::<DbFile>())
+                .pacer
+                .wrote(usize::try_from(amount).unwrap_or(0));
+        }
+        rc
+    }
+}
+
+/// Syncs the database file: the end of a checkpoint's pass.
+unsafe extern "C" fn db_sync(file: *mut ffi::sqlite3_file, flags: c_int) -> c_int {
+    // SAFETY: SQLite calls this on a database file `open` wrapped, which begins with a `DbFile`.
+    unsafe {
+        let rc = db_sync_through(file, flags);
+        (*file.cast::<DbFile>()).pacer.synced();
+        rc
+    }
+}
 passed_on!(db_file_size, xFileSize, ffi::SQLITE_IOERR_FSTAT, (size: *mut ffi::sqlite3_int64) -> c_int);
 passed_on!(db_file_control, xFileControl, ffi::SQLITE_NOTFOUND, (op: c_int, arg: *mut c_void) -> c_int);
 passed_on!(db_fetch, xFetch, ffi::SQLITE_OK,
     (offset: ffi::sqlite3_int64, amount: c_int, pp: *mut *mut c_void) -> c_int);
 
 unsafe extern "C" fn db_close(file: *mut ffi::sqlite3_file) -> c_int {
-    // SAFETY: SQLite closes a file once; a `DbFile` holds nothing to drop.
+    // SAFETY: SQLite closes a file once; after this it is not used again, so our part is dropped here.
     unsafe {
         let (real, methods) = platform_file(file);
         let closed = methods.xClose.map_or(ffi::SQLITE_OK, |f| f(real));
+        ptr::drop_in_place(file.cast::<DbFile>());
         (*file).pMethods = ptr::null();
         closed
     }
