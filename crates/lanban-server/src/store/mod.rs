@@ -365,14 +365,17 @@ fn open_connection(
     if !read_only {
         private_database(path).map_err(StoreError::DataDir)?;
     }
-    // At FULL a connection that writes gathers its WAL frames into a few writes (walbatch/mod.rs says why only then).
-    let batched = !read_only
-        && sync == Synchronous::Full
+    // A connection that writes paces its checkpoints; at FULL it also gathers its WAL frames into a few writes
+    // (walbatch/mod.rs says why only then).
+    let wrapped = !read_only
         && walbatch::register()
             .inspect_err(|err| tracing::warn!(error = %err, "WAL writes go one frame at a time"))
             .is_ok();
+    let batched = wrapped && sync == Synchronous::Full;
     let opened = if batched {
         Connection::open_with_flags_and_vfs(path, flags, walbatch::NAME)
+    } else if wrapped {
+        Connection::open_with_flags_and_vfs(path, flags, walbatch::PACED_NAME)
     } else {
         Connection::open_with_flags(path, flags)
     };

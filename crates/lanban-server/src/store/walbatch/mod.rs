@@ -12,16 +12,17 @@
 //! and they read the frames from the file. At synchronous=FULL SQLite syncs the WAL before it updates the index,
 //! and the sync writes what is gathered first, so no one can see a frame that is not in the file, and a commit is
 //! answered after its frames are written and synced, as before. At NORMAL there is no sync at commit, so the index
-//! could name frames still in memory here: a connection at NORMAL uses the platform's VFS (`open_connection`
-//! checks the level it set). Frames that are never committed (pages spilled by a transaction later rolled back)
+//! could name frames still in memory here: a connection at NORMAL opens through [`PACED_NAME`], whose WAL files are
+//! the platform's own (`open_connection` checks the level a gathering connection set). Frames that are never committed (pages spilled by a transaction later rolled back)
 //! are written before the write lock is released, as SQLite itself would have written them, so they cannot land
 //! on frames another writer commits after it. A WAL whose file does not promise power-safe overwrites (SQLite
 //! then pads a commit to a sector, writing part of a frame after the sync) is not gathered at all.
 //! A failed write is returned by the call that made it (a commit's sync: the commit fails, as for any failed
 //! write), and what was gathered stays, to be written again by the next call.
 //!
-//! The database file of a connection using this VFS is wrapped too: for the locks above, and so that a checkpoint's
-//! writes to it reach the disk a little at a time rather than in one burst that commits wait behind (`pace`).
+//! The database file of a connection using this VFS (either name) is wrapped too: for the locks above, and so that a
+//! checkpoint's writes to it reach the disk a little at a time rather than in one burst that commits wait behind
+//! (`pace`).
 
 use std::ffi::{CStr, c_char, c_int, c_void};
 use std::mem::{align_of, size_of};
@@ -48,6 +49,10 @@ mod pace {
 
 /// The name connections open with to use this VFS.
 pub(super) const NAME: &CStr = c"lanban-walbatch";
+
+/// The same VFS without the WAL's gathering, for a connection that writes at NORMAL: its database file is still
+/// wrapped, so its checkpoints are paced (`pace`).
+pub(super) const PACED_NAME: &CStr = c"lanban-paced";
 
 /// The most gathered before it is written: below the 128 KiB SQLite's unix VFS takes in one write.
 const CAPACITY: usize = 120 * 1024;
@@ -140,16 +145,19 @@ pub(super) fn register() -> Result<(), String> {
                     return Err("the default VFS's file size is out of range".to_owned());
                 };
                 let _ = PLATFORM.set(Platform(platform));
-                let mut vfs = ptr::read(platform);
-                vfs.szOsFile = size;
-                vfs.pNext = ptr::null_mut();
-                vfs.zName = NAME.as_ptr();
-                vfs.xOpen = Some(open);
-                let vfs = Box::leak(Box::new(vfs));
-                match ffi::sqlite3_vfs_register(vfs, 0) {
-                    ffi::SQLITE_OK => Ok(()),
-                    rc => Err(format!("sqlite3_vfs_register failed with {rc}")),
+                for name in [NAME, PACED_NAME] {
+                    let mut vfs = ptr::read(platform);
+                    vfs.szOsFile = size;
+                    vfs.pNext = ptr::null_mut();
+                    vfs.zName = name.as_ptr();
+                    vfs.xOpen = Some(open);
+                    let vfs = Box::leak(Box::new(vfs));
+                    match ffi::sqlite3_vfs_register(vfs, 0) {
+                        ffi::SQLITE_OK => {}
+                        rc => return Err(format!("sqlite3_vfs_register failed with {rc}")),
+                    }
                 }
+                Ok(())
             }
         })
         .clone()
@@ -161,7 +169,7 @@ fn platform() -> *mut ffi::sqlite3_vfs {
 
 /// Opens a file: a WAL file wrapped, anything else the platform's own in place.
 unsafe extern "C" fn open(
-    _vfs: *mut ffi::sqlite3_vfs,
+    vfs: *mut ffi::sqlite3_vfs,
     name: *const c_char,
     file: *mut ffi::sqlite3_file,
     flags: c_int,
@@ -176,7 +184,9 @@ unsafe extern "C" fn open(
             return ffi::SQLITE_CANTOPEN;
         };
         let wal = flags & ffi::SQLITE_OPEN_WAL != 0;
-        if !wal && flags & ffi::SQLITE_OPEN_MAIN_DB == 0 {
+        // SAFETY: `vfs` is one of the two registered in `register`, whose names are static strings.
+        let gathers = !vfs.is_null() && CStr::from_ptr((*vfs).zName) == NAME;
+        if (wal && !gathers) || (!wal && flags & ffi::SQLITE_OPEN_MAIN_DB == 0) {
             return platform_open(platform, name, file, flags, out_flags);
         }
         let real = file
