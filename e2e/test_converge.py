@@ -9,14 +9,14 @@ import threading
 import traceback
 
 import pytest
-from selenium.common.exceptions import ElementClickInterceptedException, TimeoutException, WebDriverException
+from selenium.common.exceptions import TimeoutException, WebDriverException
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import SHOTS, two_instances
-from scenario import click, find, hosted_and_joined, screenshot, shots, tid, wait
+from scenario import calm, find, hosted_and_joined, open_composer, screenshot, shots, wait
 
 COLUMNS = ["Todo", "Doing", "Done"]
 ARROWS = [Keys.ARROW_LEFT, Keys.ARROW_RIGHT, Keys.ARROW_UP, Keys.ARROW_DOWN]
@@ -44,29 +44,9 @@ def blank(driver) -> list[str]:
           .filter((e) => !e.innerText.includes(e.dataset.cardTitle)).map((e) => e.dataset.cardTitle);""")
 
 
-def calm(driver):
-    """Closes what a click that missed opened (a card's dialog, a column's menu): Escape, then a click on the
-    board's empty space."""
-    ActionChains(driver).send_keys(Keys.ESCAPE).perform()
-    scroller = driver.find_element(By.CSS_SELECTOR, '[data-testid="board-view"] .scroller')
-    size = scroller.size
-    ActionChains(driver).move_to_element_with_offset(scroller, size["width"] // 2 - 20, size["height"] // 2 - 20).click().perform()
-
-
 def add(driver, title: str, column: str):
-    """Adds a card with the column's composer. The teammate's cards arrive in that column too and push its Add
-    card button down, and columns move, so a click can land on something else (a card's dialog opens): close it
-    and aim again, as a person would."""
-    for _ in range(5):
-        try:
-            click(driver, "add-card", inside=("column", f'[data-column-title="{column}"]'))
-            box = WebDriverWait(driver, 3).until(lambda d: d.find_element(*tid("new-card-title")))
-            break
-        except (TimeoutException, ElementClickInterceptedException):
-            calm(driver)
-    else:
-        raise AssertionError(f"the composer of {column} never opened")
-    box.send_keys(title, Keys.ENTER)
+    """Adds a card with the column's composer (`open_composer` aims again when a teammate's change moved it)."""
+    open_composer(driver, column).send_keys(title, Keys.ENTER)
     try:
         find(driver, "card", f'[data-card-title="{title}"]')
     except TimeoutException:

@@ -12,8 +12,8 @@ import pytest
 from selenium.webdriver.common.keys import Keys
 
 from conftest import SHOTS, free_port, two_instances
-from scenario import (add_card, card_in_column, click, find, hosted_and_joined, open_recent, pill, screenshot, shots,
-                      tid, type_into, wait)
+from scenario import (add_card, card_in_column, click, find, hosted_and_joined, open_composer, open_recent, pill, screenshot,
+                      shots, tid, type_into, wait)
 
 
 @pytest.fixture
@@ -84,8 +84,7 @@ def test_a_members_board_outlives_its_host(pair):
     find(A, "start-screen")
     open_recent(A)
     find(A, "board-view")
-    click(A, "add-card", inside=("column", '[data-column-title="Todo"]'))
-    find(A, "new-card-title").send_keys("Print badges", Keys.ENTER)
+    open_composer(A, "Todo").send_keys("Print badges", Keys.ENTER)
     wait(B, lambda d: pill(d) == "connected", "B never reconnected to A")
     wait(B, lambda d: card_in_column(d, "Todo", "Print badges"), "B never caught up with A's card")
     for title in ["Order lanyards", "Book a caterer", "Book the old mill"]:
