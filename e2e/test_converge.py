@@ -16,7 +16,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import SHOTS, two_instances
-from scenario import calm, find, hosted_and_joined, open_composer, screenshot, shots, wait
+from scenario import calm, click, find, hosted_and_joined, open_composer, screenshot, shots, wait
 
 COLUMNS = ["Todo", "Doing", "Done"]
 ARROWS = [Keys.ARROW_LEFT, Keys.ARROW_RIGHT, Keys.ARROW_UP, Keys.ARROW_DOWN]
