@@ -13,8 +13,8 @@
 //! and the sync writes what is gathered first, so no one can see a frame that is not in the file, and a commit is
 //! answered after its frames are written and synced, as before. At NORMAL there is no sync at commit, so the index
 //! could name frames still in memory here: a connection at NORMAL opens through [`PACED_NAME`], whose WAL files are
-//! the platform's own (`open_connection` checks the level a gathering connection set). Frames that are never committed (pages spilled by a transaction later rolled back)
-//! are written before the write lock is released, as SQLite itself would have written them, so they cannot land
+//! the platform's own (`open_connection` checks the level a gathering connection set). Frames that are never
+//! committed (pages spilled by a transaction later rolled back) are written before the write lock is released, as SQLite itself would have written them, so they cannot land
 //! on frames another writer commits after it. A WAL whose file does not promise power-safe overwrites (SQLite
 //! then pads a commit to a sector, writing part of a frame after the sync) is not gathered at all.
 //! A failed write is returned by the call that made it (a commit's sync: the commit fails, as for any failed
@@ -70,15 +70,6 @@ struct WalFile {
     offset: i64,
     /// False when the file does not promise power-safe overwrites: every write goes straight through.
     gathers: bool,
-}
-
-/// The database file of a connection using this VFS: the platform's file, our methods for its shared memory, and
-/// the pacing of the checkpoints it is written by.
-#[repr(C)]
-struct DbFile {
-    base: ffi::sqlite3_file,
-    real: *mut ffi::sqlite3_file,
-    pacer: pace::Pacer,
 }
 
 thread_local! {
@@ -167,7 +158,8 @@ fn platform() -> *mut ffi::sqlite3_vfs {
     PLATFORM.get().map_or(ptr::null_mut(), |p| p.0)
 }
 
-/// Opens a file: a WAL file wrapped, anything else the platform's own in place.
+/// Opens a file: the main database file wrapped, a WAL file wrapped for [`NAME`] (gathering), anything else the
+/// platform's own in place.
 unsafe extern "C" fn open(
     vfs: *mut ffi::sqlite3_vfs,
     name: *const c_char,
@@ -203,16 +195,7 @@ unsafe extern "C" fn open(
             };
         }
         if !wal {
-            ptr::write(
-                file.cast::<DbFile>(),
-                DbFile {
-                    base: ffi::sqlite3_file {
-                        pMethods: &DB_METHODS,
-                    },
-                    real,
-                    pacer: pace::Pacer::open(name),
-                },
-            );
+            ptr::write(file.cast::<DbFile>(), DbFile::new(real, name));
             return ffi::SQLITE_OK;
         }
         let characteristics = (*(*real).pMethods)
@@ -407,6 +390,10 @@ macro_rules! passed_on {
     };
 }
 
+// The database file's wrapper (after the macros, which it uses).
+mod db;
+use db::DbFile;
+
 flushed_then!(read, xRead, ffi::SQLITE_IOERR_READ,
     (buf: *mut c_void, amount: c_int, offset: ffi::sqlite3_int64));
 flushed_then!(truncate, xTruncate, ffi::SQLITE_IOERR_TRUNCATE, (size: ffi::sqlite3_int64));
@@ -425,104 +412,6 @@ passed_on!(shm_lock, xShmLock, ffi::SQLITE_IOERR_SHMLOCK,
 passed_on!(shm_unmap, xShmUnmap, ffi::SQLITE_OK, (delete: c_int) -> c_int);
 passed_on!(unfetch, xUnfetch, ffi::SQLITE_OK,
     (offset: ffi::sqlite3_int64, page: *mut c_void) -> c_int);
-
-// The database file's own methods: the platform's, but for its shared memory's locks.
-passed_on!(db_read, xRead, ffi::SQLITE_IOERR_READ,
-    (buf: *mut c_void, amount: c_int, offset: ffi::sqlite3_int64) -> c_int);
-passed_on!(db_write_through, xWrite, ffi::SQLITE_IOERR_WRITE,
-    (buf: *const c_void, amount: c_int, offset: ffi::sqlite3_int64) -> c_int);
-passed_on!(db_truncate, xTruncate, ffi::SQLITE_IOERR_TRUNCATE, (size: ffi::sqlite3_int64) -> c_int);
-passed_on!(db_sync_through, xSync, ffi::SQLITE_IOERR_FSYNC, (flags: c_int) -> c_int);
-
-/// Writes to the database file (only checkpoints do, in WAL mode), paced.
-unsafe extern "C" fn db_write(
-    file: *mut ffi::sqlite3_file,
-    data: *const c_void,
-    amount: c_int,
-    offset: ffi::sqlite3_int64,
-) -> c_int {
-    // SAFETY: SQLite calls this on a database file `open` wrapped, which begins with a `DbFile`.
-    unsafe {
-        let rc = db_write_through(file, data, amount, offset);
-        if rc == ffi::SQLITE_OK {
-            (*file.cast::<DbFile>())
-                .pacer
-                .wrote(usize::try_from(amount).unwrap_or(0));
-        }
-        rc
-    }
-}
-
-/// Syncs the database file: the end of a checkpoint's pass.
-unsafe extern "C" fn db_sync(file: *mut ffi::sqlite3_file, flags: c_int) -> c_int {
-    // SAFETY: SQLite calls this on a database file `open` wrapped, which begins with a `DbFile`.
-    unsafe {
-        let rc = db_sync_through(file, flags);
-        (*file.cast::<DbFile>()).pacer.synced();
-        rc
-    }
-}
-passed_on!(db_file_size, xFileSize, ffi::SQLITE_IOERR_FSTAT, (size: *mut ffi::sqlite3_int64) -> c_int);
-passed_on!(db_file_control, xFileControl, ffi::SQLITE_NOTFOUND, (op: c_int, arg: *mut c_void) -> c_int);
-passed_on!(db_fetch, xFetch, ffi::SQLITE_OK,
-    (offset: ffi::sqlite3_int64, amount: c_int, pp: *mut *mut c_void) -> c_int);
-
-unsafe extern "C" fn db_close(file: *mut ffi::sqlite3_file) -> c_int {
-    // SAFETY: SQLite closes a file once; after this it is not used again, so our part is dropped here.
-    unsafe {
-        let (real, methods) = platform_file(file);
-        let closed = methods.xClose.map_or(ffi::SQLITE_OK, |f| f(real));
-        ptr::drop_in_place(file.cast::<DbFile>());
-        (*file).pMethods = ptr::null();
-        closed
-    }
-}
-
-/// Before a lock on the shared memory is released (the WAL's write lock among them), the WAL writes this thread
-/// has gathered are written, as SQLite would have written them before: otherwise frames of a transaction rolled
-/// back after spilling pages could be written after another writer has committed frames where they go. If they
-/// cannot be written they are dropped: at FULL a commit's frames were written at its sync, so what is left when a
-/// lock is released was never committed.
-unsafe extern "C" fn db_shm_lock(
-    file: *mut ffi::sqlite3_file,
-    offset: c_int,
-    n: c_int,
-    flags: c_int,
-) -> c_int {
-    // SAFETY: SQLite calls this on a file `open` wrapped.
-    unsafe {
-        if flags & ffi::SQLITE_SHM_UNLOCK != 0 && flush_thread() != ffi::SQLITE_OK {
-            drop_thread();
-        }
-        let (real, methods) = platform_file(file);
-        match methods.xShmLock {
-            Some(f) => f(real, offset, n, flags),
-            None => ffi::SQLITE_IOERR_SHMLOCK,
-        }
-    }
-}
-
-static DB_METHODS: ffi::sqlite3_io_methods = ffi::sqlite3_io_methods {
-    iVersion: 3,
-    xClose: Some(db_close),
-    xRead: Some(db_read),
-    xWrite: Some(db_write),
-    xTruncate: Some(db_truncate),
-    xSync: Some(db_sync),
-    xFileSize: Some(db_file_size),
-    xLock: Some(lock),
-    xUnlock: Some(unlock),
-    xCheckReservedLock: Some(check_reserved_lock),
-    xFileControl: Some(db_file_control),
-    xSectorSize: Some(sector_size),
-    xDeviceCharacteristics: Some(device_characteristics),
-    xShmMap: Some(shm_map),
-    xShmLock: Some(db_shm_lock),
-    xShmBarrier: Some(shm_barrier),
-    xShmUnmap: Some(shm_unmap),
-    xFetch: Some(db_fetch),
-    xUnfetch: Some(unfetch),
-};
 
 unsafe extern "C" fn fetch(
     file: *mut ffi::sqlite3_file,
