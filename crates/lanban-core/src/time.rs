@@ -22,16 +22,38 @@ impl Timestamp {
     /// The given moment, converted to UTC and cut to milliseconds.
     pub fn from_datetime(at: OffsetDateTime) -> Self {
         let at = at.to_offset(UtcOffset::UTC);
-        Self(format!(
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-            at.year(),
-            u8::from(at.month()),
-            at.day(),
-            at.hour(),
-            at.minute(),
-            at.second(),
-            at.millisecond()
-        ))
+        match u16::try_from(at.year()) {
+            // Every change stamps a few of these: written digit by digit, not through `format!` (whose machinery
+            // was a tenth of a card creation's own instructions; docs/performance.md, session 19).
+            Ok(year) if year <= 9999 => {
+                let mut text = String::with_capacity(24);
+                push_digits(&mut text, year, 4);
+                text.push('-');
+                push_digits(&mut text, u16::from(u8::from(at.month())), 2);
+                text.push('-');
+                push_digits(&mut text, u16::from(at.day()), 2);
+                text.push('T');
+                push_digits(&mut text, u16::from(at.hour()), 2);
+                text.push(':');
+                push_digits(&mut text, u16::from(at.minute()), 2);
+                text.push(':');
+                push_digits(&mut text, u16::from(at.second()), 2);
+                text.push('.');
+                push_digits(&mut text, at.millisecond(), 3);
+                text.push('Z');
+                Self(text)
+            }
+            _ => Self(format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+                at.year(),
+                u8::from(at.month()),
+                at.day(),
+                at.hour(),
+                at.minute(),
+                at.second(),
+                at.millisecond()
+            )),
+        }
     }
 
     /// Parses any RFC 3339 time (as stored by this crate or sent by a peer).
@@ -58,6 +80,14 @@ impl fmt::Display for Timestamp {
     }
 }
 
+/// Appends the last `width` decimal digits of `value`, zero-padded (`value` has at most `width` digits).
+fn push_digits(text: &mut String, value: u16, width: u32) {
+    for place in (0..width).rev() {
+        let digit = (value / 10u16.pow(place)) % 10;
+        text.push(char::from(b'0' + digit as u8));
+    }
+}
+
 impl fmt::Debug for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(&self.0, f)
@@ -77,5 +107,37 @@ mod tests {
         );
         let now = Timestamp::now();
         assert_eq!(Timestamp::parse(now.as_str()), Some(now));
+    }
+
+    #[test]
+    fn writes_every_field_as_the_rfc_3339_formatter_would() {
+        let mut at = OffsetDateTime::parse("0001-01-01T00:00:00Z", &Rfc3339).unwrap();
+        let end = OffsetDateTime::parse("9999-12-31T23:59:59.999Z", &Rfc3339).unwrap();
+        // Steps that are prime numbers of milliseconds visit every digit of every field over the years.
+        let step = time::Duration::milliseconds(2_147_483_647 + 997);
+        let mut seen = 0;
+        loop {
+            let expected = format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+                at.year(),
+                u8::from(at.month()),
+                at.day(),
+                at.hour(),
+                at.minute(),
+                at.second(),
+                at.millisecond()
+            );
+            let written = Timestamp::from_datetime(at);
+            assert_eq!(written.as_str(), expected);
+            assert_eq!(Timestamp::parse(written.as_str()), Some(written));
+            seen += 1;
+            match at.checked_add(step) {
+                Some(next) if next <= end => at = next,
+                _ => break,
+            }
+        }
+        assert!(seen > 100_000, "{seen} moments checked");
+        let last = Timestamp::from_datetime(end);
+        assert_eq!(last.as_str(), "9999-12-31T23:59:59.999Z");
     }
 }

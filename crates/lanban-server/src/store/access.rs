@@ -8,7 +8,7 @@ use lanban_core::model::{Member, Role};
 use rusqlite::{Connection, OptionalExtension};
 
 use crate::auth::Credential;
-use crate::store::rows::Entity;
+use crate::store::rows::{self, Entity};
 use crate::store::{Error, Result};
 
 /// Whose credential a request carries.
@@ -100,19 +100,20 @@ pub fn principal(conn: &Connection, credential: &Credential) -> Result<Principal
     let Credential::Member(hash) = credential else {
         return Ok(Principal::Host);
     };
-    let member = conn
-        .prepare_cached(&format!(
-            "SELECT {} FROM tokens JOIN members ON members.id = tokens.member_id
+    // Every request asks this: only the three columns a principal needs, and the statement's text a constant.
+    let (member_id, board_id, role) = conn
+        .prepare_cached(
+            "SELECT members.id, members.board_id, members.role FROM tokens
+             JOIN members ON members.id = tokens.member_id
              WHERE tokens.hash = ?1 AND members.removed_at IS NULL",
-            Member::COLUMNS
-        ))?
-        .query_row([hash.0.as_slice()], Member::from_row)
+        )?
+        .query_row([hash.0.as_slice()], rows::member_key)
         .optional()?
         .ok_or(Error::UnknownCredential)?;
     Ok(Principal::Member {
-        member_id: member.id,
-        board_id: member.board_id,
-        role: member.role,
+        member_id,
+        board_id,
+        role,
     })
 }
 

@@ -409,8 +409,11 @@ fn open_connection(
         // The server's checkpointer thread keeps the WAL short; this automatic one is only its backstop.
         conn.pragma_update(None, "wal_autocheckpoint", WAL_BACKSTOP_PAGES)?;
         conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
-        // Each job runs in a savepoint, whose rollback journal is a temporary file: keep it in memory.
-        conn.pragma_update(None, "temp_store", "MEMORY")?;
+        // Each job runs in a savepoint, whose journal SQLite keeps in memory up to `SQLITE_STMTJRNL_SPILL` bytes
+        // (256 KiB here, `.cargo/config.toml`) in one allocation. `temp_store = MEMORY` would keep it in memory
+        // whatever its size, but in 1 KiB pieces: five allocations for every page a job changes, 7 % of the
+        // server's instructions (docs/performance.md, session 19). A job changing more than 64 pages (an import)
+        // spills its journal to a temporary file.
         // The pages every mutation touches (the idempotency index takes random keys) outgrow SQLite's default
         // 2 MiB cache within minutes of load, and each miss is a read system call on the writer thread.
         conn.pragma_update(None, "cache_size", -WRITER_CACHE_KIB)?;
@@ -465,10 +468,16 @@ impl Tx<'_> {
 
     /// Appends the board's next event; it is published after the commit.
     pub fn emit(&mut self, board_id: BoardId, actor: MemberId, change: Change) -> Result<u64> {
+        // Read, then written back: `UPDATE … RETURNING` builds a temporary table for its one row, which cost
+        // more than the update itself (docs/performance.md, session 19). The writer is the only one writing.
+        let board = board_id.to_string();
         let seq: u64 = self
             .conn
-            .prepare_cached("UPDATE boards SET seq = seq + 1 WHERE id = ?1 RETURNING seq")?
-            .query_row([board_id.to_string()], |r| r.get(0))?;
+            .prepare_cached("SELECT seq + 1 FROM boards WHERE id = ?1")?
+            .query_row([&board], |r| r.get(0))?;
+        self.conn
+            .prepare_cached("UPDATE boards SET seq = ?2 WHERE id = ?1")?
+            .execute(rusqlite::params![board, seq])?;
         let closes = match &change {
             Change::MemberRemoved(removed) => Some(removed.id),
             _ => None,
@@ -482,7 +491,7 @@ impl Tx<'_> {
         let json = serde_json::to_string(&ServerMessage::Event(event))?;
         self.conn
             .prepare_cached("INSERT INTO events (board_id, seq, json) VALUES (?1, ?2, ?3)")?
-            .execute(rusqlite::params![board_id.to_string(), seq, json])?;
+            .execute(rusqlite::params![board, seq, json])?;
         self.events.push(Published {
             board_id,
             seq,

@@ -107,6 +107,11 @@ impl Entity for Member {
     }
 }
 
+/// A member's id, board and role, from the first three columns (what a credential resolves to).
+pub(crate) fn member_key(row: &Row<'_>) -> rusqlite::Result<(MemberId, BoardId, Role)> {
+    Ok((parsed(row, 0)?, parsed(row, 1)?, role(row, 2)?))
+}
+
 fn conversion(idx: usize, err: impl std::error::Error + Send + Sync + 'static) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(idx, Type::Text, Box::new(err))
 }
@@ -116,7 +121,8 @@ fn parsed<T: FromStr>(row: &Row<'_>, idx: usize) -> rusqlite::Result<T>
 where
     T::Err: std::error::Error + Send + Sync + 'static,
 {
-    let text: String = row.get(idx)?;
+    // Read in place: ids are parsed on every row read, and copying each into a `String` first showed in profiles.
+    let text = row.get_ref(idx)?.as_str().map_err(|e| conversion(idx, e))?;
     text.parse().map_err(|e| conversion(idx, e))
 }
 
@@ -146,11 +152,11 @@ pub fn optional_timestamp(row: &Row<'_>, idx: usize) -> rusqlite::Result<Option<
 }
 
 fn role(row: &Row<'_>, idx: usize) -> rusqlite::Result<Role> {
-    let text: String = row.get(idx)?;
+    let text = row.get_ref(idx)?.as_str().map_err(|e| conversion(idx, e))?;
     [Role::Host, Role::Member]
         .into_iter()
         .find(|role| role.as_str() == text)
-        .ok_or_else(|| conversion(idx, BadValue(text)))
+        .ok_or_else(|| conversion(idx, BadValue(text.to_owned())))
 }
 
 /// Inserts a board at `seq` (0 for a new board, whose events then count up from 1).
