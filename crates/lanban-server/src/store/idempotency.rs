@@ -51,6 +51,13 @@ pub fn remember(conn: &Connection, scope: &str, key: &str, answer: &Kept) -> Res
 
 /// Forgets the answers kept before `cutoff` (Unix seconds).
 pub fn forget_before(conn: &Connection, cutoff: i64) -> Result<()> {
-    conn.execute("DELETE FROM idempotency WHERE created_at < ?1", [cutoff])?;
+    // Answers are kept in the order they were given (rowid), so those to forget come first: deleted up to the
+    // first one still young, found by reading only the ones deleted. A clock set back may keep a few a little longer.
+    conn.execute(
+        "DELETE FROM idempotency WHERE rowid < coalesce(
+             (SELECT rowid FROM idempotency WHERE created_at >= ?1 ORDER BY rowid LIMIT 1),
+             (SELECT max(rowid) + 1 FROM idempotency))",
+        [cutoff],
+    )?;
     Ok(())
 }

@@ -109,6 +109,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0014_cards_through_columns.sql",
         include_str!("../../../../migrations/0014_cards_through_columns.sql"),
     ),
+    (
+        "0015_logs_appended.sql",
+        include_str!("../../../../migrations/0015_logs_appended.sql"),
+    ),
 ];
 
 /// How long idempotency keys are kept.

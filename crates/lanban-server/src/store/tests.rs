@@ -172,3 +172,80 @@ fn columns_made_before_client_ids_get_their_creator_from_the_log() {
         [("c0".into(), Some("m0".into())), ("c1".into(), None)]
     );
 }
+
+#[test]
+fn logs_move_to_appended_tables_whole_and_old_answers_are_forgotten_oldest_first() {
+    let mut conn = database_at(14);
+    two_boards(&conn);
+    for (board, seq) in [("b1", 1), ("b0", 2), ("b0", 1), ("b1", 2), ("b0", 3)] {
+        conn.execute(
+            "INSERT INTO events (board_id, seq, json) VALUES (?1, ?2, ?3)",
+            rusqlite::params![board, seq, format!("{board}#{seq}")],
+        )
+        .unwrap();
+    }
+    conn.execute_batch(
+        "INSERT INTO idempotency (scope, key, request_hash, status, body, created_at)
+             VALUES ('m0', 'late', x'02', 200, 'L', 300), ('m0', 'early', x'01', 201, 'E', 100),
+                    ('host', 'early', x'03', 204, '', 200);",
+    )
+    .unwrap();
+    migrations().to_latest(&mut conn).unwrap();
+
+    let log = |conn: &Connection, board: &str| -> Vec<String> {
+        conn.prepare("SELECT json FROM events WHERE board_id = ?1 AND seq > 1 ORDER BY seq")
+            .unwrap()
+            .query_map([board], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    assert_eq!(log(&conn, "b0"), ["b0#2", "b0#3"]);
+    assert_eq!(log(&conn, "b1"), ["b1#2"]);
+    // A board's seq is still taken once, and its log goes with it.
+    assert!(
+        conn.execute(
+            "INSERT INTO events (board_id, seq, json) VALUES ('b1', 2, 'again')",
+            []
+        )
+        .is_err()
+    );
+    conn.execute("DELETE FROM boards WHERE id = 'b1'", [])
+        .unwrap();
+    let left: i64 = conn
+        .query_row("SELECT count(*) FROM events", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(left, 3);
+
+    // Every answer survives, and a key is still taken once per scope.
+    let recalled = |conn: &Connection, scope: &str, key: &str| {
+        idempotency::recall(conn, scope, key)
+            .unwrap()
+            .map(|kept| kept.body)
+    };
+    assert_eq!(recalled(&conn, "m0", "early").as_deref(), Some("E"));
+    assert_eq!(recalled(&conn, "host", "early").as_deref(), Some(""));
+    let again = idempotency::Kept {
+        request_hash: vec![9],
+        status: 200,
+        body: "twice".into(),
+    };
+    assert!(idempotency::remember(&conn, "m0", "late", &again).is_err());
+
+    // Forgotten oldest first, up to the first still young.
+    idempotency::forget_before(&conn, 150).unwrap();
+    assert_eq!(recalled(&conn, "m0", "early"), None);
+    assert_eq!(recalled(&conn, "host", "early").as_deref(), Some(""));
+    assert_eq!(recalled(&conn, "m0", "late").as_deref(), Some("L"));
+    idempotency::remember(&conn, "m0", "new", &again).unwrap();
+    idempotency::forget_before(&conn, 250).unwrap();
+    assert_eq!(recalled(&conn, "host", "early"), None);
+    assert_eq!(recalled(&conn, "m0", "late").as_deref(), Some("L"));
+    // All of them old: all forgotten; none left: nothing to do.
+    idempotency::forget_before(&conn, i64::MAX).unwrap();
+    let kept: i64 = conn
+        .query_row("SELECT count(*) FROM idempotency", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(kept, 0);
+    idempotency::forget_before(&conn, i64::MAX).unwrap();
+}
