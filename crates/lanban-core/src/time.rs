@@ -24,7 +24,7 @@ impl Timestamp {
         let at = at.to_offset(UtcOffset::UTC);
         match u16::try_from(at.year()) {
             // Every change stamps a few of these: written digit by digit, not through `format!` (whose machinery
-            // was a tenth of a card creation's own instructions; docs/performance.md, session 19).
+            // was nearly a tenth of a card creation job's instructions; docs/performance.md, session 19).
             Ok(year) if year <= 9999 => {
                 let mut text = String::with_capacity(24);
                 push_digits(&mut text, year, 4);
@@ -43,16 +43,7 @@ impl Timestamp {
                 text.push('Z');
                 Self(text)
             }
-            _ => Self(format!(
-                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-                at.year(),
-                u8::from(at.month()),
-                at.day(),
-                at.hour(),
-                at.minute(),
-                at.second(),
-                at.millisecond()
-            )),
+            _ => Self(formatted(at)),
         }
     }
 
@@ -78,6 +69,20 @@ impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
+}
+
+/// The moment (already in UTC) written through `format!`: the general way, for years outside 0–9999.
+fn formatted(at: OffsetDateTime) -> String {
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        at.year(),
+        u8::from(at.month()),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second(),
+        at.millisecond()
+    )
 }
 
 /// Appends the last `width` decimal digits of `value`, zero-padded (`value` has at most `width` digits).
@@ -117,18 +122,8 @@ mod tests {
         let step = time::Duration::milliseconds(2_147_483_647 + 997);
         let mut seen = 0;
         loop {
-            let expected = format!(
-                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-                at.year(),
-                u8::from(at.month()),
-                at.day(),
-                at.hour(),
-                at.minute(),
-                at.second(),
-                at.millisecond()
-            );
             let written = Timestamp::from_datetime(at);
-            assert_eq!(written.as_str(), expected);
+            assert_eq!(written.as_str(), formatted(at));
             assert_eq!(Timestamp::parse(written.as_str()), Some(written));
             seen += 1;
             match at.checked_add(step) {
