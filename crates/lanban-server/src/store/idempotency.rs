@@ -51,13 +51,16 @@ pub fn remember(conn: &Connection, scope: &str, key: &str, answer: &Kept) -> Res
 
 /// Forgets the answers kept before `cutoff` (Unix seconds).
 pub fn forget_before(conn: &Connection, cutoff: i64) -> Result<()> {
-    // Answers are kept in the order they were given (rowid), so those to forget come first: deleted up to the
-    // first one still young, found by reading only the ones deleted. A clock set back may keep a few a little longer.
+    // Answers are kept in the order they were given (rowid), so those to forget come first: the old ones before
+    // the first young one are deleted, reading little more than what is deleted. A row stamped later than now (the
+    // clock was once ahead) is kept until its time, as before, but does not count as the first young one, so it
+    // holds back nothing after it; with the clock set back, nothing is young, nothing old, and nothing goes.
     conn.execute(
-        "DELETE FROM idempotency WHERE rowid < coalesce(
-             (SELECT rowid FROM idempotency WHERE created_at >= ?1 ORDER BY rowid LIMIT 1),
+        "DELETE FROM idempotency WHERE created_at < ?1 AND rowid < coalesce(
+             (SELECT rowid FROM idempotency WHERE created_at >= ?1 AND created_at <= ?2
+              ORDER BY rowid LIMIT 1),
              (SELECT max(rowid) + 1 FROM idempotency))",
-        [cutoff],
+        [cutoff, unix_now() + 3600],
     )?;
     Ok(())
 }

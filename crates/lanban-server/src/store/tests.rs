@@ -241,6 +241,24 @@ fn logs_move_to_appended_tables_whole_and_old_answers_are_forgotten_oldest_first
     idempotency::forget_before(&conn, 250).unwrap();
     assert_eq!(recalled(&conn, "host", "early"), None);
     assert_eq!(recalled(&conn, "m0", "late").as_deref(), Some("L"));
+    // An answer stamped by a clock that was ahead is kept until its time, and holds back none after it.
+    conn.execute_batch(
+        "DELETE FROM idempotency WHERE key = 'new';
+         INSERT INTO idempotency (scope, key, request_hash, status, body, created_at)
+             VALUES ('m0', 'ahead', x'04', 200, 'A', 99999999999), ('m0', 'after', x'05', 200, 'F', 260);",
+    )
+    .unwrap();
+    idempotency::remember(&conn, "m0", "young", &again).unwrap();
+    idempotency::forget_before(&conn, 280).unwrap();
+    assert_eq!(recalled(&conn, "m0", "late").as_deref(), Some("L"));
+    idempotency::forget_before(&conn, 400).unwrap();
+    assert_eq!(recalled(&conn, "m0", "late"), None);
+    assert_eq!(recalled(&conn, "m0", "after"), None);
+    assert_eq!(recalled(&conn, "m0", "ahead").as_deref(), Some("A"));
+    assert_eq!(recalled(&conn, "m0", "young").as_deref(), Some("twice"));
+    // A clock set back (every answer stamped after the cutoff, and after now): nothing goes.
+    idempotency::forget_before(&conn, 0).unwrap();
+    assert_eq!(recalled(&conn, "m0", "young").as_deref(), Some("twice"));
     // All of them old: all forgotten; none left: nothing to do.
     idempotency::forget_before(&conn, i64::MAX).unwrap();
     let kept: i64 = conn
