@@ -240,7 +240,7 @@ pub fn gather_all(tx: &mut Tx<'_>) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::migrations;
+    use crate::store::schema::migrations;
 
     const BOARD: &str = "019aee11-2222-7333-8444-000000000001";
     const HOST: &str = "019aee11-2222-7333-8444-000000000002";

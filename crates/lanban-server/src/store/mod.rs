@@ -4,7 +4,8 @@
 //! Every mutation runs as a job on the writer thread, inside a savepoint of the current group transaction. A job
 //! appends its events with [`Tx::emit`]; they reach the hub only after the group's `COMMIT` returns, and in
 //! commit order, because the same thread commits and publishes. A job that fails is rolled back to its
-//! savepoint and publishes nothing. The caller is answered after the events are published.
+//! savepoint and publishes nothing. The caller is answered after the events are published. The schema and its
+//! migrations are in [`schema`].
 //!
 //! Business rules ([`boards`], [`columns`], [`cards`], [`handoff`], [`package`]) return the board's own values and [`Error`]s; they know
 //! nothing of HTTP, which the routes add around them.
@@ -28,6 +29,7 @@ pub mod package;
 pub mod portable;
 pub mod rehost;
 pub mod rows;
+mod schema;
 pub mod trash;
 mod walbatch;
 mod writer;
@@ -40,7 +42,6 @@ use lanban_core::event::{Change, Event, ServerMessage};
 use lanban_core::ids::{BoardId, MemberId};
 use lanban_core::time::Timestamp;
 use rusqlite::{Connection, OpenFlags};
-use rusqlite_migration::{M, Migrations};
 use tokio::sync::{mpsc, oneshot};
 
 pub use access::{Actor, Principal, actor, moved_to, principal};
@@ -49,71 +50,8 @@ pub use ids::Created;
 
 use crate::config::{Config, Synchronous};
 use crate::hub::{Hub, Published};
+use crate::store::schema::{check_schema, migrations};
 use crate::store::writer::{Job, Pending};
-
-/// The numbered files of `/migrations`, in order. Append only.
-const MIGRATIONS: &[(&str, &str)] = &[
-    (
-        "0001_init.sql",
-        include_str!("../../../../migrations/0001_init.sql"),
-    ),
-    (
-        "0002_client_ids.sql",
-        include_str!("../../../../migrations/0002_client_ids.sql"),
-    ),
-    (
-        "0003_handoff.sql",
-        include_str!("../../../../migrations/0003_handoff.sql"),
-    ),
-    (
-        "0004_rehosted.sql",
-        include_str!("../../../../migrations/0004_rehosted.sql"),
-    ),
-    (
-        "0005_log_base.sql",
-        include_str!("../../../../migrations/0005_log_base.sql"),
-    ),
-    (
-        "0006_comments.sql",
-        include_str!("../../../../migrations/0006_comments.sql"),
-    ),
-    (
-        "0007_checklists.sql",
-        include_str!("../../../../migrations/0007_checklists.sql"),
-    ),
-    (
-        "0008_archive_trash.sql",
-        include_str!("../../../../migrations/0008_archive_trash.sql"),
-    ),
-    (
-        "0009_assignees.sql",
-        include_str!("../../../../migrations/0009_assignees.sql"),
-    ),
-    (
-        "0010_board_labels.sql",
-        include_str!("../../../../migrations/0010_board_labels.sql"),
-    ),
-    (
-        "0011_idempotency_in_key_order.sql",
-        include_str!("../../../../migrations/0011_idempotency_in_key_order.sql"),
-    ),
-    (
-        "0012_card_count.sql",
-        include_str!("../../../../migrations/0012_card_count.sql"),
-    ),
-    (
-        "0013_description_bytes.sql",
-        include_str!("../../../../migrations/0013_description_bytes.sql"),
-    ),
-    (
-        "0014_cards_through_columns.sql",
-        include_str!("../../../../migrations/0014_cards_through_columns.sql"),
-    ),
-    (
-        "0015_logs_appended.sql",
-        include_str!("../../../../migrations/0015_logs_appended.sql"),
-    ),
-];
 
 /// How long idempotency keys are kept.
 pub const IDEMPOTENCY_TTL_SECS: i64 = 24 * 60 * 60 + 60;
@@ -320,40 +258,6 @@ pub fn open_migrated(data_dir: &Path) -> Result<Connection, StoreError> {
     Ok(conn)
 }
 
-/// The schema objects (type, name and SQL) the migrations make, SQLite's own left out.
-fn schema_of(conn: &Connection) -> rusqlite::Result<Vec<(String, String, Option<String>)>> {
-    conn.prepare(
-        "SELECT type, name, sql FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name",
-    )?
-    .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-    .collect()
-}
-
-/// Refuses a database whose schema is not exactly what the migrations make on an empty one: no trigger, view,
-/// table, index or column of anyone else's (a database file someone put in the data directory is input too).
-fn check_schema(conn: &Connection) -> Result<(), StoreError> {
-    let mut fresh = Connection::open_in_memory()?;
-    migrations().to_latest(&mut fresh)?;
-    let (expected, found) = (schema_of(&fresh)?, schema_of(conn)?);
-    if let Some(extra) = found.iter().find(|object| !expected.contains(object)) {
-        return Err(StoreError::UnexpectedSchema(format!(
-            "{} {} is not part of Lanban's schema",
-            extra.0, extra.1
-        )));
-    }
-    if let Some(missing) = expected.iter().find(|object| !found.contains(object)) {
-        return Err(StoreError::UnexpectedSchema(format!(
-            "{} {} is missing or altered",
-            missing.0, missing.1
-        )));
-    }
-    Ok(())
-}
-
-fn migrations() -> Migrations<'static> {
-    Migrations::new(MIGRATIONS.iter().map(|(_, sql)| M::up(sql)).collect())
-}
-
 fn open_connection(
     path: &Path,
     read_only: bool,
@@ -505,6 +409,3 @@ impl Tx<'_> {
         Ok(seq)
     }
 }
-
-#[cfg(test)]
-mod tests;

@@ -1,6 +1,9 @@
 //! The schema's migrations: every file listed in order, and what the data-moving ones do to an older database.
 
+use std::path::Path;
+
 use super::*;
+use crate::store::idempotency;
 
 /// An in-memory database as the first `version` migrations left it, foreign keys on as the server has them.
 fn database_at(version: usize) -> Connection {
