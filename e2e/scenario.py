@@ -134,6 +134,12 @@ def click(driver, test_id: str, extra: str = "", inside: tuple[str, str] | None 
     wait(driver, attempt, f"could not click {test_id}{extra}")
 
 
+def press(driver, element):
+    """Clicks an element already found, once it stands still (see `click`): a button of a dialog or panel coming in."""
+    wait(driver, lambda d: d.execute_async_script(STILL, element), "the element never stood still")
+    element.click()
+
+
 def gone(driver, test_id: str, extra: str = ""):
     wait(driver, lambda d: not d.find_elements(*tid(test_id, extra)), f"{test_id}{extra} never went away")
 

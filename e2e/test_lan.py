@@ -6,7 +6,7 @@ from selenium.webdriver.common.keys import Keys
 
 from lan import lan_instances  # noqa: F401  (the fixture)
 from conftest import SHOTS
-from scenario import click, find, gone, open_recent, screenshot, share_a_board, shots, tid, type_into, wait
+from scenario import click, find, gone, open_recent, press, screenshot, share_a_board, shots, tid, type_into, wait
 
 
 def test_two_computers_join_by_code_alone(lan_instances):
@@ -88,7 +88,7 @@ def test_the_host_hands_the_board_to_a_member_and_everyone_follows(lan_instances
     member = wait(A, lambda d: [e for e in d.find_elements(*tid("member-row")) if e.find_elements(*tid("offer-handoff"))],
                   "no member to offer the board to")[0]
     name = member.get_attribute("data-member-name")
-    member.find_element(*tid("offer-handoff")).click()
+    press(A, member.find_element(*tid("offer-handoff")))
     click(A, "confirm-ok")
     find(A, "handoff-offered")
     click(A, "share-close")
@@ -101,7 +101,7 @@ def test_the_host_hands_the_board_to_a_member_and_everyone_follows(lan_instances
     # A asks again.
     click(A, "share-open")
     member = find(A, "member-row", f'[data-member-name="{name}"]')
-    member.find_element(*tid("offer-handoff")).click()
+    press(A, member.find_element(*tid("offer-handoff")))
     click(A, "confirm-ok")
     find(A, "handoff-offered")
     click(A, "share-close")

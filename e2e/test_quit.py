@@ -14,7 +14,7 @@ from selenium.common.exceptions import WebDriverException
 from Xlib import X, display as xdisplay, protocol
 
 from conftest import SHOTS, two_instances
-from scenario import click, find, gone, hosted_and_joined, pill, screenshot, wait
+from scenario import click, find, gone, hosted_and_joined, pill, press, screenshot, wait
 
 
 @pytest.fixture
@@ -72,7 +72,7 @@ def test_quitting_while_teammates_are_connected_asks_first(pair):
     quit_button = find(A, "confirm-ok")
     assert quit_button.text == "Quit", quit_button.text
     try:
-        quit_button.click()
+        press(A, quit_button)
     except WebDriverException:
         pass  # the app ends while WebDriver is still answering the click
     deadline = time.monotonic() + 15
